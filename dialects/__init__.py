@@ -1,0 +1,10 @@
+"""kiln's own MLIR dialect, defined in Python (IRDL through ``mlir.dialects.ext``)."""
+
+from kiln.dialects.kiln_dialect import (
+    FusionGroupOp,
+    KilnDialect,
+    YieldOp,
+    load_kiln_dialect,
+)
+
+__all__ = ["FusionGroupOp", "KilnDialect", "YieldOp", "load_kiln_dialect"]

@@ -1,0 +1,112 @@
+"""The ``kiln`` dialect: fusion decisions made visible in the IR.
+
+``kiln.fusion_group`` wraps one *anchor* op (a contraction such as
+``linalg.matmul`` or a convolution) together with the elementwise ops fused
+around it (its epilogue). The graph stage forms groups
+(``kiln-form-fusion-groups``); the tiling stage reads each group, builds a
+tile-and-fuse schedule for it and inlines the body (``kiln-tile-and-fuse``).
+Between the two, the decision "what is fused with what" is plain IR that can be
+dumped, checked with FileCheck and edited by hand.
+
+    %r = "kiln.fusion_group"() ({
+      %0 = linalg.matmul ...
+      %1 = linalg.generic ... ins(%0 ...)       // bias + relu epilogue
+      "kiln.yield"(%1) : (tensor<...>) -> ()
+    }) {anchor = "linalg.matmul", kind = "contraction"} : () -> tensor<...>
+
+Python-defined ops print in MLIR's generic form only.
+"""
+
+# No `from __future__ import annotations`: ext reads the field annotations as types.
+
+from collections.abc import Sequence
+from typing import Any
+
+from kiln.ir import ext, ir
+
+GROUP_KINDS = ("contraction", "convolution", "elementwise")
+
+
+class KilnDialect(ext.Dialect, name="kiln"):
+    """Python-defined ops of the kiln compiler."""
+
+
+class FusionGroupOp(KilnDialect.Operation, name="fusion_group"):
+    """A region holding one anchor op and the ops fused with it.
+
+    Invariants (checked by the verifier):
+    - ``kind`` is one of GROUP_KINDS and ``anchor`` names an op inside the body;
+    - the body is one block ending in ``kiln.yield`` whose operand types are the
+      group's result types;
+    - the body is not empty besides the terminator.
+    """
+
+    kind: ir.StringAttr
+    anchor: ir.StringAttr
+    outs: Sequence[ext.Result[Any]] = ext.result()
+    body: ext.Region
+
+    def verify_invariants(self) -> bool:
+        kind = ir.StringAttr(self.attributes["kind"]).value
+        if kind not in GROUP_KINDS:
+            self.location.emit_error(
+                f"'kiln.fusion_group' kind must be one of {', '.join(GROUP_KINDS)}, got '{kind}'"
+            )
+            return False
+        return True
+
+    def verify_region_invariants(self) -> bool:
+        region = self.regions[0]
+        if len(region.blocks) != 1:
+            self.location.emit_error("'kiln.fusion_group' body must have exactly one block")
+            return False
+        ops = list(region.blocks[0].operations)
+        if not ops or ops[-1].name != "kiln.yield":
+            self.location.emit_error("'kiln.fusion_group' body must end with 'kiln.yield'")
+            return False
+        yielded = [v.type for v in ops[-1].operands]
+        produced = [r.type for r in self.results]
+        if yielded != produced:
+            self.location.emit_error(
+                f"'kiln.fusion_group' yields {len(yielded)} value(s) of types "
+                f"({', '.join(map(str, yielded))}) but the group has result types "
+                f"({', '.join(map(str, produced))})"
+            )
+            return False
+        if len(ops) == 1:
+            self.location.emit_error("'kiln.fusion_group' body must not be empty")
+            return False
+        anchor = ir.StringAttr(self.attributes["anchor"]).value
+        if all(op.name != anchor for op in ops):
+            self.location.emit_error(
+                f"'kiln.fusion_group' anchor '{anchor}' is not an op of the group body"
+            )
+            return False
+        return True
+
+
+class YieldOp(KilnDialect.Operation, name="yield", traits=[ir.IsTerminatorTrait]):
+    """Terminates a ``kiln.fusion_group`` body and returns its values."""
+
+    values: Sequence[ext.Operand[Any]]
+
+    def verify_invariants(self) -> bool:
+        parent = self.operation.parent
+        if parent is None or parent.name != "kiln.fusion_group":
+            self.location.emit_error("'kiln.yield' must be the terminator of a 'kiln.fusion_group'")
+            return False
+        return True
+
+
+def load_kiln_dialect(ctx: ir.Context) -> None:
+    """Loads the kiln dialect into ``ctx`` (idempotent)."""
+    with ctx, ir.Location.unknown():
+        if ctx.is_dialect_loaded(KilnDialect.DIALECT_NAMESPACE):
+            return
+        KilnDialect.load()
+
+
+def irdl_text() -> str:
+    """The dialect's IRDL definition, loadable by other tools with ``--irdl-file=``."""
+    with ir.Context(), ir.Location.unknown():
+        return str(KilnDialect._emit_module())

@@ -1,0 +1,1 @@
+"""kiln: an ML compiler in Python on MLIR."""

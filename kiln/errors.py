@@ -1,0 +1,115 @@
+"""kiln's exceptions, and how MLIR diagnostics and locations are shown to users."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kiln.ir import ir
+
+_FILE_LOC_RE = re.compile(r'"([^"]+)":(\d+):(\d+)')
+
+
+class KilnError(Exception):
+    """Base class of every error kiln raises on purpose."""
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """A file:line:col position, in the user's model or in an .mlir file."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+def source_locations(loc: ir.Location | str) -> list[SourceLocation]:
+    """Every file:line:col position mentioned in ``loc``, innermost first."""
+    return [SourceLocation(f, int(line), int(col)) for f, line, col in _FILE_LOC_RE.findall(str(loc))]
+
+
+def user_location(loc: ir.Location | str, library_markers=("/site-packages/", "/torch/")) -> str:
+    """The most useful position of ``loc`` for a user: their own source line.
+
+    torch-mlir's FX importer records a stack of frames; frames inside installed
+    libraries (torch.nn modules) are skipped in favour of the user's file.
+    """
+    frames = source_locations(loc)
+    if not frames:
+        return "unknown location"
+    for frame in frames:
+        if not any(marker in frame.file for marker in library_markers):
+            return str(frame)
+    return str(frames[0])
+
+
+def format_diagnostic(diag, file_name: str | None = None) -> str:
+    """One MLIR diagnostic as ``file:line:col: error: message`` plus its notes.
+
+    ``file_name`` replaces the ``-`` that MLIR uses for text parsed from memory.
+    """
+    lines = [_format_one(diag, "error", file_name)]
+    lines += [_format_one(note, "note", file_name) for note in diag.notes]
+    return "\n".join(lines)
+
+
+def _format_one(diag, severity: str, file_name: str | None) -> str:
+    frames = source_locations(diag.location)
+    if not frames:
+        return f"{severity}: {diag.message}"
+    where = frames[0]
+    file = file_name if (file_name and where.file == "-") else where.file
+    return f"{file}:{where.line}:{where.col}: {severity}: {diag.message}"
+
+
+def format_mlir_error(err: ir.MLIRError, file_name: str | None = None) -> str:
+    """All error diagnostics of an ``MLIRError``; falls back to its message."""
+    diags = getattr(err, "error_diagnostics", None) or []
+    if not diags:
+        return str(err)
+    return "\n".join(format_diagnostic(d, file_name) for d in diags)
+
+
+class MLIRSyntaxError(KilnError):
+    """Malformed .mlir input: the message holds MLIR's diagnostics with file:line:col."""
+
+
+@dataclass(frozen=True)
+class UnsupportedOp:
+    """One op kiln cannot compile, with where it came from."""
+
+    op: str
+    location: str
+    reason: str
+
+
+class UnsupportedOpsError(KilnError):
+    """The model uses ops kiln cannot compile; ``ops`` lists every one of them."""
+
+    def __init__(self, ops: list[UnsupportedOp]):
+        self.ops = ops
+        lines = [f"kiln cannot compile {len(ops)} op(s) of this model:"]
+        lines += [f"  {u.op} at {u.location}: {u.reason}" for u in ops]
+        super().__init__("\n".join(lines))
+
+
+class PipelineError(KilnError):
+    """A pipeline stage failed. Carries the stage, MLIR's diagnostics, the
+    reproducer file and the exact kiln-opt command that replays the stage."""
+
+    def __init__(self, stage: str, diagnostics: str, reproducer: str | None, command: str | None):
+        self.stage = stage
+        self.diagnostics = diagnostics
+        self.reproducer = reproducer
+        self.command = command
+        text = f"kiln: stage '{stage}' failed:\n{diagnostics}"
+        if reproducer:
+            text += f"\nreproducer: {reproducer}\nreplay with:\n  {command}"
+        super().__init__(text)
+
+
+class InputMismatchError(KilnError, TypeError):
+    """A compiled model was called with the wrong number, shape or dtype of inputs."""

@@ -1,0 +1,1 @@
+"""Progressive lowering: tensors -> buffers -> loops -> LLVM dialect (and GPU)."""

@@ -1,0 +1,32 @@
+"""Stage ``llvm``: everything becomes the LLVM dialect, ready for the JIT or an object file.
+
+Pre: scf/cf/omp/vector/arith/math/memref on buffers.
+Post: only ``llvm.*`` ops (and ``omp.*`` ops whose regions hold LLVM ops);
+memref arguments use the bare-pointer calling convention, so a statically
+shaped entry point is ``void f(float *in0, ..., float *out0, ...)``.
+"""
+
+from __future__ import annotations
+
+
+def llvm_passes() -> tuple[str, ...]:
+    """The pass specs of the ``llvm`` stage."""
+    return (
+        "convert-vector-to-scf",
+        "convert-scf-to-cf",
+        "convert-vector-to-llvm",
+        "expand-strided-metadata",
+        "lower-affine",
+        "finalize-memref-to-llvm",
+        "convert-math-to-llvm",
+        "convert-math-to-libm",
+        "convert-arith-to-llvm",
+        "convert-index-to-llvm",
+        # Before convert-openmp-to-llvm: that pass also converts func.func with
+        # the default (descriptor) calling convention.
+        "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}",
+        "convert-openmp-to-llvm",
+        "convert-cf-to-llvm",
+        "reconcile-unrealized-casts",
+        "canonicalize",
+    )

@@ -1,0 +1,27 @@
+"""Stage ``bufferized``: tensors become buffers (memrefs).
+
+Pre: linalg/vector/scf on tensors, functions taking and returning tensors.
+Post: no tensor values remain; each entry function takes its results as
+trailing out-params (``buffer-results-to-out-params``), so the runtime hands in
+the output storage and nothing is copied out; statically shaped result
+buffers are the out-params themselves; every remaining allocation is freed.
+Copies are ``linalg.copy`` (never ``memref.copy``, which would call the
+``memrefCopy`` runtime function that the torch-mlir wheel does not ship).
+"""
+
+from __future__ import annotations
+
+
+def bufferize_passes() -> tuple[str, ...]:
+    """The pass specs of the ``bufferized`` stage."""
+    return (
+        "eliminate-empty-tensors",
+        "empty-tensor-to-alloc-tensor",
+        "one-shot-bufferize{bufferize-function-boundaries "
+        "function-boundary-type-conversion=identity-layout-map}",
+        "canonicalize",
+        "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}",
+        "func.func(buffer-hoisting)",
+        "buffer-deallocation-pipeline",
+        "canonicalize",
+    )

@@ -1,0 +1,142 @@
+"""The registry of kiln's Python passes: CLI name -> pass class.
+
+A kiln pass is a frozen dataclass. Its typed fields are its options (spelled
+with dashes on the command line), its ``name`` class attribute is its CLI
+name, and its docstring states what it expects and guarantees. A fresh
+instance is built for every pipeline run, so passes hold no state between runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import typing
+from typing import ClassVar
+
+from kiln.ir import ExternalPass, ir
+
+# Modules that define kiln passes; imported on first lookup so that building
+# the registry stays cheap for tools that never ask for it.
+PASS_MODULES = (
+    "kiln.passes.fold_constant_layout",
+    "kiln.passes.fuse_elementwise",
+    "kiln.passes.form_fusion_groups",
+    "kiln.passes.tile_and_fuse",
+    "kiln.passes.vectorize",
+    "kiln.passes.lower_vector",
+    "kiln.passes.approximate_math",
+    "kiln.passes.decompose_conv",
+    "kiln.passes.check_supported",
+)
+
+_PASSES: dict[str, type[KilnPass]] = {}
+_loaded = False
+
+
+class KilnPass:
+    """Base of kiln's passes. Subclasses are ``@register``-ed frozen dataclasses."""
+
+    name: ClassVar[str] = ""
+
+    def run(self, module: ir.Operation) -> None:
+        """Transforms ``module`` (a ``builtin.module``) in place."""
+        raise NotImplementedError
+
+    def __call__(self, op: ir.Operation, pass_: ExternalPass) -> None:
+        # Entry point used by PassManager.add: the op handle is only valid
+        # during this call, so nothing here may keep it.
+        self.run(op)
+
+    @classmethod
+    def from_options(cls, text: str) -> KilnPass:
+        """Builds the pass from its CLI option text, e.g. ``"tile-k=256 threads=2"``."""
+        fields = {f.name.replace("_", "-"): f for f in dataclasses.fields(cls)}
+        hints = typing.get_type_hints(cls)
+        values = {}
+        for item in _split_options(text):
+            key, sep, raw = item.partition("=")
+            if key not in fields:
+                known = ", ".join(sorted(fields)) or "none"
+                raise ValueError(f"pass '{cls.name}' has no option '{key}' (options: {known})")
+            if not sep:
+                raw = "true"
+            field = fields[key]
+            values[field.name] = _parse_value(raw, hints[field.name], cls.name, key)
+        return cls(**values)
+
+    def options_text(self) -> str:
+        """The non-default options as CLI text (inverse of ``from_options``)."""
+        items = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value == f.default:
+                continue
+            if isinstance(value, bool):
+                value = str(value).lower()
+            elif isinstance(value, tuple):
+                value = ",".join(str(v) for v in value)
+            items.append(f"{f.name.replace('_', '-')}={value}")
+        return " ".join(items)
+
+    def spec(self) -> str:
+        """The pass as a pipeline element, e.g. ``kiln-vectorize{unroll=2}``."""
+        options = self.options_text()
+        return f"{self.name}{{{options}}}" if options else self.name
+
+
+def _split_options(text: str) -> list[str]:
+    return [item for item in text.replace("\n", " ").split(" ") if item]
+
+
+def _parse_value(raw: str, hint: object, pass_name: str, key: str) -> object:
+    try:
+        if hint is bool:
+            if raw not in ("true", "false", "1", "0"):
+                raise ValueError(raw)
+            return raw in ("true", "1")
+        if hint is int:
+            return int(raw)
+        if hint is str:
+            return raw
+        if typing.get_origin(hint) is tuple:
+            (item_type, *_rest) = typing.get_args(hint)
+            return tuple(item_type(v) for v in raw.split(",") if v)
+    except ValueError:
+        raise ValueError(f"pass '{pass_name}' option '{key}': cannot read '{raw}' as {hint}") from None
+    raise TypeError(f"pass '{pass_name}' option '{key}' has unsupported type {hint}")
+
+
+def register(cls: type[KilnPass]) -> type[KilnPass]:
+    """Class decorator: makes ``cls`` a frozen dataclass and registers it by name."""
+    if not cls.name.startswith("kiln-"):
+        raise ValueError(f"kiln pass names start with 'kiln-': {cls.name!r}")
+    if not cls.__doc__:
+        raise ValueError(f"kiln pass {cls.name} needs a docstring")
+    cls = dataclasses.dataclass(frozen=True)(cls)
+    _PASSES[cls.name] = cls
+    return cls
+
+
+def _load_all() -> None:
+    global _loaded
+    if not _loaded:
+        for module in PASS_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+
+
+def lookup(name: str) -> type[KilnPass] | None:
+    """The pass class registered as ``name``, or None."""
+    _load_all()
+    return _PASSES.get(name)
+
+
+def all_passes() -> dict[str, type[KilnPass]]:
+    """Every registered kiln pass, by CLI name."""
+    _load_all()
+    return dict(sorted(_PASSES.items()))
+
+
+def summary(cls: type[KilnPass]) -> str:
+    """The first line of the pass's docstring."""
+    return (cls.__doc__ or "").strip().splitlines()[0]
