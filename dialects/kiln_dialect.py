@@ -61,7 +61,7 @@ class FusionGroupOp(KilnDialect.Operation, name="fusion_group"):
             self.location.emit_error("'kiln.fusion_group' body must have exactly one block")
             return False
         ops = list(region.blocks[0].operations)
-        if not ops or ops[-1].name != "kiln.yield":
+        if not ops or ops[-1].operation.name != "kiln.yield":
             self.location.emit_error("'kiln.fusion_group' body must end with 'kiln.yield'")
             return False
         yielded = [v.type for v in ops[-1].operands]
@@ -77,7 +77,7 @@ class FusionGroupOp(KilnDialect.Operation, name="fusion_group"):
             self.location.emit_error("'kiln.fusion_group' body must not be empty")
             return False
         anchor = ir.StringAttr(self.attributes["anchor"]).value
-        if all(op.name != anchor for op in ops):
+        if all(op.operation.name != anchor for op in ops):
             self.location.emit_error(
                 f"'kiln.fusion_group' anchor '{anchor}' is not an op of the group body"
             )
@@ -92,7 +92,7 @@ class YieldOp(KilnDialect.Operation, name="yield", traits=[ir.IsTerminatorTrait]
 
     def verify_invariants(self) -> bool:
         parent = self.operation.parent
-        if parent is None or parent.name != "kiln.fusion_group":
+        if parent is None or parent.operation.name != "kiln.fusion_group":
             self.location.emit_error("'kiln.yield' must be the terminator of a 'kiln.fusion_group'")
             return False
         return True

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 def loop_passes(threads: int) -> tuple[str, ...]:
     """The pass specs of the ``loops`` stage."""
-    passes = [
-        "func.func(convert-linalg-to-loops)",
-        "scf-forall-to-parallel",
-    ]
+    passes = ["func.func(convert-linalg-to-loops)"]
     if threads > 1:
-        passes.append("convert-scf-to-openmp")
+        passes += ["scf-forall-to-parallel", "convert-scf-to-openmp"]
+    else:
+        passes += ["scf-forall-to-for"]
     passes += [
         "lower-affine",
         "canonicalize",

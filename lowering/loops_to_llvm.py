@@ -12,7 +12,9 @@ from __future__ import annotations
 def llvm_passes() -> tuple[str, ...]:
     """The pass specs of the ``llvm`` stage."""
     return (
-        "convert-vector-to-scf",
+        # Fully unrolled: a rolled n-D transfer lowering allocas a stack buffer
+        # per loop iteration, which overflows the stack in long loops.
+        "convert-vector-to-scf{full-unroll=true}",
         "convert-scf-to-cf",
         "convert-vector-to-llvm",
         "expand-strided-metadata",
@@ -22,6 +24,7 @@ def llvm_passes() -> tuple[str, ...]:
         "convert-math-to-libm",
         "convert-arith-to-llvm",
         "convert-index-to-llvm",
+        "convert-ub-to-llvm",
         # Before convert-openmp-to-llvm: that pass also converts func.func with
         # the default (descriptor) calling convention.
         "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}",

@@ -20,13 +20,13 @@ from kiln.ir import ExternalPass, ir
 PASS_MODULES = (
     "kiln.passes.fold_constant_layout",
     "kiln.passes.fuse_elementwise",
+    "kiln.passes.pack_contractions",
+    "kiln.passes.block_epilogues",
     "kiln.passes.form_fusion_groups",
     "kiln.passes.tile_and_fuse",
     "kiln.passes.vectorize",
-    "kiln.passes.lower_vector",
-    "kiln.passes.approximate_math",
-    "kiln.passes.decompose_conv",
-    "kiln.passes.check_supported",
+    "kiln.passes.hoist_vector_transfers",
+    "kiln.passes.copy_to_linalg",
 )
 
 _PASSES: dict[str, type[KilnPass]] = {}
@@ -45,7 +45,8 @@ class KilnPass:
     def __call__(self, op: ir.Operation, pass_: ExternalPass) -> None:
         # Entry point used by PassManager.add: the op handle is only valid
         # during this call, so nothing here may keep it.
-        self.run(op)
+        with op.context:
+            self.run(op)
 
     @classmethod
     def from_options(cls, text: str) -> KilnPass:

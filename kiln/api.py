@@ -1,0 +1,80 @@
+"""``kiln.compile``: a model in, a fast callable out."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kiln.driver import run_pipeline
+from kiln.errors import KilnError, MLIRSyntaxError, format_mlir_error
+from kiln.ir import MLIRError, ir, new_context, parse_module
+from kiln.pipelines import cpu_pipeline
+from kiln.runtime.compiled import CompiledModel
+from kiln.runtime.jit import JitModule
+from kiln.runtime.signature import entry_signature
+from kiln.targets import host_target
+
+TARGETS = ("cpu",)
+
+
+def compile(  # noqa: A001 - the natural name, like torch.compile
+    model,
+    *example_inputs,
+    target: str = "cpu",
+    threads: int | None = None,
+    func_name: str | None = None,
+    dump_dir: str | os.PathLike | None = None,
+    opt_level: int = 3,
+) -> CompiledModel:
+    """Compiles ``model`` for ``target`` and returns a callable ``CompiledModel``.
+
+    ``model`` is a ``torch.nn.Module`` (traced with ``example_inputs``), a path
+    to an ``.mlir`` file, or MLIR text, at the linalg-on-tensors level.
+    ``threads`` defaults to the CPUs available (or ``KILN_NUM_THREADS``).
+    ``dump_dir`` receives the IR after every stage.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"unknown target '{target}' (kiln targets: {', '.join(TARGETS)})")
+    module, name = load_model(model, example_inputs, func_name)
+    cpu = host_target(threads)
+    signature = entry_signature(module, func_name)
+    _mark_entry_points(module)
+    pipeline = cpu_pipeline(cpu)
+    run_pipeline(module, pipeline, dump_dir=str(dump_dir) if dump_dir else None, name=name)
+    jit = JitModule(module, opt_level=opt_level)
+    return CompiledModel(jit, signature, cpu.threads)
+
+
+def load_model(model, example_inputs: tuple, func_name: str | None) -> tuple[ir.Module, str]:
+    """The model as a linalg-on-tensors module, and a short name for files."""
+    if isinstance(model, str | os.PathLike) and Path(model).suffix == ".mlir" and Path(model).exists():
+        path = Path(model)
+        return parse_mlir(path.read_text(), str(path)), path.stem
+    if isinstance(model, str):
+        return parse_mlir(model, "<string>"), "module"
+    try:
+        import torch
+    except ImportError as err:  # pragma: no cover - torch is a dependency
+        raise KilnError("kiln: compiling a PyTorch model needs torch") from err
+    if not isinstance(model, torch.nn.Module) and not callable(model):
+        raise TypeError(f"kiln.compile expects an nn.Module, an .mlir path or MLIR text, got {type(model).__name__}")
+    from kiln.frontend.torch_import import import_torch_module
+
+    module = import_torch_module(model, example_inputs, func_name or "forward")
+    return module, type(model).__name__.lower()
+
+
+def parse_mlir(text: str, source_name: str) -> ir.Module:
+    """Parses linalg-level MLIR text; syntax errors carry ``source_name:line:col``."""
+    ctx = new_context()
+    try:
+        return parse_module(text, ctx)
+    except MLIRError as err:
+        raise MLIRSyntaxError(format_mlir_error(err, source_name)) from None
+
+
+def _mark_entry_points(module: ir.Module) -> None:
+    """Public functions are entry points: buffer-results-to-out-params rewrites them."""
+    for op in module.body.operations:
+        if op.operation.name == "func.func" and "sym_visibility" not in op.attributes:
+            op.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get(module.context)

@@ -1,0 +1,88 @@
+"""The one driver that runs a pipeline's stages on a module.
+
+It verifies the IR between stages (MLIR's pass manager verifies after every
+pass), can start at and stop after any stage, dumps each stage on request,
+and turns any failure into a ``PipelineError`` that names the stage, carries
+MLIR's diagnostics, writes the stage's input IR as a reproducer and prints the
+exact ``kiln-opt`` command that replays the failing stage.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import tempfile
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from kiln.errors import PipelineError, format_mlir_error
+from kiln.ir import MLIRError, ir
+from kiln.pipeline import Pipeline, Stage, build_pass_manager
+
+StageCallback = Callable[[Stage, ir.Module], None]
+
+
+def repro_dir() -> Path:
+    """Where reproducers go: $KILN_REPRO_DIR, else <tmp>/kiln-repro."""
+    return Path(os.environ.get("KILN_REPRO_DIR") or Path(tempfile.gettempdir()) / "kiln-repro")
+
+
+def module_text(module: ir.Module | ir.Operation) -> str:
+    """Full, re-parseable text of a module (constants included)."""
+    op = module.operation if isinstance(module, ir.Module) else module
+    return op.get_asm(large_elements_limit=None, assume_verified=True)
+
+
+def replay_command(path: str, pipeline: Pipeline, stage: str) -> str:
+    """The kiln-opt command that replays ``stage`` of ``pipeline`` on ``path``."""
+    args = ["kiln-opt", path, f"--kiln-pipeline={pipeline.name}"]
+    target = pipeline.options.get("target")
+    if target is not None:
+        args += [f"--kiln-threads={target.threads}", f"--kiln-vector-width={target.vector_width}"]
+    args += [f"--start-at={stage}", f"--stop-after={stage}"]
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def run_pipeline(
+    module: ir.Module,
+    pipeline: Pipeline,
+    *,
+    start_at: str | None = None,
+    stop_after: str | None = None,
+    dump_dir: str | None = None,
+    name: str = "module",
+    on_stage: StageCallback | None = None,
+) -> ir.Module:
+    """Runs the selected stages of ``pipeline`` on ``module`` in place and returns it."""
+    ctx = module.context
+    for index, stage in enumerate(pipeline.select(start_at, stop_after)):
+        before = module.operation.clone(ip=False)
+        try:
+            build_pass_manager(stage.passes, ctx).run(module.operation)
+        except MLIRError as err:
+            raise _stage_error(pipeline, stage, before, name, format_mlir_error(err)) from None
+        except (ValueError, RuntimeError, TypeError, KeyError, IndexError) as err:
+            detail = "".join(traceback.format_exception_only(type(err), err)).strip()
+            raise _stage_error(pipeline, stage, before, name, detail) from err
+        before.erase()
+        if dump_dir:
+            Path(dump_dir).mkdir(parents=True, exist_ok=True)
+            Path(dump_dir, f"{name}.{index + 1:02d}-{stage.name}.mlir").write_text(module_text(module))
+        if on_stage is not None:
+            on_stage(stage, module)
+    return module
+
+
+def _stage_error(pipeline: Pipeline, stage: Stage, before: ir.Operation, name: str, detail: str) -> PipelineError:
+    directory = repro_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = str(directory / f"{name}.{stage.name}.mlir")
+        Path(path).write_text(module_text(before))
+        command = replay_command(path, pipeline, stage.name)
+    except OSError:
+        path, command = None, None
+    finally:
+        before.erase()
+    return PipelineError(stage.name, detail, path, command)

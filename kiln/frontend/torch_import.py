@@ -1,0 +1,132 @@
+"""PyTorch frontend: ``nn.Module`` -> torch.export -> torch-mlir -> linalg-on-tensors.
+
+torch.export traces the model; torch-mlir's FX importer builds torch-dialect
+IR; torch-mlir's backend pipeline lowers it to linalg on tensors. Weights are
+imported as dense constants straight from the tensors' memory (the importer's
+default goes through Python lists and costs seconds on ResNet-18). Ops that
+cannot be lowered are all reported at once, each with its line in the user's
+source (``UnsupportedOpsError``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch_mlir import fx
+from torch_mlir.compiler_utils import OutputType
+from torch_mlir.extras.fx_importer import FxImporterHooks
+
+from kiln.errors import KilnError, UnsupportedOp, UnsupportedOpsError, format_mlir_error, user_location
+from kiln.ir import MLIRError, PassManager, ir
+
+TORCH_BACKEND = "builtin.module(func.func(torch-match-quantized-custom-ops), torchdynamo-export-to-torch-backend-pipeline)"
+LINALG_BACKEND = "builtin.module(torch-backend-to-linalg-on-tensors-backend-pipeline)"
+# The conversions inside LINALG_BACKEND, run alone: they leave what they cannot convert.
+PARTIAL_CONVERSIONS = (
+    "builtin.module(func.func(convert-torch-to-tmtensor, convert-torch-to-linalg, "
+    "convert-torch-to-scf, convert-torch-to-arith, convert-torch-to-tensor))"
+)
+
+
+class _DenseLiterals(FxImporterHooks):
+    """Imports tensor literals (weights) as DenseElementsAttr from their own memory."""
+
+    def resolve_literal(self, gni, literal, info):
+        if not isinstance(literal, torch.Tensor) or literal.numel() <= 1:
+            return None
+        if literal.dtype in (torch.bfloat16, torch.complex64, torch.complex128):
+            return None
+        try:
+            array = literal.detach().contiguous().cpu().numpy()
+        except (RuntimeError, TypeError):
+            return None  # fake or meta tensors: let the importer decide
+        vtensor_type = gni._cc.tensor_to_vtensor_type(literal)
+        attr = ir.DenseElementsAttr.get(np.ascontiguousarray(array), context=vtensor_type.context)
+        op = ir.Operation.create("torch.vtensor.literal", results=[vtensor_type], attributes={"value": attr})
+        return op.result
+
+
+def import_torch_module(
+    model: torch.nn.Module,
+    example_inputs: tuple,
+    func_name: str = "forward",
+    dynamic_shapes=None,
+) -> ir.Module:
+    """The model as linalg-on-tensors IR, in a context with kiln's dialect loaded."""
+    if isinstance(model, torch.nn.Module):
+        model = model.eval()
+    try:
+        raw = fx.export_and_import(
+            model,
+            *example_inputs,
+            output_type=OutputType.RAW,
+            func_name=func_name,
+            hooks=_DenseLiterals(),
+            dynamic_shapes=dynamic_shapes,
+        )
+    except Exception as err:  # torch.export failures come in many types
+        raise KilnError(f"kiln: torch.export could not trace the model: {type(err).__name__}: {err}") from err
+    unknown = _unknown_operators(raw)
+    if unknown:
+        raise UnsupportedOpsError(unknown)
+    snapshot = raw.operation.clone(ip=False)
+    try:
+        _run(raw, TORCH_BACKEND)
+        _run(raw, LINALG_BACKEND)
+    except MLIRError as err:
+        unsupported = _unconverted_ops(snapshot)
+        if unsupported:
+            raise UnsupportedOpsError(unsupported) from None
+        raise KilnError(f"kiln: torch-mlir could not lower the model:\n{format_mlir_error(err)}") from None
+    finally:
+        snapshot.erase()
+    from kiln.dialects import load_kiln_dialect
+
+    load_kiln_dialect(raw.context)
+    return raw
+
+
+def _run(module: ir.Module, pipeline: str) -> None:
+    with module.context:
+        PassManager.parse(pipeline).run(module.operation)
+
+
+def _unknown_operators(module: ir.Module) -> list[UnsupportedOp]:
+    """``torch.operator`` ops: aten ops torch-mlir has no definition for."""
+    found = []
+
+    def visit(op):
+        if op.operation.name == "torch.operator":
+            name = ir.StringAttr(op.attributes["name"]).value
+            found.append(UnsupportedOp(name.removeprefix("torch."), user_location(op.location), "not known to torch-mlir"))
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    return found
+
+
+def _unconverted_ops(snapshot: ir.Operation) -> list[UnsupportedOp]:
+    """Every torch op the linalg conversions leave behind, in a copy of the raw module."""
+    module = snapshot.clone(ip=False)
+    try:
+        with module.context:
+            PassManager.parse(TORCH_BACKEND).run(module)
+            PassManager.parse(PARTIAL_CONVERSIONS).run(module)
+    except MLIRError as err:
+        module.erase()
+        diag = err.error_diagnostics[0] if err.error_diagnostics else None
+        if diag is None:
+            return []
+        return [UnsupportedOp("(unknown)", user_location(diag.location), diag.message)]
+    found = []
+    skip = ("torch.constant.", "torch.prim.ListConstruct", "torch_c.", "torch.vtensor.literal")
+
+    def visit(op):
+        name = op.operation.name
+        if name.startswith(("torch.aten.", "torch.prims.", "torch.prim.")) and not name.startswith(skip):
+            found.append(UnsupportedOp(name.removeprefix("torch."), user_location(op.location), "no lowering to linalg"))
+        return ir.WalkResult.ADVANCE
+
+    module.walk(visit)
+    module.erase()
+    return found

@@ -1,0 +1,101 @@
+"""``CompiledModel``: a JIT-compiled entry point called with torch tensors or numpy arrays.
+
+Inputs are passed by pointer (contiguous inputs are not copied); outputs are
+allocated by the caller side here and written in place by the compiled code
+(its results are out-params). Wrong input counts, shapes or dtypes raise
+``InputMismatchError`` before any native code runs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Sequence
+
+import numpy as np
+
+from kiln.errors import InputMismatchError
+from kiln.runtime.jit import JitModule, set_num_threads
+from kiln.runtime.signature import Signature, TensorSpec
+
+
+class CompiledModel:
+    """A compiled model: call it like the original (see module docstring)."""
+
+    def __init__(self, jit: JitModule, signature: Signature, threads: int, stages: dict | None = None):
+        self._jit = jit
+        self.signature = signature
+        self.threads = threads
+        self.stages = stages or {}
+        self._fn = jit.packed_function(signature.name)
+        self._n_args = len(signature.inputs) + len(signature.outputs)
+
+    def __call__(self, *args):
+        inputs = self._check_inputs(args)
+        use_torch = any(_is_torch(a) for a in args)
+        outputs = [_empty(spec, use_torch) for spec in self.signature.outputs]
+        pointers = [_data_pointer(x) for x in inputs] + [_data_pointer(o) for o in outputs]
+        self.run_raw(pointers)
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def run_raw(self, pointers: Sequence[int]) -> None:
+        """Calls the compiled code on raw data pointers (inputs, then outputs)."""
+        values = (ctypes.c_void_p * self._n_args)(*pointers)
+        base = ctypes.addressof(values)
+        size = ctypes.sizeof(ctypes.c_void_p)
+        packed = (ctypes.c_void_p * self._n_args)(*[base + i * size for i in range(self._n_args)])
+        set_num_threads(self.threads)
+        self._fn(packed)
+
+    def set_threads(self, threads: int) -> None:
+        """Changes the number of threads the compiled code runs on (up to the compiled split)."""
+        if threads < 1:
+            raise ValueError("threads must be >= 1")
+        self.threads = threads
+
+    def _check_inputs(self, args) -> list:
+        specs = self.signature.inputs
+        if len(args) != len(specs):
+            expected = ", ".join(str(s) for s in specs)
+            raise InputMismatchError(
+                f"{self.signature.name} takes {len(specs)} input(s) ({expected}), got {len(args)}"
+            )
+        return [_checked(arg, spec, i) for i, (arg, spec) in enumerate(zip(args, specs, strict=True))]
+
+
+def _is_torch(x) -> bool:
+    return type(x).__module__.startswith("torch")
+
+
+def _checked(arg, spec: TensorSpec, index: int):
+    """The argument as a contiguous array of the right shape and dtype, else an error."""
+    if _is_torch(arg):
+        dtype = str(arg.dtype).removeprefix("torch.")
+        shape = tuple(arg.shape)
+    elif isinstance(arg, np.ndarray):
+        dtype, shape = arg.dtype.name, arg.shape
+    else:
+        raise InputMismatchError(
+            f"input {index}: expected a torch.Tensor or numpy.ndarray {spec}, got {type(arg).__name__}"
+        )
+    if shape != spec.shape or dtype != spec.dtype:
+        got = f"{dtype}[{', '.join(map(str, shape))}]"
+        raise InputMismatchError(f"input {index}: expected {spec}, got {got}")
+    if _is_torch(arg):
+        if arg.device.type != "cpu":
+            raise InputMismatchError(f"input {index}: expected a CPU tensor, got one on {arg.device}")
+        return arg if arg.is_contiguous() else arg.contiguous()
+    return arg if arg.flags.c_contiguous else np.ascontiguousarray(arg)
+
+
+def _empty(spec: TensorSpec, use_torch: bool):
+    if use_torch:
+        import torch
+
+        return torch.empty(spec.shape, dtype=getattr(torch, spec.dtype))
+    return np.empty(spec.shape, dtype=spec.numpy_dtype)
+
+
+def _data_pointer(x) -> int:
+    if _is_torch(x):
+        return x.data_ptr()
+    return x.ctypes.data

@@ -1,0 +1,86 @@
+"""Entry-point signatures: the shapes and dtypes a compiled function takes and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kiln.ir import ir
+
+# MLIR element type (as printed) -> numpy dtype name.
+_NUMPY = {
+    "f32": "float32",
+    "f64": "float64",
+    "f16": "float16",
+    "bf16": "bfloat16",
+    "i64": "int64",
+    "i32": "int32",
+    "i16": "int16",
+    "i8": "int8",
+    "i1": "bool",
+    "ui8": "uint8",
+}
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """One input or output: its static shape and dtype name (numpy spelling)."""
+
+    shape: tuple[int, ...]
+    dtype: str
+
+    def __str__(self) -> str:
+        return f"{self.dtype}[{', '.join(map(str, self.shape))}]"
+
+    @property
+    def nbytes(self) -> int:
+        """Size of the tensor in bytes."""
+        return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(self.numpy_dtype).itemsize
+
+    @property
+    def numpy_dtype(self):
+        """The numpy dtype (bfloat16 maps to uint16 storage)."""
+        return np.uint16 if self.dtype == "bfloat16" else np.dtype(self.dtype)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The inputs and outputs of an entry function."""
+
+    name: str
+    inputs: tuple[TensorSpec, ...]
+    outputs: tuple[TensorSpec, ...]
+
+
+def tensor_spec(ty: ir.Type) -> TensorSpec:
+    """The spec of a ranked, statically shaped tensor type."""
+    shaped = ir.RankedTensorType(ty)
+    if not shaped.has_static_shape:
+        raise ValueError(f"kiln needs static shapes, got {ty}")
+    elt = str(shaped.element_type)
+    if elt not in _NUMPY:
+        raise ValueError(f"kiln does not support element type {elt} at function boundaries")
+    return TensorSpec(tuple(shaped.shape), _NUMPY[elt])
+
+
+def entry_signature(module: ir.Module, name: str | None = None) -> Signature:
+    """The signature of function ``name`` (default: the only public function)."""
+    funcs = [op for op in module.body.operations if op.operation.name == "func.func"]
+    public = [f for f in funcs if "sym_visibility" not in f.attributes or ir.StringAttr(f.attributes["sym_visibility"]).value == "public"]
+    if name is None:
+        if len(public) != 1:
+            names = ", ".join(ir.StringAttr(f.attributes["sym_name"]).value for f in public)
+            raise ValueError(f"kiln needs one entry function; found {len(public)}: {names}")
+        func = public[0]
+    else:
+        matches = [f for f in funcs if ir.StringAttr(f.attributes["sym_name"]).value == name]
+        if not matches:
+            raise ValueError(f"no function '{name}' in the module")
+        func = matches[0]
+    ftype = ir.FunctionType(ir.TypeAttr(func.attributes["function_type"]).value)
+    return Signature(
+        ir.StringAttr(func.attributes["sym_name"]).value,
+        tuple(tensor_spec(t) for t in ftype.inputs),
+        tuple(tensor_spec(t) for t in ftype.results),
+    )

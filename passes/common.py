@@ -1,0 +1,148 @@
+"""Small IR helpers shared by kiln's passes: walking, constants, shapes, reshapes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from kiln.ir import arith, ir, tensor
+
+
+def collect_ops(root: ir.Operation, names: Iterable[str] | None = None) -> list[ir.Operation]:
+    """All ops nested under ``root`` (pre-order), optionally only those named in ``names``."""
+    wanted = set(names) if names is not None else None
+    found: list[ir.Operation] = []
+
+    def visit(op):
+        if wanted is None or op.operation.name in wanted:
+            found.append(op.operation)
+        return ir.WalkResult.ADVANCE
+
+    root.walk(visit, ir.WalkOrder.PRE_ORDER)
+    return found
+
+
+def defining_op(value: ir.Value) -> ir.Operation | None:
+    """The op producing ``value``, or None for a block argument."""
+    owner = value.owner
+    return owner.operation if isinstance(owner, ir.OpView | ir.Operation) else None
+
+
+def users(value: ir.Value) -> list[ir.Operation]:
+    """The ops using ``value`` (one entry per use)."""
+    return [use.owner.operation if hasattr(use.owner, "operation") else use.owner for use in value.uses]
+
+
+def constant_array(value: ir.Value) -> np.ndarray | None:
+    """The contents of ``value`` if it is an ``arith.constant`` of dense elements."""
+    op = defining_op(value)
+    if op is None or op.name != "arith.constant":
+        return None
+    attr = op.attributes["value"]
+    if not isinstance(attr, ir.DenseElementsAttr):
+        return None
+    return np.array(attr)
+
+
+def dense_constant(array: np.ndarray, element_type: ir.Type) -> ir.Value:
+    """An ``arith.constant`` holding ``array`` (at the current insertion point)."""
+    array = np.ascontiguousarray(array)
+    if array.size > 1 and np.all(array.reshape(-1) == array.reshape(-1)[0]):
+        tensor_type = ir.RankedTensorType.get(list(array.shape), element_type)
+        attr = ir.DenseElementsAttr.get_splat(tensor_type, _scalar_attr(array.reshape(-1)[0], element_type))
+    else:
+        attr = ir.DenseElementsAttr.get(array, type=element_type)
+    return arith.ConstantOp(attr.type, attr).result
+
+
+def _scalar_attr(value, element_type: ir.Type) -> ir.Attribute:
+    if isinstance(element_type, ir.FloatType):
+        return ir.FloatAttr.get(element_type, float(value))
+    return ir.IntegerAttr.get(element_type, int(value))
+
+
+def static_shape(value: ir.Value) -> list[int] | None:
+    """The static shape of a ranked tensor value, or None if any dim is dynamic."""
+    ty = value.type
+    if not isinstance(ty, ir.RankedTensorType) or not ty.has_static_shape:
+        return None
+    return list(ty.shape)
+
+
+def element_type(value: ir.Value) -> ir.Type:
+    """The element type of a shaped value."""
+    return ir.ShapedType(value.type).element_type
+
+
+def tensor_type(shape: Sequence[int], elt: ir.Type) -> ir.RankedTensorType:
+    """``tensor<shape x elt>``."""
+    return ir.RankedTensorType.get(list(shape), elt)
+
+
+def split_dim(value: ir.Value, dim: int, factors: Sequence[int]) -> ir.Value:
+    """``tensor.expand_shape`` splitting dimension ``dim`` into ``factors`` (a free reshape)."""
+    shape = static_shape(value)
+    new_shape = shape[:dim] + list(factors) + shape[dim + 1 :]
+    groups, out = [], 0
+    for d in range(len(shape)):
+        width = len(factors) if d == dim else 1
+        groups.append(list(range(out, out + width)))
+        out += width
+    reassociation = ir.ArrayAttr.get(
+        [ir.ArrayAttr.get([_i64(i) for i in group]) for group in groups]
+    )
+    return tensor.expand_shape(
+        tensor_type(new_shape, element_type(value)), value, reassociation, [], new_shape
+    )
+
+
+def collapse_to(value: ir.Value, groups: Sequence[Sequence[int]]) -> ir.Value:
+    """``tensor.collapse_shape`` merging the dimension ``groups`` of ``value``."""
+    shape = static_shape(value)
+    new_shape = [int(np.prod([shape[d] for d in group])) for group in groups]
+    reassociation = ir.ArrayAttr.get(
+        [ir.ArrayAttr.get([_i64(i) for i in group]) for group in groups]
+    )
+    return tensor.collapse_shape(tensor_type(new_shape, element_type(value)), value, reassociation)
+
+
+def _i64(v: int) -> ir.IntegerAttr:
+    return ir.IntegerAttr.get(ir.IntegerType.get_signless(64), v)
+
+
+def affine_map(n_dims: int, results: Sequence[int]) -> ir.AffineMap:
+    """``(d0..dn) -> (d_results...)``: a projected permutation map."""
+    return ir.AffineMap.get(n_dims, 0, [ir.AffineDimExpr.get(r) for r in results])
+
+
+def map_dims(amap: ir.AffineMap) -> list[int] | None:
+    """The dim positions of a projected-permutation map's results, else None."""
+    dims = []
+    for expr in amap.results:
+        if not isinstance(expr, ir.AffineDimExpr):
+            try:
+                expr = ir.AffineDimExpr(expr)
+            except (ValueError, TypeError):
+                return None
+        dims.append(expr.position)
+    return dims
+
+
+def indexing_maps(op: ir.Operation) -> list[ir.AffineMap]:
+    """The indexing maps of a linalg op carrying an ``indexing_maps`` attribute."""
+    return [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+
+
+def iterator_types(op: ir.Operation) -> list[str]:
+    """``parallel``/``reduction`` per loop of a linalg.generic."""
+    kinds = []
+    for attr in ir.ArrayAttr(op.attributes["iterator_types"]):
+        text = str(attr)
+        kinds.append("reduction" if "reduction" in text else "parallel")
+    return kinds
+
+
+def body_op_names(op: ir.Operation) -> list[str]:
+    """The names of the ops in a linalg op's body, terminator included."""
+    return [inner.operation.name for inner in op.regions[0].blocks[0].operations]

@@ -1,0 +1,117 @@
+"""Recognizing contractions (matmul-like ops) and choosing their register blocking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiln.ir import ir
+from kiln.passes.common import body_op_names, indexing_maps, iterator_types, map_dims, static_shape
+
+CONTRACTION_OPS = ("linalg.matmul", "linalg.batch_matmul", "linalg.generic")
+BLOCKED_ATTR = "kiln.blocked"
+
+
+@dataclass(frozen=True)
+class Contraction:
+    """C[batch, m, n] += A[.., m, .., k] * B[.., k, .., n] with one m, n and k loop.
+
+    ``a_dims``/``b_dims``/``c_dims`` are the loop positions read by each
+    operand, in the operand's own dimension order.
+    """
+
+    n_loops: int
+    batch: tuple[int, ...]
+    m: int
+    n: int
+    k: int
+    a_dims: tuple[int, ...]
+    b_dims: tuple[int, ...]
+    c_dims: tuple[int, ...]
+    loop_sizes: tuple[int, ...]
+
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """(M, N, K)."""
+        return self.loop_sizes[self.m], self.loop_sizes[self.n], self.loop_sizes[self.k]
+
+
+def analyze_contraction(op: ir.Operation) -> Contraction | None:
+    """The contraction structure of ``op``, or None if it is not a plain f32 contraction."""
+    if op.name not in CONTRACTION_OPS or len(op.results) != 1 or BLOCKED_ATTR in op.attributes:
+        return None
+    if op.name == "linalg.generic":
+        if body_op_names(op) != ["arith.mulf", "arith.addf", "linalg.yield"]:
+            return None
+        if not _is_multiply_accumulate(op):
+            return None
+    if "indexing_maps" not in op.attributes or len(op.operands) != 3:
+        return None
+    shapes = [static_shape(v) for v in op.operands]
+    if any(s is None for s in shapes) or not isinstance(
+        ir.ShapedType(op.operands[2].type).element_type, ir.F32Type
+    ):
+        return None
+    maps = indexing_maps(op)
+    dims = [map_dims(m) for m in maps]
+    if any(d is None or len(set(d)) != len(d) for d in dims):
+        return None
+    n_loops = maps[0].n_dims
+    a, b, c = (set(d) for d in dims)
+    batch = sorted(a & b & c)
+    ms, ns, ks = sorted((a & c) - b), sorted((b & c) - a), sorted((a & b) - c)
+    if len(ms) != 1 or len(ns) != 1 or len(ks) != 1 or len(a | b | c) != n_loops:
+        return None
+    kinds = iterator_types(op) if op.name == "linalg.generic" else None
+    if kinds is not None and kinds[ks[0]] != "reduction":
+        return None
+    loop_sizes = [0] * n_loops
+    for operand_dims, shape in zip(dims, shapes, strict=True):
+        for d, size in zip(operand_dims, shape, strict=True):
+            loop_sizes[d] = size
+    return Contraction(
+        n_loops,
+        tuple(batch),
+        ms[0],
+        ns[0],
+        ks[0],
+        tuple(dims[0]),
+        tuple(dims[1]),
+        tuple(dims[2]),
+        tuple(loop_sizes),
+    )
+
+
+def _is_multiply_accumulate(op: ir.Operation) -> bool:
+    block = op.regions[0].blocks[0]
+    args = list(block.arguments)
+    mul, add, _ = list(block.operations)
+    mul_ins = {mul.operands[0], mul.operands[1]}
+    return mul_ins == {args[0], args[1]} and set(add.operands) == {mul.results[0], args[2]}
+
+
+@dataclass(frozen=True)
+class Blocking:
+    """Register block mr x nr and the padded N it needs."""
+
+    mr: int
+    nr: int
+    n_padded: int
+
+
+# Preference orders for the rows of a register block, by vectors per block row.
+# With 16 vector registers: mr * vectors accumulators + vectors loads + 1 broadcast.
+MR_CHOICES = {2: (4, 6, 5, 3, 2, 1), 1: (8, 6, 4, 7, 5, 3, 2, 1)}
+
+
+def choose_blocking(m: int, n: int, vector_width: int = 8) -> Blocking:
+    """Register blocking for an M x N output on a target with ``vector_width`` f32 lanes.
+
+    The block is two vectors wide when N allows (more FMAs per loaded A value),
+    else one vector wide with N padded up to a multiple of the vector width.
+    """
+    nr = 2 * vector_width if n % (2 * vector_width) == 0 else vector_width
+    n_padded = -(-n // nr) * nr
+    for mr in MR_CHOICES[nr // vector_width]:
+        if m % mr == 0:
+            return Blocking(mr, nr, n_padded)
+    return Blocking(1, nr, n_padded)

@@ -1,0 +1,209 @@
+"""kiln-fold-constant-layout: evaluate layout changes and elementwise math on constants.
+
+Weights arrive as constants; torch-mlir wraps them in ``linalg.transpose``
+(``nn.Linear``), reshapes, and elementwise chains (BatchNorm's
+``weight / sqrt(var + eps)``). This pass computes those at compile time with
+numpy so the runtime code reads pre-transposed, pre-scaled weights.
+
+Pre: linalg-on-tensors.
+Post: no ``linalg.transpose``, ``tensor.expand_shape``/``collapse_shape``,
+``tensor.pad`` or elementwise ``linalg.generic`` has only constant operands
+(up to ``max-elements`` per result); results keep their types, so users are
+unchanged. Unsupported body ops leave the op alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kiln.ir import ir
+from kiln.passes.common import (
+    body_op_names,
+    collect_ops,
+    constant_array,
+    dense_constant,
+    element_type,
+    indexing_maps,
+    iterator_types,
+    map_dims,
+    static_shape,
+)
+from kiln.passes.registry import KilnPass, register
+
+FOLDABLE = (
+    "linalg.transpose",
+    "linalg.generic",
+    "tensor.expand_shape",
+    "tensor.collapse_shape",
+    "tensor.pad",
+    "linalg.fill",
+)
+
+
+@register
+class FoldConstantLayout(KilnPass):
+    """Fold transposes, reshapes, pads and elementwise math of constants into constants."""
+
+    name = "kiln-fold-constant-layout"
+    max_elements: int = 1 << 26
+
+    def run(self, module: ir.Operation) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for op in collect_ops(module, FOLDABLE):
+                if self._fold(op):
+                    changed = True
+
+    def _fold(self, op: ir.Operation) -> bool:
+        if len(op.results) != 1:
+            return False
+        shape = static_shape(op.results[0])
+        if shape is None or int(np.prod(shape)) > self.max_elements:
+            return False
+        value = _evaluate(op)
+        if value is None:
+            return False
+        with ir.InsertionPoint(op), op.location:
+            new = dense_constant(value.reshape(shape), element_type(op.results[0]))
+        op.results[0].replace_all_uses_with(new)
+        op.erase()
+        return True
+
+
+def _evaluate(op: ir.Operation) -> np.ndarray | None:
+    if op.name == "linalg.fill":
+        return None  # fills stay: they fold into their consumers later
+    if op.name == "linalg.transpose":
+        src = constant_array(op.operands[0])
+        if src is None:
+            return None
+        perm = list(ir.DenseI64ArrayAttr(op.attributes["permutation"]))
+        return np.transpose(src, perm)
+    if op.name in ("tensor.expand_shape", "tensor.collapse_shape"):
+        src = constant_array(op.operands[0])
+        return None if src is None else src.reshape(static_shape(op.results[0]))
+    if op.name == "tensor.pad":
+        return _evaluate_pad(op)
+    if op.name == "linalg.generic":
+        return _evaluate_elementwise(op)
+    return None
+
+
+def _evaluate_pad(op: ir.Operation) -> np.ndarray | None:
+    src = constant_array(op.operands[0])
+    if src is None or len(op.operands) != 1:
+        return None  # dynamic padding amounts
+    block = op.regions[0].blocks[0]
+    yielded = list(block.operations)[-1].operands[0]
+    pad_value = _scalar_constant(yielded)
+    if pad_value is None:
+        return None
+    low = list(ir.DenseI64ArrayAttr(op.attributes["static_low"]))
+    high = list(ir.DenseI64ArrayAttr(op.attributes["static_high"]))
+    if min(low + high) < 0:
+        return None
+    return np.pad(src, list(zip(low, high, strict=True)), constant_values=pad_value)
+
+
+def _scalar_constant(value: ir.Value):
+    owner = value.owner
+    if not hasattr(owner, "operation") or owner.operation.name != "arith.constant":
+        return None
+    attr = owner.attributes["value"]
+    if isinstance(attr, ir.FloatAttr):
+        return attr.value
+    if isinstance(attr, ir.IntegerAttr):
+        return attr.value
+    return None
+
+
+_BINARY = {
+    "arith.addf": np.add,
+    "arith.subf": np.subtract,
+    "arith.mulf": np.multiply,
+    "arith.divf": np.divide,
+    "arith.maximumf": np.maximum,
+    "arith.minimumf": np.minimum,
+}
+_UNARY = {
+    "math.sqrt": np.sqrt,
+    "math.rsqrt": lambda x: 1.0 / np.sqrt(x),
+    "arith.negf": np.negative,
+}
+_CASTS = ("arith.truncf", "arith.extf")
+
+
+def _evaluate_elementwise(op: ir.Operation) -> np.ndarray | None:
+    """Evaluates an all-parallel generic whose inputs are all constants."""
+    if "reduction" in iterator_types(op):
+        return None
+    n_inputs = len(op.operands) - 1
+    if n_inputs == 0:
+        return None
+    inputs = [constant_array(v) for v in list(op.operands)[:n_inputs]]
+    if any(a is None for a in inputs):
+        return None
+    out_shape = static_shape(op.results[0])
+    maps = indexing_maps(op)
+    if map_dims(maps[-1]) != list(range(len(out_shape))):
+        return None
+    operands = []
+    for array, amap in zip(inputs, maps, strict=False):
+        dims = map_dims(amap)
+        if dims is None or len(set(dims)) != len(dims):
+            return None
+        operands.append(_broadcast_to_loops(array, dims, out_shape))
+    names = body_op_names(op)
+    if any(n not in _BINARY and n not in _UNARY and n not in _CASTS and n != "linalg.yield" and n != "arith.constant" for n in names):
+        return None
+    return _run_body(op.regions[0].blocks[0], operands, element_type(op.results[0]))
+
+
+def _broadcast_to_loops(array: np.ndarray, dims: list[int], loop_shape: list[int]) -> np.ndarray:
+    order = sorted(range(len(dims)), key=lambda i: dims[i])
+    arranged = np.transpose(array, order)
+    expanded_shape = [1] * len(loop_shape)
+    for i, d in enumerate(sorted(dims)):
+        expanded_shape[d] = arranged.shape[i]
+    return np.broadcast_to(arranged.reshape(expanded_shape), loop_shape)
+
+
+def _run_body(block: ir.Block, operands: list[np.ndarray], out_type: ir.Type) -> np.ndarray | None:
+    values: dict = {}
+    for arg, array in zip(block.arguments, operands, strict=False):
+        values[arg] = array
+    for inner in block.operations:
+        inner = inner.operation
+        if inner.name == "linalg.yield":
+            result = values.get(inner.operands[0])
+            if result is None:
+                return None
+            return np.asarray(result, dtype=_np_dtype(out_type))
+        if inner.name == "arith.constant":
+            scalar = _scalar_constant(inner.results[0])
+            if scalar is None:
+                return None
+            values[inner.results[0]] = np.float64(scalar)
+            continue
+        args = [values.get(v) for v in inner.operands]
+        if any(a is None for a in args):
+            return None
+        if inner.name in _BINARY:
+            out = _BINARY[inner.name](args[0], args[1])
+        elif inner.name in _UNARY:
+            out = _UNARY[inner.name](args[0])
+        else:  # casts
+            out = args[0].astype(_np_dtype(inner.results[0].type))
+        values[inner.results[0]] = out
+    return None
+
+
+def _np_dtype(ty: ir.Type):
+    if isinstance(ty, ir.F32Type):
+        return np.float32
+    if isinstance(ty, ir.F64Type):
+        return np.float64
+    if isinstance(ty, ir.F16Type):
+        return np.float16
+    raise TypeError(f"unsupported element type {ty}")

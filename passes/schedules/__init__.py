@@ -1,0 +1,1 @@
+"""Tile-and-fuse schedules, one function per op kind, built as transform-dialect scripts."""

@@ -1,0 +1,93 @@
+"""kiln-vectorize: turn the tiles marked ``kiln.vectorize`` into vector code, contractions into FMAs.
+
+Each marked linalg op becomes vector transfers plus vector arithmetic (masked
+to ``kiln.vector_width`` lanes where its last tile is partial). Register-block
+contractions become ``vector.contract``, lowered to outer products and then to
+``vector.fma`` on broadcasts: mr x (nr / lanes) FMAs per k step.
+
+Pre: output of ``kiln-tile-and-fuse``.
+Post: no linalg op carries ``kiln.vectorize``; marked ops are replaced by
+vector ops; no ``vector.contract`` or ``vector.outerproduct`` remains.
+Unmarked linalg ops are left for the ``loops`` stage.
+"""
+
+from __future__ import annotations
+
+from kiln.ir import ir
+from kiln.passes.common import collect_ops, indexing_maps, map_dims
+from kiln.passes.registry import KilnPass, register
+from kiln.passes.schedule import (
+    Schedule,
+    canonicalization,
+    cast_away_leading_unit_dims,
+    drop_unit_dims_with_shape_cast,
+    fold_unit_extent_dims,
+    lower_contraction_outerproduct,
+    lower_outerproduct,
+    reduction_to_contract,
+    transfer_permutation,
+)
+from kiln.passes.schedules.contraction import VECTORIZE_ATTR
+from kiln.passes.schedules.generic import VECTOR_WIDTH_ATTR
+
+
+@register
+class Vectorize(KilnPass):
+    """Vectorize marked tiles and lower register-block contractions to FMAs."""
+
+    name = "kiln-vectorize"
+
+    def run(self, module: ir.Operation) -> None:
+        marked = [op for op in collect_ops(module) if VECTORIZE_ATTR in op.attributes]
+        if not marked:
+            return
+        sched = Schedule(module.context)
+        targets = []
+        for i, op in enumerate(marked):
+            tag = f"kiln.v{i}"
+            op.attributes[tag] = ir.UnitAttr.get()
+            targets.append((sched.match(attr=tag), _masked_sizes(op)))
+            del op.attributes[VECTORIZE_ATTR]
+        funcs = sched.match(names=["func.func"])
+        # Unit dims (the 1 x mr x 1 x nr register block) go first, so vectors
+        # are mr x nr; the handles above follow the rewritten ops.
+        sched.apply_patterns(funcs, [fold_unit_extent_dims, canonicalization])
+        for handle, sizes in targets:
+            sched.vectorize(handle, sizes)
+        sched.apply_patterns(funcs, [reduction_to_contract, transfer_permutation])
+        sched.apply_patterns(
+            funcs, [cast_away_leading_unit_dims, drop_unit_dims_with_shape_cast, canonicalization]
+        )
+        sched.apply_patterns(funcs, [lower_contraction_outerproduct])
+        sched.apply_patterns(funcs, [lower_outerproduct, canonicalization])
+        sched.apply(module)
+        for op in collect_ops(module):
+            for attr in [name for name in op.attributes if name.startswith("kiln.v")]:
+                del op.attributes[attr]
+
+
+def _masked_sizes(op: ir.Operation) -> list[int] | None:
+    """Vector sizes for an op with a partial last tile, after unit dims are dropped."""
+    if VECTOR_WIDTH_ATTR not in op.attributes:
+        return None
+    width = ir.IntegerAttr(op.attributes[VECTOR_WIDTH_ATTR]).value
+    del op.attributes[VECTOR_WIDTH_ATTR]
+    extents = _loop_extents(op)
+    return [width if e < 0 else e for e in extents if e != 1]
+
+
+def _loop_extents(op: ir.Operation) -> list[int]:
+    """Static loop extents of a linalg op (-1 where dynamic)."""
+    if "indexing_maps" not in op.attributes:
+        return [d if d >= 0 else -1 for d in _shape(op.results[0])]
+    maps = indexing_maps(op)
+    extents = [1] * maps[0].n_dims
+    for value, amap in zip(op.operands, maps, strict=True):
+        for d, size in zip(map_dims(amap), _shape(value), strict=False):
+            extents[d] = size if size >= 0 else -1
+    return extents
+
+
+def _shape(value: ir.Value) -> list[int]:
+    ty = ir.ShapedType(value.type)
+    return [-1 if ty.is_dynamic_dim(i) else ty.get_dim_size(i) for i in range(ty.rank)]
