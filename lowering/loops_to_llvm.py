@@ -14,6 +14,7 @@ def llvm_passes() -> tuple[str, ...]:
     return (
         # Fully unrolled: a rolled n-D transfer lowering allocas a stack buffer
         # per loop iteration, which overflows the stack in long loops.
+        "func.func(lower-vector-multi-reduction)",
         "convert-vector-to-scf{full-unroll=true}",
         "convert-scf-to-cf",
         "convert-vector-to-llvm",

@@ -60,7 +60,7 @@ def _blocked_layout(op: ir.Operation):
         return None
     maps = indexing_maps(op)
     n_loops = maps[0].n_dims
-    if map_dims(maps[-1]) != list(range(n_loops)):
+    if map_dims(maps[-1]) != list(range(n_loops)) or any(map_dims(m) is None for m in maps):
         return None
     for index, value in enumerate(list(op.operands)[:-1]):
         collapse = defining_op(value)

@@ -13,10 +13,12 @@ BLOCKED_ATTR = "kiln.blocked"
 
 @dataclass(frozen=True)
 class Contraction:
-    """C[batch, m, n] += A[.., m, .., k] * B[.., k, .., n] with one m, n and k loop.
+    """C[batch, m, n] += A[.., m, .., k] * B[.., k, .., n] with one reduction loop k.
 
-    ``a_dims``/``b_dims``/``c_dims`` are the loop positions read by each
-    operand, in the operand's own dimension order.
+    ``m``/``n`` are the loops blocked into registers; every other output loop
+    is a *batch* loop, which A or B may lack (a convolution's image index is
+    in B and C only). ``a_dims``/``b_dims``/``c_dims`` are the loops read by
+    each operand, in the operand's own dimension order.
     """
 
     n_loops: int
@@ -57,12 +59,19 @@ def analyze_contraction(op: ir.Operation) -> Contraction | None:
         return None
     n_loops = maps[0].n_dims
     a, b, c = (set(d) for d in dims)
-    batch = sorted(a & b & c)
-    ms, ns, ks = sorted((a & c) - b), sorted((b & c) - a), sorted((a & b) - c)
-    if len(ms) != 1 or len(ns) != 1 or len(ks) != 1 or len(a | b | c) != n_loops:
+    ks = sorted((a & b) - c)
+    m_candidates = [d for d in dims[0] if d in c and d not in b]
+    n_candidates = [d for d in dims[1] if d in c and d not in a]
+    if len(ks) != 1 or not m_candidates or not n_candidates or len(a | b | c) != n_loops:
         return None
+    if not c <= (a | b) or (a | b) - c != set(ks):
+        return None
+    # The block's n is B's innermost candidate (contiguous panel rows); its m
+    # is A's innermost candidate. Every other output loop is a batch loop.
+    m, n = m_candidates[-1], n_candidates[-1]
+    batch = [d for d in dims[2] if d not in (m, n)]
     kinds = iterator_types(op) if op.name == "linalg.generic" else None
-    if kinds is not None and kinds[ks[0]] != "reduction":
+    if kinds is not None and (kinds[ks[0]] != "reduction" or any(kinds[d] != "parallel" for d in c)):
         return None
     loop_sizes = [0] * n_loops
     for operand_dims, shape in zip(dims, shapes, strict=True):
@@ -71,8 +80,8 @@ def analyze_contraction(op: ir.Operation) -> Contraction | None:
     return Contraction(
         n_loops,
         tuple(batch),
-        ms[0],
-        ns[0],
+        m,
+        n,
         ks[0],
         tuple(dims[0]),
         tuple(dims[1]),

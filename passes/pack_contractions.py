@@ -116,25 +116,29 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking) -> ir.Value:
 
 
 def _pack_rhs(b: ir.Value, c: Contraction, blk: Blocking, panel_loops: list[int]):
-    """B as panels [batch..., n1, k, n0] (constant or transposed) or reshaped in place."""
-    nb = len(c.batch)
+    """B as panels [b-batch..., n1, k, n0] (constant or transposed) or reshaped in place.
+
+    b-batch are the batch loops B has, in B's order; their loop numbers are
+    their positions in ``c.batch``.
+    """
     n1, k, n0 = panel_loops
-    panel_map = list(range(nb)) + [n1, k, n0]
+    b_batch = [d for d in c.b_dims if d in c.batch]
+    panel_map = [c.batch.index(d) for d in b_batch] + [n1, k, n0]
     array = constant_array(b)
     _, N, K = c.sizes
     n_blocks = blk.n_padded // blk.nr
     if array is not None:
-        order = [c.b_dims.index(d) for d in (*c.batch, c.k, c.n)]
+        order = [c.b_dims.index(d) for d in (*b_batch, c.k, c.n)]
         bkn = np.transpose(array, order)
-        pad = [(0, 0)] * (nb + 1) + [(0, blk.n_padded - N)]
+        pad = [(0, 0)] * (len(b_batch) + 1) + [(0, blk.n_padded - N)]
         bkn = np.pad(bkn, pad)
         panels = bkn.reshape(*bkn.shape[:-1], n_blocks, blk.nr)
-        panels = np.moveaxis(panels, -2, -3)  # [batch, n1, K, nr]
+        panels = np.moveaxis(panels, -2, -3)  # [b-batch, n1, K, nr]
         return dense_constant(np.ascontiguousarray(panels), ir.F32Type.get()), panel_map
     pos_n = c.b_dims.index(c.n)
     padded = _pad_dim(b, pos_n, blk.n_padded)
     split = split_dim(padded, pos_n, [n_blocks, blk.nr])
-    new_loops = {d: [i] for i, d in enumerate(c.batch)}
+    new_loops = {d: [c.batch.index(d)] for d in b_batch}
     new_loops.update({c.n: [n1, n0], c.k: [k]})
     split_map = [nd for d in c.b_dims for nd in new_loops[d]]
     if c.b_dims[-1] == c.n:

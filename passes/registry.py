@@ -20,6 +20,7 @@ from kiln.ir import ExternalPass, ir
 PASS_MODULES = (
     "kiln.passes.fold_constant_layout",
     "kiln.passes.fuse_elementwise",
+    "kiln.passes.decompose_conv",
     "kiln.passes.pack_contractions",
     "kiln.passes.block_epilogues",
     "kiln.passes.form_fusion_groups",

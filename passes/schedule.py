@@ -217,6 +217,12 @@ def lower_broadcast():
     transform_vector.ApplyLowerBroadcastPatternsOp()
 
 
+def lower_masks():
+    """``vector.mask`` regions become masked transfers (before bufferization)."""
+    transform_vector.ApplyLowerMaskedTransfersPatternsOp()
+    transform_vector.ApplyLowerMasksPatternsOp()
+
+
 def lower_shape_cast():
     """``vector.shape_cast`` becomes extracts/inserts."""
     transform_vector.ApplyLowerShapeCastPatternsOp()

@@ -136,11 +136,12 @@ def _plan_generic(op: ir.Operation, tag: str) -> GenericPlan | None:
         loops, kinds, vectorizable = shape, ["parallel"] * len(shape), True
     elif op.name == "linalg.generic":
         maps = indexing_maps(op)
-        if any(map_dims(m) is None for m in maps):
-            return None
         if any(static_shape(v) is None for v in op.operands):
             return None
-        loops, kinds = _loop_sizes(op), iterator_types(op)
+        kinds = iterator_types(op)
+        if any(map_dims(m) is None for m in maps):
+            return None  # gathers (im2col): MLIR cannot tile through floordiv/mod maps
+        loops = _loop_sizes(op)
         body = [inner.operation.name for inner in op.regions[0].blocks[0].operations][:-1]
         vectorizable = all(name.startswith(VECTOR_BODY_DIALECTS) for name in body)
     else:

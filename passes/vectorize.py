@@ -23,6 +23,7 @@ from kiln.passes.schedule import (
     drop_unit_dims_with_shape_cast,
     fold_unit_extent_dims,
     lower_contraction_outerproduct,
+    lower_masks,
     lower_outerproduct,
     reduction_to_contract,
     transfer_permutation,
@@ -46,20 +47,26 @@ class Vectorize(KilnPass):
         for i, op in enumerate(marked):
             tag = f"kiln.v{i}"
             op.attributes[tag] = ir.UnitAttr.get()
-            targets.append((sched.match(attr=tag), _masked_sizes(op)))
+            sizes = _masked_sizes(op)
+            if sizes is not None:
+                # Partial tiles are vectorized with masks at their own rank.
+                sched.vectorize(sched.match(attr=tag), sizes)
+            else:
+                targets.append(sched.match(attr=tag))
             del op.attributes[VECTORIZE_ATTR]
         funcs = sched.match(names=["func.func"])
         # Unit dims (the 1 x mr x 1 x nr register block) go first, so vectors
         # are mr x nr; the handles above follow the rewritten ops.
         sched.apply_patterns(funcs, [fold_unit_extent_dims, canonicalization])
-        for handle, sizes in targets:
-            sched.vectorize(handle, sizes)
+        for handle in targets:
+            sched.vectorize(handle)
         sched.apply_patterns(funcs, [reduction_to_contract, transfer_permutation])
         sched.apply_patterns(
             funcs, [cast_away_leading_unit_dims, drop_unit_dims_with_shape_cast, canonicalization]
         )
         sched.apply_patterns(funcs, [lower_contraction_outerproduct])
         sched.apply_patterns(funcs, [lower_outerproduct, canonicalization])
+        sched.apply_patterns(funcs, [lower_masks, canonicalization])
         sched.apply(module)
         for op in collect_ops(module):
             for attr in [name for name in op.attributes if name.startswith("kiln.v")]:
@@ -67,13 +74,12 @@ class Vectorize(KilnPass):
 
 
 def _masked_sizes(op: ir.Operation) -> list[int] | None:
-    """Vector sizes for an op with a partial last tile, after unit dims are dropped."""
+    """Vector sizes for an op with a partial last tile: its static extents, the width where dynamic."""
     if VECTOR_WIDTH_ATTR not in op.attributes:
         return None
     width = ir.IntegerAttr(op.attributes[VECTOR_WIDTH_ATTR]).value
     del op.attributes[VECTOR_WIDTH_ATTR]
-    extents = _loop_extents(op)
-    return [width if e < 0 else e for e in extents if e != 1]
+    return [width if e < 0 else e for e in _loop_extents(op)]
 
 
 def _loop_extents(op: ir.Operation) -> list[int]:

@@ -34,8 +34,8 @@ class _DenseLiterals(FxImporterHooks):
     def resolve_literal(self, gni, literal, info):
         if not isinstance(literal, torch.Tensor) or literal.numel() <= 1:
             return None
-        if literal.dtype in (torch.bfloat16, torch.complex64, torch.complex128):
-            return None
+        if literal.dtype not in (torch.float32, torch.float64, torch.float16):
+            return None  # integer and bool literals need torch-mlir's signedness handling
         try:
             array = literal.detach().contiguous().cpu().numpy()
         except (RuntimeError, TypeError):

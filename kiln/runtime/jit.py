@@ -49,6 +49,19 @@ def uses_openmp(module: ir.Module) -> bool:
     return bool(found)
 
 
+def _non_llvm_ops(module: ir.Module) -> set[str]:
+    names: set[str] = set()
+
+    def visit(op):
+        name = op.operation.name
+        if not name.startswith(("llvm.", "omp.", "builtin.module")):
+            names.add(name)
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    return names
+
+
 class JitModule:
     """Machine code for an LLVM-dialect module, kept alive as long as this object."""
 
@@ -66,7 +79,9 @@ class JitModule:
         try:
             self._engine = execution_engine()(module, opt_level=opt_level, shared_libs=libs)
         except RuntimeError as err:
-            raise KilnError(f"kiln: the JIT could not compile the module: {err}") from None
+            leftovers = sorted(_non_llvm_ops(module))
+            hint = f"; ops not lowered to LLVM: {', '.join(leftovers)}" if leftovers else ""
+            raise KilnError(f"kiln: the JIT could not compile the module: {err}{hint}") from None
 
     def packed_function(self, name: str):
         """The packed entry ``void f(void **args)`` for function ``name``."""

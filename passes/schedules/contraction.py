@@ -45,7 +45,7 @@ def cache_tile(k: int, ku: int, target: int = 256) -> int:
 
 def inner_step(k: int) -> int:
     """Unrolled k step of the micro-kernel."""
-    for ku in (8, 4, 2):
+    for ku in (8, 4, 6, 7, 5, 3, 2):
         if k % ku == 0:
             return ku
     return 1

@@ -66,6 +66,8 @@ def schedule_generic(sched: Schedule, plan: GenericPlan, threads: int, max_vecto
     if not plan.vectorizable or not plan.loop_sizes:
         return
     last = plan.loop_sizes[-1]
+    if split is not None and split[-1]:
+        last = split[-1]  # the per-thread extent of the last loop
     width = vector_length(last, max_vector)
     sizes = [1] * (len(plan.loop_sizes) - 1) + [width]
     if all(s == e for s, e in zip(sizes, plan.loop_sizes, strict=True)) and split is None:

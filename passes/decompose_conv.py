@@ -1,0 +1,39 @@
+"""kiln-decompose-conv: 2-D convolutions become im2col + a contraction.
+
+MLIR's ``convert_conv2d_to_img2col`` rewrites ``linalg.conv_2d_nchw_fchw``
+(and the NHWC forms) into a gather that materializes the image patches
+(im2col) and a multiply-accumulate ``linalg.generic`` over (image, channel
+out, pixel, patch element). That generic is a contraction, which
+``kiln-pack-contractions`` then blocks like any matmul: the filter (constant)
+is the left-hand side, the patches the right-hand side, and the pixels are the
+vectorized dimension.
+
+Pre: linalg-on-tensors with static shapes.
+Post: no ``linalg.conv_2d_nchw_fchw``, ``conv_2d_nhwc_hwcf`` or
+``conv_2d_nhwc_fhwc`` remains. Grouped and depthwise convolutions are untouched.
+"""
+
+from __future__ import annotations
+
+from kiln.ir import ir, transform_structured
+from kiln.passes.common import collect_ops
+from kiln.passes.registry import KilnPass, register
+from kiln.passes.schedule import Schedule
+
+CONV_OPS = ("linalg.conv_2d_nchw_fchw", "linalg.conv_2d_nhwc_hwcf", "linalg.conv_2d_nhwc_fhwc")
+
+
+@register
+class DecomposeConv(KilnPass):
+    """Rewrite 2-D convolutions as im2col followed by a matmul-like contraction."""
+
+    name = "kiln-decompose-conv"
+
+    def run(self, module: ir.Operation) -> None:
+        present = sorted({op.name for op in collect_ops(module, CONV_OPS)})
+        if not present:
+            return
+        sched = Schedule(module.context)
+        convs = sched.match(names=present)
+        sched._build(lambda: transform_structured.ConvertConv2DToImg2ColOp(sched._any(), sched._any(), convs))
+        sched.apply(module)
