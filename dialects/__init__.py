@@ -1,10 +1,11 @@
 """kiln's own MLIR dialect, defined in Python (IRDL through ``mlir.dialects.ext``)."""
 
 from kiln.dialects.kiln_dialect import (
+    FusionBarrierOp,
     FusionGroupOp,
     KilnDialect,
     YieldOp,
     load_kiln_dialect,
 )
 
-__all__ = ["FusionGroupOp", "KilnDialect", "YieldOp", "load_kiln_dialect"]
+__all__ = ["FusionBarrierOp", "FusionGroupOp", "KilnDialect", "YieldOp", "load_kiln_dialect"]

@@ -98,6 +98,28 @@ class YieldOp(KilnDialect.Operation, name="yield", traits=[ir.IsTerminatorTrait]
         return True
 
 
+class FusionBarrierOp(KilnDialect.Operation, name="fusion_barrier"):
+    """An identity that elementwise fusion cannot see through.
+
+    ``kiln-fuse-elementwise`` puts one on each input of a contraction while
+    MLIR's elementwise fusion runs, so that no elementwise producer is fused
+    into a matmul (it would be recomputed once per output tile and break the
+    multiply-accumulate body), then removes them.
+    """
+
+    input: ext.Operand[Any]
+    output: ext.Result[Any] = ext.result()
+
+    def verify_invariants(self) -> bool:
+        if self.operands[0].type != self.results[0].type:
+            self.location.emit_error(
+                f"'kiln.fusion_barrier' result type {self.results[0].type} must equal its "
+                f"operand type {self.operands[0].type}"
+            )
+            return False
+        return True
+
+
 def load_kiln_dialect(ctx: ir.Context) -> None:
     """Loads the kiln dialect into ``ctx`` (idempotent)."""
     with ctx, ir.Location.unknown():

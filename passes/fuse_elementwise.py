@@ -9,12 +9,16 @@ elementwise ops on the way, so producers and consumers meet.
 
 Pre: linalg-on-tensors.
 Post: no elementwise ``linalg.generic`` has a single-use elementwise generic
-producer; contractions, convolutions and pooling ops are untouched.
+producer; contractions (named or generic) are untouched: they are guarded by
+``kiln.fusion_barrier`` ops during the fusion, removed afterwards.
 """
 
 from __future__ import annotations
 
 from kiln.ir import ir
+from kiln.dialects import FusionBarrierOp
+from kiln.passes.common import collect_ops
+from kiln.passes.contraction import CONTRACTION_OPS, analyze_contraction
 from kiln.passes.generalize import generalize_all
 from kiln.passes.registry import KilnPass, register
 from kiln.pipeline import build_pass_manager
@@ -45,6 +49,29 @@ class FuseElementwise(KilnPass):
 
     def run(self, module: ir.Operation) -> None:
         generalize_all(module, ELEMENTWISE_NAMED)
-        build_pass_manager(
-            ["linalg-fuse-elementwise-ops", "canonicalize", "cse"], module.context
-        ).run(module)
+        barriers = _guard_contractions(module)
+        build_pass_manager(["linalg-fuse-elementwise-ops"], module.context).run(module)
+        for barrier in barriers:
+            barrier.results[0].replace_all_uses_with(barrier.operands[0])
+            barrier.erase()
+        build_pass_manager(["canonicalize", "cse"], module.context).run(module)
+
+
+def _guard_contractions(module: ir.Operation) -> list[ir.Operation]:
+    """Puts a ``kiln.fusion_barrier`` on every input of every contraction.
+
+    MLIR's elementwise fusion also fuses into named ops such as linalg.matmul
+    (turning them generic), so named contractions are guarded too.
+    """
+    barriers = []
+    for op in collect_ops(module, CONTRACTION_OPS):
+        if analyze_contraction(op) is None:
+            continue
+        n_inputs = len(op.operands) - 1
+        for index in range(n_inputs):
+            with ir.InsertionPoint(op), op.location:
+                value = op.operands[index]
+                barrier = FusionBarrierOp(value, value.type)
+            op.operands[index] = barrier.results[0]
+            barriers.append(barrier.operation)
+    return barriers
