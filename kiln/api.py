@@ -8,6 +8,7 @@ from pathlib import Path
 from kiln.driver import run_pipeline
 from kiln.errors import KilnError, MLIRSyntaxError, format_mlir_error
 from kiln.ir import MLIRError, ir, new_context, parse_module
+from kiln.pipeline import Pipeline
 from kiln.pipelines import cpu_pipeline
 from kiln.runtime.compiled import CompiledModel
 from kiln.runtime.jit import JitModule
@@ -25,13 +26,17 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     func_name: str | None = None,
     dump_dir: str | os.PathLike | None = None,
     opt_level: int = 3,
+    pipeline: Pipeline | None = None,
 ) -> CompiledModel:
     """Compiles ``model`` for ``target`` and returns a callable ``CompiledModel``.
 
     ``model`` is a ``torch.nn.Module`` (traced with ``example_inputs``), a path
     to an ``.mlir`` file, or MLIR text, at the linalg-on-tensors level.
     ``threads`` defaults to the CPUs available (or ``KILN_NUM_THREADS``).
-    ``dump_dir`` receives the IR after every stage.
+    ``dump_dir`` receives the IR after every stage. ``pipeline`` replaces
+    the default ``kiln.pipelines.cpu_pipeline(target)`` (e.g. one with a
+    stage swapped or a custom Python pass added); it must end at the LLVM
+    dialect.
     """
     if target not in TARGETS:
         raise ValueError(f"unknown target '{target}' (kiln targets: {', '.join(TARGETS)})")
@@ -39,7 +44,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     cpu = host_target(threads)
     signature = entry_signature(module, func_name)
     _mark_entry_points(module)
-    pipeline = cpu_pipeline(cpu)
+    pipeline = pipeline or cpu_pipeline(cpu)
     run_pipeline(module, pipeline, dump_dir=str(dump_dir) if dump_dir else None, name=name)
     jit = JitModule(module, opt_level=opt_level)
     return CompiledModel(jit, signature, cpu.threads)

@@ -55,6 +55,25 @@ class Pipeline:
             raise ValueError(f"stage '{start_at}' comes after '{stop_after}'")
         return list(self.stages[first : last + 1])
 
+    def stage(self, name: str) -> Stage:
+        """The stage called ``name``."""
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        raise ValueError(f"pipeline '{self.name}' has no stage '{name}' (stages: {', '.join(self.stage_names())})")
+
+    def replace_stage(self, name: str, stage: Stage) -> Pipeline:
+        """A new pipeline with stage ``name`` replaced by ``stage``."""
+        self.stage(name)
+        stages = tuple(stage if s.name == name else s for s in self.stages)
+        return Pipeline(self.name, stages, self.options)
+
+    def insert_after(self, name: str, stage: Stage) -> Pipeline:
+        """A new pipeline with ``stage`` inserted after stage ``name``."""
+        index = self.stage_names().index(self.stage(name).name)
+        stages = self.stages[: index + 1] + (stage,) + self.stages[index + 1 :]
+        return Pipeline(self.name, stages, self.options)
+
     def specs(self) -> list[str]:
         """All pass specs of the pipeline, in order."""
         return [spec for stage in self.stages for spec in stage.passes]

@@ -50,7 +50,11 @@ def cpu_pipeline(target: CpuTarget) -> Pipeline:
                 (f"kiln-tile-and-fuse{{threads={target.threads}}}", "canonicalize", "cse"),
                 "tiled for threads and registers",
             ),
-            Stage("vectorized", ("kiln-vectorize", "canonicalize", "cse"), "vector code, FMAs"),
+            Stage(
+                "vectorized",
+                ("kiln-vectorize", "kiln-approximate-math", "canonicalize", "cse"),
+                "vector code, FMAs, polynomial exp/tanh/erf",
+            ),
             Stage(
                 "bufferized",
                 (*bufferize_passes(), "kiln-hoist-vector-transfers", "kiln-copy-to-linalg"),

@@ -6,8 +6,9 @@ mr x nr register block:
 - A is read through a free reshape (m -> m1, m0), in whatever layout it has;
 - B becomes panels Bp[b..., n1, k, n0]: each k step of a block reads nr
   contiguous floats. A constant B (weights) is packed here, with numpy, at
-  compile time; a runtime B whose n dimension is innermost is only reshaped;
-  any other runtime B is packed by a ``linalg.transpose`` at run time;
+  compile time; a small runtime B whose n dimension is innermost is only
+  reshaped; any other runtime B is packed by a ``linalg.transpose`` at run
+  time;
 - C is written through a free reshape (m -> m1, m0; n -> n1, n0); N is padded
   up to a multiple of nr when needed and sliced back.
 The new op carries ``kiln.blocked = array<i64: mr, nr>``.
@@ -42,6 +43,12 @@ from kiln.passes.contraction import (
     choose_blocking,
 )
 from kiln.passes.registry import KilnPass, register
+
+
+# A runtime B is packed into panels when this many mr-row blocks read it and it
+# has at least this many elements; smaller ones are read in place.
+RUNTIME_PACK_MIN_BLOCKS = 8
+RUNTIME_PACK_MIN_ELEMENTS = 1 << 16
 
 
 @register
@@ -141,13 +148,16 @@ def _pack_rhs(b: ir.Value, c: Contraction, blk: Blocking, panel_loops: list[int]
     new_loops = {d: [c.batch.index(d)] for d in b_batch}
     new_loops.update({c.n: [n1, n0], c.k: [k]})
     split_map = [nd for d in c.b_dims for nd in new_loops[d]]
-    if c.b_dims[-1] == c.n:
+    M = c.sizes[0]
+    reused = (M // blk.mr) >= RUNTIME_PACK_MIN_BLOCKS and K * blk.n_padded >= RUNTIME_PACK_MIN_ELEMENTS
+    if c.b_dims[-1] == c.n and not reused:
         return split, split_map
-    # n is not innermost: transpose into panels at run time.
+    # n is not innermost, or B is large and read by many row blocks (rows of
+    # a large B are a cache-set-conflicting stride apart): pack at run time.
     perm = [split_map.index(d) for d in panel_map]
     shape = static_shape(split)
     out_shape = [shape[p] for p in perm]
-    empty = tensor.empty(tensor_type(out_shape, ir.F32Type.get()), [])
+    empty = tensor.empty(out_shape, ir.F32Type.get())
     packed = linalg.transpose(split, outs=[empty], permutation=perm)
     return packed, panel_map
 

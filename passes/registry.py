@@ -28,6 +28,7 @@ PASS_MODULES = (
     "kiln.passes.vectorize",
     "kiln.passes.hoist_vector_transfers",
     "kiln.passes.copy_to_linalg",
+    "kiln.passes.approximate_math",
 )
 
 _PASSES: dict[str, type[KilnPass]] = {}

@@ -146,6 +146,10 @@ def _process(chunk: str, first_line: int, source: str, args, stages) -> str | No
         errors.append(format_mlir_error(err, source))
     except (ValueError, KilnError) as err:
         errors.append(f"{source}: error: {err}")
+    except Exception as err:  # a bug in a pass: say so, with the traceback
+        import traceback
+
+        errors.append(f"{source}: internal error: {type(err).__name__}: {err}\n{traceback.format_exc()}")
     if errors:
         print("\n".join(errors), file=sys.stderr)
         return None

@@ -1,0 +1,1 @@
+"""Peers that run outside kiln's environment (ONNX Runtime, IREE)."""

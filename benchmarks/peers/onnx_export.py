@@ -1,0 +1,28 @@
+"""Export a workload to ONNX (with its inputs as .npz) for the ONNX-based peers."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmarks.workloads import WORKLOADS
+
+CACHE = Path(__file__).resolve().parent.parent / ".cache"
+
+
+def export(workload: str) -> tuple[Path, Path]:
+    """Paths of ``<workload>.onnx`` and ``<workload>.npz`` (created if missing)."""
+    CACHE.mkdir(exist_ok=True)
+    onnx_path, inputs_path = CACHE / f"{workload}.onnx", CACHE / f"{workload}.npz"
+    if onnx_path.exists() and inputs_path.exists():
+        return onnx_path, inputs_path
+    model, inputs = WORKLOADS[workload].make()
+    names = [f"input{i}" for i in range(len(inputs))]
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, inputs, str(onnx_path), input_names=names, opset_version=17, dynamo=False)
+    np.savez(inputs_path, **{n: t.numpy() for n, t in zip(names, inputs, strict=True)})
+    return onnx_path, inputs_path

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Optional peers for benchmarks/run.py: ONNX Runtime and IREE, in their own
+# virtualenv (IREE bundles its own MLIR; it must never share kiln's process).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEERS="${KILN_PEERS_VENV:-.venv-peers}"
+[ -x "$PEERS/bin/python" ] || python3 -m venv "$PEERS"
+"$PEERS/bin/python" -m pip install --quiet numpy==2.4.6 onnx==1.23.2 onnxruntime==1.31.1 \
+  iree-base-compiler==3.13.0 iree-base-runtime==3.13.0
+# kiln's environment exports the ONNX files.
+.venv/bin/python -m pip install --quiet onnx==1.23.2

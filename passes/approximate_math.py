@@ -1,0 +1,166 @@
+"""kiln-approximate-math: exp, tanh and erf on f32 become vectorizable polynomials.
+
+LLVM lowers ``math.exp``/``tanh``/``erf`` on vectors to one libm call per
+lane; these rewrites keep the vector in registers. Error bounds (f32, over
+the whole input range, measured in test/unit/test_approximate_math.py
+against float64 references):
+- exp: Cephes range reduction (x = n ln2 + r) and a degree-6 polynomial,
+  relative error <= 1e-7 where the result is a normal float; exp(x > 88.72)
+  = +inf, exp(x < -87.3) = 0, NaN in gives NaN out;
+- tanh: Eigen's [13/6] rational function on x clamped to +-7.905, absolute
+  error <= 4e-7 (tanh(x) = x for |x| < 4e-4); NaN propagates;
+- erf: Abramowitz & Stegun 7.1.26 with the polynomial exp above, absolute
+  error <= 6e-7; NaN propagates.
+
+Pre: ``math.exp``/``math.tanh``/``math.erf`` on f32 scalars or vectors.
+Post: those ops are replaced by arith ops (and bitcasts); ops on other
+element types are untouched.
+"""
+
+from __future__ import annotations
+
+from kiln.ir import arith, ir, rewrite
+from kiln.ir import math as math_d
+from kiln.passes.registry import KilnPass, register
+
+FUNCTIONS = ("exp", "tanh", "erf")
+
+
+@register
+class ApproximateMath(KilnPass):
+    """Replace f32 exp, tanh and erf by polynomial approximations (see error bounds)."""
+
+    name = "kiln-approximate-math"
+    functions: tuple[str, ...] = FUNCTIONS
+
+    def run(self, module: ir.Operation) -> None:
+        unknown = set(self.functions) - set(FUNCTIONS)
+        if unknown:
+            raise ValueError(
+                f"kiln-approximate-math: cannot approximate {', '.join(sorted(unknown))} "
+                f"(choose from {', '.join(FUNCTIONS)})"
+            )
+        patterns = rewrite.RewritePatternSet(module.context)
+        for fn in self.functions:
+            patterns.add(f"math.{fn}", _PATTERNS[fn])
+        rewrite.apply_patterns_and_fold_greedily(module, patterns.freeze())
+
+
+class _Builder:
+    """Arith helpers for one f32 shape (scalar or vector) at the current insertion point."""
+
+    def __init__(self, ty: ir.Type):
+        self.ty = ty
+        self.vector = isinstance(ty, ir.VectorType)
+        i32 = ir.IntegerType.get_signless(32)
+        self.ity = ir.VectorType.get(ir.VectorType(ty).shape, i32) if self.vector else i32
+
+    def const(self, value: float) -> ir.Value:
+        attr = ir.FloatAttr.get(ir.F32Type.get(), value)
+        if self.vector:
+            attr = ir.DenseElementsAttr.get_splat(self.ty, attr)
+        return arith.constant(self.ty, attr)
+
+    def iconst(self, value: int) -> ir.Value:
+        attr = ir.IntegerAttr.get(ir.IntegerType.get_signless(32), value)
+        if self.vector:
+            attr = ir.DenseElementsAttr.get_splat(self.ity, attr)
+        return arith.constant(self.ity, attr)
+
+    def poly(self, x: ir.Value, coefficients: list[float]) -> ir.Value:
+        """Horner: c0 * x^(n-1) + ... + c(n-1)."""
+        acc = self.const(coefficients[0])
+        for c in coefficients[1:]:
+            acc = arith.addf(arith.mulf(acc, x), self.const(c))
+        return acc
+
+    def clamp(self, x: ir.Value, lo: float, hi: float) -> ir.Value:
+        return arith.minimumf(arith.maximumf(x, self.const(lo)), self.const(hi))
+
+    def select(self, predicate: str, a: ir.Value, b: ir.Value, then: ir.Value, other: ir.Value) -> ir.Value:
+        cond = arith.cmpf(getattr(arith.CmpFPredicate, predicate), a, b)
+        return arith.select(cond, then, other)
+
+
+EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
+
+
+def polynomial_exp(b: _Builder, x: ir.Value) -> ir.Value:
+    """exp(x) by x = n ln2 + r, exp(r) polynomial, 2^n from the exponent bits."""
+    xc = b.clamp(x, -87.33654, 88.72283)
+    n = math_d.floor(arith.addf(arith.mulf(xc, b.const(1.44269504088896341)), b.const(0.5)))
+    r = arith.subf(xc, arith.mulf(n, b.const(0.693359375)))
+    r = arith.subf(r, arith.mulf(n, b.const(-2.12194440e-4)))
+    r2 = arith.mulf(r, r)
+    y = arith.addf(arith.addf(arith.mulf(b.poly(r, EXP_POLY), r2), r), b.const(1.0))
+    # 2^n: n + 127 in the exponent field; n is in [-126, 128] after the clamp,
+    # so build 2^(n/2) twice to stay in range at both ends.
+    half = arith.fptosi(b.ity, arith.mulf(n, b.const(0.5)))
+    rest = arith.subi(arith.fptosi(b.ity, n), half)
+    scale1 = arith.bitcast(b.ty, arith.shli(arith.addi(half, b.iconst(127)), b.iconst(23)))
+    scale2 = arith.bitcast(b.ty, arith.shli(arith.addi(rest, b.iconst(127)), b.iconst(23)))
+    result = arith.mulf(arith.mulf(y, scale1), scale2)
+    inf = b.const(float("inf"))
+    result = b.select("OGT", x, b.const(88.72283), inf, result)
+    result = b.select("OLT", x, b.const(-87.33654), b.const(0.0), result)
+    return b.select("UNO", x, x, x, result)  # NaN in, NaN out
+
+
+def _exp(op, rewriter) -> bool:
+    """math.exp %x : f32 -> cephes polynomial (see polynomial_exp)."""
+    if not _is_f32(op.results[0].type):
+        return True  # no match
+    with rewriter.ip, op.location:
+        value = polynomial_exp(_Builder(op.results[0].type), op.operands[0])
+    rewriter.replace_op(op, [value])
+    return False
+
+
+TANH_P = [-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-08,
+          1.48572235717979e-05, 6.37261928875436e-04, 4.89352455891786e-03]
+TANH_Q = [1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03]
+
+
+def _tanh(op, rewriter) -> bool:
+    """math.tanh %x : f32 -> x * P(x^2) / Q(x^2) on the clamped input."""
+    if not _is_f32(op.results[0].type):
+        return True
+    with rewriter.ip, op.location:
+        b = _Builder(op.results[0].type)
+        x = op.operands[0]
+        xc = b.clamp(x, -7.90531110763549805, 7.90531110763549805)
+        x2 = arith.mulf(xc, xc)
+        value = arith.divf(arith.mulf(xc, b.poly(x2, TANH_P)), b.poly(x2, TANH_Q))
+        tiny = arith.cmpf(arith.CmpFPredicate.OLT, math_d.absf(x), b.const(0.0004))
+        value = arith.select(tiny, x, value)
+        value = b.select("UNO", x, x, x, value)
+    rewriter.replace_op(op, [value])
+    return False
+
+
+ERF_A = [1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592]
+
+
+def _erf(op, rewriter) -> bool:
+    """math.erf %x : f32 -> sign(x) * (1 - t P(t) exp(-x^2)), t = 1 / (1 + 0.3275911 |x|)."""
+    if not _is_f32(op.results[0].type):
+        return True
+    with rewriter.ip, op.location:
+        b = _Builder(op.results[0].type)
+        x = op.operands[0]
+        ax = math_d.absf(x)
+        t = arith.divf(b.const(1.0), arith.addf(b.const(1.0), arith.mulf(b.const(0.3275911), ax)))
+        tail = arith.mulf(arith.mulf(t, b.poly(t, ERF_A)), polynomial_exp(b, arith.negf(arith.mulf(ax, ax))))
+        magnitude = arith.subf(b.const(1.0), tail)
+        value = math_d.copysign(magnitude, x)
+    rewriter.replace_op(op, [value])
+    return False
+
+
+def _is_f32(ty: ir.Type) -> bool:
+    if isinstance(ty, ir.VectorType):
+        return isinstance(ir.VectorType(ty).element_type, ir.F32Type)
+    return isinstance(ty, ir.F32Type)
+
+
+_PATTERNS = {"exp": _exp, "tanh": _tanh, "erf": _erf}

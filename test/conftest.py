@@ -1,0 +1,63 @@
+"""Fixtures shared by kiln's pytest suites (test/unit, test/e2e)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+KILN_OPT = Path(sys.executable).parent / "kiln-opt"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # torch.export inside torch-mlir's FX importer uses a deprecated pytree API;
+    # the warning is torch's, not kiln's, and drowns the summary.
+    config.addinivalue_line("filterwarnings", "ignore:.*LeafSpec.*:FutureWarning")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_repro_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Reproducers of expected pipeline failures go to a temporary folder, not <tmp>/kiln-repro."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KILN_REPRO_DIR", str(tmp_path_factory.mktemp("kiln-repro")))
+        yield
+
+
+@pytest.fixture
+def ctx():
+    """A fresh MLIR context with kiln's dialect loaded."""
+    from kiln.ir import new_context
+
+    return new_context()
+
+
+@pytest.fixture
+def parse(ctx):
+    """Parses MLIR text into a module of ``ctx``: ``parse(text)``."""
+    from kiln.ir import parse_module
+
+    return lambda text: parse_module(text, ctx)
+
+
+@pytest.fixture(scope="session")
+def kiln_opt() -> Path:
+    """The venv's kiln-opt console script."""
+    assert KILN_OPT.exists(), f"kiln-opt is not installed next to {sys.executable}"
+    return KILN_OPT
+
+
+@pytest.fixture(scope="session")
+def replay(kiln_opt):
+    """Runs a printed ``kiln-opt ...`` command with the venv's kiln-opt; returns the CompletedProcess."""
+
+    def run(command: str) -> subprocess.CompletedProcess:
+        args = shlex.split(command)
+        assert args[0] == "kiln-opt", command
+        args[0] = str(kiln_opt)
+        return subprocess.run(args, capture_output=True, text=True, timeout=300, env=dict(os.environ))
+
+    return run
