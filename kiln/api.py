@@ -40,23 +40,27 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     """
     if target not in TARGETS:
         raise ValueError(f"unknown target '{target}' (kiln targets: {', '.join(TARGETS)})")
-    module, name = load_model(model, example_inputs, func_name)
+    module, name, source = load_model(model, example_inputs, func_name)
     cpu = host_target(threads)
     signature = entry_signature(module, func_name)
     _mark_entry_points(module)
     pipeline = pipeline or cpu_pipeline(cpu)
-    run_pipeline(module, pipeline, dump_dir=str(dump_dir) if dump_dir else None, name=name)
+    run_pipeline(
+        module, pipeline, dump_dir=str(dump_dir) if dump_dir else None, name=name, source_name=source
+    )
     jit = JitModule(module, opt_level=opt_level)
     return CompiledModel(jit, signature, cpu.threads)
 
 
-def load_model(model, example_inputs: tuple, func_name: str | None) -> tuple[ir.Module, str]:
-    """The model as a linalg-on-tensors module, and a short name for files."""
-    if isinstance(model, str | os.PathLike) and Path(model).suffix == ".mlir" and Path(model).exists():
+def load_model(model, example_inputs: tuple, func_name: str | None) -> tuple[ir.Module, str, str | None]:
+    """The model as a linalg-on-tensors module, a short name for files, and its source file."""
+    if isinstance(model, os.PathLike) or (isinstance(model, str) and model.endswith(".mlir") and "\n" not in model):
         path = Path(model)
-        return parse_mlir(path.read_text(), str(path)), path.stem
+        if not path.exists():
+            raise FileNotFoundError(f"kiln.compile: no such .mlir file: {path}")
+        return parse_mlir(path.read_text(), str(path)), path.stem, str(path)
     if isinstance(model, str):
-        return parse_mlir(model, "<string>"), "module"
+        return parse_mlir(model, "<string>"), "module", "<string>"
     try:
         import torch
     except ImportError as err:  # pragma: no cover - torch is a dependency
@@ -66,7 +70,7 @@ def load_model(model, example_inputs: tuple, func_name: str | None) -> tuple[ir.
     from kiln.frontend.torch_import import import_torch_module
 
     module = import_torch_module(model, example_inputs, func_name or "forward")
-    return module, type(model).__name__.lower()
+    return module, type(model).__name__.lower(), None
 
 
 def parse_mlir(text: str, source_name: str) -> ir.Module:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kiln.errors import PipelineError, format_mlir_error
 from kiln.ir import MLIRError, ir
-from kiln.pipeline import Pipeline, Stage, build_pass_manager
+from kiln.pipeline import Pipeline, Stage, build_pass_manager, pipeline_text
 
 StageCallback = Callable[[Stage, ir.Module], None]
 
@@ -34,13 +34,12 @@ def module_text(module: ir.Module | ir.Operation) -> str:
     return op.get_asm(large_elements_limit=None, assume_verified=True)
 
 
-def replay_command(path: str, pipeline: Pipeline, stage: str) -> str:
-    """The kiln-opt command that replays ``stage`` of ``pipeline`` on ``path``."""
-    args = ["kiln-opt", path, f"--kiln-pipeline={pipeline.name}"]
-    target = pipeline.options.get("target")
-    if target is not None:
-        args += [f"--kiln-threads={target.threads}", f"--kiln-vector-width={target.vector_width}"]
-    args += [f"--start-at={stage}", f"--stop-after={stage}"]
+def replay_command(path: str, stage: Stage) -> str:
+    """The kiln-opt command that replays ``stage`` on ``path``.
+
+    It spells out the stage's passes, so it is exact for custom pipelines too.
+    """
+    args = ["kiln-opt", path, f"--pass-pipeline={pipeline_text(stage.passes)}"]
     return " ".join(shlex.quote(a) for a in args)
 
 
@@ -53,18 +52,23 @@ def run_pipeline(
     dump_dir: str | None = None,
     name: str = "module",
     on_stage: StageCallback | None = None,
+    source_name: str | None = None,
 ) -> ir.Module:
-    """Runs the selected stages of ``pipeline`` on ``module`` in place and returns it."""
+    """Runs the selected stages of ``pipeline`` on ``module`` in place and returns it.
+
+    ``source_name`` is the file the module was parsed from: diagnostics
+    located in it name it instead of MLIR's ``-``.
+    """
     ctx = module.context
     for index, stage in enumerate(pipeline.select(start_at, stop_after)):
         before = module.operation.clone(ip=False)
         try:
             build_pass_manager(stage.passes, ctx).run(module.operation)
         except MLIRError as err:
-            raise _stage_error(pipeline, stage, before, name, format_mlir_error(err)) from None
+            raise _stage_error(stage, before, name, format_mlir_error(err, source_name)) from None
         except (ValueError, RuntimeError, TypeError, KeyError, IndexError) as err:
             detail = "".join(traceback.format_exception_only(type(err), err)).strip()
-            raise _stage_error(pipeline, stage, before, name, detail) from err
+            raise _stage_error(stage, before, name, detail) from err
         before.erase()
         if dump_dir:
             Path(dump_dir).mkdir(parents=True, exist_ok=True)
@@ -74,13 +78,13 @@ def run_pipeline(
     return module
 
 
-def _stage_error(pipeline: Pipeline, stage: Stage, before: ir.Operation, name: str, detail: str) -> PipelineError:
+def _stage_error(stage: Stage, before: ir.Operation, name: str, detail: str) -> PipelineError:
     directory = repro_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         path = str(directory / f"{name}.{stage.name}.mlir")
         Path(path).write_text(module_text(before))
-        command = replay_command(path, pipeline, stage.name)
+        command = replay_command(path, stage)
     except OSError:
         path, command = None, None
     finally:

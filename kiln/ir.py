@@ -72,10 +72,20 @@ def execution_engine():
 
 
 def new_context() -> ir.Context:
-    """A context with every upstream dialect registered and kiln's dialect loaded."""
+    """A context with every upstream dialect, torch-mlir's and kiln's.
+
+    torch-mlir's ``tm_tensor`` dialect cannot be registered from Python; it
+    is loaded by running (on an empty module) a pass that depends on it, so
+    that reproducers containing tm_tensor ops parse.
+    """
+    from torch_mlir.dialects import torch as torch_dialect
+
     from kiln.dialects import load_kiln_dialect
 
     ctx = ir.Context()
+    torch_dialect.register_dialect(ctx)
+    empty = ir.Module.parse("module {}", ctx)
+    PassManager.parse("builtin.module(func.func(convert-torch-to-tmtensor))", ctx).run(empty.operation)
     load_kiln_dialect(ctx)
     return ctx
 

@@ -30,6 +30,7 @@ def cpu_pipeline(target: CpuTarget) -> Pipeline:
                 (
                     "canonicalize",
                     "cse",
+                    "kiln-select-to-minmax",
                     "kiln-fold-constant-layout",
                     "kiln-fuse-elementwise",
                     "kiln-fold-constant-layout",

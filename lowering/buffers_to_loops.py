@@ -11,7 +11,7 @@ from __future__ import annotations
 
 def loop_passes(threads: int) -> tuple[str, ...]:
     """The pass specs of the ``loops`` stage."""
-    passes = ["func.func(convert-linalg-to-loops)"]
+    passes = ["func.func(tm-tensor-to-loops)", "func.func(convert-linalg-to-loops)"]
     if threads > 1:
         passes += ["scf-forall-to-parallel", "convert-scf-to-openmp"]
     else:

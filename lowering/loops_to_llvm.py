@@ -35,4 +35,5 @@ def llvm_passes() -> tuple[str, ...]:
         "convert-cf-to-llvm",
         "reconcile-unrealized-casts",
         "canonicalize",
+        "kiln-verify-llvm",
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 def bufferize_passes() -> tuple[str, ...]:
     """The pass specs of the ``bufferized`` stage."""
     return (
+        "kiln-bufferize-tm-tensor",
         "eliminate-empty-tensors",
         "empty-tensor-to-alloc-tensor",
         "one-shot-bufferize{bufferize-function-boundaries "

@@ -33,13 +33,15 @@ class ApproximateMath(KilnPass):
     name = "kiln-approximate-math"
     functions: tuple[str, ...] = FUNCTIONS
 
-    def run(self, module: ir.Operation) -> None:
+    def validate(self) -> None:
         unknown = set(self.functions) - set(FUNCTIONS)
         if unknown:
             raise ValueError(
                 f"kiln-approximate-math: cannot approximate {', '.join(sorted(unknown))} "
                 f"(choose from {', '.join(FUNCTIONS)})"
             )
+
+    def run(self, module: ir.Operation) -> None:
         patterns = rewrite.RewritePatternSet(module.context)
         for fn in self.functions:
             patterns.add(f"math.{fn}", _PATTERNS[fn])

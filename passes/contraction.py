@@ -93,9 +93,13 @@ def analyze_contraction(op: ir.Operation) -> Contraction | None:
 def _is_multiply_accumulate(op: ir.Operation) -> bool:
     block = op.regions[0].blocks[0]
     args = list(block.arguments)
-    mul, add, _ = list(block.operations)
+    mul, add, yield_ = list(block.operations)
     mul_ins = {mul.operands[0], mul.operands[1]}
-    return mul_ins == {args[0], args[1]} and set(add.operands) == {mul.results[0], args[2]}
+    return (
+        mul_ins == {args[0], args[1]}
+        and set(add.operands) == {mul.results[0], args[2]}
+        and list(yield_.operands) == [add.results[0]]
+    )
 
 
 @dataclass(frozen=True)

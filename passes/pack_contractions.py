@@ -58,9 +58,11 @@ class PackContractions(KilnPass):
     name = "kiln-pack-contractions"
     vector_width: int = 8
 
-    def run(self, module: ir.Operation) -> None:
+    def validate(self) -> None:
         if self.vector_width not in (4, 8, 16):
             raise ValueError(f"kiln-pack-contractions: vector-width must be 4, 8 or 16, got {self.vector_width}")
+
+    def run(self, module: ir.Operation) -> None:
         for op in collect_ops(module, CONTRACTION_OPS):
             info = analyze_contraction(op)
             if info is None:

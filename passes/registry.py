@@ -29,10 +29,25 @@ PASS_MODULES = (
     "kiln.passes.hoist_vector_transfers",
     "kiln.passes.copy_to_linalg",
     "kiln.passes.approximate_math",
+    "kiln.passes.bufferize_tm_tensor",
+    "kiln.passes.verify_llvm",
+    "kiln.passes.select_to_minmax",
 )
 
 _PASSES: dict[str, type[KilnPass]] = {}
 _loaded = False
+
+
+class PassFailure(Exception):
+    """Raised by a pass's ``run`` to fail with MLIR diagnostics at IR locations.
+
+    ``errors`` holds (location, message) pairs; each becomes an MLIR error
+    diagnostic, so callers see ``file:line:col: error: message``.
+    """
+
+    def __init__(self, errors: list[tuple[ir.Location, str]]):
+        self.errors = errors
+        super().__init__("; ".join(message for _, message in errors))
 
 
 class KilnPass:
@@ -44,11 +59,22 @@ class KilnPass:
         """Transforms ``module`` (a ``builtin.module``) in place."""
         raise NotImplementedError
 
+    def validate(self) -> None:
+        """Raises ValueError for option values the pass cannot work with."""
+
+    def __post_init__(self) -> None:
+        self.validate()
+
     def __call__(self, op: ir.Operation, pass_: ExternalPass) -> None:
         # Entry point used by PassManager.add: the op handle is only valid
         # during this call, so nothing here may keep it.
         with op.context:
-            self.run(op)
+            try:
+                self.run(op)
+            except PassFailure as failure:
+                for location, message in failure.errors:
+                    location.emit_error(message)
+                pass_.signal_pass_failure()
 
     @classmethod
     def from_options(cls, text: str) -> KilnPass:

@@ -40,9 +40,11 @@ class TileAndFuse(KilnPass):
     name = "kiln-tile-and-fuse"
     threads: int = 1
 
-    def run(self, module: ir.Operation) -> None:
+    def validate(self) -> None:
         if self.threads < 1:
             raise ValueError(f"kiln-tile-and-fuse: threads must be >= 1, got {self.threads}")
+
+    def run(self, module: ir.Operation) -> None:
         sched = Schedule(module.context)
         groups = [_plan_group(g, i) for i, g in enumerate(collect_ops(module, ["kiln.fusion_group"]))]
         for group in collect_ops(module, ["kiln.fusion_group"]):

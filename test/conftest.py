@@ -52,12 +52,14 @@ def kiln_opt() -> Path:
 
 @pytest.fixture(scope="session")
 def replay(kiln_opt):
-    """Runs a printed ``kiln-opt ...`` command with the venv's kiln-opt; returns the CompletedProcess."""
+    """Runs a printed ``kiln-opt ...`` command with the venv's kiln-opt (a CompletedProcess)."""
 
     def run(command: str) -> subprocess.CompletedProcess:
         args = shlex.split(command)
         assert args[0] == "kiln-opt", command
         args[0] = str(kiln_opt)
-        return subprocess.run(args, capture_output=True, text=True, timeout=300, env=dict(os.environ))
+        return subprocess.run(
+            args, capture_output=True, text=True, timeout=300, env=dict(os.environ)
+        )
 
     return run

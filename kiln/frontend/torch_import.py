@@ -10,6 +10,8 @@ source (``UnsupportedOpsError``).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import torch
 from torch_mlir import fx
@@ -67,10 +69,10 @@ def import_torch_module(
     except Exception as err:  # torch.export failures come in many types
         raise KilnError(f"kiln: torch.export could not trace the model: {type(err).__name__}: {err}") from err
     unknown = _unknown_operators(raw)
-    if unknown:
-        raise UnsupportedOpsError(unknown)
     snapshot = raw.operation.clone(ip=False)
     try:
+        if unknown:
+            raise UnsupportedOpsError(unknown + _unconverted_ops(snapshot))
         _run(raw, TORCH_BACKEND)
         _run(raw, LINALG_BACKEND)
     except MLIRError as err:
@@ -84,6 +86,52 @@ def import_torch_module(
 
     load_kiln_dialect(raw.context)
     return raw
+
+
+def _stub_unknown_operators(module: ir.Operation) -> None:
+    """Replaces each ``torch.operator`` whose results are static tensors by zero literals."""
+    found = []
+
+    def visit(op):
+        if op.operation.name == "torch.operator":
+            found.append(op.operation)
+        return ir.WalkResult.ADVANCE
+
+    module.walk(visit)
+    with module.context, ir.Location.unknown():
+        for op in found:
+            replacements = []
+            for result in op.results:
+                literal = _zero_literal(result.type, op)
+                if literal is None:
+                    break
+                replacements.append(literal)
+            else:
+                for result, new in zip(op.results, replacements, strict=True):
+                    result.replace_all_uses_with(new)
+                op.erase()
+
+
+def _zero_literal(ty: ir.Type, anchor: ir.Operation):
+    """A ``torch.vtensor.literal`` of zeros of vtensor type ``ty``, or None."""
+    match = re.fullmatch(r"!torch\.vtensor<\[([0-9,]*)\],(f32|f64|f16|si64|si32|i1)>", str(ty))
+    if match is None:
+        return None
+    shape = [int(d) for d in match.group(1).split(",") if d]
+    element = {
+        "f32": ir.F32Type.get(),
+        "f64": ir.F64Type.get(),
+        "f16": ir.F16Type.get(),
+        "si64": ir.IntegerType.get_signed(64),
+        "si32": ir.IntegerType.get_signed(32),
+        "i1": ir.IntegerType.get_signless(1),
+    }[match.group(2)]
+    attr = ir.DenseElementsAttr.get_splat(
+        ir.RankedTensorType.get(shape, element),
+        ir.FloatAttr.get(element, 0.0) if isinstance(element, ir.FloatType) else ir.IntegerAttr.get(element, 0),
+    )
+    with ir.InsertionPoint(anchor), anchor.location:
+        return ir.Operation.create("torch.vtensor.literal", results=[ty], attributes={"value": attr}).result
 
 
 def _run(module: ir.Module, pipeline: str) -> None:
@@ -106,8 +154,14 @@ def _unknown_operators(module: ir.Module) -> list[UnsupportedOp]:
 
 
 def _unconverted_ops(snapshot: ir.Operation) -> list[UnsupportedOp]:
-    """Every torch op the linalg conversions leave behind, in a copy of the raw module."""
+    """Every known torch op the linalg conversions leave behind, in a copy of the raw module.
+
+    Ops unknown to torch-mlir (``torch.operator``) are first replaced by zero
+    literals of their result types in the copy, so that the rest of the
+    model can still be lowered and checked.
+    """
     module = snapshot.clone(ip=False)
+    _stub_unknown_operators(module)
     try:
         with module.context:
             PassManager.parse(TORCH_BACKEND).run(module)

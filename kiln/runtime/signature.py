@@ -55,6 +55,8 @@ class Signature:
 
 def tensor_spec(ty: ir.Type) -> TensorSpec:
     """The spec of a ranked, statically shaped tensor type."""
+    if not isinstance(ty, ir.RankedTensorType):
+        raise ValueError(f"kiln entry points take and return ranked tensors, got {ty}")
     shaped = ir.RankedTensorType(ty)
     if not shaped.has_static_shape:
         raise ValueError(f"kiln needs static shapes, got {ty}")

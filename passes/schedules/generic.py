@@ -39,7 +39,7 @@ def vector_length(extent: int, max_vector: int) -> int:
     for width in (max_vector, 32, 16, 8):
         if width <= max_vector and extent % width == 0:
             return width
-    return 8  # partial last tile, masked
+    return min(8, max_vector)  # partial last tile, masked
 
 
 def thread_tile_sizes(plan: GenericPlan, threads: int) -> list[int] | None:

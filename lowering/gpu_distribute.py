@@ -1,0 +1,150 @@
+"""kiln-gpu-distribute: the buffer-level half of the GPU schedules.
+
+1. matmul steps marked ``kiln.gpu.promote`` get their A and B tiles staged in
+   shared memory and are tiled to threads (``kiln.gpu.thread_tile``) and
+   vectorized (``gpu_matmul.promote_and_distribute``);
+2. each shared-memory buffer becomes a ``memref.global`` in the workgroup
+   address space, fetched inside its kernel (a ``memref.alloc`` there would
+   lower to a device-side malloc), and each copy into it becomes a
+   ``linalg.copy`` spread over all the block's threads with vector accesses;
+3. matmul steps marked ``kiln.gpu.mma`` become ``nvgpu.mma.sync``;
+4. vector contractions become FMAs; n-D transfers become 1-D loads/stores.
+
+Pre: bufferized output of ``kiln-gpu-tile`` (markers kept by bufferization).
+Post: no ``kiln.gpu.promote``/``thread_tile``/``mma`` marker remains; every
+shared buffer is a workgroup ``memref.global``; linalg ops left (per-thread
+reductions) are for ``convert-linalg-to-loops``.
+"""
+
+from __future__ import annotations
+
+from kiln.ir import ir, linalg, memref
+from kiln.passes.common import collect_ops
+from kiln.passes.registry import KilnPass, register
+from kiln.passes.schedule import (
+    canonicalization,
+    lower_contraction_outerproduct,
+    lower_outerproduct,
+    reduction_to_contract,
+    transfer_permutation,
+)
+from kiln.passes.schedules.gpu_common import (
+    BLOCK_DIMS_ATTR,
+    KERNEL_ATTR,
+    MMA_ATTR,
+    PROMOTE_ATTR,
+    THREAD_TILE_ATTR,
+    GpuSchedule,
+    fit_thread_tile,
+    linear_mapping,
+)
+from kiln.passes.schedules.gpu_matmul import promote_and_distribute
+
+TAG_PREFIX = "kiln.gpu.d"
+WORKGROUP = "#gpu.address_space<workgroup>"
+
+
+@register
+class GpuDistribute(KilnPass):
+    """Stage matmul tiles in shared memory, spread copies over threads, emit mma.sync."""
+
+    name = "kiln-gpu-distribute"
+
+    def run(self, module: ir.Operation) -> None:
+        promoted = _tag_all(module, PROMOTE_ATTR)
+        if promoted:
+            sched = GpuSchedule(module.context)
+            for tag, op in promoted:
+                tile = list(ir.DenseI64ArrayAttr(op.attributes[THREAD_TILE_ATTR]))
+                promote_and_distribute(sched, sched.match(attr=tag), tile)
+            sched.apply_patterns(sched.match(["func.func"]), [canonicalization])
+            sched.apply(module)
+        copies = _shared_memory_to_globals(module)
+        sched = GpuSchedule(module.context)
+        for tag, tile in copies:
+            copy, _ = sched.tile_forall_mapped(sched.match(attr=tag), tile, linear_mapping("thread", len(tile)))
+            sched.vectorize(copy)
+        for tag, _ in _tag_all(module, MMA_ATTR):
+            sched.rewrite_matmul_as_mma_sync(sched.match(attr=tag))
+        funcs = sched.match(["func.func"])
+        patterns = [reduction_to_contract, lower_contraction_outerproduct, lower_outerproduct]
+        sched.apply_patterns(funcs, [*patterns, transfer_permutation, canonicalization])
+        sched.hoist_vector_transfers(funcs)
+        sched.apply(module)
+        _drop_markers(module, (TAG_PREFIX, PROMOTE_ATTR, THREAD_TILE_ATTR, MMA_ATTR))
+
+
+def _tag_all(module: ir.Operation, marker: str) -> list[tuple[str, ir.Operation]]:
+    """Gives each op carrying ``marker`` its own tag attribute; returns (tag, op) pairs."""
+    found = []
+    for op in collect_ops(module):
+        if marker in op.attributes:
+            tag = f"{TAG_PREFIX}{marker.rsplit('.', 1)[-1]}{len(found)}"
+            op.attributes[tag] = ir.UnitAttr.get()
+            found.append((tag, op))
+    return found
+
+
+def _shared_memory_to_globals(module: ir.Operation) -> list[tuple[str, tuple[int, ...]]]:
+    """Workgroup allocs -> globals fetched in their kernel; copies into them -> tagged linalg.copy."""
+    copies = []
+    body = ir.Module(module).body if isinstance(module, ir.Module) else module.regions[0].blocks[0]
+    for index, alloc in enumerate(op for op in collect_ops(module, ["memref.alloc"]) if _is_shared(op)):
+        ty = ir.MemRefType(alloc.results[0].type)
+        kernel = _kernel_of(alloc)
+        name = f"__kiln_shared_{index}"
+        with ir.InsertionPoint.at_block_begin(body), alloc.location:
+            memref.GlobalOp(name, ty, sym_visibility="private", alignment=16)
+        with ir.InsertionPoint.at_block_begin(kernel.regions[0].blocks[0]), alloc.location:
+            fetched = memref.GetGlobalOp(ty, name).result
+        alloc.results[0].replace_all_uses_with(fetched)
+        alloc.erase()
+        threads = _block_threads(kernel)
+        for copy in _copies_into(fetched):
+            tag = f"{TAG_PREFIX}copy{len(copies)}"
+            with ir.InsertionPoint(copy), copy.location:
+                new = linalg.copy(copy.operands[0], outs=[copy.operands[1]]).owner
+            new.attributes[tag] = ir.UnitAttr.get()
+            shape = ir.MemRefType(copy.operands[1].type).shape
+            copies.append((tag, fit_thread_tile(shape, threads)))
+            copy.erase()
+    return copies
+
+
+def _copies_into(buffer: ir.Value) -> list[ir.Operation]:
+    """``memref.copy`` ops writing ``buffer`` or a subview of it."""
+    found = []
+    for use in buffer.uses:
+        user = use.owner.operation if isinstance(use.owner, ir.OpView) else use.owner
+        if user.name == "memref.subview":
+            found += _copies_into(user.results[0])
+        elif user.name == "memref.copy" and use.operand_number == 1:
+            found.append(user)
+    return found
+
+
+def _is_shared(op: ir.Operation) -> bool:
+    space = ir.MemRefType(op.results[0].type).memory_space
+    return space is not None and str(space) == WORKGROUP
+
+
+def _kernel_of(op: ir.Operation) -> ir.Operation:
+    """The kernel forall using ``op``'s buffer (promotion allocates at the function entry)."""
+    for use in op.results[0].uses:
+        parent = use.owner.operation if isinstance(use.owner, ir.OpView) else use.owner
+        while parent is not None and KERNEL_ATTR not in parent.attributes:
+            parent = parent.parent
+        if parent is not None:
+            return parent
+    raise ValueError(f"shared buffer at {op.location} is not used inside a kernel")
+
+
+def _block_threads(kernel: ir.Operation) -> int:
+    x, y, z = ir.DenseI64ArrayAttr(kernel.attributes[BLOCK_DIMS_ATTR])
+    return x * y * z
+
+
+def _drop_markers(module: ir.Operation, prefixes: tuple[str, ...]) -> None:
+    for op in collect_ops(module):
+        for name in [n for n in op.attributes if n.startswith(prefixes)]:
+            del op.attributes[name]

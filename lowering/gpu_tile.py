@@ -1,0 +1,195 @@
+"""kiln-gpu-tile: tile every linalg op of each function to GPU blocks and threads, on tensors.
+
+Reads each op's shape, picks its schedule (``passes/schedules/gpu_*.py``):
+matmul / batch_matmul -> ``gpu_matmul`` (tensor cores when ``chip`` has them
+and the types fit), ops with reduction loops -> ``gpu_reduction``, all-parallel
+ops -> ``gpu_elementwise``; a ``linalg.fill`` that only initializes a matmul
+or reduction is fused into that op's kernel. Builds one transform script for
+the module and applies it.
+
+Pre: linalg on tensors with static shapes, one op per future kernel
+(elementwise chains fused by ``kiln-fuse-elementwise``).
+Post: every linalg op is inside a block-mapped ``scf.forall`` marked
+``kiln.gpu.kernel`` and ``kiln.gpu.block_dims``; elementwise and reduction
+ops are tiled to threads (vector code where possible); matmul steps carry
+``kiln.gpu.promote`` + ``kiln.gpu.thread_tile`` (SIMT) or ``kiln.gpu.mma``
+for ``kiln-gpu-distribute``. The dead untiled producers are left for
+``canonicalize``.
+"""
+
+from __future__ import annotations
+
+from kiln.ir import ir, linalg
+from kiln.passes.common import collect_ops
+from kiln.passes.registry import KilnPass, register
+from kiln.passes.schedules.gpu_common import GpuSchedule
+from kiln.passes.schedules.gpu_elementwise import ElementwisePlan, schedule_elementwise
+from kiln.passes.schedules.gpu_matmul import (
+    MatmulPlan,
+    mma_supported,
+    schedule_matmul_mma,
+    schedule_matmul_simt,
+)
+from kiln.passes.schedules.gpu_reduction import ReductionPlan, schedule_reduction
+
+TAG_PREFIX = "kiln.gpu.op"
+MATMUL_OPS = {"linalg.matmul": 0, "linalg.batch_matmul": 1}
+VECTOR_BODY_DIALECTS = ("arith.", "math.", "linalg.yield")
+
+
+@register
+class GpuTile(KilnPass):
+    """Tile linalg ops to GPU blocks and threads with per-op-kind transform schedules."""
+
+    name = "kiln-gpu-tile"
+    chip: str = "sm_90"
+    tf32: bool = False
+    tensor_cores: bool = True
+
+    def validate(self) -> None:
+        if not self.chip.startswith("sm_") or not self.chip[3:].rstrip("a").isdigit():
+            raise ValueError(f"kiln-gpu-tile: chip must look like sm_90, got '{self.chip}'")
+
+    def run(self, module: ir.Operation) -> None:
+        self.validate()
+        ops = _kernel_ops(module)
+        if not ops:
+            return
+        for i, op in enumerate(ops):
+            op.attributes[f"{TAG_PREFIX}{i}"] = ir.UnitAttr.get()
+        fused = _fused_fills(ops)
+        sched = GpuSchedule(module.context)
+        for op in ops:
+            if _tag(op) not in fused:
+                self._schedule(sched, op, fused)
+        sched.apply(module)
+        for op in collect_ops(module):
+            for attr in [name for name in op.attributes if name.startswith(TAG_PREFIX)]:
+                del op.attributes[attr]
+
+    def _schedule(self, sched: GpuSchedule, op: ir.Operation, fused: set[str]) -> None:
+        tag, sizes, kinds = _tag(op), _loop_sizes(op), _loop_kinds(op)
+        init = _owner(op.operands[len(op.operands) - 1])
+        fill_tag = _tag(init) if init is not None and _tag(init) in fused else None
+        if op.name in MATMUL_OPS and _default_maps(op):
+            plan = _matmul_plan(op, tag, fill_tag, sizes)
+            use_mma = self.tensor_cores and _sm(self.chip) >= 80 and mma_supported(plan, self.tf32)
+            (schedule_matmul_mma if use_mma else schedule_matmul_simt)(sched, plan)
+        elif "reduction" in kinds:
+            out_rank = len(ir.ShapedType(op.results[0].type).shape)
+            schedule_reduction(sched, ReductionPlan(tag, fill_tag, tuple(sizes), tuple(kinds), out_rank))
+        else:
+            plan = ElementwisePlan(tag, tuple(sizes), _contiguous_last(op), _vectorizable(op))
+            schedule_elementwise(sched, plan)
+
+
+def _tag(op: ir.Operation) -> str | None:
+    return next((name for name in op.attributes if name.startswith(TAG_PREFIX)), None)
+
+
+def _owner(value: ir.Value) -> ir.Operation | None:
+    owner = value.owner
+    return owner.operation if isinstance(owner, ir.OpView | ir.Operation) else None
+
+
+def _sm(chip: str) -> int:
+    return int(chip[3:].rstrip("a"))
+
+
+def _kernel_ops(module: ir.Operation) -> list[ir.Operation]:
+    """Linalg ops directly in a function body: each becomes (part of) a kernel."""
+    found = []
+    for fn in collect_ops(module, ["func.func"]):
+        if not fn.regions[0].blocks:
+            continue
+        for op in fn.regions[0].blocks[0].operations:
+            op = op.operation
+            if op.name.startswith("linalg.") and op.results:
+                found.append(op)
+    for op in found:
+        if any(not ir.ShapedType(v.type).has_static_shape for v in [*op.operands[1:], *op.results]):
+            raise ValueError(f"kiln-gpu-tile: {op.name} at {op.location} has dynamic shapes")
+    return found
+
+
+def _fused_fills(ops: list[ir.Operation]) -> set[str]:
+    """Tags of the fills whose only use is the accumulator of a matmul or reduction."""
+    fused = set()
+    for op in ops:
+        uses = list(op.results[0].uses)
+        if op.name != "linalg.fill" or len(uses) != 1:
+            continue
+        user = uses[0].owner
+        user = user.operation if isinstance(user, ir.OpView) else user
+        if not isinstance(user, ir.Operation) or _tag(user) is None or "reduction" not in _loop_kinds(user):
+            continue
+        if uses[0].operand_number >= len(user.operands) - len(user.results):
+            fused.add(_tag(op))
+    return fused
+
+
+def _maps(op: ir.Operation) -> list[ir.AffineMap]:
+    return [ir.AffineMapAttr(m).value for m in linalg.get_indexing_maps(op)]
+
+
+def _dims(amap: ir.AffineMap) -> list[int | None]:
+    """The loop position of each result of ``amap`` (None for a non-dim expression)."""
+    dims = []
+    for expr in amap.results:
+        try:
+            dims.append(ir.AffineDimExpr(expr).position)
+        except (ValueError, TypeError):
+            dims.append(None)
+    return dims
+
+
+def _loop_sizes(op: ir.Operation) -> list[int]:
+    maps = _maps(op)
+    sizes = [1] * maps[0].n_dims
+    for value, amap in zip(op.operands, maps, strict=True):
+        shape = ir.ShapedType(value.type).shape if isinstance(value.type, ir.ShapedType) else []
+        for dim, extent in zip(_dims(amap), shape, strict=False):
+            if dim is not None:
+                sizes[dim] = extent
+    return sizes
+
+
+def _loop_kinds(op: ir.Operation) -> list[str]:
+    """A loop is parallel when an output map uses it, a reduction otherwise."""
+    maps = _maps(op)
+    used = {d for amap in maps[len(maps) - len(op.results) :] for d in _dims(amap)}
+    return ["parallel" if d in used else "reduction" for d in range(maps[0].n_dims)]
+
+
+def _default_maps(op: ir.Operation) -> bool:
+    """A matmul with the default maps (no transposed or broadcast operand)."""
+    nb = MATMUL_OPS[op.name]
+    batch = list(range(nb))
+    m, n, k = nb, nb + 1, nb + 2
+    expected = [batch + [m, k], batch + [k, n], batch + [m, n]]
+    return [_dims(amap) for amap in _maps(op)] == expected
+
+
+def _matmul_plan(op, tag, fill_tag, sizes) -> MatmulPlan:
+    batch = MATMUL_OPS[op.name]
+    m, n, k = sizes[batch : batch + 3]
+    elt = str(ir.ShapedType(op.operands[0].type).element_type)
+    return MatmulPlan(tag, fill_tag, batch, m, n, k, elt)
+
+
+def _contiguous_last(op: ir.Operation) -> bool:
+    """Every operand either walks the last loop as its last dim or does not use it."""
+    maps = _maps(op)
+    last = maps[0].n_dims - 1
+    for dims in map(_dims, maps):
+        if None in dims or (last in dims and dims[-1] != last):
+            return False
+    return True
+
+
+def _vectorizable(op: ir.Operation) -> bool:
+    """Named ops, or generics whose body is arith/math only."""
+    if op.name != "linalg.generic":
+        return True
+    body = op.regions[0].blocks[0].operations
+    return all(inner.operation.name.startswith(VECTOR_BODY_DIALECTS) for inner in body)

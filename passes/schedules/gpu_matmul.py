@@ -1,0 +1,167 @@
+"""GPU schedules for ``linalg.matmul`` / ``linalg.batch_matmul`` (with its zero fill fused).
+
+Two variants, chosen per op by ``kiln-gpu-tile``:
+
+SIMT (any element type), the classic shared-memory matmul:
+1. tensors: one block per ``bm x bn`` tile of C (``#gpu.block``), the fill
+   fused into it and spread over the threads; the reduction is tiled by
+   ``bk`` (``scf.for``); the ``bm x bn x bk`` step is marked for promotion;
+2. buffers (``kiln-gpu-distribute``, ``schedule_matmul_threads``): A and B
+   tiles are staged in shared memory (``#gpu.address_space<workgroup>``,
+   barriers around the copies), the copies are spread over all threads with
+   vector loads, and each thread computes a ``tm x tn`` tile of C with vector
+   FMAs reading shared memory.
+
+Tensor cores (f16/bf16 on sm_80+, f32 as TF32 when allowed), ``mma.sync``:
+1. tensors: one block per ``bm x bn`` tile; one warp per ``wm x wn`` sub-tile
+   (``#gpu.warp``); inside, loops over 16 x 8 x kk steps, the shape of one
+   ``mma.sync.m16n8kkk``; each step is marked ``kiln.gpu.mma``;
+2. buffers: ``transform.nvgpu.rewrite_matmul_as_mma_sync`` turns each marked
+   step into ``nvgpu.mma.sync`` fed by per-lane fragment loads; it reaches PTX
+   as ``mma.sync.aligned.m16n8k16`` (f16) or ``.m16n8k4...tf32`` (f32).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiln.passes.schedules.gpu_common import (
+    MMA_ATTR,
+    PROMOTE_ATTR,
+    THREAD_TILE_ATTR,
+    WARP_SIZE,
+    GpuSchedule,
+    block_mapping,
+    divisor_tile,
+    fit_thread_tile,
+    thread_mapping,
+    warp_mapping,
+)
+
+# Element type -> k of the mma.sync shape rewrite_matmul_as_mma_sync emits (m16n8kK).
+MMA_K = {"f16": 16, "f32": 4}
+
+
+@dataclass(frozen=True)
+class MatmulPlan:
+    """Static facts about one matmul, read from the IR before scheduling."""
+
+    tag: str
+    fill_tag: str | None  # the linalg.fill producing C, fused into the kernel
+    batch: int  # leading batch loops (0 for linalg.matmul, 1 for batch_matmul)
+    m: int
+    n: int
+    k: int
+    element_type: str  # of A and B: "f32", "f16", "bf16", ...
+
+
+@dataclass(frozen=True)
+class SimtTiles:
+    """Block tile (bm, bn, bk) and thread tile (tm, tn) of the SIMT variant."""
+
+    bm: int
+    bn: int
+    bk: int
+    tm: int
+    tn: int
+
+    @property
+    def block_dims(self) -> tuple[int, int, int]:
+        return (self.bn // self.tn, self.bm // self.tm, 1)
+
+
+def simt_tiles(plan: MatmulPlan, block: int = 64, bk: int = 16, thread: int = 4) -> SimtTiles:
+    """Tiles dividing the problem: ``block`` x ``block`` per block, ``thread`` x ``thread`` per thread."""
+    bm, bn = divisor_tile(plan.m, block), divisor_tile(plan.n, block)
+    return SimtTiles(bm, bn, divisor_tile(plan.k, bk), divisor_tile(bm, thread), divisor_tile(bn, thread))
+
+
+def schedule_matmul_simt(sched: GpuSchedule, plan: MatmulPlan) -> SimtTiles:
+    """Tensor-level part of the SIMT variant (see module docstring)."""
+    tiles = simt_tiles(plan)
+    nb = plan.batch
+    mm, forall = sched.tile_forall_mapped(
+        sched.match(attr=plan.tag), [1] * nb + [tiles.bm, tiles.bn, 0], block_mapping(nb + 2)
+    )
+    _fuse_fill(sched, plan, forall, [0] * nb + [tiles.tm, tiles.tn], thread_mapping(2))
+    step, _ = sched.tile_for(mm, [0] * nb + [0, 0, tiles.bk])
+    sched.annotate(step, PROMOTE_ATTR)
+    sched.annotate_array(step, THREAD_TILE_ATTR, [0] * nb + [tiles.tm, tiles.tn, 0])
+    sched.mark_kernel(forall, tiles.block_dims)
+    return tiles
+
+
+@dataclass(frozen=True)
+class MmaTiles:
+    """Block tile (bm, bn), warp tile (wm, wn) and mma step k of the tensor-core variant."""
+
+    bm: int
+    bn: int
+    wm: int
+    wn: int
+    kk: int
+
+    @property
+    def block_dims(self) -> tuple[int, int, int]:
+        return (WARP_SIZE * (self.bn // self.wn), self.bm // self.wm, 1)
+
+
+def mma_supported(plan: MatmulPlan, allow_tf32: bool) -> bool:
+    """True when the matmul's types and shape fit ``mma.sync`` (m16 n8 kK)."""
+    kind = "f16" if plan.element_type in ("f16", "bf16") else plan.element_type
+    if kind == "f32" and not allow_tf32:
+        return False
+    kk = MMA_K.get(kind)
+    return kk is not None and plan.m % 16 == 0 and plan.n % 8 == 0 and plan.k % kk == 0
+
+
+def mma_tiles(plan: MatmulPlan) -> MmaTiles:
+    """64 x 64 blocks (or the largest 16 x 8 multiples dividing M, N) of 2 x 2 warps when they fit."""
+    kind = "f16" if plan.element_type in ("f16", "bf16") else plan.element_type
+    bm = 16 * divisor_tile(plan.m // 16, 4)
+    bn = 8 * divisor_tile(plan.n // 8, 8)
+    wm = bm // 2 if bm % 32 == 0 else bm
+    wn = bn // 2 if bn % 16 == 0 else bn
+    return MmaTiles(bm, bn, wm, wn, MMA_K[kind])
+
+
+def schedule_matmul_mma(sched: GpuSchedule, plan: MatmulPlan) -> MmaTiles:
+    """Tensor-level part of the tensor-core variant (see module docstring)."""
+    tiles = mma_tiles(plan)
+    nb = plan.batch
+    mm, forall = sched.tile_forall_mapped(
+        sched.match(attr=plan.tag), [1] * nb + [tiles.bm, tiles.bn, 0], block_mapping(nb + 2)
+    )
+    threads = tiles.block_dims[0] * tiles.block_dims[1]
+    fill_tile = fit_thread_tile((tiles.bm, tiles.bn), threads)
+    _fuse_fill(sched, plan, forall, [0] * nb + list(fill_tile), thread_mapping(2), linear=True)
+    warp_mm, _ = sched.tile_forall_mapped(mm, [0] * nb + [tiles.wm, tiles.wn, 0], warp_mapping(2))
+    step, _ = sched.tile_for(warp_mm, [0] * nb + [16, 8, tiles.kk])
+    sched.annotate(step, MMA_ATTR)
+    sched.mark_kernel(forall, tiles.block_dims)
+    return tiles
+
+
+def _fuse_fill(sched, plan, forall, thread_tile, mapping, linear=False) -> None:
+    if plan.fill_tag is None:
+        return
+    fill, _ = sched.fuse_into(sched.match(attr=plan.fill_tag), forall)
+    if linear:
+        mapping = [f"#gpu.thread<linear_dim_{1 - i}>" for i in range(2)]
+    tiled, _ = sched.tile_forall_mapped(fill, thread_tile, mapping)
+    sched.vectorize(tiled)
+
+
+def promote_and_distribute(sched: GpuSchedule, step, thread_tile) -> None:
+    """Buffer-level part of the SIMT variant for the marked steps ``step``.
+
+    A and B tiles go to shared memory (``memref.copy`` between barriers, which
+    ``kiln-gpu-distribute`` then spreads over the threads); each thread
+    computes its ``thread_tile`` of C with vector code.
+    """
+    promoted = sched.promote_to_workgroup(step, [0, 1])
+    tiled, _ = sched.tile_forall_mapped(promoted, thread_tile, thread_mapping(2))
+    # One k at a time: each step is an outer product (tm x tn FMAs); C's
+    # transfers are loop-invariant and hoisted out of the k loop later.
+    outer, _ = sched.tile_for(tiled, [0] * (len(thread_tile) - 1) + [1])
+    sched.vectorize(outer)

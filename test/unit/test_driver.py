@@ -1,0 +1,130 @@
+"""kiln/driver.py: running stages, dumping them, and turning failures into PipelineErrors."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from kiln.driver import module_text, replay_command, repro_dir, run_pipeline
+from kiln.errors import PipelineError
+from kiln.ir import parse_module
+from kiln.pipeline import Pipeline, Stage
+from kiln.pipelines import cpu_pipeline
+from kiln.targets import CpuTarget
+
+FOLDABLE = """\
+func.func @f() -> i32 {
+  %a = arith.constant 20 : i32
+  %b = arith.constant 22 : i32
+  %c = arith.addi %a, %b : i32
+  return %c : i32
+}
+"""
+
+SPARSE = """\
+#CSR = #sparse_tensor.encoding<{ map = (d0, d1) -> (d0 : dense, d1 : compressed) }>
+func.func @f(%a: tensor<8x8xf32>) -> tensor<8x8xf32, #CSR> {
+  %s = sparse_tensor.convert %a : tensor<8x8xf32> to tensor<8x8xf32, #CSR>
+  return %s : tensor<8x8xf32, #CSR>
+}
+"""
+
+TOY = Pipeline(
+    "toy",
+    (
+        Stage("fold", ("canonicalize",)),
+        Stage("clean", ("cse",)),
+        Stage("bufferize", ("one-shot-bufferize{bufferize-function-boundaries}",)),
+    ),
+)
+
+
+def test_runs_every_stage_and_dumps_each(parse, tmp_path):
+    module = parse(FOLDABLE)
+    seen = []
+    result = run_pipeline(
+        module,
+        TOY,
+        dump_dir=str(tmp_path),
+        name="toy",
+        on_stage=lambda stage, m: seen.append(stage.name),
+    )
+    assert result is module
+    assert seen == ["fold", "clean", "bufferize"]
+    assert "arith.constant 42 : i32" in str(module)
+    dumps = sorted(p.name for p in tmp_path.iterdir())
+    assert dumps == ["toy.01-fold.mlir", "toy.02-clean.mlir", "toy.03-bufferize.mlir"]
+    assert "arith.constant 42" in (tmp_path / "toy.01-fold.mlir").read_text()
+
+
+def test_start_at_and_stop_after(parse):
+    module = parse(FOLDABLE)
+    seen = []
+    run_pipeline(
+        module, TOY, start_at="clean", stop_after="clean", on_stage=lambda s, m: seen.append(s.name)
+    )
+    assert seen == ["clean"]
+    assert "arith.addi" in str(module)  # fold did not run
+    with pytest.raises(ValueError, match="--stop-after=nope"):
+        run_pipeline(module, TOY, stop_after="nope")
+
+
+def test_mlir_failure_writes_the_stage_input_and_replay(ctx, tmp_path, monkeypatch):
+    monkeypatch.setenv("KILN_REPRO_DIR", str(tmp_path / "repro"))
+    module = parse_module(SPARSE, ctx)
+    with pytest.raises(PipelineError) as info:
+        run_pipeline(module, TOY, name="sparse")
+    err = info.value
+    assert err.stage == "bufferize"
+    assert "sparse_tensor ops must be bufferized with the sparsifier" in err.diagnostics
+    reproducer = tmp_path / "repro" / "sparse.bufferize.mlir"
+    assert err.reproducer == str(reproducer)
+    # The reproducer is the IR the failing stage received, and it parses again.
+    text = reproducer.read_text()
+    assert "sparse_tensor.convert" in text and "memref" not in text
+    assert module_text(parse_module(text, ctx)) == text
+    assert err.command == replay_command(str(reproducer), TOY.stage("bufferize"))
+
+
+def test_python_pass_failure_is_a_pipeline_error(ctx, tmp_path, monkeypatch):
+    monkeypatch.setenv("KILN_REPRO_DIR", str(tmp_path))
+    pipeline = Pipeline(
+        "bad", (Stage("ok", ("canonicalize",)), Stage("tile", ("kiln-tile-and-fuse{threads=0}",)))
+    )
+    with pytest.raises(PipelineError) as info:
+        run_pipeline(parse_module(FOLDABLE, ctx), pipeline, name="m")
+    assert info.value.stage == "tile"
+    assert info.value.diagnostics == "ValueError: kiln-tile-and-fuse: threads must be >= 1, got 0"
+    assert isinstance(info.value.__cause__, ValueError)
+    assert "arith.constant 42" in (tmp_path / "m.tile.mlir").read_text()  # stage ok ran first
+
+
+def test_bad_spec_in_a_stage_is_a_pipeline_error(ctx, tmp_path, monkeypatch):
+    monkeypatch.setenv("KILN_REPRO_DIR", str(tmp_path))
+    pipeline = Pipeline("bad", (Stage("broken", ("canonicalize{bogus=1}",)),))
+    with pytest.raises(PipelineError) as info:
+        run_pipeline(parse_module(FOLDABLE, ctx), pipeline, name="m")
+    assert info.value.stage == "broken" and "bogus" in info.value.diagnostics
+
+
+def test_replay_command():
+    """The command spells out the stage's passes: exact for stock and custom pipelines."""
+    target = CpuTarget("host", 16, 2)
+    command = replay_command("/tmp/my dir/m.tiled.mlir", cpu_pipeline(target).stage("tiled"))
+    assert command == (
+        "kiln-opt '/tmp/my dir/m.tiled.mlir' "
+        "'--pass-pipeline=builtin.module(kiln-tile-and-fuse{threads=2},canonicalize,cse)'"
+    )
+    clean = TOY.stage("clean")
+    assert replay_command("m.mlir", clean) == (
+        "kiln-opt m.mlir '--pass-pipeline=builtin.module(" + ",".join(clean.passes) + ")'"
+    )
+
+
+def test_repro_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("KILN_REPRO_DIR", str(tmp_path))
+    assert repro_dir() == tmp_path
+    monkeypatch.delenv("KILN_REPRO_DIR")
+    assert repro_dir() == Path(tempfile.gettempdir()) / "kiln-repro"
