@@ -23,6 +23,7 @@ from kiln.passes.common import collect_ops
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.schedule import (
     canonicalization,
+    cast_away_leading_unit_dims,
     lower_contraction_outerproduct,
     lower_outerproduct,
     reduction_to_contract,
@@ -67,9 +68,11 @@ class GpuDistribute(KilnPass):
         for tag, _ in _tag_all(module, MMA_ATTR):
             sched.rewrite_matmul_as_mma_sync(sched.match(attr=tag))
         funcs = sched.match(["func.func"])
-        patterns = [reduction_to_contract, lower_contraction_outerproduct, lower_outerproduct]
-        sched.apply_patterns(funcs, [*patterns, transfer_permutation, canonicalization])
-        sched.hoist_vector_transfers(funcs)
+        # As in kiln-vectorize: contractions first, then outer products, then FMAs.
+        sched.apply_patterns(funcs, [reduction_to_contract, transfer_permutation])
+        sched.apply_patterns(funcs, [cast_away_leading_unit_dims, canonicalization])
+        sched.apply_patterns(funcs, [lower_contraction_outerproduct])
+        sched.apply_patterns(funcs, [lower_outerproduct, canonicalization])
         sched.apply(module)
         _drop_markers(module, (TAG_PREFIX, PROMOTE_ATTR, THREAD_TILE_ATTR, MMA_ATTR))
 
@@ -94,7 +97,7 @@ def _shared_memory_to_globals(module: ir.Operation) -> list[tuple[str, tuple[int
         kernel = _kernel_of(alloc)
         name = f"__kiln_shared_{index}"
         with ir.InsertionPoint.at_block_begin(body), alloc.location:
-            memref.GlobalOp(name, ty, sym_visibility="private", alignment=16)
+            memref.GlobalOp(name, ty, sym_visibility="private", alignment=64)
         with ir.InsertionPoint.at_block_begin(kernel.regions[0].blocks[0]), alloc.location:
             fetched = memref.GetGlobalOp(ty, name).result
         alloc.results[0].replace_all_uses_with(fetched)

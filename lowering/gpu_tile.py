@@ -9,7 +9,8 @@ the module and applies it.
 
 Pre: linalg on tensors with static shapes, one op per future kernel
 (elementwise chains fused by ``kiln-fuse-elementwise``).
-Post: every linalg op is inside a block-mapped ``scf.forall`` marked
+Post: each function carries ``kiln.num_outputs`` (its result count, for the
+runtime once results become out-params); every linalg op is inside a block-mapped ``scf.forall`` marked
 ``kiln.gpu.kernel`` and ``kiln.gpu.block_dims``; elementwise and reduction
 ops are tiled to threads (vector code where possible); matmul steps carry
 ``kiln.gpu.promote`` + ``kiln.gpu.thread_tile`` (SIMT) or ``kiln.gpu.mma``
@@ -33,6 +34,8 @@ from kiln.passes.schedules.gpu_matmul import (
 from kiln.passes.schedules.gpu_reduction import ReductionPlan, schedule_reduction
 
 TAG_PREFIX = "kiln.gpu.op"
+# Each function's result count: its trailing out-params once bufferized (read by the runtime).
+NUM_OUTPUTS_ATTR = "kiln.num_outputs"
 MATMUL_OPS = {"linalg.matmul": 0, "linalg.batch_matmul": 1}
 VECTOR_BODY_DIALECTS = ("arith.", "math.", "linalg.yield")
 
@@ -52,6 +55,9 @@ class GpuTile(KilnPass):
 
     def run(self, module: ir.Operation) -> None:
         self.validate()
+        for fn in collect_ops(module, ["func.func"]):
+            n_results = len(ir.FunctionType(ir.TypeAttr(fn.attributes["function_type"]).value).results)
+            fn.attributes[NUM_OUTPUTS_ATTR] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), n_results)
         ops = _kernel_ops(module)
         if not ops:
             return

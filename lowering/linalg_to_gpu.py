@@ -56,6 +56,8 @@ def kernel_passes() -> tuple[str, ...]:
         # Else every constant used in a kernel becomes a kernel argument.
         "gpu-launch-sink-index-computations",
         "gpu-kernel-outlining",
+        # Host-side copies of the shared-memory globals are dead once outlined.
+        "symbol-dce",
         "canonicalize",
         "cse",
     )

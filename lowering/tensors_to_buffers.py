@@ -4,7 +4,8 @@ Pre: linalg/vector/scf on tensors, functions taking and returning tensors.
 Post: no tensor values remain; each entry function takes its results as
 trailing out-params (``buffer-results-to-out-params``), so the runtime hands in
 the output storage and nothing is copied out; statically shaped result
-buffers are the out-params themselves; every remaining allocation is freed.
+buffers are the out-params themselves; static temporaries are module globals
+(``kiln-static-buffers``: no malloc per call); every remaining allocation is freed.
 Copies are ``linalg.copy`` (never ``memref.copy``, which would call the
 ``memrefCopy`` runtime function that the torch-mlir wheel does not ship).
 """
@@ -23,6 +24,7 @@ def bufferize_passes() -> tuple[str, ...]:
         "canonicalize",
         "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}",
         "func.func(buffer-hoisting)",
+        "kiln-static-buffers",
         "buffer-deallocation-pipeline",
         "canonicalize",
     )

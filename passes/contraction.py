@@ -8,6 +8,7 @@ from kiln.ir import ir
 from kiln.passes.common import body_op_names, indexing_maps, iterator_types, map_dims, static_shape
 
 CONTRACTION_OPS = ("linalg.matmul", "linalg.batch_matmul", "linalg.generic")
+NAMED_CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul", "linalg.batch_reduce_matmul", "linalg.contract")
 BLOCKED_ATTR = "kiln.blocked"
 
 
@@ -88,6 +89,17 @@ def analyze_contraction(op: ir.Operation) -> Contraction | None:
         tuple(dims[2]),
         tuple(loop_sizes),
     )
+
+
+def is_contraction_like(op: ir.Operation) -> bool:
+    """Named matmul-class ops, and generics with a reduction and a multiply-add body,
+    whatever their shapes and element types (what elementwise fusion must not touch)."""
+    if op.name in NAMED_CONTRACTIONS:
+        return True
+    if op.name != "linalg.generic" or "reduction" not in iterator_types(op):
+        return False
+    names = body_op_names(op)
+    return len(names) == 3 and names[0] in ("arith.mulf", "arith.muli") and names[1] in ("arith.addf", "arith.addi")
 
 
 def _is_multiply_accumulate(op: ir.Operation) -> bool:

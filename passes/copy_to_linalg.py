@@ -6,7 +6,7 @@ function of MLIR's runner-utils library, which the torch-mlir wheel does not
 ship. kiln lowers those copies to loops instead.
 
 Pre: bufferized IR.
-Post: every remaining ``memref.copy`` has identity-layout operands.
+Post: every remaining ``memref.copy`` has identity-layout (or unranked) operands.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ class CopyToLinalg(KilnPass):
 
     def run(self, module: ir.Operation) -> None:
         for op in collect_ops(module, ["memref.copy"]):
+            if not all(isinstance(v.type, ir.MemRefType) for v in op.operands):
+                continue  # unranked copies keep their runtime call
             if all(_identity_layout(v.type) for v in op.operands):
                 continue
             with ir.InsertionPoint(op), op.location:

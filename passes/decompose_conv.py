@@ -9,18 +9,20 @@ is the left-hand side, the patches the right-hand side, and the pixels are the
 vectorized dimension.
 
 Pre: linalg-on-tensors with static shapes.
-Post: no ``linalg.conv_2d_nchw_fchw``, ``conv_2d_nhwc_hwcf`` or
-``conv_2d_nhwc_fhwc`` remains. Grouped and depthwise convolutions are untouched.
+Post: no statically shaped ``linalg.conv_2d_nchw_fchw``, ``conv_2d_nhwc_hwcf``
+or ``conv_2d_nhwc_fhwc`` remains. Dynamically shaped, grouped and depthwise
+convolutions are untouched (they become loops).
 """
 
 from __future__ import annotations
 
 from kiln.ir import ir, transform_structured
-from kiln.passes.common import collect_ops
+from kiln.passes.common import collect_ops, static_shape
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.schedule import Schedule
 
 CONV_OPS = ("linalg.conv_2d_nchw_fchw", "linalg.conv_2d_nhwc_hwcf", "linalg.conv_2d_nhwc_fhwc")
+TAG = "kiln.decompose_conv"
 
 
 @register
@@ -30,10 +32,12 @@ class DecomposeConv(KilnPass):
     name = "kiln-decompose-conv"
 
     def run(self, module: ir.Operation) -> None:
-        present = sorted({op.name for op in collect_ops(module, CONV_OPS)})
-        if not present:
+        convs = [op for op in collect_ops(module, CONV_OPS) if all(static_shape(v) for v in op.operands)]
+        if not convs:
             return
+        for op in convs:
+            op.attributes[TAG] = ir.UnitAttr.get()
         sched = Schedule(module.context)
-        convs = sched.match(names=present)
+        convs = sched.match(attr=TAG)
         sched._build(lambda: transform_structured.ConvertConv2DToImg2ColOp(sched._any(), sched._any(), convs))
         sched.apply(module)

@@ -186,7 +186,7 @@ def _run_body(block: ir.Block, operands: list[np.ndarray], out_type: ir.Type) ->
                 return None
             values[inner.results[0]] = np.float64(scalar)
             continue
-        args = [values.get(v) for v in inner.operands]
+        args = [values[v] if v in values else _captured_scalar(v) for v in inner.operands]
         if any(a is None for a in args):
             return None
         if inner.name in _BINARY:
@@ -197,6 +197,12 @@ def _run_body(block: ir.Block, operands: list[np.ndarray], out_type: ir.Type) ->
             out = args[0].astype(_np_dtype(inner.results[0].type))
         values[inner.results[0]] = out
     return None
+
+
+def _captured_scalar(value: ir.Value):
+    """A scalar constant defined outside the body (``x + eps``), as float64, else None."""
+    scalar = _scalar_constant(value)
+    return None if scalar is None else np.float64(scalar)
 
 
 def _np_dtype(ty: ir.Type):

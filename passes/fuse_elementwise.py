@@ -18,7 +18,7 @@ from __future__ import annotations
 from kiln.ir import ir
 from kiln.dialects import FusionBarrierOp
 from kiln.passes.common import collect_ops
-from kiln.passes.contraction import CONTRACTION_OPS, analyze_contraction
+from kiln.passes.contraction import NAMED_CONTRACTIONS, is_contraction_like
 from kiln.passes.generalize import generalize_all
 from kiln.passes.registry import KilnPass, register
 from kiln.pipeline import build_pass_manager
@@ -64,8 +64,8 @@ def _guard_contractions(module: ir.Operation) -> list[ir.Operation]:
     (turning them generic), so named contractions are guarded too.
     """
     barriers = []
-    for op in collect_ops(module, CONTRACTION_OPS):
-        if analyze_contraction(op) is None:
+    for op in collect_ops(module, (*NAMED_CONTRACTIONS, "linalg.generic")):
+        if not is_contraction_like(op):
             continue
         n_inputs = len(op.operands) - 1
         for index in range(n_inputs):

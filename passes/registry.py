@@ -32,6 +32,7 @@ PASS_MODULES = (
     "kiln.passes.bufferize_tm_tensor",
     "kiln.passes.verify_llvm",
     "kiln.passes.select_to_minmax",
+    "kiln.passes.static_buffers",
 )
 
 _PASSES: dict[str, type[KilnPass]] = {}

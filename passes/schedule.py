@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kiln.ir import ir, transform, transform_interpreter, transform_structured, transform_vector
+from kiln.ir import (
+    ir,
+    transform,
+    transform_interpreter,
+    transform_loop,
+    transform_structured,
+    transform_vector,
+)
 
 
 class Schedule:
@@ -104,6 +111,10 @@ class Schedule:
                 transform_structured.VectorizeOp(op)
 
         self._build(build)
+
+    def hoist_loop_invariant_subsets(self, loops) -> None:
+        """Moves loop-invariant tensor subset reads/writes (accumulators) out of ``loops``."""
+        self._build(lambda: transform_loop.HoistLoopInvariantSubsetsOp(loops))
 
     def annotate(self, op, name: str, value: int | None = None) -> None:
         """Sets attribute ``name`` (unit, or the i64 ``value``) on the payload ops of ``op``."""

@@ -7,7 +7,9 @@ contractions become ``vector.contract``, lowered to outer products and then to
 
 Pre: output of ``kiln-tile-and-fuse``.
 Post: no linalg op carries ``kiln.vectorize``; marked ops are replaced by
-vector ops; no ``vector.contract`` or ``vector.outerproduct`` remains.
+vector ops; no ``vector.contract`` or ``vector.outerproduct`` remains;
+loop-invariant vector reads/writes of loop-carried tensors (accumulators)
+are hoisted out of their ``scf.for`` loops.
 Unmarked linalg ops are left for the ``loops`` stage.
 """
 
@@ -67,6 +69,10 @@ class Vectorize(KilnPass):
         sched.apply_patterns(funcs, [lower_contraction_outerproduct])
         sched.apply_patterns(funcs, [lower_outerproduct, canonicalization])
         sched.apply_patterns(funcs, [lower_masks, canonicalization])
+        # The register block's accumulator is read and written on every k
+        # step: hoisted here, on tensors, it becomes a loop-carried vector
+        # (MLIR's hoisting on buffers gives up on subviews).
+        sched.hoist_loop_invariant_subsets(sched.match(names=["scf.for"]))
         sched.apply(module)
         for op in collect_ops(module):
             for attr in [name for name in op.attributes if name.startswith("kiln.v")]:

@@ -129,10 +129,10 @@ def _process(chunk: str, first_line: int, source: str, args, stages) -> str | No
     except MLIRError as err:
         print(format_mlir_error(err, source), file=sys.stderr)
         return None
-    specs = split_pipeline(args.pass_pipeline) if args.pass_pipeline else []
-    if stages is not None:
-        specs = [spec for stage in stages for spec in stage.passes]
     try:
+        specs = split_pipeline(args.pass_pipeline) if args.pass_pipeline else []
+        if stages is not None:
+            specs = [spec for stage in stages for spec in stage.passes]
         if specs:
             pm = build_pass_manager(specs, ctx)
             if args.mlir_print_ir_after_all or args.mlir_print_ir_before_all:

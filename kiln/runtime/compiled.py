@@ -9,6 +9,7 @@ allocated by the caller side here and written in place by the compiled code
 from __future__ import annotations
 
 import ctypes
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,6 +24,8 @@ class CompiledModel:
 
     def __init__(self, jit: JitModule, signature: Signature, threads: int, stages: dict | None = None):
         self._jit = jit
+        # Calls share the module's static buffers (kiln-static-buffers): one at a time.
+        self._lock = threading.Lock()
         self.signature = signature
         self.threads = threads
         self.stages = stages or {}
@@ -43,8 +46,9 @@ class CompiledModel:
         base = ctypes.addressof(values)
         size = ctypes.sizeof(ctypes.c_void_p)
         packed = (ctypes.c_void_p * self._n_args)(*[base + i * size for i in range(self._n_args)])
-        set_num_threads(self.threads)
-        self._fn(packed)
+        with self._lock:
+            set_num_threads(self.threads)
+            self._fn(packed)
 
     def set_threads(self, threads: int) -> None:
         """Changes the number of threads the compiled code runs on (up to the compiled split)."""

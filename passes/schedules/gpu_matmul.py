@@ -161,7 +161,4 @@ def promote_and_distribute(sched: GpuSchedule, step, thread_tile) -> None:
     """
     promoted = sched.promote_to_workgroup(step, [0, 1])
     tiled, _ = sched.tile_forall_mapped(promoted, thread_tile, thread_mapping(2))
-    # One k at a time: each step is an outer product (tm x tn FMAs); C's
-    # transfers are loop-invariant and hoisted out of the k loop later.
-    outer, _ = sched.tile_for(tiled, [0] * (len(thread_tile) - 1) + [1])
-    sched.vectorize(outer)
+    sched.vectorize(tiled)

@@ -47,8 +47,10 @@ class ReductionTiles:
 
 def choose_tiles(plan: ReductionPlan, threads: int = THREADS_PER_BLOCK) -> ReductionTiles:
     """Block and thread tiles over the parallel loops (see module docstring)."""
-    parallel = [d for d, kind in enumerate(plan.kinds) if kind == "parallel"]
-    block = [0] * len(plan.loop_sizes)
+    all_parallel = [d for d, kind in enumerate(plan.kinds) if kind == "parallel"]
+    # Unit loops get no thread: x and y go to the innermost loops with work.
+    parallel = [d for d in all_parallel if plan.loop_sizes[d] > 1]
+    block = [1 if d in all_parallel else 0 for d in range(len(plan.loop_sizes))]
     thread = [0] * len(plan.loop_sizes)
     tx = ty = 1
     if parallel:
@@ -59,8 +61,6 @@ def choose_tiles(plan: ReductionPlan, threads: int = THREADS_PER_BLOCK) -> Reduc
             outer = parallel[-2]
             ty = divisor_tile(plan.loop_sizes[outer], threads // tx)
             block[outer], thread[outer] = ty, 1
-        for d in parallel[:-2]:
-            block[d] = 1
     return ReductionTiles(tuple(block), tuple(thread), (tx, ty, 1))
 
 
@@ -68,12 +68,11 @@ def schedule_reduction(sched: GpuSchedule, plan: ReductionPlan, threads: int = T
     """Appends the op's schedule to ``sched`` (see module docstring); returns the tiles."""
     tiles = choose_tiles(plan, threads)
     n_parallel = sum(1 for kind in plan.kinds if kind == "parallel")
+    n_thread = sum(1 for t in tiles.thread if t)
+    if n_parallel == 0 or n_thread == 0:
+        raise ValueError(f"{plan.tag}: reductions to a single value are not scheduled for GPUs yet")
     op = sched.match(attr=plan.tag)
-    if n_parallel == 0:
-        # One block of one thread: a forall of one iteration over a unit tile.
-        raise ValueError(f"{plan.tag}: full reductions to a scalar are not scheduled for GPUs yet")
     block_op, forall = sched.tile_forall_mapped(op, tiles.block, block_mapping(n_parallel))
-    n_thread = min(n_parallel, 2)
     thread_op, thread_forall = sched.tile_forall_mapped(block_op, tiles.thread, thread_mapping(n_thread))
     if plan.fill_tag is not None:
         fill, _ = sched.fuse_into(sched.match(attr=plan.fill_tag), forall)

@@ -1,4 +1,3 @@
-// XFAIL: *
 // Bug: kiln-copy-to-linalg fails on a memref.copy of unranked memrefs with the
 // internal message "Cannot cast type to MemRefType (from Type(memref<*xf32>))"
 // (_identity_layout assumes a ranked memref). linalg.copy cannot take unranked

@@ -1,4 +1,3 @@
-// XFAIL: *
 // Bug: kiln-fold-constant-layout does not evaluate an elementwise generic whose
 // body uses a scalar constant defined outside the body (captured), which is how
 // torch-mlir emits `x + eps` and how linalg-fuse-elementwise-ops rewrites splat

@@ -1,4 +1,3 @@
-// XFAIL: *
 // Bug: kiln-fuse-elementwise guards only contractions that analyze_contraction
 // accepts (static shapes, f32), so an elementwise producer is fused into a
 // dynamically shaped multiply-accumulate generic, breaking its mulf/addf body.

@@ -1,6 +1,7 @@
 // The second chunk fails: stdout has the first chunk, stderr the errors.
-// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-verify-llvm)' 2>/dev/null | FileCheck %s
-// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-verify-llvm)' 2>&1 >/dev/null | FileCheck %s --check-prefix=ERR
+// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-verify-llvm)' > %t.out 2> %t.err
+// RUN: FileCheck %s < %t.out
+// RUN: FileCheck %s --check-prefix=ERR < %t.err
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-verify-llvm{strict=true})' 2>&1 | FileCheck %s --check-prefix=OPTION
 
 // Must not change: LLVM ops, and OpenMP ops around LLVM code, pass as they are.

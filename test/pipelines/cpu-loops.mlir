@@ -1,5 +1,6 @@
-// RUN: kiln-opt %S/Inputs/linear-relu-softmax.mlir --kiln-pipeline=cpu --kiln-threads=2 --kiln-vector-width=8 --stop-after=loops | FileCheck %s
-// RUN: kiln-opt %S/Inputs/linear-relu-softmax.mlir --kiln-pipeline=cpu --kiln-threads=2 --kiln-vector-width=8 --stop-after=loops | FileCheck %s --check-prefix=NONE
+// RUN: kiln-opt %S/Inputs/linear-relu-softmax.mlir --kiln-pipeline=cpu --kiln-threads=2 --kiln-vector-width=8 --stop-after=loops -o %t
+// RUN: FileCheck %s < %t
+// RUN: FileCheck %s --check-prefix=NONE < %t
 // RUN: kiln-opt %S/Inputs/linear-relu-softmax.mlir --kiln-pipeline=cpu --kiln-threads=1 --kiln-vector-width=8 --stop-after=loops | FileCheck %s --check-prefix=SERIAL
 
 // Level `loops`: only scf loops and OpenMP regions, vector/arith/math/memref;

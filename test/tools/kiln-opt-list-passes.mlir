@@ -16,6 +16,8 @@
 // CHECK: kiln-hoist-vector-transfers: Hoist loop-invariant vector transfers
 // CHECK: kiln-pack-contractions: Rewrite contractions into mr x nr register-block form
 // CHECK-NEXT: vector-width=8 (int)
+// CHECK: kiln-select-to-minmax: Rewrite compare-and-select of two floats
+// CHECK: kiln-static-buffers: Replace static-shape allocations in entry functions
 // CHECK: kiln-tile-and-fuse: Tile-and-fuse fusion groups and tile standalone ops
 // CHECK-NEXT: threads=1 (int)
 // CHECK: kiln-vectorize: Vectorize marked tiles

@@ -1,4 +1,3 @@
-// XFAIL: *
 // Bug: kiln-opt prints a Python traceback for a --pass-pipeline with unbalanced
 // brackets: split_pipeline's ValueError is raised in _process outside the try
 // block that turns errors into `file: error: ...` lines.

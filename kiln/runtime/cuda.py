@@ -1,0 +1,438 @@
+"""CUDA runtime: load kiln's cubin (or PTX) and launch its kernels with the CUDA driver API.
+
+ctypes on ``libcuda.so.1`` (the driver; no toolkit, no extra package). The
+device's primary context is used, the one PyTorch uses, so torch CUDA tensors
+go in and out without copies: their ``data_ptr()`` is the kernel argument and
+launches go on torch's current stream.
+
+Kernel ABI (``use-bare-ptr-memref-call-conv``, static shapes): one ``.u64``
+pointer per memref argument, in the order of the ``gpu.launch_func``
+operands; scalars by value. Buffers must be 16-byte aligned (kernels use
+128-bit vector loads). ``LaunchPlan``s (``kiln.lowering.gpu_launch_plan``)
+say which kernels to launch with which buffers.
+
+Without a driver every entry point raises ``KilnError('no CUDA driver found: ...')``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from functools import lru_cache
+
+from kiln.errors import KilnError
+
+ALIGNMENT = 16
+LIBCUDA = "libcuda.so.1"
+CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75
+CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76
+
+_c = ctypes
+# Driver API signatures: name -> argument types (every function returns CUresult, an int).
+_SIGNATURES = {
+    "cuInit": [_c.c_uint],
+    "cuGetErrorName": [_c.c_int, _c.POINTER(_c.c_char_p)],
+    "cuGetErrorString": [_c.c_int, _c.POINTER(_c.c_char_p)],
+    "cuDeviceGetCount": [_c.POINTER(_c.c_int)],
+    "cuDeviceGet": [_c.POINTER(_c.c_int), _c.c_int],
+    "cuDeviceGetAttribute": [_c.POINTER(_c.c_int), _c.c_int, _c.c_int],
+    "cuDevicePrimaryCtxRetain": [_c.POINTER(_c.c_void_p), _c.c_int],
+    "cuCtxSetCurrent": [_c.c_void_p],
+    "cuCtxSynchronize": [],
+    "cuModuleLoadData": [_c.POINTER(_c.c_void_p), _c.c_void_p],
+    "cuModuleGetFunction": [_c.POINTER(_c.c_void_p), _c.c_void_p, _c.c_char_p],
+    "cuLaunchKernel": [_c.c_void_p] + [_c.c_uint] * 7 + [_c.c_void_p, _c.POINTER(_c.c_void_p), _c.POINTER(_c.c_void_p)],
+    "cuMemAlloc_v2": [_c.POINTER(_c.c_uint64), _c.c_size_t],
+    "cuMemFree_v2": [_c.c_uint64],
+    "cuMemcpyHtoD_v2": [_c.c_uint64, _c.c_void_p, _c.c_size_t],
+    "cuMemcpyDtoH_v2": [_c.c_void_p, _c.c_uint64, _c.c_size_t],
+    "cuMemcpyDtoDAsync_v2": [_c.c_uint64, _c.c_uint64, _c.c_size_t, _c.c_void_p],
+    "cuStreamSynchronize": [_c.c_void_p],
+}
+
+
+class CudaDriverError(KilnError):
+    """A CUDA driver API call failed; the message names the call and the CUDA error."""
+
+
+def c_ptr(address: int) -> ctypes.c_void_p:
+    """A device address as a kernel argument (the bare-pointer ABI: one .u64 per buffer)."""
+    return ctypes.c_void_p(address)
+
+
+class CudaDriver:
+    """The driver API functions kiln uses, typed, each checked for errors."""
+
+    def __init__(self, lib: ctypes.CDLL):
+        self.lib = lib
+        for name, argtypes in _SIGNATURES.items():
+            fn = getattr(lib, name)
+            fn.argtypes, fn.restype = argtypes, ctypes.c_int
+
+    @classmethod
+    def load(cls) -> CudaDriver:
+        """Loads libcuda.so.1 and runs ``cuInit``; KilnError('no CUDA driver found: ...') without one."""
+        try:
+            lib = ctypes.CDLL(LIBCUDA)
+        except OSError as err:
+            raise KilnError(
+                f"no CUDA driver found: cannot load {LIBCUDA} ({err}). Running kernels needs an NVIDIA "
+                "GPU and its driver; compiling to PTX/cubin does not."
+            ) from None
+        try:
+            drv = cls(lib)
+        except AttributeError as err:
+            raise KilnError(f"no CUDA driver found: {LIBCUDA} lacks a driver API function ({err})") from None
+        result = lib.cuInit(0)
+        if result != 0:
+            raise KilnError(f"no CUDA driver found: cuInit failed with {drv.error_text(result)}")
+        return drv
+
+    def error_text(self, result: int) -> str:
+        """``CUDA_ERROR_NAME: description`` for a CUresult."""
+        name, text = ctypes.c_char_p(), ctypes.c_char_p()
+        self.lib.cuGetErrorName(result, ctypes.byref(name))
+        self.lib.cuGetErrorString(result, ctypes.byref(text))
+        decode = lambda p: p.value.decode() if p.value else "?"  # noqa: E731
+        return f"{decode(name)} ({result}): {decode(text)}"
+
+    def call(self, name: str, *args) -> None:
+        """Calls driver function ``name``; raises CudaDriverError on failure."""
+        result = getattr(self.lib, name)(*args)
+        if result != 0:
+            raise CudaDriverError(f"{name} failed: {self.error_text(result)}")
+
+    def device_count(self) -> int:
+        count = ctypes.c_int()
+        self.call("cuDeviceGetCount", ctypes.byref(count))
+        return count.value
+
+    def device(self, ordinal: int) -> int:
+        handle = ctypes.c_int()
+        self.call("cuDeviceGet", ctypes.byref(handle), ordinal)
+        return handle.value
+
+    def compute_capability(self, device: int) -> tuple[int, int]:
+        major, minor = ctypes.c_int(), ctypes.c_int()
+        self.call("cuDeviceGetAttribute", ctypes.byref(major), CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device)
+        self.call("cuDeviceGetAttribute", ctypes.byref(minor), CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device)
+        return major.value, minor.value
+
+    def retain_primary_context(self, device: int) -> int:
+        context = ctypes.c_void_p()
+        self.call("cuDevicePrimaryCtxRetain", ctypes.byref(context), device)
+        return context.value
+
+    def set_current(self, context: int) -> None:
+        self.call("cuCtxSetCurrent", ctypes.c_void_p(context))
+
+    def ctx_synchronize(self) -> None:
+        self.call("cuCtxSynchronize")
+
+    def stream_synchronize(self, stream: int) -> None:
+        self.call("cuStreamSynchronize", ctypes.c_void_p(stream))
+
+    def module_load_data(self, image: bytes) -> int:
+        module = ctypes.c_void_p()
+        buffer = ctypes.create_string_buffer(image, len(image))
+        self.call("cuModuleLoadData", ctypes.byref(module), ctypes.cast(buffer, ctypes.c_void_p))
+        return module.value
+
+    def module_get_function(self, module: int, name: str) -> int:
+        function = ctypes.c_void_p()
+        self.call("cuModuleGetFunction", ctypes.byref(function), ctypes.c_void_p(module), name.encode())
+        return function.value
+
+    def launch_kernel(self, function: int, grid, block, shared_bytes: int, stream: int, params) -> None:
+        self.call(
+            "cuLaunchKernel",
+            ctypes.c_void_p(function),
+            *[int(g) for g in grid],
+            *[int(b) for b in block],
+            shared_bytes,
+            ctypes.c_void_p(stream),
+            ctypes.cast(params, ctypes.POINTER(ctypes.c_void_p)),
+            None,
+        )
+
+    def mem_alloc(self, nbytes: int) -> int:
+        ptr = ctypes.c_uint64()
+        self.call("cuMemAlloc_v2", ctypes.byref(ptr), nbytes)
+        return ptr.value
+
+    def mem_free(self, ptr: int) -> None:
+        self.call("cuMemFree_v2", ctypes.c_uint64(ptr))
+
+    def memcpy_htod(self, ptr: int, data, nbytes: int) -> None:
+        source = (ctypes.c_char * nbytes).from_buffer_copy(bytes(data)[:nbytes])
+        self.call("cuMemcpyHtoD_v2", ctypes.c_uint64(ptr), ctypes.cast(source, ctypes.c_void_p), nbytes)
+
+    def memcpy_dtoh(self, ptr: int, nbytes: int) -> bytes:
+        target = ctypes.create_string_buffer(nbytes)
+        self.call("cuMemcpyDtoH_v2", ctypes.cast(target, ctypes.c_void_p), ctypes.c_uint64(ptr), nbytes)
+        return target.raw
+
+    def memcpy_dtod_async(self, dst: int, src: int, nbytes: int, stream: int) -> None:
+        self.call("cuMemcpyDtoDAsync_v2", ctypes.c_uint64(dst), ctypes.c_uint64(src), nbytes, ctypes.c_void_p(stream))
+
+
+@lru_cache(maxsize=1)
+def driver() -> CudaDriver:
+    """The CUDA driver, initialized (``cuInit``); raises KilnError when there is none."""
+    return CudaDriver.load()
+
+
+def available() -> bool:
+    """True when a CUDA driver and at least one device are usable."""
+    try:
+        return driver().device_count() > 0
+    except KilnError:
+        return False
+
+
+class DeviceBuffer:
+    """``nbytes`` of device memory (``cuMemAlloc``), freed when collected or ``free``d."""
+
+    def __init__(self, device: CudaDevice, nbytes: int):
+        self.device = device
+        self.nbytes = nbytes
+        self.ptr = device.alloc(max(nbytes, 1))
+
+    def data_ptr(self) -> int:
+        """The device address (same spelling as torch.Tensor)."""
+        return self.ptr
+
+    def upload(self, data: bytes | memoryview) -> None:
+        """Copies host bytes into the buffer (synchronous)."""
+        self.device.copy_to_device(self.ptr, data, self.nbytes)
+
+    def download(self) -> bytes:
+        """The buffer's bytes (synchronous)."""
+        return self.device.copy_from_device(self.ptr, self.nbytes)
+
+    def free(self) -> None:
+        """Releases the memory now."""
+        if self.ptr:
+            self.device.free(self.ptr)
+            self.ptr = 0
+
+    def __del__(self):
+        try:
+            self.free()
+        except Exception:  # the driver may already be gone at interpreter exit
+            pass
+
+
+class CudaDevice:
+    """One GPU through its primary context (shared with PyTorch)."""
+
+    def __init__(self, ordinal: int = 0):
+        self.driver = driver()
+        count = self.driver.device_count()
+        if not 0 <= ordinal < count:
+            raise KilnError(f"no CUDA device {ordinal}: the driver sees {count} device(s)")
+        self.ordinal = ordinal
+        self.handle = self.driver.device(ordinal)
+        self.context = self.driver.retain_primary_context(self.handle)
+
+    @property
+    def compute_capability(self) -> tuple[int, int]:
+        """(major, minor), e.g. (9, 0) for an H100."""
+        return self.driver.compute_capability(self.handle)
+
+    def activate(self) -> None:
+        """Makes this device's primary context current on the calling thread."""
+        self.driver.set_current(self.context)
+
+    def alloc(self, nbytes: int) -> int:
+        self.activate()
+        return self.driver.mem_alloc(nbytes)
+
+    def free(self, ptr: int) -> None:
+        self.activate()
+        self.driver.mem_free(ptr)
+
+    def copy_to_device(self, ptr: int, data, nbytes: int) -> None:
+        self.activate()
+        self.driver.memcpy_htod(ptr, data, nbytes)
+
+    def copy_from_device(self, ptr: int, nbytes: int) -> bytes:
+        self.activate()
+        return self.driver.memcpy_dtoh(ptr, nbytes)
+
+    def synchronize(self) -> None:
+        """Waits for all work on the device's context."""
+        self.activate()
+        self.driver.ctx_synchronize()
+
+
+class CudaModule:
+    """A loaded cubin (or PTX, JIT-compiled by the driver) and its kernels by name."""
+
+    def __init__(self, device: CudaDevice, image: bytes | str):
+        self.device = device
+        data = image.encode() + b"\0" if isinstance(image, str) else image
+        device.activate()
+        self.handle = device.driver.module_load_data(data)
+        self._functions: dict[str, int] = {}
+
+    def function(self, name: str) -> int:
+        """The ``CUfunction`` of kernel ``name`` (a PTX ``.entry``)."""
+        if name not in self._functions:
+            self.device.activate()
+            self._functions[name] = self.device.driver.module_get_function(self.handle, name)
+        return self._functions[name]
+
+    def launch(self, name: str, grid, block, args, shared_bytes: int = 0, stream: int = 0) -> None:
+        """Launches kernel ``name``; ``args`` are device addresses (ints) or ctypes scalars."""
+        storage = [arg if isinstance(arg, ctypes._SimpleCData) else c_ptr(arg) for arg in args]
+        params = (ctypes.c_void_p * len(storage))(*[ctypes.addressof(s) for s in storage])
+        self.device.activate()
+        self.device.driver.launch_kernel(self.function(name), grid, block, shared_bytes, stream, params)
+
+
+def check_aligned(ptr: int, what: str) -> None:
+    """Raises KilnError unless ``ptr`` is 16-byte aligned (kernels use 128-bit accesses)."""
+    if ptr % ALIGNMENT:
+        raise KilnError(f"{what} is not {ALIGNMENT}-byte aligned (address {ptr:#x}): pass a fresh contiguous tensor")
+
+
+# --- running launch plans -------------------------------------------------
+# MLIR element type -> (numpy dtype name, torch dtype name).
+_DTYPES = {
+    "f32": ("float32", "float32"),
+    "f16": ("float16", "float16"),
+    "bf16": (None, "bfloat16"),
+    "f64": ("float64", "float64"),
+    "i64": ("int64", "int64"),
+    "i32": ("int32", "int32"),
+    "i16": ("int16", "int16"),
+    "i8": ("int8", "int8"),
+    "i1": ("bool", "bool"),
+}
+_SCALARS = {"index": ctypes.c_int64, "i64": ctypes.c_int64, "i32": ctypes.c_int32, "f32": ctypes.c_float}
+
+
+class CudaProgram:
+    """A compiled kiln program on one GPU: kernels loaded, constants uploaded, plans ready to run.
+
+    ``image`` is the cubin (or the PTX text), ``plans`` come from
+    ``kiln.lowering.gpu_launch_plan.launch_plans``. Calling a function with
+    torch CUDA tensors returns torch CUDA tensors (no copies, torch's current
+    stream, asynchronous like torch); with ``DeviceBuffer``s returns
+    ``DeviceBuffer``s; with numpy arrays copies in and out and returns numpy arrays.
+    """
+
+    def __init__(self, image: bytes | str, plans: dict, device: int = 0):
+        self.device = CudaDevice(device)
+        self.module = CudaModule(self.device, image)
+        self.plans = dict(plans)
+        self._constants = {name: [self._upload(s, d) for s, d in p.constants] for name, p in self.plans.items()}
+
+    def _upload(self, spec, data: bytes) -> DeviceBuffer:
+        buffer = DeviceBuffer(self.device, spec.nbytes)
+        buffer.upload(data)
+        return buffer
+
+    def __call__(self, *inputs, function: str | None = None):
+        """Runs ``function`` (the only one by default) on ``inputs``; returns its output(s)."""
+        if function is None:
+            if len(self.plans) != 1:
+                raise KilnError(f"name the function to run: one of {', '.join(self.plans)}")
+            function = next(iter(self.plans))
+        if function not in self.plans:
+            raise KilnError(f"no function '{function}' (functions: {', '.join(self.plans)})")
+        return self._run(self.plans[function], list(inputs))
+
+    def _run(self, plan, inputs: list):
+        n_in = len(plan.args) - plan.num_outputs
+        if len(inputs) != n_in:
+            raise KilnError(f"{plan.function} takes {n_in} input(s), got {len(inputs)}")
+        mode = _mode(inputs)
+        keep = []  # host inputs' device copies live until the outputs are read
+        args = [self._input(x, spec, i, mode, keep) for i, (x, spec) in enumerate(zip(inputs, plan.args))]
+        outputs = [self._alloc(spec, mode) for spec in plan.args[n_in:]]
+        temps = [self._alloc(spec, mode) for spec in plan.temps]
+        stream = _torch_stream(self.device.ordinal) if mode == "torch" else 0
+        buffers = {"arg": args + outputs, "temp": temps, "const": self._constants[plan.function]}
+        for step in plan.steps:
+            self._step(step, buffers, stream)
+        if mode == "host":
+            self.device.synchronize()
+            outputs = [_to_numpy(buffer, spec) for buffer, spec in zip(outputs, plan.args[n_in:])]
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def _step(self, step, buffers, stream: int) -> None:
+        def arg(ref):
+            if hasattr(ref, "kind"):
+                return buffers[ref.kind][ref.index].data_ptr()
+            return _SCALARS[ref.dtype](ref.value)
+
+        if hasattr(step, "kernel"):
+            args = [arg(a) for a in step.args]
+            self.module.launch(step.kernel, step.grid, step.block, args, step.shared_bytes, stream)
+        else:
+            source = buffers[step.source.kind][step.source.index]
+            nbytes = getattr(source, "nbytes", None) or source.numel() * source.element_size()
+            self.device.activate()
+            self.device.driver.memcpy_dtod_async(arg(step.target), arg(step.source), nbytes, stream)
+
+    def _input(self, value, spec, index: int, mode: str, keep: list):
+        what = f"input {index}"
+        if mode == "torch":
+            _check_tensor(value, spec, self.device.ordinal, what)
+            check_aligned(value.data_ptr(), what)
+            return value
+        if isinstance(value, DeviceBuffer):
+            if value.nbytes != spec.nbytes:
+                raise KilnError(f"{what}: expected {spec.nbytes} bytes ({spec.shape} {spec.dtype}), got {value.nbytes}")
+            return value
+        import numpy as np
+
+        array = np.ascontiguousarray(value, dtype=_DTYPES[spec.dtype][0])
+        if tuple(array.shape) != tuple(spec.shape):
+            raise KilnError(f"{what}: expected shape {spec.shape}, got {tuple(array.shape)}")
+        buffer = DeviceBuffer(self.device, spec.nbytes)
+        buffer.upload(array.tobytes())
+        keep.append(buffer)
+        return buffer
+
+    def _alloc(self, spec, mode: str):
+        if mode != "torch":
+            return DeviceBuffer(self.device, spec.nbytes)
+        import torch
+
+        return torch.empty(spec.shape, dtype=getattr(torch, _DTYPES[spec.dtype][1]), device=f"cuda:{self.device.ordinal}")
+
+
+def _mode(inputs: list) -> str:
+    """``torch`` (all torch tensors), ``device`` (DeviceBuffers) or ``host`` (numpy/array-likes)."""
+    if inputs and all(type(x).__module__.startswith("torch") for x in inputs):
+        return "torch"
+    if inputs and all(isinstance(x, DeviceBuffer) for x in inputs):
+        return "device"
+    if any(type(x).__module__.startswith("torch") for x in inputs):
+        raise KilnError("mix of torch tensors and other inputs: pass all inputs as torch CUDA tensors")
+    return "host"
+
+
+def _check_tensor(tensor, spec, ordinal: int, what: str) -> None:
+    if not tensor.is_cuda or tensor.device.index != ordinal:
+        raise KilnError(f"{what} must be a CUDA tensor on cuda:{ordinal}, got one on {tensor.device}")
+    if tuple(tensor.shape) != tuple(spec.shape):
+        raise KilnError(f"{what}: expected shape {spec.shape}, got {tuple(tensor.shape)}")
+    if str(tensor.dtype) != f"torch.{_DTYPES[spec.dtype][1]}":
+        raise KilnError(f"{what}: expected dtype {_DTYPES[spec.dtype][1]}, got {tensor.dtype}")
+    if not tensor.is_contiguous():
+        raise KilnError(f"{what} must be contiguous (call .contiguous())")
+
+
+def _torch_stream(ordinal: int) -> int:
+    import torch
+
+    return torch.cuda.current_stream(ordinal).cuda_stream
+
+
+def _to_numpy(buffer: DeviceBuffer, spec):
+    import numpy as np
+
+    return np.frombuffer(buffer.download(), dtype=_DTYPES[spec.dtype][0]).reshape(spec.shape).copy()

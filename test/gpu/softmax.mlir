@@ -1,0 +1,65 @@
+// Softmax as torch-mlir emits it (max, exp(x - max), sum, divide): the reduction
+// schedule runs one thread per row; each op is one kernel and the temporaries
+// between kernels are buffers the runtime allocates.
+// RUN: kiln-compile %s --emit=gpu | FileCheck %s --check-prefix=GPU
+// RUN: kiln-compile %s --emit=nvvm | FileCheck %s --check-prefix=NVVM
+// RUN: kiln-compile %s --emit=ptx | FileCheck %s --check-prefix=PTX
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d0, 0)>
+
+func.func @softmax(%x: tensor<128x256xf32>) -> tensor<128x256xf32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<128x1xf32>
+  %1 = linalg.fill ins(%ninf : f32) outs(%0 : tensor<128x1xf32>) -> tensor<128x1xf32>
+  %x3 = tensor.expand_shape %x [[0, 1], [2]] output_shape [128, 1, 256] : tensor<128x256xf32> into tensor<128x1x256xf32>
+  %max = linalg.generic {indexing_maps = [#id3, #row3], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x3 : tensor<128x1x256xf32>) outs(%1 : tensor<128x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %out : f32
+    linalg.yield %m : f32
+  } -> tensor<128x1xf32>
+  %e = tensor.empty() : tensor<128x256xf32>
+  %exp = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %max : tensor<128x256xf32>, tensor<128x1xf32>) outs(%e : tensor<128x256xf32>) {
+  ^bb0(%in: f32, %m: f32, %out: f32):
+    %d = arith.subf %in, %m : f32
+    %v = math.exp %d : f32
+    linalg.yield %v : f32
+  } -> tensor<128x256xf32>
+  %2 = linalg.fill ins(%zero : f32) outs(%0 : tensor<128x1xf32>) -> tensor<128x1xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #col], iterator_types = ["parallel", "reduction"]}
+      ins(%exp : tensor<128x256xf32>) outs(%2 : tensor<128x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<128x1xf32>
+  %r = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%exp, %sum : tensor<128x256xf32>, tensor<128x1xf32>) outs(%e : tensor<128x256xf32>) {
+  ^bb0(%in: f32, %s: f32, %out: f32):
+    %q = arith.divf %in, %s : f32
+    linalg.yield %q : f32
+  } -> tensor<128x256xf32>
+  return %r : tensor<128x256xf32>
+}
+
+// The max and the sum share one buffer: the max is dead once exp is computed.
+// GPU-LABEL: func.func @softmax
+// GPU-SAME: (%[[X:.*]]: memref<128x256xf32>, %[[OUT:.*]]: memref<128x256xf32>)
+// GPU: %[[ROW:.*]] = memref.alloc() {{.*}} : memref<128x1xf32>
+// GPU: gpu.launch_func{{.*}}@softmax_kernel::@softmax_kernel blocks in {{.*}} args({{.*}}%[[ROW]] : memref<128x1xf32>)
+// GPU: %[[EXP:.*]] = memref.alloc() {{.*}} : memref<128x256xf32>
+// GPU: gpu.launch_func{{.*}}@softmax_kernel_0::@softmax_kernel {{.*}} args(%[[X]] : {{.*}}, %[[ROW]] : {{.*}}, %[[EXP]] : {{.*}})
+// GPU: gpu.launch_func{{.*}}@softmax_kernel_1::@softmax_kernel {{.*}} args(%[[EXP]] : {{.*}}, %[[ROW]] : {{.*}})
+// GPU: gpu.launch_func{{.*}}@softmax_kernel_2::@softmax_kernel {{.*}} args(%[[EXP]] : {{.*}}, %[[ROW]] : {{.*}}, %[[OUT]] : {{.*}})
+// GPU-NEXT: return
+// GPU-COUNT-4: gpu.module @softmax_kernel
+// GPU-NOT: linalg.
+
+// NVVM-COUNT-4: llvm.func @softmax_kernel({{.*}}) attributes {{{.*}}nvvm.kernel
+
+// PTX-COUNT-4: .visible .entry softmax_kernel{{(_[0-9])?}}(
+// PTX-NOT: .entry
