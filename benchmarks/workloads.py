@@ -56,13 +56,40 @@ WORKLOADS = {
 
 
 def flop_count(model: nn.Module, inputs: tuple) -> int:
-    """FLOPs of one forward pass, as counted by torch's FlopCounterMode (matmul-class ops)."""
-    from torch.utils.flop_counter import FlopCounterMode
+    """FLOPs of one forward pass: 2 per multiply-accumulate of every matmul-class op
+    (matmuls, batched matmuls, convolutions), counted on the model's linalg IR
+    (torch's FlopCounterMode misses fused kernels such as nn.MultiheadAttention's)."""
+    from kiln.api import load_model
+    from kiln.passes.common import collect_ops, iterator_types, static_shape
+    from kiln.pipeline import build_pass_manager
 
-    counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
-        model(*inputs)
-    return counter.get_total_flops()
+    module, _, _ = load_model(model, inputs, None)
+    build_pass_manager(["linalg-generalize-named-ops"], module.context).run(module.operation)
+    total = 0
+    for op in collect_ops(module.operation, ["linalg.generic"]):
+        kinds = iterator_types(op)
+        names = [o.operation.name for o in op.regions[0].blocks[0].operations]
+        if "reduction" not in kinds or not any(n in ("arith.mulf", "arith.muli") for n in names):
+            continue
+        total += 2 * _loop_volume(op, static_shape)
+    return total
+
+
+def _loop_volume(op, static_shape) -> int:
+    """Product of the loop extents, read from operands whose map results are plain dims."""
+    from kiln.passes.common import indexing_maps
+
+    maps = indexing_maps(op)
+    extents = [0] * maps[0].n_dims
+    for value, amap in zip(op.operands, maps, strict=True):
+        shape = static_shape(value) or []
+        for expr, size in zip(amap.results, shape, strict=False):
+            if "d" in str(expr) and str(expr).startswith("d") and str(expr)[1:].isdigit():
+                extents[int(str(expr)[1:])] = size
+    volume = 1
+    for e in extents:
+        volume *= max(e, 1)
+    return volume
 
 
 def bytes_moved(model: nn.Module, inputs: tuple) -> int:

@@ -2,7 +2,8 @@
 
 The stages, each a level of the IR:
 - ``graph``: constants folded (weights pre-transposed and pre-packed),
-  elementwise chains fused, contractions in register-block form;
+  convolutions and poolings in NHWC, elementwise chains fused, contractions
+  in register-block form;
 - ``grouped``: each contraction and its epilogue in a ``kiln.fusion_group``;
 - ``tiled``: tiled for threads (``scf.forall``) and for registers;
 - ``vectorized``: tiles are vector code, contractions are FMAs;
@@ -32,9 +33,10 @@ def cpu_pipeline(target: CpuTarget) -> Pipeline:
                     "cse",
                     "kiln-select-to-minmax",
                     "kiln-fold-constant-layout",
+                    "kiln-conv-to-nhwc",
+                    "kiln-fold-constant-layout",
                     "kiln-fuse-elementwise",
                     "kiln-fold-constant-layout",
-                    "kiln-decompose-conv",
                     "linalg-fold-unit-extent-dims",
                     "canonicalize",
                     "kiln-fold-constant-layout",
@@ -48,7 +50,11 @@ def cpu_pipeline(target: CpuTarget) -> Pipeline:
             Stage("grouped", ("kiln-form-fusion-groups",), "contractions grouped with epilogues"),
             Stage(
                 "tiled",
-                (f"kiln-tile-and-fuse{{threads={target.threads}}}", "canonicalize", "cse"),
+                (
+                    f"kiln-tile-and-fuse{{threads={target.threads} vector-width={target.vector_width}}}",
+                    "canonicalize",
+                    "cse",
+                ),
                 "tiled for threads and registers",
             ),
             Stage(
@@ -58,7 +64,14 @@ def cpu_pipeline(target: CpuTarget) -> Pipeline:
             ),
             Stage(
                 "bufferized",
-                (*bufferize_passes(), "kiln-hoist-vector-transfers", "kiln-copy-to-linalg"),
+                (
+                    *bufferize_passes(),
+                    "kiln-hoist-vector-transfers",
+                    "kiln-copy-to-linalg",
+                    f"kiln-vectorize-copies{{threads={target.threads}}}",
+                    "kiln-vectorize",
+                    "canonicalize",
+                ),
                 "buffers, out-params, hoisted accumulators",
             ),
             Stage("loops", loop_passes(target.threads), "loops and OpenMP regions"),
@@ -68,4 +81,11 @@ def cpu_pipeline(target: CpuTarget) -> Pipeline:
     )
 
 
-PIPELINES = {"cpu": cpu_pipeline}
+def _cuda_pipeline(target=None):
+    """The cuda pipeline (imported lazily; see kiln/pipelines_cuda.py)."""
+    from kiln.pipelines_cuda import cuda_pipeline
+
+    return cuda_pipeline(target) if target is not None else cuda_pipeline()
+
+
+PIPELINES = {"cpu": cpu_pipeline, "cuda": _cuda_pipeline}

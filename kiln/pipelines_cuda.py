@@ -41,6 +41,8 @@ class CudaTarget:
     def __post_init__(self) -> None:
         if not CHIP_RE.match(self.chip):
             raise ValueError(f"CudaTarget: chip must look like 'sm_90', got '{self.chip}'")
+        if self.sm < 50:
+            raise ValueError(f"CudaTarget: kiln targets sm_50 and newer, got '{self.chip}'")
         if self.opt_level not in (0, 1, 2, 3):
             raise ValueError(f"CudaTarget: opt_level must be 0..3, got {self.opt_level}")
 
@@ -62,10 +64,16 @@ def cuda_pipeline(target: CudaTarget | None = None) -> Pipeline:
                 ("canonicalize", "cse", "kiln-fuse-elementwise", "canonicalize", "cse"),
                 "canonicalized, elementwise chains fused",
             ),
-            Stage("tiled", tile_passes(target.chip, target.tf32, target.tensor_cores), "tiled to blocks and threads"),
+            Stage(
+                "tiled",
+                tile_passes(target.chip, target.tf32, target.tensor_cores),
+                "tiled to blocks and threads",
+            ),
             Stage("bufferized", bufferize_passes(), "buffers, results as out-params"),
             Stage("gpu", kernel_passes(), "gpu.launch_func and outlined gpu.modules"),
-            Stage("nvvm", nvvm_passes(target.chip, target.opt_level), "kernels in LLVM dialect + NVVM"),
+            Stage(
+                "nvvm", nvvm_passes(target.chip, target.opt_level), "kernels in LLVM dialect + NVVM"
+            ),
         ),
         options={"target": target},
     )
@@ -98,7 +106,9 @@ def compile_to_cuda_binary(
     ``dump_dir``, writes ``<name>.ll``, ``<name>.ptx`` and ``<name>.cubin``.
     """
     if stop_after not in POST_MLIR_STEPS:
-        raise ValueError(f"stop_after must be one of {', '.join(POST_MLIR_STEPS)}, got '{stop_after}'")
+        raise ValueError(
+            f"stop_after must be one of {', '.join(POST_MLIR_STEPS)}, got '{stop_after}'"
+        )
     llvm_ir = nvvm_to_ptx.gpu_modules_to_llvm_ir(module)
     _dump(dump_dir, f"{name}.ll", llvm_ir)
     if stop_after == "llvm-ir":
@@ -139,9 +149,13 @@ class CudaCompilation:
 
 
 def compile_cuda(
-    module: ir.Module, target: CudaTarget | None = None, *, dump_dir: str | None = None, name: str = "module"
+    module: ir.Module,
+    target: CudaTarget | None = None,
+    *,
+    dump_dir: str | None = None,
+    name: str = "module",
 ) -> CudaCompilation:
-    """Runs every stage and step of the cuda pipeline on ``module`` (linalg on tensors), in place."""
+    """Runs every stage and step of the cuda pipeline on ``module`` (linalg, tensors), in place."""
     from kiln.driver import run_pipeline
     from kiln.lowering.gpu_launch_plan import launch_plans
 

@@ -1,4 +1,4 @@
-"""Where the external tools of the CUDA backend are: LLVM 22 (llc, opt, llvm-link), ptxas, libdevice.
+"""Where the CUDA backend's external tools are: LLVM 22 (llc, opt, llvm-link), ptxas, libdevice.
 
 Every knob is an environment variable, read here and nowhere else:
 - ``KILN_LLVM_BIN``: a folder holding ``llc``, ``opt`` and ``llvm-link`` with the
@@ -75,7 +75,9 @@ def libdevice() -> str | None:
         return env
     patterns = [str(Path(home) / "nvvm" / "libdevice" / "libdevice*.bc") for home in _cuda_homes()]
     patterns += [
-        str(Path(p) / "nvidia" / "cuda_nvcc" / "nvvm" / "libdevice" / "libdevice*.bc") for p in sys.path if p
+        str(Path(p) / "nvidia" / "cuda_nvcc" / "nvvm" / "libdevice" / "libdevice*.bc")
+        for p in sys.path
+        if p
     ]
     for pattern in patterns:
         found = sorted(glob.glob(pattern))

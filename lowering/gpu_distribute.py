@@ -8,17 +8,19 @@
    lower to a device-side malloc), and each copy into it becomes a
    ``linalg.copy`` spread over all the block's threads with vector accesses;
 3. matmul steps marked ``kiln.gpu.mma`` become ``nvgpu.mma.sync``;
-4. vector contractions become FMAs; n-D transfers become 1-D loads/stores.
+4. vector contractions become FMAs;
+5. per-warp reductions marked ``kiln.gpu.warp_reduce`` become a lane-strided
+   loop and ``gpu.shuffle`` butterflies (``gpu_warp_reduce``).
 
 Pre: bufferized output of ``kiln-gpu-tile`` (markers kept by bufferization).
-Post: no ``kiln.gpu.promote``/``thread_tile``/``mma`` marker remains; every
+Post: no ``kiln.gpu.promote``/``thread_tile``/``mma``/``warp_reduce`` marker remains; every
 shared buffer is a workgroup ``memref.global``; linalg ops left (per-thread
 reductions) are for ``convert-linalg-to-loops``.
 """
 
 from __future__ import annotations
 
-from kiln.ir import ir, linalg, memref
+from kiln.lowering.gpu_warp_reduce import lower_warp_reduction
 from kiln.passes.common import collect_ops
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.schedule import (
@@ -35,11 +37,14 @@ from kiln.passes.schedules.gpu_common import (
     MMA_ATTR,
     PROMOTE_ATTR,
     THREAD_TILE_ATTR,
+    WARP_REDUCE_ATTR,
     GpuSchedule,
     fit_thread_tile,
     linear_mapping,
 )
 from kiln.passes.schedules.gpu_matmul import promote_and_distribute
+
+from kiln.ir import ir, linalg, memref
 
 TAG_PREFIX = "kiln.gpu.d"
 WORKGROUP = "#gpu.address_space<workgroup>"
@@ -57,13 +62,17 @@ class GpuDistribute(KilnPass):
             sched = GpuSchedule(module.context)
             for tag, op in promoted:
                 tile = list(ir.DenseI64ArrayAttr(op.attributes[THREAD_TILE_ATTR]))
-                promote_and_distribute(sched, sched.match(attr=tag), tile)
+                # Promotion stages views; a whole (untiled) operand is read in place.
+                views = [i for i in (0, 1) if _defined_by(op.operands[i], "memref.subview")]
+                promote_and_distribute(sched, sched.match(attr=tag), tile, views)
             sched.apply_patterns(sched.match(["func.func"]), [canonicalization])
             sched.apply(module)
         copies = _shared_memory_to_globals(module)
         sched = GpuSchedule(module.context)
         for tag, tile in copies:
-            copy, _ = sched.tile_forall_mapped(sched.match(attr=tag), tile, linear_mapping("thread", len(tile)))
+            copy, _ = sched.tile_forall_mapped(
+                sched.match(attr=tag), tile, linear_mapping("thread", len(tile))
+            )
             sched.vectorize(copy)
         for tag, _ in _tag_all(module, MMA_ATTR):
             sched.rewrite_matmul_as_mma_sync(sched.match(attr=tag))
@@ -74,6 +83,9 @@ class GpuDistribute(KilnPass):
         sched.apply_patterns(funcs, [lower_contraction_outerproduct])
         sched.apply_patterns(funcs, [lower_outerproduct, canonicalization])
         sched.apply(module)
+        # Collected first: lowering erases each op (and the body ops a walk would visit).
+        for op in [op for op in collect_ops(module) if WARP_REDUCE_ATTR in op.attributes]:
+            lower_warp_reduction(op)
         _drop_markers(module, (TAG_PREFIX, PROMOTE_ATTR, THREAD_TILE_ATTR, MMA_ATTR))
 
 
@@ -89,10 +101,12 @@ def _tag_all(module: ir.Operation, marker: str) -> list[tuple[str, ir.Operation]
 
 
 def _shared_memory_to_globals(module: ir.Operation) -> list[tuple[str, tuple[int, ...]]]:
-    """Workgroup allocs -> globals fetched in their kernel; copies into them -> tagged linalg.copy."""
+    """Workgroup allocs -> globals fetched in their kernel; copies into them -> tagged copies."""
     copies = []
     body = ir.Module(module).body if isinstance(module, ir.Module) else module.regions[0].blocks[0]
-    for index, alloc in enumerate(op for op in collect_ops(module, ["memref.alloc"]) if _is_shared(op)):
+    for index, alloc in enumerate(
+        op for op in collect_ops(module, ["memref.alloc"]) if _is_shared(op)
+    ):
         ty = ir.MemRefType(alloc.results[0].type)
         kernel = _kernel_of(alloc)
         name = f"__kiln_shared_{index}"
@@ -124,6 +138,11 @@ def _copies_into(buffer: ir.Value) -> list[ir.Operation]:
         elif user.name == "memref.copy" and use.operand_number == 1:
             found.append(user)
     return found
+
+
+def _defined_by(value: ir.Value, name: str) -> bool:
+    owner = value.owner
+    return isinstance(owner, ir.OpView | ir.Operation) and owner.operation.name == name
 
 
 def _is_shared(op: ir.Operation) -> bool:

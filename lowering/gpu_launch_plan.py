@@ -14,16 +14,18 @@ reported with its location (``KilnError``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
+from kiln.lowering.nvvm_to_ptx import kernel_symbol
 
 from kiln.errors import KilnError
 from kiln.ir import ir
-from kiln.lowering.nvvm_to_ptx import kernel_symbol
 
 NUM_OUTPUTS_ATTR = "kiln.num_outputs"
 VIEW_OPS = ("memref.expand_shape", "memref.collapse_shape", "memref.cast")
+RESOURCE_RE = re.compile(r"dense_resource<([^>]+)>")
 IGNORED_OPS = ("arith.constant", "func.return", "memref.dealloc")
 
 
@@ -42,7 +44,7 @@ class BufferSpec:
 
 @dataclass(frozen=True)
 class Ref:
-    """A buffer a step uses: function argument ``arg``, temporary ``temp`` or constant ``const`` #index."""
+    """A buffer a step uses: ``arg``, ``temp`` or ``const`` number ``index``."""
 
     kind: str
     index: int
@@ -99,12 +101,16 @@ def element_size(dtype: str) -> int:
 
 def launch_plans(module: ir.Module) -> dict[str, LaunchPlan]:
     """A ``LaunchPlan`` per public host function of ``module`` (see module doc)."""
-    globals_ = {ir.StringAttr(g.attributes["sym_name"]).value: g for g in _top_level(module, "memref.global")}
+    blobs = _Blobs(module)
+    globals_ = {
+        ir.StringAttr(g.attributes["sym_name"]).value: g
+        for g in _top_level(module, "memref.global")
+    }
     plans = {}
     for fn in _top_level(module, "func.func"):
         if not fn.regions[0].blocks or "sym_visibility" in fn.attributes:
             continue
-        plan = _plan(fn, globals_)
+        plan = _plan(fn, globals_, blobs)
         plans[plan.function] = plan
     return plans
 
@@ -123,8 +129,8 @@ def _spec(ty: ir.Type) -> BufferSpec:
 class _Builder:
     """Walks one host function, mapping SSA values to buffer references."""
 
-    def __init__(self, fn: ir.Operation, globals_: dict[str, ir.Operation]):
-        self.fn, self.globals = fn, globals_
+    def __init__(self, fn: ir.Operation, globals_: dict[str, ir.Operation], blobs: _Blobs):
+        self.fn, self.globals, self.blobs = fn, globals_, blobs
         self.refs: dict[ir.Value, Ref] = {}
         self.scalars: dict[ir.Value, Scalar] = {}
         self.temps: list[BufferSpec] = []
@@ -149,14 +155,17 @@ class _Builder:
             self.temps.append(_spec(op.results[0].type))
         elif name == "memref.get_global":
             self._global(op)
-        elif name in VIEW_OPS:
+        elif name in VIEW_OPS or (name == "memref.subview" and _static_layout(op.results[0])):
+            # Bare-pointer kernels take the base pointer; the type carries the offset.
             self.refs[op.results[0]] = self.ref(op.operands[0], op)
         elif name == "memref.copy":
             self.steps.append(Copy(self.ref(op.operands[0], op), self.ref(op.operands[1], op)))
         elif name == "gpu.launch_func":
             self._launch(op)
         else:
-            raise KilnError(f"{op.location}: '{name}' runs on the host between kernels; the CUDA runtime cannot")
+            raise KilnError(
+                f"{op.location}: '{name}' runs on the host between kernels; the CUDA runtime cannot"
+            )
 
     def _constant(self, op: ir.Operation) -> None:
         attr = op.attributes["value"]
@@ -169,9 +178,14 @@ class _Builder:
         name = ir.FlatSymbolRefAttr(op.attributes["name"]).value
         spec = _spec(op.results[0].type)
         initial = self.globals[name].attributes["initial_value"] if name in self.globals else None
-        if not isinstance(initial, ir.DenseElementsAttr):
-            raise KilnError(f"{op.location}: constant '{name}' has no dense initial value the runtime can upload")
-        data = np.ascontiguousarray(np.array(initial)).tobytes()
+        if isinstance(initial, ir.DenseElementsAttr):
+            data = np.ascontiguousarray(np.array(initial)).tobytes()
+        elif initial is not None and (resource := RESOURCE_RE.match(str(initial))):
+            data = self.blobs.get(resource.group(1))
+        else:
+            raise KilnError(
+                f"{op.location}: constant '{name}' has no dense value the runtime can upload"
+            )
         if len(data) != spec.nbytes:  # a splat: repeat its one element
             data = data * (spec.nbytes // max(1, len(data)))
         self.refs[op.results[0]] = Ref("const", len(self.constants))
@@ -180,12 +194,16 @@ class _Builder:
     def _launch(self, op: ir.Operation) -> None:
         launch = op.opview
         dims = [self._index(v, op) for v in (launch.gridSizeX, launch.gridSizeY, launch.gridSizeZ)]
-        block = [self._index(v, op) for v in (launch.blockSizeX, launch.blockSizeY, launch.blockSizeZ)]
+        block = [
+            self._index(v, op) for v in (launch.blockSizeX, launch.blockSizeY, launch.blockSizeZ)
+        ]
         shared = launch.dynamicSharedMemorySize
         module_name = ir.SymbolRefAttr(op.attributes["kernel"]).value[0]
         args = tuple(self.ref(v, op) for v in launch.kernelOperands)
         shared_bytes = self._index(shared, op) if shared is not None else 0
-        self.steps.append(Launch(kernel_symbol(module_name), tuple(dims), tuple(block), args, shared_bytes))
+        self.steps.append(
+            Launch(kernel_symbol(module_name), tuple(dims), tuple(block), args, shared_bytes)
+        )
 
     def _index(self, value: ir.Value, user: ir.Operation) -> int:
         scalar = self.scalars.get(value)
@@ -194,8 +212,31 @@ class _Builder:
         return int(scalar.value)
 
 
-def _plan(fn: ir.Operation, globals_: dict[str, ir.Operation]) -> LaunchPlan:
-    builder = _Builder(fn, globals_)
+def _static_layout(value: ir.Value) -> bool:
+    """A memref type whose offset and strides are all static (no ``?``)."""
+    return "?" not in str(ir.MemRefType(value.type).layout)
+
+
+class _Blobs:
+    """The ``dense_resource`` blobs of a module, read from its printed form on first use."""
+
+    def __init__(self, module: ir.Module):
+        self.module = module
+        self._blobs: dict[str, bytes] | None = None
+
+    def get(self, key: str) -> bytes:
+        if self._blobs is None:
+            text = self.module.operation.get_asm(large_elements_limit=None)
+            # "name": "0x<4-byte alignment><data>" in the dialect_resources section
+            pairs = re.findall(r'^\s*([\w.]+): "0x([0-9A-Fa-f]*)"', text, flags=re.M)
+            self._blobs = {name: bytes.fromhex(blob)[4:] for name, blob in pairs}
+        if key not in self._blobs:
+            raise KilnError(f"resource blob '{key}' is not in the module")
+        return self._blobs[key]
+
+
+def _plan(fn: ir.Operation, globals_: dict[str, ir.Operation], blobs: _Blobs) -> LaunchPlan:
+    builder = _Builder(fn, globals_, blobs)
     block = fn.regions[0].blocks[0]
     args = []
     for i, arg in enumerate(block.arguments):
@@ -203,7 +244,11 @@ def _plan(fn: ir.Operation, globals_: dict[str, ir.Operation]) -> LaunchPlan:
         args.append(_spec(arg.type))
     for op in block.operations:
         builder.visit(op.operation)
-    n_out = ir.IntegerAttr(fn.attributes[NUM_OUTPUTS_ATTR]).value if NUM_OUTPUTS_ATTR in fn.attributes else 0
+    n_out = (
+        ir.IntegerAttr(fn.attributes[NUM_OUTPUTS_ATTR]).value
+        if NUM_OUTPUTS_ATTR in fn.attributes
+        else 0
+    )
     return LaunchPlan(
         ir.StringAttr(fn.attributes["sym_name"]).value,
         tuple(args),
@@ -212,4 +257,3 @@ def _plan(fn: ir.Operation, globals_: dict[str, ir.Operation]) -> LaunchPlan:
         tuple(builder.constants),
         tuple(builder.steps),
     )
-

@@ -15,10 +15,11 @@ remains; each kernel is a ``gpu.launch`` in its host function.
 
 from __future__ import annotations
 
-from kiln.ir import ir
 from kiln.passes.common import collect_ops
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.schedules.gpu_common import BLOCK_DIMS_ATTR, KERNEL_ATTR, MARKERS, GpuSchedule
+
+from kiln.ir import ir
 
 TAG_PREFIX = "kiln.gpu.launch"
 
@@ -42,5 +43,7 @@ class GpuMap(KilnPass):
             sched.map_nested_forall_to_threads(launch, block_dims)
         sched.apply(module)
         for op in collect_ops(module):
-            for name in [n for n in op.attributes if n.startswith(MARKERS) or n.startswith(TAG_PREFIX)]:
+            for name in [
+                n for n in op.attributes if n.startswith(MARKERS) or n.startswith(TAG_PREFIX)
+            ]:
                 del op.attributes[name]

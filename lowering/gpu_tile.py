@@ -2,7 +2,8 @@
 
 Reads each op's shape, picks its schedule (``passes/schedules/gpu_*.py``):
 matmul / batch_matmul -> ``gpu_matmul`` (tensor cores when ``chip`` has them
-and the types fit), ops with reduction loops -> ``gpu_reduction``, all-parallel
+and the types fit), ops with reduction loops -> ``gpu_reduction`` (a warp per
+row when ``gpu_warp_reduce.is_warp_reducible``), all-parallel
 ops -> ``gpu_elementwise``; a ``linalg.fill`` that only initializes a matmul
 or reduction is fused into that op's kernel. Builds one transform script for
 the module and applies it.
@@ -10,19 +11,21 @@ the module and applies it.
 Pre: linalg on tensors with static shapes, one op per future kernel
 (elementwise chains fused by ``kiln-fuse-elementwise``).
 Post: each function carries ``kiln.num_outputs`` (its result count, for the
-runtime once results become out-params); every linalg op is inside a block-mapped ``scf.forall`` marked
-``kiln.gpu.kernel`` and ``kiln.gpu.block_dims``; elementwise and reduction
-ops are tiled to threads (vector code where possible); matmul steps carry
-``kiln.gpu.promote`` + ``kiln.gpu.thread_tile`` (SIMT) or ``kiln.gpu.mma``
-for ``kiln-gpu-distribute``. The dead untiled producers are left for
+runtime once results become out-params); every linalg op is inside a
+block-mapped ``scf.forall`` marked ``kiln.gpu.kernel`` and
+``kiln.gpu.block_dims``; elementwise and reduction ops are tiled to threads
+(vector code where possible: 128-bit accesses only on 16-byte aligned data);
+for ``kiln-gpu-distribute``, matmul steps carry ``kiln.gpu.promote`` +
+``kiln.gpu.thread_tile`` (SIMT) or ``kiln.gpu.mma``, per-warp row reductions
+``kiln.gpu.warp_reduce``. The dead untiled producers are left for
 ``canonicalize``.
 """
 
 from __future__ import annotations
 
-from kiln.ir import ir, linalg
+from kiln.lowering.gpu_warp_reduce import is_warp_reducible
 from kiln.passes.common import collect_ops
-from kiln.passes.registry import KilnPass, register
+from kiln.passes.registry import KilnPass, PassFailure, register
 from kiln.passes.schedules.gpu_common import GpuSchedule
 from kiln.passes.schedules.gpu_elementwise import ElementwisePlan, schedule_elementwise
 from kiln.passes.schedules.gpu_matmul import (
@@ -31,7 +34,13 @@ from kiln.passes.schedules.gpu_matmul import (
     schedule_matmul_mma,
     schedule_matmul_simt,
 )
-from kiln.passes.schedules.gpu_reduction import ReductionPlan, schedule_reduction
+from kiln.passes.schedules.gpu_reduction import (
+    ReductionPlan,
+    schedule_reduction,
+    schedule_warp_reduction,
+)
+
+from kiln.ir import ir, linalg
 
 TAG_PREFIX = "kiln.gpu.op"
 # Each function's result count: its trailing out-params once bufferized (read by the runtime).
@@ -56,8 +65,12 @@ class GpuTile(KilnPass):
     def run(self, module: ir.Operation) -> None:
         self.validate()
         for fn in collect_ops(module, ["func.func"]):
-            n_results = len(ir.FunctionType(ir.TypeAttr(fn.attributes["function_type"]).value).results)
-            fn.attributes[NUM_OUTPUTS_ATTR] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), n_results)
+            n_results = len(
+                ir.FunctionType(ir.TypeAttr(fn.attributes["function_type"]).value).results
+            )
+            fn.attributes[NUM_OUTPUTS_ATTR] = ir.IntegerAttr.get(
+                ir.IntegerType.get_signless(64), n_results
+            )
         ops = _kernel_ops(module)
         if not ops:
             return
@@ -65,9 +78,15 @@ class GpuTile(KilnPass):
             op.attributes[f"{TAG_PREFIX}{i}"] = ir.UnitAttr.get()
         fused = _fused_fills(ops)
         sched = GpuSchedule(module.context)
+        errors = []
         for op in ops:
-            if _tag(op) not in fused:
-                self._schedule(sched, op, fused)
+            try:
+                if _tag(op) not in fused:
+                    self._schedule(sched, op, fused)
+            except ValueError as err:
+                errors.append((op.location, f"kiln-gpu-tile: {op.name}: {err}"))
+        if errors:
+            raise PassFailure(errors)
         sched.apply(module)
         for op in collect_ops(module):
             for attr in [name for name in op.attributes if name.startswith(TAG_PREFIX)]:
@@ -77,15 +96,18 @@ class GpuTile(KilnPass):
         tag, sizes, kinds = _tag(op), _loop_sizes(op), _loop_kinds(op)
         init = _owner(op.operands[len(op.operands) - 1])
         fill_tag = _tag(init) if init is not None and _tag(init) in fused else None
-        if op.name in MATMUL_OPS and _default_maps(op):
+        if op.name in MATMUL_OPS and _default_maps(op) and _all_aligned(op):
             plan = _matmul_plan(op, tag, fill_tag, sizes)
             use_mma = self.tensor_cores and _sm(self.chip) >= 80 and mma_supported(plan, self.tf32)
             (schedule_matmul_mma if use_mma else schedule_matmul_simt)(sched, plan)
-        elif "reduction" in kinds:
+        elif "reduction" in kinds:  # and matmuls on unaligned slices
             out_rank = len(ir.ShapedType(op.results[0].type).shape)
-            schedule_reduction(sched, ReductionPlan(tag, fill_tag, tuple(sizes), tuple(kinds), out_rank))
+            warp = is_warp_reducible(op, sizes, kinds, [_dims(m) for m in _maps(op)])
+            plan = ReductionPlan(tag, fill_tag, tuple(sizes), tuple(kinds), out_rank, warp)
+            (schedule_warp_reduction if warp else schedule_reduction)(sched, plan)
         else:
-            plan = ElementwisePlan(tag, tuple(sizes), _contiguous_last(op), _vectorizable(op))
+            contiguous = _contiguous_last(op) and _all_aligned(op)
+            plan = ElementwisePlan(tag, tuple(sizes), contiguous, _vectorizable(op))
             schedule_elementwise(sched, plan)
 
 
@@ -112,10 +134,16 @@ def _kernel_ops(module: ir.Operation) -> list[ir.Operation]:
             op = op.operation
             if op.name.startswith("linalg.") and op.results:
                 found.append(op)
-    for op in found:
-        if any(not ir.ShapedType(v.type).has_static_shape for v in [*op.operands[1:], *op.results]):
-            raise ValueError(f"kiln-gpu-tile: {op.name} at {op.location} has dynamic shapes")
+    dynamic = [op for op in found if any(_is_dynamic(v) for v in [*op.operands, *op.results])]
+    if dynamic:
+        raise PassFailure(
+            [(op.location, f"kiln-gpu-tile: {op.name} has dynamic shapes") for op in dynamic]
+        )
     return found
+
+
+def _is_dynamic(value: ir.Value) -> bool:
+    return isinstance(value.type, ir.ShapedType) and not ir.ShapedType(value.type).has_static_shape
 
 
 def _fused_fills(ops: list[ir.Operation]) -> set[str]:
@@ -127,7 +155,11 @@ def _fused_fills(ops: list[ir.Operation]) -> set[str]:
             continue
         user = uses[0].owner
         user = user.operation if isinstance(user, ir.OpView) else user
-        if not isinstance(user, ir.Operation) or _tag(user) is None or "reduction" not in _loop_kinds(user):
+        if (
+            not isinstance(user, ir.Operation)
+            or _tag(user) is None
+            or "reduction" not in _loop_kinds(user)
+        ):
             continue
         if uses[0].operand_number >= len(user.operands) - len(user.results):
             fused.add(_tag(op))
@@ -180,7 +212,8 @@ def _matmul_plan(op, tag, fill_tag, sizes) -> MatmulPlan:
     batch = MATMUL_OPS[op.name]
     m, n, k = sizes[batch : batch + 3]
     elt = str(ir.ShapedType(op.operands[0].type).element_type)
-    return MatmulPlan(tag, fill_tag, batch, m, n, k, elt)
+    acc = str(ir.ShapedType(op.operands[2].type).element_type)
+    return MatmulPlan(tag, fill_tag, batch, m, n, k, elt, acc)
 
 
 def _contiguous_last(op: ir.Operation) -> bool:
@@ -191,6 +224,53 @@ def _contiguous_last(op: ir.Operation) -> bool:
         if None in dims or (last in dims and dims[-1] != last):
             return False
     return True
+
+
+def _all_aligned(op: ir.Operation, lanes: int = 4) -> bool:
+    """Every operand and result starts ``lanes``-aligned in its buffer (128-bit accesses are safe).
+
+    Buffers the runtime or bufferization allocates are; a slice of one is when
+    its offset and its buffer's rows are multiples of ``lanes`` elements.
+    """
+    if not all(_aligned(v, lanes) for v in op.operands):
+        return False
+    for result in op.results:
+        for use in result.uses:
+            user = _owner_of_use(use)
+            if user is not None and user.name == "tensor.insert_slice" and use.operand_number == 0:
+                if not _slice_aligned(user, user.operands[1], lanes):
+                    return False
+    return True
+
+
+def _aligned(value: ir.Value, lanes: int) -> bool:
+    owner = _owner(value)
+    while owner is not None and owner.name in ("tensor.expand_shape", "tensor.collapse_shape"):
+        value = owner.operands[0]
+        owner = _owner(value)
+    if owner is None or owner.name != "tensor.extract_slice":
+        return True
+    return _slice_aligned(owner, owner.operands[0], lanes) and _aligned(owner.operands[0], lanes)
+
+
+def _slice_aligned(op: ir.Operation, base: ir.Value, lanes: int) -> bool:
+    """A static, unit-stride slice of ``base`` starting at a multiple of ``lanes`` elements."""
+    offsets = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))
+    strides = list(ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
+    if not isinstance(base.type, ir.ShapedType) or any(s != 1 for s in strides):
+        return False
+    shape = ir.ShapedType(base.type).shape
+    if any(o < 0 for o in offsets) or not ir.ShapedType(base.type).has_static_shape:
+        return False  # dynamic offsets are a negative sentinel
+    linear = 0
+    for offset, extent in zip(offsets, shape, strict=True):
+        linear = linear * extent + offset
+    return linear % lanes == 0 and shape[-1] % lanes == 0
+
+
+def _owner_of_use(use) -> ir.Operation | None:
+    owner = use.owner
+    return owner.operation if isinstance(owner, ir.OpView) else owner
 
 
 def _vectorizable(op: ir.Operation) -> bool:

@@ -1,4 +1,4 @@
-"""Stages ``tiled``, ``bufferized`` and ``gpu`` of the cuda pipeline: linalg on tensors -> GPU kernels.
+"""Stages ``tiled``, ``bufferized`` and ``gpu`` of the cuda pipeline: linalg -> GPU kernels.
 
 - ``tiled`` (``kiln-gpu-tile``): each linalg op tiled to blocks and threads by
   its schedule (``passes/schedules/gpu_*.py``), on tensors.

@@ -21,11 +21,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from kiln.errors import KilnError
-from kiln.ir import ir, llvm
 from kiln.lowering import cuda_tools
 from kiln.lowering.llvm_literals import fix_float_literals
 from kiln.passes.common import collect_ops
+
+from kiln.errors import KilnError
+from kiln.ir import ir, llvm
 
 NVPTX_TRIPLE = "nvptx64-nvidia-cuda"
 LIBDEVICE_CALL_RE = re.compile(r"^declare .*@__nv_\w+\(", re.M)
@@ -40,7 +41,9 @@ def gpu_modules_to_llvm_ir(module: ir.Module, libdevice: str | None = None) -> s
     merged = _merge_gpu_modules(module)
     bad = sorted({op.name for op in collect_ops(merged.operation) if not _is_llvm_level(op.name)})
     if bad:
-        raise KilnError(f"the gpu.modules still hold non-LLVM ops after the nvvm stage: {', '.join(bad)}")
+        raise KilnError(
+            f"the gpu.modules still hold non-LLVM ops after the nvvm stage: {', '.join(bad)}"
+        )
     text = fix_float_literals(llvm.translate_module_to_llvmir(merged.operation))
     # The triple only: opt fills in LLVM 22's own NVPTX data layout.
     text = f'target triple = "{NVPTX_TRIPLE}"\n' + text
@@ -51,9 +54,20 @@ def gpu_modules_to_llvm_ir(module: ir.Module, libdevice: str | None = None) -> s
 
 def llvm_ir_to_ptx(text: str, chip: str, opt_level: int = 3) -> str:
     """The ``ptx`` step: optimize and compile LLVM IR text to PTX for ``chip``."""
-    opt = [cuda_tools.llvm_tool("opt"), f"-O{opt_level}", f"-mtriple={NVPTX_TRIPLE}", f"-mcpu={chip}"]
+    opt = [
+        cuda_tools.llvm_tool("opt"),
+        f"-O{opt_level}",
+        f"-mtriple={NVPTX_TRIPLE}",
+        f"-mcpu={chip}",
+    ]
     optimized = _run(opt + ["-S", "-"], text, "opt")
-    llc = [cuda_tools.llvm_tool("llc"), f"-O{opt_level}", f"-mtriple={NVPTX_TRIPLE}", f"-mcpu={chip}", "-"]
+    llc = [
+        cuda_tools.llvm_tool("llc"),
+        f"-O{opt_level}",
+        f"-mtriple={NVPTX_TRIPLE}",
+        f"-mcpu={chip}",
+        "-",
+    ]
     return _run(llc + ["-o", "-"], optimized, "llc")
 
 
@@ -61,7 +75,9 @@ def ptx_to_cubin(ptx: str, chip: str) -> bytes:
     """The ``cubin`` step: assemble PTX with ptxas (raises ToolNotFoundError without it)."""
     tool = cuda_tools.ptxas()
     if tool is None:
-        raise cuda_tools.ToolNotFoundError("ptxas not found: install the CUDA toolkit or set KILN_PTXAS")
+        raise cuda_tools.ToolNotFoundError(
+            "ptxas not found: install the CUDA toolkit or set KILN_PTXAS"
+        )
     with tempfile.TemporaryDirectory(prefix="kiln-ptxas-") as tmp:
         source, out = Path(tmp, "kernels.ptx"), Path(tmp, "kernels.cubin")
         source.write_text(ptx)
@@ -96,7 +112,11 @@ def _merge_gpu_modules(module: ir.Module) -> ir.Module:
                     op = op.clone(ip=ir.InsertionPoint(merged.body))
                     op.attributes["sym_name"] = ir.StringAttr.get(kernel_symbol(module_name))
                     continue
-                name = ir.StringAttr(op.attributes["sym_name"]).value if "sym_name" in op.attributes else None
+                name = (
+                    ir.StringAttr(op.attributes["sym_name"]).value
+                    if "sym_name" in op.attributes
+                    else None
+                )
                 if name is None or name not in seen:
                     seen.add(name)
                     op.clone(ip=ir.InsertionPoint(merged.body))
@@ -118,12 +138,16 @@ def _link_libdevice(text: str, path: str | None) -> str:
     linked = _run(link + ["-o", "-"], text, "llvm-link")
     # libdevice carries its own triple and layout: the target's win.
     linked = re.sub(r'^target datalayout = ".*"\n', "", linked, flags=re.M)
-    return re.sub(r'^target triple = ".*"$', f'target triple = "{NVPTX_TRIPLE}"', linked, flags=re.M)
+    return re.sub(
+        r'^target triple = ".*"$', f'target triple = "{NVPTX_TRIPLE}"', linked, flags=re.M
+    )
 
 
 def _run(command: list[str], stdin: str | None, what: str) -> str:
     result = subprocess.run(command, input=stdin, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         shown = " ".join(command)
-        raise CudaToolError(f"{what} failed (exit {result.returncode}):\n{result.stderr.strip()}\ncommand: {shown}")
+        raise CudaToolError(
+            f"{what} failed (exit {result.returncode}):\n{result.stderr.strip()}\ncommand: {shown}"
+        )
     return result.stdout

@@ -8,8 +8,10 @@ numpy so the runtime code reads pre-transposed, pre-scaled weights.
 Pre: linalg-on-tensors.
 Post: no ``linalg.transpose``, ``tensor.expand_shape``/``collapse_shape``,
 ``tensor.pad`` or elementwise ``linalg.generic`` has only constant operands
-(up to ``max-elements`` per result); results keep their types, so users are
-unchanged. Unsupported body ops leave the op alone.
+(up to ``max-elements`` per result, and except broadcasts that would make a
+much larger constant); results keep their types, so users are unchanged.
+Result-less generics asserting a condition that holds on constants (torch-
+mlir's BatchNorm checks) are removed. Unsupported body ops leave the op alone.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class FoldConstantLayout(KilnPass):
     max_elements: int = 1 << 26
 
     def run(self, module: ir.Operation) -> None:
+        for op in collect_ops(module, ["linalg.generic"]):
+            _drop_true_assertions(op)
         changed = True
         while changed:
             changed = False
@@ -61,6 +65,8 @@ class FoldConstantLayout(KilnPass):
         shape = static_shape(op.results[0])
         if shape is None or int(np.prod(shape)) > self.max_elements:
             return False
+        if op.name == "linalg.generic" and _expands(op, int(np.prod(shape))):
+            return False  # a broadcast: computing it beats reading a bigger constant
         value = _evaluate(op)
         if value is None:
             return False
@@ -69,6 +75,102 @@ class FoldConstantLayout(KilnPass):
         op.results[0].replace_all_uses_with(new)
         op.erase()
         return True
+
+
+def _operand_dims(amap: ir.AffineMap) -> list[int] | None:
+    """Loop dim per result of a map, -1 for a constant 0 (a unit dim); None otherwise."""
+    dims = []
+    for expr in amap.results:
+        text = str(expr)
+        if text == "0":
+            dims.append(-1)
+        elif text.startswith("d") and text[1:].isdigit():
+            dims.append(int(text[1:]))
+        else:
+            return None
+    return dims
+
+
+def _squeeze_units(array: np.ndarray, dims: list[int]) -> tuple[np.ndarray, list[int]]:
+    """Drops the axes that a map indexes with constant 0."""
+    keep = [i for i, d in enumerate(dims) if d >= 0]
+    index = tuple(slice(None) if d >= 0 else 0 for d in dims)
+    return array[index], [dims[i] for i in keep]
+
+
+def _expands(op: ir.Operation, out_size: int) -> bool:
+    """True if the generic's result is much larger than its largest input (a broadcast)."""
+    sizes = [int(np.prod(static_shape(v) or [1])) for v in list(op.operands)[:-1]]
+    return out_size > 4096 and out_size > 2 * max(sizes, default=1)
+
+
+# arith.cmpf predicates (by number) as numpy functions.
+_CMPF = {
+    1: lambda a, b: a == b,  # oeq
+    2: np.greater,  # ogt
+    3: np.greater_equal,  # oge
+    4: np.less,  # olt
+    5: np.less_equal,  # ole
+    6: lambda a, b: (a != b) & ~np.isnan(a) & ~np.isnan(b),  # one
+    13: lambda a, b: ~((a == b) & ~np.isnan(a) & ~np.isnan(b)),  # une
+}
+
+
+def _drop_true_assertions(op: ir.Operation) -> None:
+    """Erases ``cf.assert`` ops of a generic's body whose condition, computed from
+    constant operands only, holds everywhere (torch-mlir's BatchNorm checks);
+    then the generic itself if it has no results and nothing left to do."""
+    block = op.regions[0].blocks[0]
+    body = [o.operation for o in block.operations]
+    asserts = [o for o in body if o.name == "cf.assert"]
+    if not asserts:
+        return
+    values = _constant_block_values(op)
+    if values is None:
+        return
+    for inner in body:
+        if inner.name in ("cf.assert", "linalg.yield"):
+            continue
+        args = [values[v] if v in values else _captured_scalar(v) for v in inner.operands]
+        if any(a is None for a in args):
+            continue  # depends on runtime data: not evaluated
+        if inner.name == "arith.cmpf":
+            predicate = ir.IntegerAttr(inner.attributes["predicate"]).value
+            if predicate in _CMPF:
+                values[inner.results[0]] = _CMPF[predicate](args[0], args[1])
+        elif inner.name in _BINARY:
+            values[inner.results[0]] = _BINARY[inner.name](args[0], args[1])
+    for assertion in asserts:
+        condition = values.get(assertion.operands[0])
+        if condition is not None and bool(np.all(condition)):
+            producer = assertion.operands[0].owner
+            assertion.erase()
+            if hasattr(producer, "operation") and not list(producer.results[0].uses):
+                producer.operation.erase()
+    remaining = [o.operation.name for o in block.operations]
+    if len(op.results) == 0 and remaining == ["linalg.yield"]:
+        op.erase()
+
+
+def _constant_block_values(op: ir.Operation) -> dict | None:
+    """Block arguments of constant operands, as arrays broadcast over the loops."""
+    maps = indexing_maps(op)
+    shapes = [static_shape(v) for v in op.operands]
+    all_dims = [_operand_dims(m) for m in maps]
+    if any(s is None for s in shapes) or any(d is None for d in all_dims):
+        return None
+    loops = [1] * maps[0].n_dims
+    for shape, dims in zip(shapes, all_dims, strict=True):
+        for d, size in zip(dims, shape, strict=True):
+            if d >= 0:
+                loops[d] = size
+    values = {}
+    for arg, value, dims in zip(op.regions[0].blocks[0].arguments, op.operands, all_dims, strict=True):
+        array = constant_array(value)
+        if array is not None:
+            array, used = _squeeze_units(array, dims)
+            values[arg] = _broadcast_to_loops(array, used, [loops[d] if d in used else 1 for d in range(len(loops))])
+    return values
 
 
 def _evaluate(op: ir.Operation) -> np.ndarray | None:
@@ -150,8 +252,11 @@ def _evaluate_elementwise(op: ir.Operation) -> np.ndarray | None:
         return None
     operands = []
     for array, amap in zip(inputs, maps, strict=False):
-        dims = map_dims(amap)
-        if dims is None or len(set(dims)) != len(dims):
+        dims = _operand_dims(amap)
+        if dims is None:
+            return None
+        array, dims = _squeeze_units(array, dims)
+        if len(set(dims)) != len(dims):
             return None
         operands.append(_broadcast_to_loops(array, dims, out_shape))
     names = body_op_names(op)

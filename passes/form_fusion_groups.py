@@ -1,13 +1,15 @@
-"""kiln-form-fusion-groups: wrap each blocked contraction and its epilogue in a ``kiln.fusion_group``.
+"""kiln-form-fusion-groups: wrap each contraction or convolution and its epilogue in a ``kiln.fusion_group``.
 
-A group holds, in order: the ``linalg.fill`` initialising the contraction (if
-it has no other use), the ``kiln.blocked`` contraction (the anchor), and the
-chain of ``kiln.epilogue`` ops that each consume the previous op's result as
-its only use. The group's result replaces the last op's result.
+A group holds, in order: the op initialising the anchor's output (a fill or a
+bias broadcast, if it has no other use), the anchor (a ``kiln.blocked``
+contraction, kind ``contraction``, or an NHWC ``linalg.conv_2d_nhwc_hwcf``,
+kind ``convolution``), and the chain of elementwise ops that each consume the
+previous op's result, whole and as their only use (``kiln.epilogue`` ops for
+contractions). The group's result replaces the last op's result.
 
 Pre: output of ``kiln-pack-contractions`` and ``kiln-block-epilogues``.
-Post: every blocked contraction sits in exactly one ``kiln.fusion_group`` of
-kind ``contraction``; groups do not nest; no op outside a group uses a value
+Post: every blocked contraction and static NHWC convolution sits in exactly
+one ``kiln.fusion_group``; groups do not nest; no op outside a group uses a value
 defined inside it other than the group's result.
 """
 
@@ -16,49 +18,91 @@ from __future__ import annotations
 from kiln.dialects import FusionGroupOp, YieldOp
 from kiln.ir import ir
 from kiln.passes.block_epilogues import EPILOGUE_ATTR
-from kiln.passes.common import collect_ops, defining_op, users
+from kiln.passes.common import (
+    collect_ops,
+    defining_op,
+    indexing_maps,
+    iterator_types,
+    map_dims,
+    static_shape,
+    users,
+)
 from kiln.passes.contraction import BLOCKED_ATTR
 from kiln.passes.registry import KilnPass, register
 
 
+CONV_ANCHORS = ("linalg.conv_2d_nhwc_hwcf",)
+
+
 @register
 class FormFusionGroups(KilnPass):
-    """Group each blocked contraction with its fill and elementwise epilogue chain."""
+    """Group each blocked contraction or NHWC convolution with its init and elementwise epilogue."""
 
     name = "kiln-form-fusion-groups"
 
     def run(self, module: ir.Operation) -> None:
-        for op in collect_ops(module, ["linalg.generic"]):
-            if BLOCKED_ATTR in op.attributes and op.parent.operation.name != "kiln.fusion_group":
-                _form_group(op)
+        for op in collect_ops(module, ["linalg.generic", *CONV_ANCHORS]):
+            if op.parent.operation.name == "kiln.fusion_group":
+                continue
+            if BLOCKED_ATTR in op.attributes:
+                _form_group(op, "contraction")
+            elif op.name in CONV_ANCHORS and static_shape(op.results[0]) is not None:
+                _form_group(op, "convolution")
 
 
 def group_members(anchor: ir.Operation) -> list[ir.Operation]:
-    """[fill?, anchor, epilogue...] for a blocked contraction ``anchor``."""
+    """[init?, anchor, epilogue...] for an anchor (blocked contraction or convolution).
+
+    The init is a fill or an all-parallel generic (a bias broadcast) whose only
+    use is the anchor's output operand.
+    """
     members = []
-    init = defining_op(anchor.operands[2])
-    if init is not None and init.name == "linalg.fill" and len(users(init.results[0])) == 1:
+    init = defining_op(anchor.operands[-1])
+    if init is not None and len(users(init.results[0])) == 1 and _is_init(init):
         members.append(init)
     members.append(anchor)
     current = anchor
     while True:
         uses = users(current.results[0])
-        if len(uses) != 1 or EPILOGUE_ATTR not in uses[0].attributes:
+        if len(uses) != 1 or uses[0].parent != anchor.parent:
             break
-        if uses[0].parent != anchor.parent:
+        if not (EPILOGUE_ATTR in uses[0].attributes or _is_same_shape_elementwise(uses[0], current)):
             break
         current = uses[0]
         members.append(current)
     return members
 
 
-def _form_group(anchor: ir.Operation) -> None:
+def _is_init(op: ir.Operation) -> bool:
+    if op.name == "linalg.fill":
+        return True
+    return op.name == "linalg.generic" and "reduction" not in iterator_types(op) and len(op.results) == 1
+
+
+def _is_same_shape_elementwise(op: ir.Operation, producer: ir.Operation) -> bool:
+    """An all-parallel generic reading ``producer``'s result at the identity, same shape out."""
+    if op.name != "linalg.generic" or len(op.results) != 1 or "reduction" in iterator_types(op):
+        return False
+    if static_shape(op.results[0]) != static_shape(producer.results[0]):
+        return False
+    maps = indexing_maps(op)
+    identity = list(range(maps[0].n_dims))
+    if map_dims(maps[-1]) != identity:
+        return False
+    value = producer.results[0]
+    return any(
+        operand == value and map_dims(amap) == identity
+        for operand, amap in zip(list(op.operands)[:-1], maps, strict=False)
+    )
+
+
+def _form_group(anchor: ir.Operation, kind: str) -> None:
     members = group_members(anchor)
     last = members[-1]
     result = last.results[0]
     with ir.InsertionPoint(last), last.location:
         group = FusionGroupOp(
-            ir.StringAttr.get("contraction"),
+            ir.StringAttr.get(kind),
             ir.StringAttr.get(anchor.name),
             [result.type],
         )

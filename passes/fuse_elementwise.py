@@ -23,6 +23,16 @@ from kiln.passes.generalize import generalize_all
 from kiln.passes.registry import KilnPass, register
 from kiln.pipeline import build_pass_manager
 
+# Convolutions and poolings keep their inputs as they are, like contractions.
+GUARDED_NAMED = (
+    "linalg.conv_2d_nhwc_hwcf",
+    "linalg.conv_2d_nchw_fchw",
+    "linalg.pooling_nhwc_max",
+    "linalg.pooling_nhwc_sum",
+    "linalg.pooling_nchw_max",
+    "linalg.pooling_nchw_sum",
+)
+
 # Named elementwise ops that take part in fusion once generalized.
 ELEMENTWISE_NAMED = (
     "linalg.add",
@@ -38,6 +48,7 @@ ELEMENTWISE_NAMED = (
     "linalg.elementwise",
     "linalg.map",
     "linalg.broadcast",
+    "linalg.transpose",
 )
 
 
@@ -64,8 +75,8 @@ def _guard_contractions(module: ir.Operation) -> list[ir.Operation]:
     (turning them generic), so named contractions are guarded too.
     """
     barriers = []
-    for op in collect_ops(module, (*NAMED_CONTRACTIONS, "linalg.generic")):
-        if not is_contraction_like(op):
+    for op in collect_ops(module, (*NAMED_CONTRACTIONS, *GUARDED_NAMED, "linalg.generic")):
+        if op.name not in GUARDED_NAMED and not is_contraction_like(op):
             continue
         n_inputs = len(op.operands) - 1
         for index in range(n_inputs):

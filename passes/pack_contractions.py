@@ -161,7 +161,7 @@ def _pack_rhs(b: ir.Value, c: Contraction, blk: Blocking, panel_loops: list[int]
     out_shape = [shape[p] for p in perm]
     empty = tensor.empty(out_shape, ir.F32Type.get())
     packed = linalg.transpose(split, outs=[empty], permutation=perm)
-    return packed, panel_map
+    return (packed if isinstance(packed, ir.Value) else packed.results[0]), panel_map
 
 
 def _pad_dim(value: ir.Value, dim: int, size: int) -> ir.Value:

@@ -33,6 +33,11 @@ PASS_MODULES = (
     "kiln.passes.verify_llvm",
     "kiln.passes.select_to_minmax",
     "kiln.passes.static_buffers",
+    "kiln.passes.conv_to_nhwc",
+    "kiln.passes.vectorize_copies",
+    "kiln.lowering.gpu_tile",
+    "kiln.lowering.gpu_distribute",
+    "kiln.lowering.gpu_map",
 )
 
 _PASSES: dict[str, type[KilnPass]] = {}

@@ -26,7 +26,10 @@ from kiln.passes.contraction import BLOCKED_ATTR
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.schedule import Schedule
 from kiln.passes.schedules.contraction import ContractionPlan, schedule_contraction_group
+from kiln.passes.schedules.conv import ConvPlan, PoolPlan, schedule_conv_group, schedule_pooling
 from kiln.passes.schedules.generic import GenericPlan, schedule_generic
+
+POOLINGS = ("linalg.pooling_nhwc_max", "linalg.pooling_nhwc_sum")
 
 # Body ops the vectorizer handles for kiln (no gathers, no index arithmetic).
 VECTOR_BODY_DIALECTS = ("arith.", "math.")
@@ -39,40 +42,61 @@ class TileAndFuse(KilnPass):
 
     name = "kiln-tile-and-fuse"
     threads: int = 1
+    vector_width: int = 8
 
     def validate(self) -> None:
         if self.threads < 1:
             raise ValueError(f"kiln-tile-and-fuse: threads must be >= 1, got {self.threads}")
+        if self.vector_width not in (4, 8, 16):
+            raise ValueError(f"kiln-tile-and-fuse: vector-width must be 4, 8 or 16, got {self.vector_width}")
 
     def run(self, module: ir.Operation) -> None:
         sched = Schedule(module.context)
-        groups = [_plan_group(g, i) for i, g in enumerate(collect_ops(module, ["kiln.fusion_group"]))]
+        groups = [
+            _plan_group(g, i, self.vector_width) for i, g in enumerate(collect_ops(module, ["kiln.fusion_group"]))
+        ]
         for group in collect_ops(module, ["kiln.fusion_group"]):
             _inline(group)
         plans = []
         for i, op in enumerate(_standalone_ops(module)):
-            plan = _plan_generic(op, f"{TAG_PREFIX}s{i}")
+            plan = _plan_standalone(op, f"{TAG_PREFIX}s{i}", self.vector_width)
             if plan is not None:
                 plans.append(plan)
         if not groups and not plans:
             return
         for plan in groups:
-            schedule_contraction_group(sched, plan, self.threads)
+            if isinstance(plan, ConvPlan):
+                schedule_conv_group(sched, plan, self.threads)
+            else:
+                schedule_contraction_group(sched, plan, self.threads)
         for plan in plans:
-            schedule_generic(sched, plan, self.threads)
+            if isinstance(plan, PoolPlan):
+                schedule_pooling(sched, plan, self.threads)
+            else:
+                schedule_generic(sched, plan, self.threads)
         sched.apply(module)
         for op in collect_ops(module):
             for attr in [name for name in op.attributes if name.startswith(TAG_PREFIX)]:
                 del op.attributes[attr]
 
 
-def _plan_group(group: ir.Operation, index: int) -> ContractionPlan:
+def _plan_group(group: ir.Operation, index: int, vector_width: int) -> ContractionPlan | ConvPlan:
     members = [op.operation for op in group.regions[0].blocks[0].operations if op.operation.name != "kiln.yield"]
     tags = []
     for j, op in enumerate(members):
         tag = f"{TAG_PREFIX}g{index}m{j}"
         op.attributes[tag] = ir.UnitAttr.get()
         tags.append(tag)
+    anchor_name = ir.StringAttr(group.attributes["anchor"]).value
+    if ir.StringAttr(group.attributes["kind"]).value == "convolution":
+        anchor_index = next(j for j, op in enumerate(members) if op.name == anchor_name)
+        return ConvPlan(
+            loop_sizes=tuple(_conv_loops(members[anchor_index])),
+            root_tag=tags[-1],
+            member_tags=tuple(tags[:-1]),
+            anchor_tag=tags[anchor_index],
+            vector_width=vector_width,
+        )
     anchor_index = next(j for j, op in enumerate(members) if BLOCKED_ATTR in op.attributes)
     anchor = members[anchor_index]
     fill_tag = tags[0] if members[0].name == "linalg.fill" else None
@@ -85,6 +109,13 @@ def _plan_group(group: ir.Operation, index: int) -> ContractionPlan:
         anchor_tag=tags[anchor_index],
         fill_tag=fill_tag,
     )
+
+
+def _conv_loops(op: ir.Operation) -> list[int]:
+    """(n, oh, ow, f, kh, kw, c) of an NHWC/HWCF convolution."""
+    n, oh, ow, f = static_shape(op.results[0])
+    kh, kw, c, _ = static_shape(op.operands[1])
+    return [n, oh, ow, f, kh, kw, c]
 
 
 def _inline(group: ir.Operation) -> None:
@@ -130,10 +161,15 @@ def _inside(op: ir.Operation, names) -> bool:
     return False
 
 
-def _plan_generic(op: ir.Operation, tag: str) -> GenericPlan | None:
+def _plan_standalone(op: ir.Operation, tag: str, vector_width: int) -> GenericPlan | PoolPlan | None:
     if len(op.results) != 1 or static_shape(op.results[0]) is None:
         return None
     shape = static_shape(op.results[0])
+    if op.name in POOLINGS:
+        n, oh, ow, c = shape
+        kh, kw = static_shape(op.operands[1])
+        op.attributes[tag] = ir.UnitAttr.get()
+        return PoolPlan(tag, (n, oh, ow, c, kh, kw), vector_width)
     if op.name in ("linalg.fill", "linalg.copy", "linalg.broadcast", "linalg.transpose"):
         loops, kinds, vectorizable = shape, ["parallel"] * len(shape), True
     elif op.name == "linalg.generic":
@@ -151,4 +187,6 @@ def _plan_generic(op: ir.Operation, tag: str) -> GenericPlan | None:
     if not loops or 0 in loops:
         return None
     op.attributes[tag] = ir.UnitAttr.get()
-    return GenericPlan(tag, tuple(loops), tuple(kinds), vectorizable)
+    # Reductions vectorize into 1-D reductions once their unit dims are gone.
+    fold = op.name == "linalg.generic" and "reduction" in kinds
+    return GenericPlan(tag, tuple(loops), tuple(kinds), vectorizable, fold)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from kiln.ir import ir
 from kiln.passes.common import collect_ops, indexing_maps, map_dims
+from kiln.passes.contraction import BLOCKED_ATTR
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.schedule import (
     Schedule,
@@ -30,7 +31,7 @@ from kiln.passes.schedule import (
     reduction_to_contract,
     transfer_permutation,
 )
-from kiln.passes.schedules.contraction import VECTORIZE_ATTR
+from kiln.passes.schedules.contraction import FOLD_UNIT_DIMS_ATTR, VECTORIZE_ATTR
 from kiln.passes.schedules.generic import VECTOR_WIDTH_ATTR
 
 
@@ -45,22 +46,25 @@ class Vectorize(KilnPass):
         if not marked:
             return
         sched = Schedule(module.context)
-        targets = []
+        blocks = []
         for i, op in enumerate(marked):
             tag = f"kiln.v{i}"
             op.attributes[tag] = ir.UnitAttr.get()
             sizes = _masked_sizes(op)
-            if sizes is not None:
+            if FOLD_UNIT_DIMS_ATTR in op.attributes or BLOCKED_ATTR in op.attributes:
+                if FOLD_UNIT_DIMS_ATTR in op.attributes:
+                    del op.attributes[FOLD_UNIT_DIMS_ATTR]
+                blocks.append(sched.match(attr=tag))
+            else:
                 # Partial tiles are vectorized with masks at their own rank.
                 sched.vectorize(sched.match(attr=tag), sizes)
-            else:
-                targets.append(sched.match(attr=tag))
             del op.attributes[VECTORIZE_ATTR]
         funcs = sched.match(names=["func.func"])
-        # Unit dims (the 1 x mr x 1 x nr register block) go first, so vectors
-        # are mr x nr; the handles above follow the rewritten ops.
+        # Register blocks of contraction groups (marked kiln.fold_unit_dims)
+        # lose their unit dims first (the 1 x mr x 1 x nr block), so that
+        # vectors are mr x nr; their handles follow the rewritten ops.
         sched.apply_patterns(funcs, [fold_unit_extent_dims, canonicalization])
-        for handle in targets:
+        for handle in blocks:
             sched.vectorize(handle)
         sched.apply_patterns(funcs, [reduction_to_contract, transfer_permutation])
         sched.apply_patterns(

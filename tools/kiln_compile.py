@@ -1,4 +1,4 @@
-"""kiln-compile: compile an .mlir file (linalg on tensors) to native code, writing one stage's output.
+"""kiln-compile: compile an .mlir file (linalg on tensors) to native code, one stage's output.
 
     kiln-compile model.mlir --target=cuda --emit=ptx -o model.ptx
     kiln-compile model.mlir --target=cuda --emit=cubin --chip=sm_80 -o model.cubin
@@ -28,13 +28,17 @@ def build_parser() -> argparse.ArgumentParser:
     from kiln.pipelines_cuda import POST_MLIR_STEPS, cuda_pipeline
 
     emits = (*cuda_pipeline().stage_names(), *POST_MLIR_STEPS)
-    p = argparse.ArgumentParser(prog="kiln-compile", description="Compile MLIR (linalg on tensors) with kiln.")
+    p = argparse.ArgumentParser(
+        prog="kiln-compile", description="Compile MLIR (linalg on tensors) with kiln."
+    )
     p.add_argument("input", nargs="?", default="-", help="input .mlir file, '-' for stdin")
     p.add_argument("-o", dest="output", default="-", help="output file ('-' for stdout)")
     p.add_argument("--target", default="cuda", choices=TARGETS, help="code generation target")
     p.add_argument("--emit", default="ptx", choices=emits, help="the stage or step to write")
     p.add_argument("--chip", default="sm_90", help="GPU architecture, e.g. sm_80, sm_90")
-    p.add_argument("--tf32", action="store_true", help="f32 matmuls on tensor cores (TF32 precision)")
+    p.add_argument(
+        "--tf32", action="store_true", help="f32 matmuls on tensor cores (TF32 precision)"
+    )
     p.add_argument("--no-tensor-cores", action="store_true", help="SIMT matmuls only")
     p.add_argument("--dump-dir", help="also write every stage and step here")
     return p
@@ -51,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         print(f"kiln-compile: error: {err}", file=sys.stderr)
         return 1
+    except Exception as err:  # a bug in kiln: say so, with the traceback
+        import traceback
+
+        print(f"kiln-compile: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        traceback.print_exc()
+        return 1
     if args.output == "-":
         if isinstance(output, bytes):
             sys.stdout.buffer.write(output)
@@ -65,7 +75,12 @@ def main(argv: list[str] | None = None) -> int:
 def compile_file(args: argparse.Namespace) -> str | bytes:
     """Compiles ``args.input`` through ``args.emit``; returns that stage's text (or the cubin)."""
     from kiln.driver import run_pipeline
-    from kiln.pipelines_cuda import POST_MLIR_STEPS, CudaTarget, compile_to_cuda_binary, cuda_pipeline
+    from kiln.pipelines_cuda import (
+        POST_MLIR_STEPS,
+        CudaTarget,
+        compile_to_cuda_binary,
+        cuda_pipeline,
+    )
 
     source = "<stdin>" if args.input == "-" else args.input
     text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
@@ -78,11 +93,18 @@ def compile_file(args: argparse.Namespace) -> str | bytes:
     name = Path(source).stem if args.input != "-" else "stdin"
     pipeline = cuda_pipeline(target)
     stop = args.emit if args.emit not in POST_MLIR_STEPS else None
-    run_pipeline(module, pipeline, stop_after=stop, dump_dir=args.dump_dir, name=name, source_name=source)
+    run_pipeline(
+        module, pipeline, stop_after=stop, dump_dir=args.dump_dir, name=name, source_name=source
+    )
     if stop is not None:
         return module.operation.get_asm(large_elements_limit=None) + "\n"
     binary = compile_to_cuda_binary(
-        module, target, stop_after=args.emit, require_cubin=args.emit == "cubin", dump_dir=args.dump_dir, name=name
+        module,
+        target,
+        stop_after=args.emit,
+        require_cubin=args.emit == "cubin",
+        dump_dir=args.dump_dir,
+        name=name,
     )
     return {"llvm-ir": binary.llvm_ir, "ptx": binary.ptx, "cubin": binary.cubin}[args.emit]
 

@@ -40,7 +40,9 @@ _SIGNATURES = {
     "cuCtxSynchronize": [],
     "cuModuleLoadData": [_c.POINTER(_c.c_void_p), _c.c_void_p],
     "cuModuleGetFunction": [_c.POINTER(_c.c_void_p), _c.c_void_p, _c.c_char_p],
-    "cuLaunchKernel": [_c.c_void_p] + [_c.c_uint] * 7 + [_c.c_void_p, _c.POINTER(_c.c_void_p), _c.POINTER(_c.c_void_p)],
+    "cuLaunchKernel": [_c.c_void_p]
+    + [_c.c_uint] * 7
+    + [_c.c_void_p, _c.POINTER(_c.c_void_p), _c.POINTER(_c.c_void_p)],
     "cuMemAlloc_v2": [_c.POINTER(_c.c_uint64), _c.c_size_t],
     "cuMemFree_v2": [_c.c_uint64],
     "cuMemcpyHtoD_v2": [_c.c_uint64, _c.c_void_p, _c.c_size_t],
@@ -70,18 +72,21 @@ class CudaDriver:
 
     @classmethod
     def load(cls) -> CudaDriver:
-        """Loads libcuda.so.1 and runs ``cuInit``; KilnError('no CUDA driver found: ...') without one."""
+        """Loads libcuda.so.1, runs ``cuInit``; else KilnError('no CUDA driver found: ...')."""
         try:
             lib = ctypes.CDLL(LIBCUDA)
         except OSError as err:
             raise KilnError(
-                f"no CUDA driver found: cannot load {LIBCUDA} ({err}). Running kernels needs an NVIDIA "
-                "GPU and its driver; compiling to PTX/cubin does not."
+                f"no CUDA driver found: cannot load {LIBCUDA} ({err}). "
+                "Running kernels needs an NVIDIA GPU and its driver; "
+                "compiling to PTX/cubin does not."
             ) from None
         try:
             drv = cls(lib)
         except AttributeError as err:
-            raise KilnError(f"no CUDA driver found: {LIBCUDA} lacks a driver API function ({err})") from None
+            raise KilnError(
+                f"no CUDA driver found: {LIBCUDA} lacks a driver API function ({err})"
+            ) from None
         result = lib.cuInit(0)
         if result != 0:
             raise KilnError(f"no CUDA driver found: cuInit failed with {drv.error_text(result)}")
@@ -113,8 +118,18 @@ class CudaDriver:
 
     def compute_capability(self, device: int) -> tuple[int, int]:
         major, minor = ctypes.c_int(), ctypes.c_int()
-        self.call("cuDeviceGetAttribute", ctypes.byref(major), CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device)
-        self.call("cuDeviceGetAttribute", ctypes.byref(minor), CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device)
+        self.call(
+            "cuDeviceGetAttribute",
+            ctypes.byref(major),
+            CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
+            device,
+        )
+        self.call(
+            "cuDeviceGetAttribute",
+            ctypes.byref(minor),
+            CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+            device,
+        )
         return major.value, minor.value
 
     def retain_primary_context(self, device: int) -> int:
@@ -139,10 +154,14 @@ class CudaDriver:
 
     def module_get_function(self, module: int, name: str) -> int:
         function = ctypes.c_void_p()
-        self.call("cuModuleGetFunction", ctypes.byref(function), ctypes.c_void_p(module), name.encode())
+        self.call(
+            "cuModuleGetFunction", ctypes.byref(function), ctypes.c_void_p(module), name.encode()
+        )
         return function.value
 
-    def launch_kernel(self, function: int, grid, block, shared_bytes: int, stream: int, params) -> None:
+    def launch_kernel(
+        self, function: int, grid, block, shared_bytes: int, stream: int, params
+    ) -> None:
         self.call(
             "cuLaunchKernel",
             ctypes.c_void_p(function),
@@ -164,15 +183,25 @@ class CudaDriver:
 
     def memcpy_htod(self, ptr: int, data, nbytes: int) -> None:
         source = (ctypes.c_char * nbytes).from_buffer_copy(bytes(data)[:nbytes])
-        self.call("cuMemcpyHtoD_v2", ctypes.c_uint64(ptr), ctypes.cast(source, ctypes.c_void_p), nbytes)
+        self.call(
+            "cuMemcpyHtoD_v2", ctypes.c_uint64(ptr), ctypes.cast(source, ctypes.c_void_p), nbytes
+        )
 
     def memcpy_dtoh(self, ptr: int, nbytes: int) -> bytes:
         target = ctypes.create_string_buffer(nbytes)
-        self.call("cuMemcpyDtoH_v2", ctypes.cast(target, ctypes.c_void_p), ctypes.c_uint64(ptr), nbytes)
+        self.call(
+            "cuMemcpyDtoH_v2", ctypes.cast(target, ctypes.c_void_p), ctypes.c_uint64(ptr), nbytes
+        )
         return target.raw
 
     def memcpy_dtod_async(self, dst: int, src: int, nbytes: int, stream: int) -> None:
-        self.call("cuMemcpyDtoDAsync_v2", ctypes.c_uint64(dst), ctypes.c_uint64(src), nbytes, ctypes.c_void_p(stream))
+        self.call(
+            "cuMemcpyDtoDAsync_v2",
+            ctypes.c_uint64(dst),
+            ctypes.c_uint64(src),
+            nbytes,
+            ctypes.c_void_p(stream),
+        )
 
 
 @lru_cache(maxsize=1)
@@ -287,13 +316,18 @@ class CudaModule:
         storage = [arg if isinstance(arg, ctypes._SimpleCData) else c_ptr(arg) for arg in args]
         params = (ctypes.c_void_p * len(storage))(*[ctypes.addressof(s) for s in storage])
         self.device.activate()
-        self.device.driver.launch_kernel(self.function(name), grid, block, shared_bytes, stream, params)
+        self.device.driver.launch_kernel(
+            self.function(name), grid, block, shared_bytes, stream, params
+        )
 
 
 def check_aligned(ptr: int, what: str) -> None:
     """Raises KilnError unless ``ptr`` is 16-byte aligned (kernels use 128-bit accesses)."""
     if ptr % ALIGNMENT:
-        raise KilnError(f"{what} is not {ALIGNMENT}-byte aligned (address {ptr:#x}): pass a fresh contiguous tensor")
+        raise KilnError(
+            f"{what} is not {ALIGNMENT}-byte aligned (address {ptr:#x}): "
+            "pass a fresh contiguous tensor"
+        )
 
 
 # --- running launch plans -------------------------------------------------
@@ -309,7 +343,12 @@ _DTYPES = {
     "i8": ("int8", "int8"),
     "i1": ("bool", "bool"),
 }
-_SCALARS = {"index": ctypes.c_int64, "i64": ctypes.c_int64, "i32": ctypes.c_int32, "f32": ctypes.c_float}
+_SCALARS = {
+    "index": ctypes.c_int64,
+    "i64": ctypes.c_int64,
+    "i32": ctypes.c_int32,
+    "f32": ctypes.c_float,
+}
 
 
 class CudaProgram:
@@ -326,7 +365,9 @@ class CudaProgram:
         self.device = CudaDevice(device)
         self.module = CudaModule(self.device, image)
         self.plans = dict(plans)
-        self._constants = {name: [self._upload(s, d) for s, d in p.constants] for name, p in self.plans.items()}
+        self._constants = {
+            name: [self._upload(s, d) for s, d in p.constants] for name, p in self.plans.items()
+        }
 
     def _upload(self, spec, data: bytes) -> DeviceBuffer:
         buffer = DeviceBuffer(self.device, spec.nbytes)
@@ -349,16 +390,24 @@ class CudaProgram:
             raise KilnError(f"{plan.function} takes {n_in} input(s), got {len(inputs)}")
         mode = _mode(inputs)
         keep = []  # host inputs' device copies live until the outputs are read
-        args = [self._input(x, spec, i, mode, keep) for i, (x, spec) in enumerate(zip(inputs, plan.args))]
+        args = [
+            self._input(x, spec, i, mode, keep)
+            for i, (x, spec) in enumerate(zip(inputs, plan.args, strict=False))
+        ]
         outputs = [self._alloc(spec, mode) for spec in plan.args[n_in:]]
         temps = [self._alloc(spec, mode) for spec in plan.temps]
         stream = _torch_stream(self.device.ordinal) if mode == "torch" else 0
         buffers = {"arg": args + outputs, "temp": temps, "const": self._constants[plan.function]}
         for step in plan.steps:
             self._step(step, buffers, stream)
-        if mode == "host":
+        if mode != "torch":
+            # The per-call buffers (temporaries, host inputs' copies) are freed on return.
             self.device.synchronize()
-            outputs = [_to_numpy(buffer, spec) for buffer, spec in zip(outputs, plan.args[n_in:])]
+        if mode == "host":
+            outputs = [
+                _to_numpy(buffer, spec)
+                for buffer, spec in zip(outputs, plan.args[n_in:], strict=True)
+            ]
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def _step(self, step, buffers, stream: int) -> None:
@@ -384,7 +433,10 @@ class CudaProgram:
             return value
         if isinstance(value, DeviceBuffer):
             if value.nbytes != spec.nbytes:
-                raise KilnError(f"{what}: expected {spec.nbytes} bytes ({spec.shape} {spec.dtype}), got {value.nbytes}")
+                raise KilnError(
+                    f"{what}: expected {spec.nbytes} bytes ({spec.shape} {spec.dtype}), "
+                    f"got {value.nbytes}"
+                )
             return value
         import numpy as np
 
@@ -401,7 +453,11 @@ class CudaProgram:
             return DeviceBuffer(self.device, spec.nbytes)
         import torch
 
-        return torch.empty(spec.shape, dtype=getattr(torch, _DTYPES[spec.dtype][1]), device=f"cuda:{self.device.ordinal}")
+        return torch.empty(
+            spec.shape,
+            dtype=getattr(torch, _DTYPES[spec.dtype][1]),
+            device=f"cuda:{self.device.ordinal}",
+        )
 
 
 def _mode(inputs: list) -> str:
@@ -411,13 +467,17 @@ def _mode(inputs: list) -> str:
     if inputs and all(isinstance(x, DeviceBuffer) for x in inputs):
         return "device"
     if any(type(x).__module__.startswith("torch") for x in inputs):
-        raise KilnError("mix of torch tensors and other inputs: pass all inputs as torch CUDA tensors")
+        raise KilnError(
+            "mix of torch tensors and other inputs: pass all inputs as torch CUDA tensors"
+        )
     return "host"
 
 
 def _check_tensor(tensor, spec, ordinal: int, what: str) -> None:
     if not tensor.is_cuda or tensor.device.index != ordinal:
-        raise KilnError(f"{what} must be a CUDA tensor on cuda:{ordinal}, got one on {tensor.device}")
+        raise KilnError(
+            f"{what} must be a CUDA tensor on cuda:{ordinal}, got one on {tensor.device}"
+        )
     if tuple(tensor.shape) != tuple(spec.shape):
         raise KilnError(f"{what}: expected shape {spec.shape}, got {tuple(tensor.shape)}")
     if str(tensor.dtype) != f"torch.{_DTYPES[spec.dtype][1]}":

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from kiln.passes.schedule import Schedule
 
 VECTORIZE_ATTR = "kiln.vectorize"
+# Tiles whose unit dims kiln-vectorize drops before vectorizing (register blocks).
+FOLD_UNIT_DIMS_ATTR = "kiln.fold_unit_dims"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ def schedule_contraction_group(sched: Schedule, plan: ContractionPlan, threads: 
     tiled, _ = sched.tile_for(anchor, sizes, interchange=interchange)
     inner, _ = sched.tile_for(tiled, [0] * (nb + 2) + [ku, 0, 0])
     sched.annotate(inner, VECTORIZE_ATTR)
+    sched.annotate(inner, FOLD_UNIT_DIMS_ATTR)
 
     block_sizes = [1 if loop in (m1, n1) or loop < nb else 0 for loop in plan.c_loops]
     others = [t for t in (plan.fill_tag, *plan.member_tags, plan.root_tag) if t and t != plan.anchor_tag]
@@ -101,3 +104,4 @@ def schedule_contraction_group(sched: Schedule, plan: ContractionPlan, threads: 
         op = sched.match(attr=tag, within=forall)
         tiled_op, _ = sched.tile_for(op, block_sizes)
         sched.annotate(tiled_op, VECTORIZE_ATTR)
+        sched.annotate(tiled_op, FOLD_UNIT_DIMS_ATTR)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiln.passes.schedule import Schedule
-from kiln.passes.schedules.contraction import VECTORIZE_ATTR
+from kiln.passes.schedules.contraction import FOLD_UNIT_DIMS_ATTR, VECTORIZE_ATTR
 
 # Set on ops whose last tile is partial: the vector width to mask to.
 VECTOR_WIDTH_ATTR = "kiln.vector_width"
@@ -30,6 +30,7 @@ class GenericPlan:
     loop_sizes: tuple[int, ...]
     kinds: tuple[str, ...]  # "parallel" / "reduction" per loop
     vectorizable: bool
+    fold_unit_dims: bool = False  # drop unit dims before vectorizing (reductions)
 
 
 def vector_length(extent: int, max_vector: int) -> int:
@@ -77,3 +78,5 @@ def schedule_generic(sched: Schedule, plan: GenericPlan, threads: int, max_vecto
     sched.annotate(tiled, VECTORIZE_ATTR)
     if last % width:
         sched.annotate(tiled, VECTOR_WIDTH_ATTR, value=width)
+    elif plan.fold_unit_dims:
+        sched.annotate(tiled, FOLD_UNIT_DIMS_ATTR)

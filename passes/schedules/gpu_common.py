@@ -13,22 +13,25 @@ removed by ``kiln-gpu-map``:
 - ``kiln.gpu.block_dims``: its threads per block (x, y, z);
 - ``kiln.gpu.promote``: on a matmul tile: operands to stage in shared memory;
 - ``kiln.gpu.thread_tile``: on a linalg op: tile sizes of one thread's work;
-- ``kiln.gpu.mma``: on an mma-shaped matmul tile: rewrite as ``mma.sync``.
+- ``kiln.gpu.mma``: on an mma-shaped matmul tile: rewrite as ``mma.sync``;
+- ``kiln.gpu.warp_reduce``: on a one-row reduction: one warp with shuffles.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kiln.ir import ir, transform, transform_structured, transform_vector
 from kiln.passes.schedule import Schedule
+
+from kiln.ir import ir, transform, transform_structured, transform_vector
 
 KERNEL_ATTR = "kiln.gpu.kernel"
 BLOCK_DIMS_ATTR = "kiln.gpu.block_dims"
 PROMOTE_ATTR = "kiln.gpu.promote"
 THREAD_TILE_ATTR = "kiln.gpu.thread_tile"
 MMA_ATTR = "kiln.gpu.mma"
-MARKERS = (KERNEL_ATTR, BLOCK_DIMS_ATTR, PROMOTE_ATTR, THREAD_TILE_ATTR, MMA_ATTR)
+WARP_REDUCE_ATTR = "kiln.gpu.warp_reduce"
+MARKERS = (KERNEL_ATTR, BLOCK_DIMS_ATTR, PROMOTE_ATTR, THREAD_TILE_ATTR, MMA_ATTR, WARP_REDUCE_ATTR)
 
 THREADS_PER_BLOCK = 256
 WARP_SIZE = 32
@@ -108,7 +111,7 @@ class GpuSchedule(Schedule):
         return self._build(build)
 
     def tile_forall_mapped(self, op, tile_sizes: Sequence[int], mapping: Sequence[str]):
-        """``tile_using_forall`` with a GPU ``mapping`` (e.g. ``thread_mapping(2)``): (tiled, forall)."""
+        """``tile_using_forall`` with a GPU ``mapping``: returns (tiled op, forall)."""
 
         def build():
             attr = ir.ArrayAttr.get([ir.Attribute.parse(m) for m in mapping])
@@ -122,10 +125,14 @@ class GpuSchedule(Schedule):
     def map_forall_to_blocks(self, forall):
         """Wraps the block-mapped ``scf.forall`` in a ``gpu.launch``; returns the launch."""
         return self._generic(
-            "transform.gpu.map_forall_to_blocks", [forall], attributes={"generate_gpu_launch": ir.UnitAttr.get()}
+            "transform.gpu.map_forall_to_blocks",
+            [forall],
+            attributes={"generate_gpu_launch": ir.UnitAttr.get()},
         )
 
-    def map_nested_forall_to_threads(self, launch, block_dims: Sequence[int], sync_after: bool = True):
+    def map_nested_forall_to_threads(
+        self, launch, block_dims: Sequence[int], sync_after: bool = True
+    ):
         """Thread- and warp-mapped foralls inside ``launch`` become thread-id arithmetic."""
         i64 = ir.IntegerType.get_signless(64)
         return self._generic(
@@ -139,7 +146,7 @@ class GpuSchedule(Schedule):
         )
 
     def promote_to_workgroup(self, op, operands: Sequence[int]):
-        """Stages ``operands`` of a buffer-level linalg op in shared memory (barriers around the copies)."""
+        """Stages ``operands`` of a linalg op on buffers in shared memory (copies, barriers)."""
 
         def build():
             mapping = ir.ArrayAttr.get([ir.Attribute.parse("#gpu.memory_space<workgroup>")])
@@ -150,7 +157,7 @@ class GpuSchedule(Schedule):
         return self._build(build)
 
     def rewrite_matmul_as_mma_sync(self, op) -> None:
-        """An mma-shaped ``linalg.matmul`` run by one warp becomes ``nvgpu.mma.sync`` (tensor cores)."""
+        """An mma-shaped ``linalg.matmul`` run by one warp becomes ``nvgpu.mma.sync``."""
         self._generic("transform.nvgpu.rewrite_matmul_as_mma_sync", [op], n_results=0)
 
     def mark_kernel(self, forall, block_dims: Sequence[int]) -> None:
@@ -174,11 +181,12 @@ class GpuSchedule(Schedule):
 
     def vectorize_children(self, target) -> None:
         """``vectorize_children_and_apply_patterns``: every static linalg op under ``target``."""
-        self._build(lambda: transform_structured.VectorizeChildrenAndApplyPatternsOp(self._any(), target))
+        self._build(
+            lambda: transform_structured.VectorizeChildrenAndApplyPatternsOp(self._any(), target)
+        )
 
 
 # Pattern-op constructors for ``Schedule.apply_patterns`` used by GPU schedules.
 def lower_transfers_rank1():
     """n-D transfers become 1-D transfers and then plain vector loads and stores."""
     transform_vector.ApplyLowerTransferPatternsOp(max_transfer_rank=1)
-

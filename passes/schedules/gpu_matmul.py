@@ -12,7 +12,7 @@ SIMT (any element type), the classic shared-memory matmul:
    vector loads, and each thread computes a ``tm x tn`` tile of C with vector
    FMAs reading shared memory.
 
-Tensor cores (f16/bf16 on sm_80+, f32 as TF32 when allowed), ``mma.sync``:
+Tensor cores (f16 on sm_80+, f32 as TF32 when allowed), ``mma.sync``:
 1. tensors: one block per ``bm x bn`` tile; one warp per ``wm x wn`` sub-tile
    (``#gpu.warp``); inside, loops over 16 x 8 x kk steps, the shape of one
    ``mma.sync.m16n8kkk``; each step is marked ``kiln.gpu.mma``;
@@ -53,6 +53,7 @@ class MatmulPlan:
     n: int
     k: int
     element_type: str  # of A and B: "f32", "f16", "bf16", ...
+    acc_type: str = ""  # of C; the element type when empty
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,11 @@ class SimtTiles:
 
 
 def simt_tiles(plan: MatmulPlan, block: int = 64, bk: int = 16, thread: int = 4) -> SimtTiles:
-    """Tiles dividing the problem: ``block`` x ``block`` per block, ``thread`` x ``thread`` per thread."""
+    """Tiles dividing the problem: ``block``^2 per block, ``thread``^2 per thread, ``bk`` of k."""
     bm, bn = divisor_tile(plan.m, block), divisor_tile(plan.n, block)
-    return SimtTiles(bm, bn, divisor_tile(plan.k, bk), divisor_tile(bm, thread), divisor_tile(bn, thread))
+    return SimtTiles(
+        bm, bn, divisor_tile(plan.k, bk), divisor_tile(bm, thread), divisor_tile(bn, thread)
+    )
 
 
 def schedule_matmul_simt(sched: GpuSchedule, plan: MatmulPlan) -> SimtTiles:
@@ -107,17 +110,22 @@ class MmaTiles:
 
 
 def mma_supported(plan: MatmulPlan, allow_tf32: bool) -> bool:
-    """True when the matmul's types and shape fit ``mma.sync`` (m16 n8 kK)."""
-    kind = "f16" if plan.element_type in ("f16", "bf16") else plan.element_type
-    if kind == "f32" and not allow_tf32:
+    """True when the matmul's types and shape fit ``mma.sync`` (m16 n8 kK).
+
+    ``rewrite_matmul_as_mma_sync`` handles f16 x f16 -> f16 and f32 (TF32)
+    only, on ``linalg.matmul`` (not batched): mixed precision (f16 -> f32),
+    bf16 and batch_matmul take the SIMT schedule.
+    """
+    kind = plan.element_type
+    if plan.batch or plan.acc_type not in ("", kind) or (kind == "f32" and not allow_tf32):
         return False
     kk = MMA_K.get(kind)
     return kk is not None and plan.m % 16 == 0 and plan.n % 8 == 0 and plan.k % kk == 0
 
 
 def mma_tiles(plan: MatmulPlan) -> MmaTiles:
-    """64 x 64 blocks (or the largest 16 x 8 multiples dividing M, N) of 2 x 2 warps when they fit."""
-    kind = "f16" if plan.element_type in ("f16", "bf16") else plan.element_type
+    """64 x 64 blocks (or the largest 16 x 8 multiples dividing M, N) of up to 2 x 2 warps."""
+    kind = plan.element_type
     bm = 16 * divisor_tile(plan.m // 16, 4)
     bn = 8 * divisor_tile(plan.n // 8, 8)
     wm = bm // 2 if bm % 32 == 0 else bm
@@ -152,13 +160,15 @@ def _fuse_fill(sched, plan, forall, thread_tile, mapping, linear=False) -> None:
     sched.vectorize(tiled)
 
 
-def promote_and_distribute(sched: GpuSchedule, step, thread_tile) -> None:
+def promote_and_distribute(sched: GpuSchedule, step, thread_tile, operands=(0, 1)) -> None:
     """Buffer-level part of the SIMT variant for the marked steps ``step``.
 
-    A and B tiles go to shared memory (``memref.copy`` between barriers, which
+    The ``operands`` tiles (A and B: those that are views of larger buffers)
+    go to shared memory (``memref.copy`` between barriers, which
     ``kiln-gpu-distribute`` then spreads over the threads); each thread
     computes its ``thread_tile`` of C with vector code.
     """
-    promoted = sched.promote_to_workgroup(step, [0, 1])
-    tiled, _ = sched.tile_forall_mapped(promoted, thread_tile, thread_mapping(2))
+    if operands:
+        step = sched.promote_to_workgroup(step, list(operands))
+    tiled, _ = sched.tile_forall_mapped(step, thread_tile, thread_mapping(2))
     sched.vectorize(tiled)

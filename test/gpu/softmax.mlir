@@ -1,6 +1,6 @@
-// Softmax as torch-mlir emits it (max, exp(x - max), sum, divide): the reduction
-// schedule runs one thread per row; each op is one kernel and the temporaries
-// between kernels are buffers the runtime allocates.
+// Softmax as torch-mlir emits it (max, exp(x - max), sum, divide): each op is one
+// kernel, the temporaries between kernels are buffers the runtime allocates, and
+// both row reductions run a warp per row: lane-strided loads, then 5 shuffles.
 // RUN: kiln-compile %s --emit=gpu | FileCheck %s --check-prefix=GPU
 // RUN: kiln-compile %s --emit=nvvm | FileCheck %s --check-prefix=NVVM
 // RUN: kiln-compile %s --emit=ptx | FileCheck %s --check-prefix=PTX
@@ -56,10 +56,26 @@ func.func @softmax(%x: tensor<128x256xf32>) -> tensor<128x256xf32> {
 // GPU: gpu.launch_func{{.*}}@softmax_kernel_1::@softmax_kernel {{.*}} args(%[[EXP]] : {{.*}}, %[[ROW]] : {{.*}})
 // GPU: gpu.launch_func{{.*}}@softmax_kernel_2::@softmax_kernel {{.*}} args(%[[EXP]] : {{.*}}, %[[ROW]] : {{.*}}, %[[OUT]] : {{.*}})
 // GPU-NEXT: return
-// GPU-COUNT-4: gpu.module @softmax_kernel
+// GPU: gpu.module @softmax_kernel {
+// GPU: gpu.func @softmax_kernel({{.*}}) kernel attributes {known_block_size = array<i32: 256, 1, 1>, known_grid_size = array<i32: 1, 16, 1>}
+// GPU: %[[LANE:.*]] = gpu.lane_id
+// GPU: scf.for %{{.*}} = %[[LANE]] to %{{.*}} step %{{.*}} iter_args
+// GPU: arith.maximumf
+// GPU-COUNT-5: gpu.shuffle xor
+// GPU: scf.if
+// GPU: gpu.module @softmax_kernel_0
+// GPU: gpu.module @softmax_kernel_1
+// GPU-COUNT-5: gpu.shuffle xor
+// GPU: gpu.module @softmax_kernel_2
 // GPU-NOT: linalg.
 
 // NVVM-COUNT-4: llvm.func @softmax_kernel({{.*}}) attributes {{{.*}}nvvm.kernel
 
-// PTX-COUNT-4: .visible .entry softmax_kernel{{(_[0-9])?}}(
+// PTX: .visible .entry softmax_kernel(
+// PTX-COUNT-5: shfl.sync.bfly.b32
+// PTX: .visible .entry softmax_kernel_0(
+// PTX: ex2.approx
+// PTX: .visible .entry softmax_kernel_1(
+// PTX-COUNT-5: shfl.sync.bfly.b32
+// PTX: .visible .entry softmax_kernel_2(
 // PTX-NOT: .entry

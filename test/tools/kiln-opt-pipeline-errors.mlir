@@ -19,7 +19,7 @@
 // UPSTREAM-OPTION: error: {{.*}}no such option no-such-option
 // STAGE: kiln-opt: --stop-after=linalg: pipeline 'cpu' has stages graph, grouped, tiled, vectorized, bufferized, loops, llvm
 // ORDER: kiln-opt: stage 'llvm' comes after 'graph'
-// PIPELINE: kiln-opt: unknown pipeline 'gpu' (kiln pipelines: cpu)
+// PIPELINE: kiln-opt: unknown pipeline 'gpu' (kiln pipelines: cpu, cuda)
 // BOTH: kiln-opt: give --pass-pipeline or --kiln-pipeline, not both
 // MISSING: kiln-opt: cannot read {{.*}}kiln-opt-pipeline-errors.mlir.missing: No such file or directory
 
