@@ -17,6 +17,8 @@ def bufferize_passes() -> tuple[str, ...]:
     """The pass specs of the ``bufferized`` stage."""
     return (
         "kiln-bufferize-tm-tensor",
+        "kiln-unshare-destinations",
+        "kiln-unshare-destinations",
         "eliminate-empty-tensors",
         "empty-tensor-to-alloc-tensor",
         "one-shot-bufferize{bufferize-function-boundaries "

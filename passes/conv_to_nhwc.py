@@ -22,7 +22,7 @@ Post: no statically shaped ``linalg.conv_2d_nchw_fchw`` or
 
 from __future__ import annotations
 
-from kiln.ir import ir, linalg, tensor
+from kiln.ir import bufferization, ir, linalg, tensor
 from kiln.passes.common import collect_ops, defining_op, static_shape, tensor_type
 from kiln.passes.registry import KilnPass, register
 
@@ -87,7 +87,10 @@ def _pad_like(pad: ir.Operation, source: ir.Value, low: list[int], high: list[in
     out_shape = [s + lo + hi for s, lo, hi in zip(shape, low, high, strict=True)]
     elt = ir.ShapedType(source.type).element_type
     pad_value = list(pad.regions[0].blocks[0].operations)[-1].operands[0]
-    filled = _value(linalg.fill(pad_value, outs=[tensor.empty(out_shape, elt)]))
+    # alloc_tensor, not tensor.empty: CSE must not merge the padded buffers of
+    # different convolutions (each would then start as a copy of a shared one).
+    buffer = bufferization.AllocTensorOp(tensor_type(out_shape, elt), []).result
+    filled = _value(linalg.fill(pad_value, outs=[buffer]))
     return tensor.insert_slice(source, filled, [], [], [], low, shape, [1] * len(shape))
 
 

@@ -58,6 +58,10 @@ def group_members(anchor: ir.Operation) -> list[ir.Operation]:
     """
     members = []
     init = defining_op(anchor.operands[-1])
+    if init is not None and _is_init(init) and len(users(init.results[0])) > 1 and _has_no_inputs(init):
+        # A fill shared by several anchors (CSE merged them) would be copied
+        # for each: give this anchor its own.
+        init = _clone_for(init, anchor)
     if init is not None and len(users(init.results[0])) == 1 and _is_init(init):
         members.append(init)
     members.append(anchor)
@@ -71,6 +75,20 @@ def group_members(anchor: ir.Operation) -> list[ir.Operation]:
         current = uses[0]
         members.append(current)
     return members
+
+
+def _has_no_inputs(op: ir.Operation) -> bool:
+    """A fill, or a generic whose inputs are all constants: cheap to recompute per user."""
+    return all(
+        defining_op(v) is not None and defining_op(v).name in ("arith.constant", "tensor.empty")
+        for v in op.operands
+    )
+
+
+def _clone_for(init: ir.Operation, anchor: ir.Operation) -> ir.Operation:
+    clone = init.clone(ip=ir.InsertionPoint(anchor))
+    anchor.operands[len(anchor.operands) - 1] = clone.results[0]
+    return clone.operation if hasattr(clone, "operation") else clone
 
 
 def _is_init(op: ir.Operation) -> bool:

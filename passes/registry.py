@@ -35,6 +35,7 @@ PASS_MODULES = (
     "kiln.passes.static_buffers",
     "kiln.passes.conv_to_nhwc",
     "kiln.passes.vectorize_copies",
+    "kiln.passes.unshare_destinations",
     "kiln.lowering.gpu_tile",
     "kiln.lowering.gpu_distribute",
     "kiln.lowering.gpu_map",
