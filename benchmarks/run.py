@@ -71,9 +71,13 @@ def run(workloads, peers, thread_counts, timeout: int) -> dict:
     from benchmarks.machine import fma_peak_gflops, memory_bandwidth_gbs
     from benchmarks.workloads import WORKLOADS, bytes_moved, flop_count
 
-    machine = {"fma_peak_gflops_1core": fma_peak_gflops(), "copy_gbs": memory_bandwidth_gbs()}
+    machine = {
+        "fma_peak_gflops_1core": fma_peak_gflops(),
+        "copy_gbs": {t: memory_bandwidth_gbs(threads=t) for t in thread_counts},
+    }
+    bandwidth = ", ".join(f"{gbs:.1f} GB/s at {t}T" for t, gbs in machine["copy_gbs"].items())
     print(f"machine: FMA peak {machine['fma_peak_gflops_1core']:.1f} GFLOP/s per core, "
-          f"copy bandwidth {machine['copy_gbs']:.1f} GB/s", file=sys.stderr)
+          f"copy bandwidth {bandwidth}", file=sys.stderr)
     points, work = [], {}
     for name in workloads:
         model, inputs = WORKLOADS[name].make()
@@ -108,7 +112,8 @@ def table(results: dict) -> str:
             cells += [f"{row[p]['latency_ms']:.3f}" if p in row else "—" for p in peers]
             if kiln and info["memory_bound"]:
                 gbs = info["bytes"] / kiln["latency_ms"] / 1e6
-                cells += [f"{gbs:.1f} GB/s", f"{100 * gbs / machine['copy_gbs']:.0f}% bw"]
+                copy = machine["copy_gbs"][threads] if threads in machine["copy_gbs"] else machine["copy_gbs"][str(threads)]
+                cells += [f"{gbs:.1f} GB/s", f"{100 * gbs / copy:.0f}% bw"]
             elif kiln:
                 gflops = info["flops"] / kiln["latency_ms"] / 1e6
                 peak = machine["fma_peak_gflops_1core"] * threads
@@ -123,9 +128,10 @@ def table(results: dict) -> str:
             else:
                 cells += ["—", "—"]
             lines.append("| " + " | ".join(cells) + " |")
+    bandwidth = ", ".join(f"{float(g):.1f} GB/s at {t}T" for t, g in machine["copy_gbs"].items())
     note = (f"\nMachine: FMA peak {machine['fma_peak_gflops_1core']:.1f} GFLOP/s per core (measured), "
-            f"copy bandwidth {machine['copy_gbs']:.1f} GB/s. Latency: median. "
-            "`kiln / best` < 1 means kiln is faster than every peer measured.\n")
+            f"copy bandwidth {bandwidth} (measured). Latency: median. `% peak` is of the FMA peak "
+            "times the threads. `kiln / best` < 1 means kiln is faster than every peer measured.\n")
     return "\n".join(lines) + "\n" + note
 
 

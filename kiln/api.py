@@ -8,7 +8,7 @@ from pathlib import Path
 from kiln.driver import run_pipeline
 from kiln.errors import KilnError, MLIRSyntaxError, format_mlir_error
 from kiln.ir import MLIRError, ir, new_context, parse_module
-from kiln.pipeline import Pipeline
+from kiln.pipeline import Pipeline, Stage
 from kiln.pipelines import cpu_pipeline
 from kiln.runtime.compiled import CompiledModel
 from kiln.runtime.jit import JitModule
@@ -27,6 +27,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     dump_dir: str | os.PathLike | None = None,
     opt_level: int = 3,
     pipeline: Pipeline | None = None,
+    profile: bool = False,
 ) -> CompiledModel:
     """Compiles ``model`` for ``target`` and returns a callable ``CompiledModel``.
 
@@ -36,7 +37,8 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     ``dump_dir`` receives the IR after every stage. ``pipeline`` replaces
     the default ``kiln.pipelines.cpu_pipeline(target)`` (e.g. one with a
     stage swapped or a custom Python pass added); it must end at the LLVM
-    dialect.
+    dialect. ``profile=True`` counts the cycles of every loop nest
+    (``CompiledModel.profile()`` reports them).
     """
     if target not in TARGETS:
         raise ValueError(f"unknown target '{target}' (kiln targets: {', '.join(TARGETS)})")
@@ -45,11 +47,23 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     signature = entry_signature(module, func_name)
     _mark_entry_points(module)
     pipeline = pipeline or cpu_pipeline(cpu)
+    if profile:
+        pipeline = pipeline.insert_after("loops", Stage("profile", ("kiln-profile-regions",), "cycle counters"))
     run_pipeline(
         module, pipeline, dump_dir=str(dump_dir) if dump_dir else None, name=name, source_name=source
     )
+    regions = _profile_regions(module) if profile else None
     jit = JitModule(module, opt_level=opt_level)
-    return CompiledModel(jit, signature, cpu.threads)
+    return CompiledModel(jit, signature, cpu.threads, profile_regions=regions)
+
+
+def _profile_regions(module: ir.Module) -> list[str]:
+    from kiln.passes.profile_regions import REGIONS_ATTR
+
+    attrs = module.operation.attributes
+    if REGIONS_ATTR not in attrs:
+        return []
+    return [ir.StringAttr(a).value for a in ir.ArrayAttr(attrs[REGIONS_ATTR])]
 
 
 def load_model(model, example_inputs: tuple, func_name: str | None) -> tuple[ir.Module, str, str | None]:

@@ -36,6 +36,7 @@ PASS_MODULES = (
     "kiln.passes.conv_to_nhwc",
     "kiln.passes.vectorize_copies",
     "kiln.passes.unshare_destinations",
+    "kiln.passes.profile_regions",
     "kiln.lowering.gpu_tile",
     "kiln.lowering.gpu_distribute",
     "kiln.lowering.gpu_map",

@@ -21,8 +21,15 @@ def export(workload: str) -> tuple[Path, Path]:
         return onnx_path, inputs_path
     model, inputs = WORKLOADS[workload].make()
     names = [f"input{i}" for i in range(len(inputs))]
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(model, inputs, str(onnx_path), input_names=names, opset_version=17, dynamo=False)
+    # nn.TransformerEncoderLayer's inference fast path is one fused op that ONNX
+    # cannot express; the exporter needs the plain attention ops.
+    fastpath = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(model, inputs, str(onnx_path), input_names=names, opset_version=17, dynamo=False)
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fastpath)
     np.savez(inputs_path, **{n: t.numpy() for n, t in zip(names, inputs, strict=True)})
     return onnx_path, inputs_path

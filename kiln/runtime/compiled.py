@@ -22,8 +22,16 @@ from kiln.runtime.signature import Signature, TensorSpec
 class CompiledModel:
     """A compiled model: call it like the original (see module docstring)."""
 
-    def __init__(self, jit: JitModule, signature: Signature, threads: int, stages: dict | None = None):
+    def __init__(
+        self,
+        jit: JitModule,
+        signature: Signature,
+        threads: int,
+        stages: dict | None = None,
+        profile_regions: list[str] | None = None,
+    ):
         self._jit = jit
+        self._profile_regions = profile_regions
         # Calls share the module's static buffers (kiln-static-buffers): one at a time.
         self._lock = threading.Lock()
         self.signature = signature
@@ -49,6 +57,24 @@ class CompiledModel:
         with self._lock:
             set_num_threads(self.threads)
             self._fn(packed)
+
+    def profile(self) -> list[tuple[str, float]]:
+        """(region, share of all counted cycles) per loop nest, largest first.
+
+        Needs ``kiln.compile(..., profile=True)``; counters accumulate over calls.
+        """
+        if self._profile_regions is None:
+            raise ValueError("compile with kiln.compile(..., profile=True) to profile")
+        counters = np.zeros(len(self._profile_regions), np.int64)
+        if len(counters):
+            from kiln.passes.profile_regions import READ_FUNCTION
+
+            fn = self._jit.packed_function(READ_FUNCTION)
+            pointer = ctypes.c_void_p(counters.ctypes.data)
+            fn((ctypes.c_void_p * 1)(ctypes.addressof(pointer)))
+        total = max(int(counters.sum()), 1)
+        shares = [(name, int(c) / total) for name, c in zip(self._profile_regions, counters, strict=True)]
+        return sorted(shares, key=lambda item: -item[1])
 
     def set_threads(self, threads: int) -> None:
         """Changes the number of threads the compiled code runs on (up to the compiled split)."""

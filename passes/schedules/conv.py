@@ -5,10 +5,13 @@ mr output pixels along a row x nr output channels (the vector dimension).
 1. The group's root (last epilogue op, or the convolution) is split across
    threads by an ``scf.forall`` over output rows (or channel blocks); the
    rest of the group is fused into it.
-2. Inside, the convolution is tiled in BLIS order: channel block f -> kh ->
-   kw -> input-channel chunk (``kc``) -> row -> pixel block, then the chunk by
-   ``ku`` (with fewer than 16 input channels, as in a first layer: f -> row
-   -> pixel block -> kh -> kw, accumulating in registers). Each innermost op is a (1, 1, mr, nr, 1, 1, ku) convolution, which
+2. Inside, the convolution is tiled kh -> kw -> input-channel chunk (``kc``)
+   -> output-channel block -> row -> pixel block, then the chunk by ``ku``:
+   the filter is read once, in memory order (at batch 1 large filters stream
+   from DRAM, and the strided reads of a per-channel-block order defeat the
+   prefetchers), and each filter chunk is reused by every pixel block (with
+   fewer than 16 input channels, as in a first layer: f -> row -> pixel block
+   -> kh -> kw, accumulating in registers). Each innermost op is a (1, 1, mr, nr, 1, 1, ku) convolution, which
    ``structured.decompose`` turns into a 1-D convolution: an mr x ku by
    ku x nr matrix product that ``kiln-vectorize`` turns into FMAs. The filter
    chunk stays in cache while the pixel blocks stream over it.
@@ -107,7 +110,10 @@ def schedule_conv_group(sched: Schedule, plan: ConvPlan, threads: int) -> None:
         # accumulates over all of kh, kw, c in registers; the filter is small.
         inner, _ = sched.tile_for(conv, [1, 1, blk.mr, blk.nr, 1, 1, c], interchange=[0, 3, 1, 2, 4, 5, 6])
     else:
-        chunked, _ = sched.tile_for(conv, [1, 1, blk.mr, blk.nr, 1, 1, blk.kc], interchange=[0, 3, 4, 5, 6, 1, 2])
+        # kh -> kw -> c-chunk outermost: the HWCF filter is then read in memory
+        # order (large filters stream from DRAM at batch 1, and strided reads
+        # of a channel block defeat the prefetchers).
+        chunked, _ = sched.tile_for(conv, [1, 1, blk.mr, blk.nr, 1, 1, blk.kc], interchange=[0, 4, 5, 6, 3, 1, 2])
         inner, _ = sched.tile_for(chunked, [0, 0, 0, 0, 0, 0, blk.ku])
     one_d = sched._build(lambda: transform_structured.DecomposeOp(inner).result)
     sched.annotate(one_d, VECTORIZE_ATTR)

@@ -1,0 +1,95 @@
+"""passes/schedules/conv.py: register blocking of NHWC convolutions (conv_blocking)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from kiln.passes.schedules.conv import ConvBlocking, conv_blocking
+
+# Vector registers of the targets: AVX2 (8 f32 lanes) has 16, AVX-512 (16 lanes) 32.
+REGISTERS = {8: 16, 16: 32}
+
+# (output width, output channels f, input channels c) of ResNet-18/50 convolutions.
+RESNET = [
+    (112, 64, 3),  # conv1, 7x7 stride 2 over RGB
+    (56, 64, 64),  # layer1 3x3
+    (56, 256, 64),  # layer1 1x1 expand (ResNet-50)
+    (56, 64, 256),  # layer1 1x1 reduce (ResNet-50)
+    (28, 128, 64),  # layer2 first 3x3, stride 2
+    (28, 128, 128),
+    (28, 512, 128),
+    (28, 128, 512),
+    (14, 256, 128),
+    (14, 256, 256),
+    (14, 256, 512),
+    (7, 512, 256),
+    (7, 512, 512),
+]
+
+
+def registers_used(blocking: ConvBlocking, vector_width: int) -> int:
+    """mr x vectors accumulators, one vector of filter per vector column, one broadcast input."""
+    vectors = math.ceil(blocking.nr / vector_width)
+    return blocking.mr * vectors + vectors + 1
+
+
+def check_blocking(ow: int, f: int, c: int, vector_width: int) -> None:
+    blk = conv_blocking(ow, f, c, vector_width)
+    assert ow % blk.mr == 0, f"mr={blk.mr} does not divide ow={ow}"
+    assert f % blk.nr == 0, f"nr={blk.nr} does not divide f={f}"
+    assert c % blk.ku == 0, f"ku={blk.ku} does not divide c={c}"
+    assert blk.kc % blk.ku == 0, f"kc={blk.kc} is not a multiple of ku={blk.ku}"
+    assert c % blk.kc == 0, f"kc={blk.kc} does not divide c={c}"
+    used = registers_used(blk, vector_width)
+    assert used <= REGISTERS[vector_width], f"{blk} needs {used} vector registers"
+
+
+@pytest.mark.parametrize("vector_width", [8, 16])
+@pytest.mark.parametrize(("ow", "f", "c"), RESNET)
+def test_resnet_blocking_invariants(ow, f, c, vector_width):
+    check_blocking(ow, f, c, vector_width)
+
+
+@pytest.mark.parametrize("vector_width", [8, 16])
+@pytest.mark.parametrize("ow", [112, 56, 28, 14, 7])
+@pytest.mark.parametrize("f", [16, 32, 64, 128, 256, 512])
+@pytest.mark.parametrize("c", [3, 16, 32, 64, 128, 256, 512])
+def test_blocking_invariants_grid(ow, f, c, vector_width):
+    check_blocking(ow, f, c, vector_width)
+
+
+@pytest.mark.parametrize(
+    ("ow", "f", "c", "vector_width", "expected"),
+    [
+        # 64 channels = 4 (8 lanes) or 2 (16 lanes) vectors; a 2-vector column, 4 pixels.
+        (56, 64, 64, 8, ConvBlocking(mr=4, nr=16, ku=16, kc=64)),
+        (56, 64, 64, 16, ConvBlocking(mr=4, nr=32, ku=16, kc=64)),
+        # RGB input: the whole 3-channel reduction is one step.
+        (112, 64, 3, 8, ConvBlocking(mr=4, nr=16, ku=3, kc=3)),
+        # kc is the largest multiple of ku dividing c, at most 128.
+        (14, 256, 512, 16, ConvBlocking(mr=7, nr=32, ku=16, kc=128)),
+        # 7 pixels x 2 vectors + 2 + 1 = 17 > 16 registers at 8 lanes: no 7-pixel row.
+        (7, 512, 512, 8, ConvBlocking(mr=1, nr=16, ku=16, kc=128)),
+        (7, 512, 512, 16, ConvBlocking(mr=7, nr=32, ku=16, kc=128)),
+    ],
+)
+def test_blocking_values(ow, f, c, vector_width, expected):
+    assert conv_blocking(ow, f, c, vector_width) == expected
+
+
+def test_pooling_blocking():
+    # Poolings reuse the blocking with c = 1 (no channel reduction).
+    blk = conv_blocking(56, 64, 1, 8)
+    assert (blk.ku, blk.kc) == (1, 1)
+    check_blocking(56, 64, 1, 8)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="conv_blocking counts one vector for nr=f <= 2*vector_width when f is not a multiple "
+    "of the width: nr=12 at 8 lanes is 2 registers per row, so mr=7 needs 7*2+2+1 = 17 > 16",
+)
+@pytest.mark.parametrize(("ow", "f"), [(14, 12), (7, 20), (7, 36)])
+def test_blocking_odd_channels_fits_registers(ow, f):
+    check_blocking(ow, f, 64, 8)
