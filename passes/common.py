@@ -129,6 +129,20 @@ def map_dims(amap: ir.AffineMap) -> list[int] | None:
     return dims
 
 
+def broadcast_dims(amap: ir.AffineMap) -> list[int] | None:
+    """Like ``map_dims``, but a constant 0 result (a broadcast unit dim) gives -1."""
+    dims = []
+    for expr in amap.results:
+        text = str(expr)
+        if text == "0":
+            dims.append(-1)
+        elif text.startswith("d") and text[1:].isdigit():
+            dims.append(int(text[1:]))
+        else:
+            return None
+    return dims
+
+
 def indexing_maps(op: ir.Operation) -> list[ir.AffineMap]:
     """The indexing maps of a linalg op carrying an ``indexing_maps`` attribute."""
     return [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]

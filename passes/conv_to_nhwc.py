@@ -87,6 +87,9 @@ def _pad_like(pad: ir.Operation, source: ir.Value, low: list[int], high: list[in
     out_shape = [s + lo + hi for s, lo, hi in zip(shape, low, high, strict=True)]
     elt = ir.ShapedType(source.type).element_type
     pad_value = list(pad.regions[0].blocks[0].operations)[-1].operands[0]
+    owner = pad_value.owner
+    if hasattr(owner, "operation") and owner.operation.parent == pad:
+        pad_value = owner.operation.clone(ip=ir.InsertionPoint(pad)).results[0]  # a constant in the region
     # alloc_tensor, not tensor.empty: CSE must not merge the padded buffers of
     # different convolutions (each would then start as a copy of a shared one).
     buffer = bufferization.AllocTensorOp(tensor_type(out_shape, elt), []).result

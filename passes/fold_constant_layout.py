@@ -50,11 +50,12 @@ class FoldConstantLayout(KilnPass):
     max_elements: int = 1 << 26
 
     def run(self, module: ir.Operation) -> None:
-        for op in collect_ops(module, ["linalg.generic"]):
-            _drop_true_assertions(op)
         changed = True
         while changed:
             changed = False
+            # Folding makes more operands constant, which settles more asserts.
+            for op in collect_ops(module, ["linalg.generic"]):
+                _drop_true_assertions(op)
             for op in collect_ops(module, FOLDABLE):
                 if self._fold(op):
                     changed = True

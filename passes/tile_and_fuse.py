@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from kiln.ir import ir
 from kiln.passes.common import (
+    broadcast_dims,
     collect_ops,
     indexing_maps,
     iterator_types,
@@ -133,8 +134,9 @@ def _loop_sizes(op: ir.Operation) -> list[int]:
     sizes = [0] * maps[0].n_dims
     for value, amap in zip(op.operands, maps, strict=True):
         shape = static_shape(value) or []
-        for d, extent in zip(map_dims(amap) or [], shape, strict=False):
-            sizes[d] = extent
+        for d, extent in zip(broadcast_dims(amap) or [], shape, strict=False):
+            if d >= 0:
+                sizes[d] = extent
     return sizes
 
 
@@ -177,7 +179,7 @@ def _plan_standalone(op: ir.Operation, tag: str, vector_width: int) -> GenericPl
         if any(static_shape(v) is None for v in op.operands):
             return None
         kinds = iterator_types(op)
-        if any(map_dims(m) is None for m in maps):
+        if any(broadcast_dims(m) is None for m in maps):
             return None  # gathers (im2col): MLIR cannot tile through floordiv/mod maps
         loops = _loop_sizes(op)
         body = [inner.operation.name for inner in op.regions[0].blocks[0].operations][:-1]

@@ -11,7 +11,8 @@ recomputing it is cheaper than the copy, and each writer then works in place.
 Pre: tensors, before bufferization.
 Post: no ``tensor.empty`` and no recomputable producer that is the
 destination (DPS init, ``scf.for`` iter_args init, ``scf.forall`` shared_outs)
-of an op has more than one use.
+of an op has more than one use. Producers reading function arguments are
+never cloned.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ class UnshareDestinations(KilnPass):
     name = "kiln-unshare-destinations"
 
     def run(self, module: ir.Operation) -> None:
+        # Cloning a producer shares the producer's own destination between
+        # the clones: repeat until nothing is shared.
+        while self._unshare_once(module):
+            pass
+
+    def _unshare_once(self, module: ir.Operation) -> bool:
+        changed = False
         for op in collect_ops(module):
             for result in op.results:
                 if not isinstance(result.type, ir.RankedTensorType):
@@ -43,6 +51,8 @@ class UnshareDestinations(KilnPass):
                     owner = _op(use.owner)
                     clone = op.clone(ip=ir.InsertionPoint(owner))
                     owner.operands[use.operand_number] = clone.results[result.result_number]
+                changed = True
+        return changed
 
 
 def _op(owner):
@@ -66,15 +76,34 @@ def _recomputable(op: ir.Operation) -> bool:
         return False
     producers = []
 
+    reads_arguments = []
+
     def visit(inner):
         for value in inner.operands:
+            if not isinstance(value.type, ir.ShapedType):
+                continue
             producer = defining_op(value)
-            if producer is not None and isinstance(value.type, ir.ShapedType) and not _nested_in(producer, op):
+            if producer is None:
+                if not _nested_block_argument(value, op):
+                    reads_arguments.append(value)  # a function argument: real data
+            elif not _nested_in(producer, op):
                 producers.append(producer)
         return ir.WalkResult.ADVANCE
 
     op.walk(visit)
-    return all(p.name in (*CHEAP, "arith.constant") for p in producers)
+    return not reads_arguments and all(p.name in (*CHEAP, "arith.constant") for p in producers)
+
+
+def _nested_block_argument(value: ir.Value, op: ir.Operation) -> bool:
+    """True if ``value`` is an argument of a block inside ``op`` (an iter_arg, a body arg)."""
+    owner = value.owner
+    parent = owner.owner if hasattr(owner, "owner") else None
+    while parent is not None:
+        parent_op = parent.operation if hasattr(parent, "operation") else parent
+        if parent_op == op:
+            return True
+        parent = parent_op.parent
+    return False
 
 
 def _nested_in(op: ir.Operation, ancestor: ir.Operation) -> bool:

@@ -52,6 +52,9 @@ class VectorizeCopies(KilnPass):
             schedule_generic(sched, plan, self.threads)
         sched.apply(module)
         # schedule_generic marks the tiles for kiln-vectorize, which runs next.
+        for op in collect_ops(module):
+            for attr in [name for name in op.attributes if name.startswith("kiln.copy")]:
+                del op.attributes[attr]
 
 
 def _inside_loop(op: ir.Operation) -> bool:

@@ -52,6 +52,7 @@ def conv_blocking(ow: int, f: int, c: int, vector_width: int) -> ConvBlocking:
     else:
         vectors, nr = 1, f if f <= 2 * vector_width else _largest_divisor(f, 2 * vector_width)
     registers = 32 if vector_width >= 16 else 16
+    vectors = -(-nr // vector_width)  # registers per block row
     mr = 1
     for candidate in (4, 7, 6, 8, 5, 3, 2):
         if ow % candidate == 0 and candidate * vectors + vectors + 1 <= registers:

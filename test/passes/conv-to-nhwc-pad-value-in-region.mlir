@@ -1,6 +1,5 @@
 // RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-conv-to-nhwc)' | FileCheck %s
-// XFAIL: *
-// Bug: _pad_like uses the value yielded by the tensor.pad region as the fill
+// Regression (fixed): _pad_like uses the value yielded by the tensor.pad region as the fill
 // value; when that value is defined inside the region, the new linalg.fill
 // uses it outside its region ("operand #0 does not dominate this use").
 // Correct: the padded conv still becomes NHWC and the IR verifies (clone the

@@ -1,6 +1,5 @@
 // RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-fold-constant-layout)' | FileCheck %s
-// XFAIL: *
-// Bug: true assertions are dropped once, before constants are folded, so an
+// Regression (fixed): true assertions are dropped once, before constants are folded, so an
 // assertion on an operand that only becomes constant by folding stays, and
 // its generic (cf.assert is not an evaluable body op) is not folded. This is
 // BatchNorm's 1 / sqrt(var + eps) exactly as torch-mlir emits it; one run

@@ -1,6 +1,5 @@
 // RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-tile-and-fuse{threads=2 vector-width=8})' | FileCheck %s
-// XFAIL: *
-// Bug: _plan_standalone rejects a generic when map_dims() returns None, and
+// Regression (fixed): _plan_standalone rejects a generic when map_dims() returns None, and
 // map_dims() returns None for a constant 0 result, so a per-channel operand of
 // type [C, 1, 1] indexed (d1, 0, 0) -- how torch-mlir broadcasts BatchNorm and
 // bias constants -- is treated like an im2col gather: the op gets no thread

@@ -1,6 +1,5 @@
 // RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-unshare-destinations)' | FileCheck %s
-// XFAIL: *
-// Bug: _recomputable skips operands that have no defining op, so a generic
+// Regression (fixed): _recomputable skips operands that have no defining op, so a generic
 // reading a function argument counts as "computed from constants only" and is
 // cloned: the exp below runs twice. Block arguments from outside the producer
 // must make it non-recomputable.

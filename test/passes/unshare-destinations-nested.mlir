@@ -1,6 +1,5 @@
 // RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-unshare-destinations)' | FileCheck %s
-// XFAIL: *
-// Bug: ops are visited producers first, so the tensor.empty under a shared
+// Regression (fixed): ops are visited producers first, so the tensor.empty under a shared
 // fill is checked before the fill is cloned; both fills then write into the
 // same empty tensor, against the pass's post-condition. (The bufferized stage
 // runs the pass twice, which hides this.) Visiting users before producers, or

@@ -1,6 +1,5 @@
 // RUN: kiln-opt %S/Inputs/conv-bn-relu-nchw.mlir --kiln-pipeline=cpu --kiln-threads=2 --kiln-vector-width=8 --stop-after=vectorized | FileCheck %s
-// XFAIL: *
-// Bug: the level invariant "no linalg op is left" fails for a network's last
+// Regression (fixed): the level invariant "no linalg op is left" fails for a network's last
 // conv: its BatchNorm/relu epilogue, fused with the transpose back to NCHW, is
 // a standalone generic with [C,1,1] operands indexed (d1, 0, 0), which
 // kiln-tile-and-fuse does not tile (see

@@ -85,11 +85,6 @@ def test_pooling_blocking():
     check_blocking(56, 64, 1, 8)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="conv_blocking counts one vector for nr=f <= 2*vector_width when f is not a multiple "
-    "of the width: nr=12 at 8 lanes is 2 registers per row, so mr=7 needs 7*2+2+1 = 17 > 16",
-)
 @pytest.mark.parametrize(("ow", "f"), [(14, 12), (7, 20), (7, 36)])
 def test_blocking_odd_channels_fits_registers(ow, f):
     check_blocking(ow, f, 64, 8)
