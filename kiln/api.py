@@ -15,7 +15,7 @@ from kiln.runtime.jit import JitModule
 from kiln.runtime.signature import entry_signature
 from kiln.targets import host_target
 
-TARGETS = ("cpu",)
+TARGETS = ("cpu", "cuda")
 
 
 def compile(  # noqa: A001 - the natural name, like torch.compile
@@ -28,6 +28,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     opt_level: int = 3,
     pipeline: Pipeline | None = None,
     profile: bool = False,
+    cuda_options: dict | None = None,
 ) -> CompiledModel:
     """Compiles ``model`` for ``target`` and returns a callable ``CompiledModel``.
 
@@ -38,11 +39,16 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     the default ``kiln.pipelines.cpu_pipeline(target)`` (e.g. one with a
     stage swapped or a custom Python pass added); it must end at the LLVM
     dialect. ``profile=True`` counts the cycles of every loop nest
-    (``CompiledModel.profile()`` reports them).
+    (``CompiledModel.profile()`` reports them). ``target="cuda"`` compiles
+    for an NVIDIA GPU (``cuda_options`` are ``kiln.pipelines_cuda.CudaTarget``
+    fields, e.g. ``{"chip": "sm_80"}``) and returns a ``CudaProgram`` taking
+    torch CUDA tensors; it needs the CUDA driver to load.
     """
     if target not in TARGETS:
         raise ValueError(f"unknown target '{target}' (kiln targets: {', '.join(TARGETS)})")
     module, name, source = load_model(model, example_inputs, func_name)
+    if target == "cuda":
+        return _compile_cuda(module, name, dump_dir, options=cuda_options or {})
     cpu = host_target(threads)
     signature = entry_signature(module, func_name)
     _mark_entry_points(module)
@@ -64,6 +70,14 @@ def _profile_regions(module: ir.Module) -> list[str]:
     if REGIONS_ATTR not in attrs:
         return []
     return [ir.StringAttr(a).value for a in ir.ArrayAttr(attrs[REGIONS_ATTR])]
+
+
+def _compile_cuda(module: ir.Module, name: str, dump_dir, options: dict):
+    """Compiles for an NVIDIA GPU and loads the result (raises KilnError without a driver)."""
+    from kiln.pipelines_cuda import CudaTarget, compile_cuda
+
+    compilation = compile_cuda(module, CudaTarget(**options), dump_dir=str(dump_dir) if dump_dir else None, name=name)
+    return compilation.load()
 
 
 def load_model(model, example_inputs: tuple, func_name: str | None) -> tuple[ir.Module, str, str | None]:

@@ -139,3 +139,158 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("gpt2", GPT2Block, lambda: (torch.randn(1, 256, 768),), 1e-4, 1e-4, "GPT-2 block, causal attention, d768 h12 seq256"),
     )
 }
+
+
+# --- the wider zoo (coverage beyond the five core models) -------------------
+
+
+class DepthwiseSeparable(nn.Module):
+    """MobileNet-v1 block: depthwise 3x3 conv, BN, ReLU6, pointwise 1x1 conv, BN, ReLU6."""
+
+    def __init__(self, cin: int, cout: int, stride: int):
+        super().__init__()
+        self.dw = nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False)
+        self.b1 = nn.BatchNorm2d(cin)
+        self.pw = nn.Conv2d(cin, cout, 1, bias=False)
+        self.b2 = nn.BatchNorm2d(cout)
+
+    def forward(self, x):
+        return F.relu6(self.b2(self.pw(F.relu6(self.b1(self.dw(x))))))
+
+
+class MobileNetSmall(nn.Module):
+    """A MobileNet-style CNN of depthwise-separable blocks on 64x64 images."""
+
+    def __init__(self, num_classes: int = 100):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU6())
+        cfg = ((32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1))
+        self.blocks = nn.Sequential(*(DepthwiseSeparable(i, o, s) for i, o, s in cfg))
+        self.fc = nn.Linear(256, num_classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(self.blocks(self.stem(x)), 1), 1))
+
+
+class GRUClassifier(nn.Module):
+    """A one-layer GRU over a sequence, classifying from the last hidden state."""
+
+    def __init__(self, features: int = 32, hidden: int = 64, classes: int = 10):
+        super().__init__()
+        self.gru = nn.GRU(features, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        out, _ = self.gru(x)
+        return self.fc(out[:, -1])
+
+
+class LSTMClassifier(nn.Module):
+    """A one-layer LSTM over a sequence, classifying from the last hidden state."""
+
+    def __init__(self, features: int = 32, hidden: int = 64, classes: int = 10):
+        super().__init__()
+        self.lstm = nn.LSTM(features, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1])
+
+
+class ViTSmall(nn.Module):
+    """A small Vision Transformer: 8x8 patches of 32x32 images, 4 pre-norm encoder layers, CLS head."""
+
+    def __init__(self, dim: int = 128, depth: int = 4, heads: int = 4, classes: int = 10):
+        super().__init__()
+        self.patch = nn.Conv2d(3, dim, 8, 8)
+        self.cls = nn.Parameter(torch.randn(1, 1, dim) * 0.02)
+        self.pos = nn.Parameter(torch.randn(1, 17, dim) * 0.02)
+        layer = nn.TransformerEncoderLayer(dim, heads, 4 * dim, dropout=0.0, batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, x):
+        tokens = self.patch(x).flatten(2).transpose(1, 2)
+        tokens = torch.cat([self.cls.expand(x.shape[0], -1, -1), tokens], dim=1) + self.pos
+        return self.head(self.norm(self.encoder(tokens))[:, 0])
+
+
+class BertEncoder(nn.Module):
+    """A BERT-style encoder: token + position embeddings, 2 post-norm layers, padding mask."""
+
+    def __init__(self, vocab: int = 1000, dim: int = 128, depth: int = 2, heads: int = 4, seq: int = 64):
+        super().__init__()
+        self.tokens = nn.Embedding(vocab, dim)
+        self.positions = nn.Embedding(seq, dim)
+        self.norm = nn.LayerNorm(dim)
+        layer = nn.TransformerEncoderLayer(dim, heads, 4 * dim, dropout=0.0, batch_first=True, activation="gelu")
+        self.encoder = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+
+    def forward(self, ids, attention_mask):
+        positions = torch.arange(ids.shape[1], device=ids.device)
+        h = self.norm(self.tokens(ids) + self.positions(positions))
+        return self.encoder(h, src_key_padding_mask=attention_mask == 0)
+
+
+class MixerBlock(nn.Module):
+    """MLP-Mixer block: token-mixing MLP across patches, channel-mixing MLP across features."""
+
+    def __init__(self, tokens: int, dim: int):
+        super().__init__()
+        self.n1, self.n2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.token_mlp = nn.Sequential(nn.Linear(tokens, 2 * tokens), nn.GELU(), nn.Linear(2 * tokens, tokens))
+        self.channel_mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+
+    def forward(self, x):
+        x = x + self.token_mlp(self.n1(x).transpose(1, 2)).transpose(1, 2)
+        return x + self.channel_mlp(self.n2(x))
+
+
+class MLPMixer(nn.Module):
+    """A small MLP-Mixer on 32x32 images with 4x4 patches."""
+
+    def __init__(self, dim: int = 128, depth: int = 3, classes: int = 10):
+        super().__init__()
+        self.patch = nn.Conv2d(3, dim, 4, 4)
+        self.blocks = nn.Sequential(*(MixerBlock(64, dim) for _ in range(depth)))
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, x):
+        x = self.blocks(self.patch(x).flatten(2).transpose(1, 2))
+        return self.head(self.norm(x).mean(dim=1))
+
+
+class TokenClassifier(nn.Module):
+    """int64 token ids -> embedding -> mean pooling -> MLP: a model with integer inputs."""
+
+    def __init__(self, vocab: int = 5000, dim: int = 64, classes: int = 5):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 128), nn.ReLU(), nn.Linear(128, classes))
+
+    def forward(self, ids):
+        return self.mlp(self.embed(ids).mean(dim=1))
+
+
+def _bert_inputs():
+    ids = torch.randint(0, 1000, (2, 64))
+    mask = torch.ones(2, 64, dtype=torch.int64)
+    mask[1, 40:] = 0
+    return ids, mask
+
+
+WIDER_ZOO: dict[str, ZooEntry] = {
+    e.name: e
+    for e in (
+        ZooEntry("mobilenet", MobileNetSmall, lambda: (torch.randn(2, 3, 64, 64),), 1e-4, 1e-4, "MobileNet-style CNN, 2x3x64x64"),
+        ZooEntry("gru", GRUClassifier, lambda: (torch.randn(4, 20, 32),), 1e-4, 1e-5, "GRU classifier, 4x20x32"),
+        ZooEntry("lstm", LSTMClassifier, lambda: (torch.randn(4, 20, 32),), 1e-4, 1e-5, "LSTM classifier, 4x20x32"),
+        ZooEntry("vit", ViTSmall, lambda: (torch.randn(2, 3, 32, 32),), 1e-4, 1e-4, "small ViT, 2x3x32x32"),
+        ZooEntry("bert", BertEncoder, _bert_inputs, 1e-4, 1e-4, "BERT-style encoder with padding mask, 2x64 ids"),
+        ZooEntry("mixer", MLPMixer, lambda: (torch.randn(2, 3, 32, 32),), 1e-4, 1e-4, "MLP-Mixer, 2x3x32x32"),
+        ZooEntry("tokens", TokenClassifier, lambda: (torch.randint(0, 5000, (8, 32)),), 1e-5, 1e-6, "int64 token ids into an embedding, 8x32"),
+    )
+}
