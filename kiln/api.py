@@ -29,6 +29,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     pipeline: Pipeline | None = None,
     profile: bool = False,
     cuda_options: dict | None = None,
+    dynamic_shapes=None,
 ) -> CompiledModel:
     """Compiles ``model`` for ``target`` and returns a callable ``CompiledModel``.
 
@@ -43,16 +44,19 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     for an NVIDIA GPU (``cuda_options`` are ``kiln.pipelines_cuda.CudaTarget``
     fields, e.g. ``{"chip": "sm_80"}``) and returns a ``CudaProgram`` taking
     torch CUDA tensors; it needs the CUDA driver to load.
+    ``dynamic_shapes`` (torch.export's format, e.g. ``{"x": {0: Dim("batch")}}``)
+    compiles once for every size of the dimensions it names; such code runs
+    scalar loops for now (the fast paths need static shapes).
     """
     if target not in TARGETS:
         raise ValueError(f"unknown target '{target}' (kiln targets: {', '.join(TARGETS)})")
-    module, name, source = load_model(model, example_inputs, func_name)
+    module, name, source = load_model(model, example_inputs, func_name, dynamic_shapes)
     if target == "cuda":
         return _compile_cuda(module, name, dump_dir, options=cuda_options or {})
     cpu = host_target(threads)
     signature = entry_signature(module, func_name)
     _mark_entry_points(module)
-    pipeline = pipeline or cpu_pipeline(cpu)
+    pipeline = pipeline or cpu_pipeline(cpu, dynamic=signature.dynamic)
     if profile:
         pipeline = pipeline.insert_after("loops", Stage("profile", ("kiln-profile-regions",), "cycle counters"))
     run_pipeline(
@@ -80,8 +84,15 @@ def _compile_cuda(module: ir.Module, name: str, dump_dir, options: dict):
     return compilation.load()
 
 
-def load_model(model, example_inputs: tuple, func_name: str | None) -> tuple[ir.Module, str, str | None]:
+def load_model(
+    model, example_inputs: tuple, func_name: str | None, dynamic_shapes=None
+) -> tuple[ir.Module, str, str | None]:
     """The model as a linalg-on-tensors module, a short name for files, and its source file."""
+    if isinstance(model, str | os.PathLike) and os.fspath(model).endswith(".onnx"):
+        from kiln.frontend.onnx_import import import_onnx_model
+
+        shapes = [tuple(x.shape) for x in example_inputs] or None  # fix symbolic input dims
+        return import_onnx_model(model, func_name, input_shapes=shapes), Path(model).stem, os.fspath(model)
     if isinstance(model, os.PathLike) or (isinstance(model, str) and model.endswith(".mlir") and "\n" not in model):
         path = Path(model)
         if not path.exists():
@@ -97,7 +108,7 @@ def load_model(model, example_inputs: tuple, func_name: str | None) -> tuple[ir.
         raise TypeError(f"kiln.compile expects an nn.Module, an .mlir path or MLIR text, got {type(model).__name__}")
     from kiln.frontend.torch_import import import_torch_module
 
-    module = import_torch_module(model, example_inputs, func_name or "forward")
+    module = import_torch_module(model, example_inputs, func_name or "forward", dynamic_shapes)
     return module, type(model).__name__.lower(), None
 
 

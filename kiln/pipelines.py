@@ -21,8 +21,13 @@ from kiln.pipeline import Pipeline, Stage
 from kiln.targets import CpuTarget
 
 
-def cpu_pipeline(target: CpuTarget) -> Pipeline:
-    """The CPU pipeline for ``target`` (its vector width and thread count)."""
+def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
+    """The CPU pipeline for ``target`` (its vector width and thread count).
+
+    ``dynamic=True`` is for entry points with dynamic shapes: their memrefs
+    cross the function boundary as descriptors and results are returned
+    (callee-allocated) instead of written into caller-provided buffers.
+    """
     return Pipeline(
         "cpu",
         (
@@ -62,7 +67,7 @@ def cpu_pipeline(target: CpuTarget) -> Pipeline:
             Stage(
                 "bufferized",
                 (
-                    *bufferize_passes(),
+                    *bufferize_passes(out_params=not dynamic),
                     "kiln-hoist-vector-transfers",
                     "kiln-copy-to-linalg",
                     f"kiln-vectorize-copies{{threads={target.threads}}}",
@@ -72,7 +77,7 @@ def cpu_pipeline(target: CpuTarget) -> Pipeline:
                 "buffers, out-params, hoisted accumulators",
             ),
             Stage("loops", loop_passes(target.threads), "loops and OpenMP regions"),
-            Stage("llvm", llvm_passes(), "LLVM dialect"),
+            Stage("llvm", llvm_passes(bare_pointers=not dynamic), "LLVM dialect"),
         ),
         options={"target": target},
     )

@@ -9,8 +9,13 @@ shaped entry point is ``void f(float *in0, ..., float *out0, ...)``.
 from __future__ import annotations
 
 
-def llvm_passes() -> tuple[str, ...]:
-    """The pass specs of the ``llvm`` stage."""
+def llvm_passes(bare_pointers: bool = True) -> tuple[str, ...]:
+    """The pass specs of the ``llvm`` stage.
+
+    ``bare_pointers=False`` keeps MLIR's memref descriptors at function
+    boundaries (needed when shapes are dynamic).
+    """
+    func_to_llvm = "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}" if bare_pointers else "convert-func-to-llvm"
     return (
         # Fully unrolled: a rolled n-D transfer lowering allocas a stack buffer
         # per loop iteration, which overflows the stack in long loops.
@@ -30,7 +35,7 @@ def llvm_passes() -> tuple[str, ...]:
         "convert-ub-to-llvm",
         # Before convert-openmp-to-llvm: that pass also converts func.func with
         # the default (descriptor) calling convention.
-        "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}",
+        func_to_llvm,
         "convert-openmp-to-llvm",
         "convert-cf-to-llvm",
         "reconcile-unrealized-casts",

@@ -13,9 +13,13 @@ Copies are ``linalg.copy`` (never ``memref.copy``, which would call the
 from __future__ import annotations
 
 
-def bufferize_passes() -> tuple[str, ...]:
-    """The pass specs of the ``bufferized`` stage."""
-    return (
+def bufferize_passes(out_params: bool = True) -> tuple[str, ...]:
+    """The pass specs of the ``bufferized`` stage.
+
+    ``out_params=False`` (entry points with dynamic shapes, whose caller
+    cannot size the outputs) keeps results as returned, callee-allocated buffers.
+    """
+    passes = (
         "kiln-bufferize-tm-tensor",
         "kiln-unshare-destinations",
         "kiln-unshare-destinations",
@@ -30,3 +34,6 @@ def bufferize_passes() -> tuple[str, ...]:
         "buffer-deallocation-pipeline",
         "canonicalize",
     )
+    if out_params:
+        return passes
+    return tuple(p for p in passes if not p.startswith("buffer-results-to-out-params"))

@@ -85,7 +85,39 @@ def import_torch_module(
     from kiln.dialects import load_kiln_dialect
 
     load_kiln_dialect(raw.context)
+    if dynamic_shapes is not None:
+        _reject_static_assumptions(raw)
     return raw
+
+
+def _reject_static_assumptions(module: ir.Module) -> None:
+    """Fails on a ``tensor.cast`` that makes a dynamic dimension static.
+
+    torch-mlir lowers some reshapes of several dynamic dimensions (``view``
+    of [b, s, d] to [b * s, d]) by casting one of them to a constant; the code
+    would then be wrong for every other size. kiln refuses such models.
+    """
+    found = []
+
+    def visit(op):
+        if op.operation.name == "tensor.cast":
+            source = ir.RankedTensorType(op.operands[0].type)
+            target = ir.RankedTensorType(op.results[0].type)
+            for i in range(source.rank):
+                if source.is_dynamic_dim(i) and not target.is_dynamic_dim(i):
+                    found.append(
+                        f"{user_location(op.location)}: dimension {i} of a {source} value is assumed to be "
+                        f"{target.get_dim_size(i)}"
+                    )
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    if found:
+        raise KilnError(
+            "kiln: torch-mlir specialized dynamic dimensions of this model, so the code would be wrong "
+            "for other sizes (typically a reshape merging several dynamic dimensions); mark fewer "
+            "dimensions dynamic:\n  " + "\n  ".join(found)
+        )
 
 
 def _stub_unknown_operators(module: ir.Operation) -> None:

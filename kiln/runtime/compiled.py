@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from kiln.errors import InputMismatchError
+from kiln.runtime.descriptors import input_descriptor, results_type, take_result
 from kiln.runtime.jit import JitModule, set_num_threads
 from kiln.runtime.signature import Signature, TensorSpec
 
@@ -37,12 +38,18 @@ class CompiledModel:
         self.signature = signature
         self.threads = threads
         self.stages = stages or {}
-        self._fn = jit.packed_function(signature.name)
+        if signature.dynamic:
+            # Descriptors through MLIR's C interface (see kiln.runtime.descriptors).
+            self._fn = jit.packed_function(f"_mlir_ciface_{signature.name}")
+        else:
+            self._fn = jit.packed_function(signature.name)
         self._n_args = len(signature.inputs) + len(signature.outputs)
 
     def __call__(self, *args):
         inputs = self._check_inputs(args)
         use_torch = any(_is_torch(a) for a in args)
+        if self.signature.dynamic:
+            return self._call_with_descriptors(inputs, use_torch)
         outputs = [_empty(spec, use_torch) for spec in self.signature.outputs]
         pointers = [_data_pointer(x) for x in inputs] + [_data_pointer(o) for o in outputs]
         self.run_raw(pointers)
@@ -57,6 +64,27 @@ class CompiledModel:
         with self._lock:
             set_num_threads(self.threads)
             self._fn(packed)
+
+    def _call_with_descriptors(self, inputs: list, use_torch: bool):
+        """Calls an entry point with dynamic shapes: descriptors in, owned buffers out."""
+        descs = [input_descriptor(_data_pointer(x), tuple(x.shape)) for x in inputs]
+        ranks = [len(spec.shape) for spec in self.signature.outputs]
+        results = results_type(ranks)()
+        pointers = [ctypes.pointer(results)] + [ctypes.pointer(d) for d in descs]
+        slots = (ctypes.c_void_p * len(pointers))(*[ctypes.addressof(p) for p in pointers])
+        with self._lock:
+            set_num_threads(self.threads)
+            self._fn(slots)
+        fields = [results] if len(ranks) == 1 else [getattr(results, f"r{i}") for i in range(len(ranks))]
+        arrays = [
+            take_result(desc, rank, np.dtype(spec.numpy_dtype))
+            for desc, rank, spec in zip(fields, ranks, self.signature.outputs, strict=True)
+        ]
+        if use_torch:
+            import torch
+
+            arrays = [torch.from_numpy(a) for a in arrays]
+        return arrays[0] if len(arrays) == 1 else tuple(arrays)
 
     def profile(self) -> list[tuple[str, float]]:
         """(region, share of all counted cycles) per loop nest, largest first.
@@ -107,7 +135,7 @@ def _checked(arg, spec: TensorSpec, index: int):
         raise InputMismatchError(
             f"input {index}: expected a torch.Tensor or numpy.ndarray {spec}, got {type(arg).__name__}"
         )
-    if shape != spec.shape or dtype != spec.dtype:
+    if not spec.matches(tuple(shape)) or dtype != spec.dtype:
         got = f"{dtype}[{', '.join(map(str, shape))}]"
         raise InputMismatchError(f"input {index}: expected {spec}, got {got}")
     if _is_torch(arg):

@@ -25,17 +25,26 @@ _NUMPY = {
 
 @dataclass(frozen=True)
 class TensorSpec:
-    """One input or output: its static shape and dtype name (numpy spelling)."""
+    """One input or output: its shape (None for a dynamic dimension) and dtype name (numpy spelling)."""
 
-    shape: tuple[int, ...]
+    shape: tuple[int | None, ...]
     dtype: str
 
     def __str__(self) -> str:
-        return f"{self.dtype}[{', '.join(map(str, self.shape))}]"
+        return f"{self.dtype}[{', '.join('?' if d is None else str(d) for d in self.shape)}]"
+
+    @property
+    def dynamic(self) -> bool:
+        """True if some dimension is only known at run time."""
+        return None in self.shape
+
+    def matches(self, shape: tuple[int, ...]) -> bool:
+        """True if a concrete ``shape`` fits this spec."""
+        return len(shape) == len(self.shape) and all(d is None or d == s for d, s in zip(self.shape, shape, strict=True))
 
     @property
     def nbytes(self) -> int:
-        """Size of the tensor in bytes."""
+        """Size of the tensor in bytes (static shapes only)."""
         return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(self.numpy_dtype).itemsize
 
     @property
@@ -52,18 +61,22 @@ class Signature:
     inputs: tuple[TensorSpec, ...]
     outputs: tuple[TensorSpec, ...]
 
+    @property
+    def dynamic(self) -> bool:
+        """True if any input or output has a dynamic dimension."""
+        return any(spec.dynamic for spec in (*self.inputs, *self.outputs))
+
 
 def tensor_spec(ty: ir.Type) -> TensorSpec:
     """The spec of a ranked, statically shaped tensor type."""
     if not isinstance(ty, ir.RankedTensorType):
         raise ValueError(f"kiln entry points take and return ranked tensors, got {ty}")
     shaped = ir.RankedTensorType(ty)
-    if not shaped.has_static_shape:
-        raise ValueError(f"kiln needs static shapes, got {ty}")
     elt = str(shaped.element_type)
     if elt not in _NUMPY:
         raise ValueError(f"kiln does not support element type {elt} at function boundaries")
-    return TensorSpec(tuple(shaped.shape), _NUMPY[elt])
+    shape = tuple(None if shaped.is_dynamic_dim(i) else shaped.get_dim_size(i) for i in range(shaped.rank))
+    return TensorSpec(shape, _NUMPY[elt])
 
 
 def entry_signature(module: ir.Module, name: str | None = None) -> Signature:

@@ -1,0 +1,74 @@
+"""Dynamic shapes: compile once with symbolic dimensions, run at several sizes, same numerics.
+
+Dynamic entry points pass MLIR memref descriptors and return buffers they
+allocate (kiln.runtime.descriptors); their code runs as scalar loops for now.
+"""
+
+import pytest
+import torch
+from torch.export import Dim
+
+import kiln
+from kiln.zoo import MLP, SmallCNN, encoder_layer
+
+
+def _check_sizes(model, compiled, shapes, rtol=1e-4, atol=1e-5):
+    for shape in shapes:
+        x = torch.randn(*shape)
+        with torch.no_grad():
+            reference = model(x)
+        out = compiled(x)
+        assert out.shape == reference.shape
+        torch.testing.assert_close(out, reference, rtol=rtol, atol=atol)
+
+
+def test_symbolic_batch_mlp():
+    torch.manual_seed(0)
+    model = MLP().eval()
+    compiled = kiln.compile(model, torch.randn(32, 784), threads=2, dynamic_shapes={"x": {0: Dim("batch", max=1024)}})
+    assert compiled.signature.inputs[0].shape == (None, 784)
+    _check_sizes(model, compiled, [(1, 784), (7, 784), (32, 784), (100, 784)])
+
+
+def test_symbolic_batch_cnn():
+    torch.manual_seed(0)
+    model = SmallCNN().eval()
+    compiled = kiln.compile(model, torch.randn(8, 3, 32, 32), threads=2, dynamic_shapes={"x": {0: Dim("batch", max=64)}})
+    _check_sizes(model, compiled, [(1, 3, 32, 32), (5, 3, 32, 32)], atol=1e-4)
+
+
+@pytest.mark.parametrize("dim", [0, 1], ids=["batch", "sequence"])
+def test_symbolic_batch_or_sequence_encoder(dim):
+    torch.manual_seed(0)
+    model = encoder_layer().eval()
+    name = "batch" if dim == 0 else "sequence"
+    compiled = kiln.compile(
+        model, torch.randn(2, 128, 512), threads=2, dynamic_shapes={"src": {dim: Dim(name, min=2, max=512)}}
+    )
+    shapes = [(3, 128, 512), (2, 128, 512)] if dim == 0 else [(2, 64, 512), (2, 100, 512)]
+    _check_sizes(model, compiled, shapes, atol=1e-4)
+
+
+def test_merging_two_dynamic_dims_is_refused_clearly():
+    """torch-mlir specializes view(b*s, d) with two dynamic dims; kiln refuses instead of computing wrong."""
+
+    class Linear3D(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(16, 8)
+
+        def forward(self, x):
+            return self.linear(x)
+
+    dyn = {"x": {0: Dim("b", max=16), 1: Dim("s", min=2, max=64)}}
+    with pytest.raises(kiln.KilnError, match="dimension 1 of a tensor<\\?x\\?x16xf32> value is assumed to be 1"):
+        kiln.compile(Linear3D().eval(), torch.randn(2, 8, 16), threads=1, dynamic_shapes=dyn)
+
+
+def test_dynamic_inputs_are_checked():
+    torch.manual_seed(0)
+    compiled = kiln.compile(MLP().eval(), torch.randn(4, 784), threads=1, dynamic_shapes={"x": {0: Dim("batch")}})
+    with pytest.raises(kiln.InputMismatchError, match=r"expected float32\[\?, 784\], got float32\[4, 783\]"):
+        compiled(torch.randn(4, 783))
+    with pytest.raises(kiln.InputMismatchError, match=r"expected float32\[\?, 784\], got float32\[784\]"):
+        compiled(torch.randn(784))
