@@ -92,7 +92,8 @@ def load_model(
         from kiln.frontend.onnx_import import import_onnx_model
 
         shapes = [tuple(x.shape) for x in example_inputs] or None  # fix symbolic input dims
-        return import_onnx_model(model, func_name, input_shapes=shapes), Path(model).stem, os.fspath(model)
+        module = import_onnx_model(model, func_name, input_shapes=shapes)
+        return module, Path(model).stem, os.fspath(model)
     if isinstance(model, os.PathLike) or (isinstance(model, str) and model.endswith(".mlir") and "\n" not in model):
         path = Path(model)
         if not path.exists():

@@ -20,6 +20,7 @@ from __future__ import annotations
 from kiln.ir import ir, linalg
 from kiln.passes.common import (
     affine_map,
+    has_bool_tensors,
     collapse_to,
     collect_ops,
     defining_op,
@@ -56,7 +57,7 @@ def _blocked_layout(op: ir.Operation):
     """(operand index, reassociation groups, blocked shape) if ``op`` can be blocked."""
     if BLOCKED_ATTR in op.attributes or EPILOGUE_ATTR in op.attributes:
         return None
-    if len(op.results) != 1 or "reduction" in iterator_types(op):
+    if len(op.results) != 1 or "reduction" in iterator_types(op) or has_bool_tensors(op):
         return None
     maps = indexing_maps(op)
     n_loops = maps[0].n_dims

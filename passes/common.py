@@ -157,6 +157,19 @@ def iterator_types(op: ir.Operation) -> list[str]:
     return kinds
 
 
+def has_bool_tensors(op: ir.Operation) -> bool:
+    """True if an operand or result of ``op`` is a tensor or memref of i1.
+
+    Such buffers hold one byte per element, but a vector<Nxi1> load reads N
+    packed bits: kiln does not vectorize them (they stay scalar loops).
+    """
+    for value in (*op.operands, *op.results):
+        ty = value.type
+        if isinstance(ty, ir.ShapedType) and ir.ShapedType(ty).element_type == ir.IntegerType.get_signless(1):
+            return True
+    return False
+
+
 def body_op_names(op: ir.Operation) -> list[str]:
     """The names of the ops in a linalg op's body, terminator included."""
     return [inner.operation.name for inner in op.regions[0].blocks[0].operations]

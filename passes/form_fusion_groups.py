@@ -21,6 +21,7 @@ from kiln.passes.block_epilogues import EPILOGUE_ATTR
 from kiln.passes.common import (
     collect_ops,
     defining_op,
+    has_bool_tensors,
     indexing_maps,
     iterator_types,
     map_dims,
@@ -72,6 +73,8 @@ def group_members(anchor: ir.Operation) -> list[ir.Operation]:
             break
         if not (EPILOGUE_ATTR in uses[0].attributes or _is_same_shape_elementwise(uses[0], current)):
             break
+        if has_bool_tensors(uses[0]):
+            break
         current = uses[0]
         members.append(current)
     return members
@@ -101,6 +104,8 @@ def _is_same_shape_elementwise(op: ir.Operation, producer: ir.Operation) -> bool
     """An all-parallel generic reading ``producer``'s result at the identity, same shape out."""
     if op.name != "linalg.generic" or len(op.results) != 1 or "reduction" in iterator_types(op):
         return False
+    if has_bool_tensors(op):
+        return False  # stays a scalar loop (see has_bool_tensors)
     if static_shape(op.results[0]) != static_shape(producer.results[0]):
         return False
     maps = indexing_maps(op)

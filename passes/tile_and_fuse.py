@@ -18,6 +18,7 @@ from kiln.ir import ir
 from kiln.passes.common import (
     broadcast_dims,
     collect_ops,
+    has_bool_tensors,
     indexing_maps,
     iterator_types,
     map_dims,
@@ -188,6 +189,8 @@ def _plan_standalone(op: ir.Operation, tag: str, vector_width: int) -> GenericPl
         return None
     if not loops or 0 in loops:
         return None
+    if has_bool_tensors(op):
+        vectorizable = False
     op.attributes[tag] = ir.UnitAttr.get()
     # Reductions vectorize into 1-D reductions once their unit dims are gone.
     fold = op.name == "linalg.generic" and "reduction" in kinds

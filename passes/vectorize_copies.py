@@ -14,7 +14,7 @@ Post: those ops are vector transfers inside ``scf.forall``/``scf.for`` loops.
 from __future__ import annotations
 
 from kiln.ir import ir
-from kiln.passes.common import collect_ops
+from kiln.passes.common import collect_ops, has_bool_tensors
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.schedule import Schedule
 from kiln.passes.schedules.generic import GenericPlan, schedule_generic
@@ -40,7 +40,7 @@ class VectorizeCopies(KilnPass):
             if not isinstance(ty, ir.MemRefType) or not ir.MemRefType(ty).has_static_shape:
                 continue
             shape = list(ir.MemRefType(ty).shape)
-            if not shape or 0 in shape or _inside_loop(op):
+            if not shape or 0 in shape or _inside_loop(op) or has_bool_tensors(op):
                 continue
             tag = f"kiln.copy{i}"
             op.attributes[tag] = ir.UnitAttr.get()

@@ -23,7 +23,9 @@ try:
     import onnx
     from torch_mlir.extras import onnx_importer
 except ImportError as _err:  # onnx is an optional dependency
-    raise KilnError("kiln: importing ONNX models needs the onnx package (pip install 'kiln[onnx]')") from _err
+    raise KilnError(
+        "kiln: importing ONNX models needs the onnx package (pip install 'kiln[onnx]')"
+    ) from _err
 
 ONNX_TO_TORCH = "builtin.module(func.func(convert-torch-onnx-to-torch))"
 TORCH_BACKEND = "builtin.module(torch-onnx-to-torch-backend-pipeline)"
@@ -47,21 +49,25 @@ def import_onnx_model(
     identifier, else ``main``). ``input_shapes`` (by input name, or one
     shape per input in order) fixes the symbolic dims of the graph inputs.
     """
+    source = "<ModelProto>" if isinstance(model, onnx.ModelProto) else os.fspath(model)
     proto = _static_inputs(_load(model), input_shapes)
-    proto = _checked_with_shapes(proto)
+    proto = _checked_with_shapes(proto, source)
     module = _import(proto, func_name)
     snapshot = module.operation.clone(ip=False)
     try:
         _run(module, ONNX_TO_TORCH)
-        if _operators(module.operation, "onnx."):
-            raise UnsupportedOpsError(_unsupported_ops(snapshot))
+        left = _operators(module.operation, "onnx.")
+        if left:
+            raise UnsupportedOpsError(_unsupported_ops(snapshot) or [_onnx_op(op) for op in left])
         _run(module, TORCH_BACKEND)
         _run(module, LINALG_BACKEND)
     except MLIRError as err:
         unsupported = _unsupported_ops(snapshot)
         if unsupported:
             raise UnsupportedOpsError(unsupported) from None
-        raise KilnError(f"kiln: torch-mlir could not lower the ONNX model:\n{_format(err)}") from None
+        raise KilnError(
+            f"kiln: torch-mlir could not lower the ONNX model:\n{_format(err)}"
+        ) from None
     finally:
         snapshot.erase()
     return module
@@ -79,21 +85,23 @@ def _load(model) -> onnx.ModelProto:
     try:
         return onnx.load(path)
     except Exception as err:  # protobuf's DecodeError, OSError for missing external data, ...
-        raise KilnError(f"kiln: {path} is not a readable ONNX model: {type(err).__name__}: {err}") from None
+        raise KilnError(
+            f"kiln: {path} is not a readable ONNX model: {type(err).__name__}: {err}"
+        ) from None
 
 
 def _static_inputs(proto: onnx.ModelProto, input_shapes: Shapes | None) -> onnx.ModelProto:
     """Fixes the graph inputs' shapes to ``input_shapes``; every input must end up static."""
     inputs = _graph_inputs(proto)
     if input_shapes is not None:
-        for value, shape in _match_shapes(inputs, input_shapes).items():
+        for value, shape in _match_shapes(inputs, input_shapes):
             _set_shape(value, shape)
-    dynamic = [v for v in inputs if any(not d.HasField("dim_value") for d in _dims(v))]
+    dynamic = [v for v in inputs if not _is_static(v)]
     if dynamic:
-        listed = ", ".join(f"{v.name}: [{', '.join(_dim_text(d) for d in _dims(v))}]" for v in dynamic)
+        listed = ", ".join(f"{v.name}: {_shape_text(v)}" for v in dynamic)
         raise KilnError(
-            f"kiln needs static input shapes; these ONNX inputs have symbolic dims: {listed}. "
-            "Pass example inputs to kiln.compile (or input_shapes to import_onnx_model) to fix them."
+            f"kiln needs static input shapes; these ONNX inputs have dynamic dims: {listed}. "
+            "Fix them with example inputs to kiln.compile (or input_shapes= to import_onnx_model)."
         )
     return proto
 
@@ -104,28 +112,40 @@ def _graph_inputs(proto: onnx.ModelProto) -> list[onnx.ValueInfoProto]:
     return [v for v in proto.graph.input if v.name not in weights]
 
 
-def _match_shapes(inputs: list[onnx.ValueInfoProto], shapes: Shapes) -> dict:
-    """Each input ValueInfoProto with the shape given for it."""
+def _match_shapes(inputs: list[onnx.ValueInfoProto], shapes: Shapes) -> list[tuple]:
+    """(input ValueInfoProto, the shape given for it) pairs."""
     if isinstance(shapes, Mapping):
         names = {v.name: v for v in inputs}
         unknown = sorted(set(shapes) - set(names))
         if unknown:
-            raise KilnError(f"kiln: input_shapes names {unknown}, not inputs of the ONNX graph {sorted(names)}")
-        return {names[name]: tuple(shape) for name, shape in shapes.items()}
+            raise KilnError(
+                f"kiln: input_shapes names {unknown}, not inputs of the ONNX graph {sorted(names)}"
+            )
+        return [(names[name], tuple(shape)) for name, shape in shapes.items()]
     if len(shapes) != len(inputs):
-        raise KilnError(f"kiln: {len(shapes)} input shape(s) given for the ONNX graph's {len(inputs)} input(s)")
-    return {v: tuple(shape) for v, shape in zip(inputs, shapes, strict=True)}
+        raise KilnError(
+            f"kiln: {len(shapes)} input shape(s) given for the ONNX graph's {len(inputs)} input(s)"
+        )
+    return [(v, tuple(shape)) for v, shape in zip(inputs, shapes, strict=True)]
 
 
 def _set_shape(value: onnx.ValueInfoProto, shape: tuple[int, ...]) -> None:
     """Fixes ``value``'s dims to ``shape``; its static dims must agree."""
+    tensor = value.type.tensor_type
+    if not tensor.HasField("shape"):  # unknown rank: any shape fits
+        tensor.shape.SetInParent()
+        tensor.shape.dim.extend(onnx.TensorShapeProto.Dimension() for _ in shape)
     dims = _dims(value)
-    declared = f"[{', '.join(_dim_text(d) for d in dims)}]"
+    declared = _shape_text(value)
     if len(dims) != len(shape):
-        raise KilnError(f"kiln: input '{value.name}' has shape {declared}, rank {len(dims)}; got shape {list(shape)}")
+        raise KilnError(
+            f"kiln: input '{value.name}' has rank {len(dims)} ({declared}); got shape {list(shape)}"
+        )
     for dim, size in zip(dims, shape, strict=True):
         if dim.HasField("dim_value") and dim.dim_value != size:
-            raise KilnError(f"kiln: input '{value.name}' has shape {declared}; got shape {list(shape)}")
+            raise KilnError(
+                f"kiln: input '{value.name}' has shape {declared}; got shape {list(shape)}"
+            )
         dim.dim_value = int(size)  # replaces dim_param (a oneof)
 
 
@@ -133,14 +153,23 @@ def _dims(value: onnx.ValueInfoProto):
     return value.type.tensor_type.shape.dim
 
 
-def _dim_text(dim) -> str:
-    if dim.HasField("dim_value"):
-        return str(dim.dim_value)
-    return dim.dim_param or "?"
+def _is_static(value: onnx.ValueInfoProto) -> bool:
+    tensor = value.type.tensor_type
+    return tensor.HasField("shape") and all(d.HasField("dim_value") for d in tensor.shape.dim)
 
 
-def _checked_with_shapes(proto: onnx.ModelProto) -> onnx.ModelProto:
-    """The model after onnx's checker, with every value's shape inferred (as torch-mlir's tool does)."""
+def _shape_text(value: onnx.ValueInfoProto) -> str:
+    """``[batch, 3, 224, 224]``; ``?`` for an anonymous dynamic dim."""
+    if not value.type.tensor_type.HasField("shape"):
+        return "[unknown rank]"
+    dims = (
+        str(d.dim_value) if d.HasField("dim_value") else d.dim_param or "?" for d in _dims(value)
+    )
+    return f"[{', '.join(dims)}]"
+
+
+def _checked_with_shapes(proto: onnx.ModelProto, source: str) -> onnx.ModelProto:
+    """The model, checked by onnx, with every value's shape inferred (as torch-mlir's tool does)."""
     for index, node in enumerate(proto.graph.node):
         if not node.name:  # errors point at nodes by name
             node.name = f"{node.op_type}#{index}"
@@ -148,9 +177,13 @@ def _checked_with_shapes(proto: onnx.ModelProto) -> onnx.ModelProto:
         onnx.checker.check_model(proto)
         return onnx.shape_inference.infer_shapes(proto, data_prop=True)
     except ValueError as err:  # protobuf's 2 GB limit on in-memory models
-        raise KilnError(f"kiln: ONNX models over 2 GB are not supported yet: {err}") from None
+        raise KilnError(
+            f"kiln: {source}: ONNX models over 2 GB are not supported yet: {err}"
+        ) from None
     except Exception as err:  # onnx's ValidationError and InferenceError
-        raise KilnError(f"kiln: invalid ONNX model: {type(err).__name__}: {err}") from None
+        raise KilnError(
+            f"kiln: {source} is not a valid ONNX model: {type(err).__name__}: {err}"
+        ) from None
 
 
 def _import(proto: onnx.ModelProto, func_name: str | None) -> ir.Module:
@@ -164,7 +197,9 @@ def _import(proto: onnx.ModelProto, func_name: str | None) -> ir.Module:
     except onnx_importer.OnnxImportError as err:
         raise KilnError(f"kiln: torch-mlir cannot import the ONNX model: {err}") from None
     graph = proto.graph.name
-    main = next(f for f in module.body.operations if ir.StringAttr(f.attributes["sym_name"]).value == graph)
+    main = next(
+        f for f in module.body.operations if ir.StringAttr(f.attributes["sym_name"]).value == graph
+    )
     name = func_name or (graph if graph.isidentifier() else "main")
     main.attributes["sym_name"] = ir.StringAttr.get(name, ctx)
     return module
@@ -284,8 +319,14 @@ def _unlowered_ops(module: ir.Operation) -> list[UnsupportedOp]:
 
     def visit(op):
         name = op.operation.name
-        if name.startswith(("torch.aten.", "torch.prims.", "torch.prim.")) and not name.startswith(skip):
-            found.append(UnsupportedOp(name.removeprefix("torch."), _node_name(op.location), "no lowering to linalg"))
+        if name.startswith(("torch.aten.", "torch.prims.", "torch.prim.")) and not name.startswith(
+            skip
+        ):
+            found.append(
+                UnsupportedOp(
+                    name.removeprefix("torch."), _node_name(op.location), "no lowering to linalg"
+                )
+            )
         return ir.WalkResult.ADVANCE
 
     module.walk(visit)
