@@ -38,11 +38,16 @@ func.func @fma_peak(%out: memref<{acc}x{lanes}xf32>, %iters: index) {{
 def _fma_module(acc: int, lanes: int) -> str:
     lines, prev = [], "%a"
     for j in range(acc):
-        lines.append(f"    %e{j} = vector.extract {prev if j == 0 else '%a'}[{j}] : vector<{lanes}xf32> from vector<{acc}x{lanes}xf32>")
+        lines.append(
+            f"    %e{j} = vector.extract {prev if j == 0 else '%a'}[{j}] : "
+            f"vector<{lanes}xf32> from vector<{acc}x{lanes}xf32>"
+        )
         lines.append(f"    %f{j} = vector.fma %e{j}, %x, %y : vector<{lanes}xf32>")
     cur = "%a"
     for j in range(acc):
-        lines.append(f"    %a{j} = vector.insert %f{j}, {cur} [{j}] : vector<{lanes}xf32> into vector<{acc}x{lanes}xf32>")
+        lines.append(
+            f"    %a{j} = vector.insert %f{j}, {cur} [{j}] : vector<{lanes}xf32> into vector<{acc}x{lanes}xf32>"
+        )
         cur = f"%a{j}"
     return FMA_KERNEL.format(acc=acc, lanes=lanes, body="\n".join(lines), last=acc - 1)
 
@@ -109,5 +114,7 @@ if __name__ == "__main__":
     lanes = host_target().vector_width
     print(f"FMA peak (1 core, {lanes} lanes): {fma_peak_gflops(lanes):.1f} GFLOP/s")
     print(f"FMA peak (1 core, 8 lanes): {fma_peak_gflops(8):.1f} GFLOP/s")
-    print(f"copy bandwidth: {memory_bandwidth_gbs():.1f} GB/s (1 thread), "
-          f"{memory_bandwidth_gbs(threads=2):.1f} GB/s (2 threads)")
+    print(
+        f"copy bandwidth: {memory_bandwidth_gbs():.1f} GB/s (1 thread), "
+        f"{memory_bandwidth_gbs(threads=2):.1f} GB/s (2 threads)"
+    )

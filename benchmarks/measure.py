@@ -62,7 +62,13 @@ def measure(peer: str, workload: str, threads: int) -> dict:
         run()
         compile_s = time.perf_counter() - start
         latency = time_calls(run)
-    return {"peer": peer, "workload": workload, "threads": threads, "latency_ms": latency, "compile_s": compile_s}
+    return {
+        "peer": peer,
+        "workload": workload,
+        "threads": threads,
+        "latency_ms": latency,
+        "compile_s": compile_s,
+    }
 
 
 def main() -> int:

@@ -48,12 +48,23 @@ def measure(peer: str, workload: str, threads: int, timeout: int) -> dict | None
             print(f"  {peer}/{workload}: ONNX export failed: {err}", file=sys.stderr)
             return None
         script = ROOT / "benchmarks" / "peers" / "onnx_peers.py"
-        cmd = [str(PEERS_PYTHON), str(script), "--runtime", peer, "--model", str(model), "--inputs", str(inputs)]
+        cmd = [
+            str(PEERS_PYTHON),
+            str(script),
+            "--runtime",
+            peer,
+            "--model",
+            str(model),
+            "--inputs",
+            str(inputs),
+        ]
     else:
         cmd = [sys.executable, "-m", "benchmarks.measure", "--peer", peer, "--workload", workload]
     cmd = _pinned(threads) + cmd + ["--threads", str(threads)]
     try:
-        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         print(f"  {peer}/{workload}/{threads}T: timed out", file=sys.stderr)
         return None
@@ -76,8 +87,11 @@ def run(workloads, peers, thread_counts, timeout: int) -> dict:
         "copy_gbs": {t: memory_bandwidth_gbs(threads=t) for t in thread_counts},
     }
     bandwidth = ", ".join(f"{gbs:.1f} GB/s at {t}T" for t, gbs in machine["copy_gbs"].items())
-    print(f"machine: FMA peak {machine['fma_peak_gflops_1core']:.1f} GFLOP/s per core, "
-          f"copy bandwidth {bandwidth}", file=sys.stderr)
+    print(
+        f"machine: FMA peak {machine['fma_peak_gflops_1core']:.1f} GFLOP/s per core, "
+        f"copy bandwidth {bandwidth}",
+        file=sys.stderr,
+    )
     points, work = [], {}
     for name in workloads:
         model, inputs = WORKLOADS[name].make()
@@ -91,8 +105,11 @@ def run(workloads, peers, thread_counts, timeout: int) -> dict:
             for peer in peers:
                 point = measure(peer, name, threads, timeout)
                 if point is not None:
-                    print(f"  {name:>10} {threads}T {peer:>16}: {point['latency_ms']:9.3f} ms "
-                          f"(compile {point['compile_s']:.1f} s)", file=sys.stderr)
+                    print(
+                        f"  {name:>10} {threads}T {peer:>16}: {point['latency_ms']:9.3f} ms "
+                        f"(compile {point['compile_s']:.1f} s)",
+                        file=sys.stderr,
+                    )
                     points.append(point)
     return {"machine": machine, "workloads": work, "points": points}
 
@@ -101,18 +118,35 @@ def table(results: dict) -> str:
     """The results as a markdown table."""
     machine, work = results["machine"], results["workloads"]
     peers = sorted({p["peer"] for p in results["points"]} - {"kiln"}, key=DEFAULT_PEERS.index)
-    head = ["workload", "T", "kiln ms", *[f"{p} ms" for p in peers], "kiln GFLOP/s", "% peak",
-            "kiln compile s", "best peer", "kiln / best"]
+    head = [
+        "workload",
+        "T",
+        "kiln ms",
+        *[f"{p} ms" for p in peers],
+        "kiln GFLOP/s",
+        "% peak",
+        "kiln compile s",
+        "best peer",
+        "kiln / best",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, info in work.items():
         for threads in sorted({p["threads"] for p in results["points"] if p["workload"] == name}):
-            row = {p["peer"]: p for p in results["points"] if p["workload"] == name and p["threads"] == threads}
+            row = {
+                p["peer"]: p
+                for p in results["points"]
+                if p["workload"] == name and p["threads"] == threads
+            }
             kiln = row.get("kiln")
             cells = [name, str(threads), f"{kiln['latency_ms']:.3f}" if kiln else "fail"]
             cells += [f"{row[p]['latency_ms']:.3f}" if p in row else "—" for p in peers]
             if kiln and info["memory_bound"]:
                 gbs = info["bytes"] / kiln["latency_ms"] / 1e6
-                copy = machine["copy_gbs"][threads] if threads in machine["copy_gbs"] else machine["copy_gbs"][str(threads)]
+                copy = (
+                    machine["copy_gbs"][threads]
+                    if threads in machine["copy_gbs"]
+                    else machine["copy_gbs"][str(threads)]
+                )
                 cells += [f"{gbs:.1f} GB/s", f"{100 * gbs / copy:.0f}% bw"]
             elif kiln:
                 gflops = info["flops"] / kiln["latency_ms"] / 1e6
@@ -129,9 +163,11 @@ def table(results: dict) -> str:
                 cells += ["—", "—"]
             lines.append("| " + " | ".join(cells) + " |")
     bandwidth = ", ".join(f"{float(g):.1f} GB/s at {t}T" for t, g in machine["copy_gbs"].items())
-    note = (f"\nMachine: FMA peak {machine['fma_peak_gflops_1core']:.1f} GFLOP/s per core (measured), "
-            f"copy bandwidth {bandwidth} (measured). Latency: median. `% peak` is of the FMA peak "
-            "times the threads. `kiln / best` < 1 means kiln is faster than every peer measured.\n")
+    note = (
+        f"\nMachine: FMA peak {machine['fma_peak_gflops_1core']:.1f} GFLOP/s per core (measured), "
+        f"copy bandwidth {bandwidth} (measured). Latency: median. `% peak` is of the FMA peak "
+        "times the threads. `kiln / best` < 1 means kiln is faster than every peer measured.\n"
+    )
     return "\n".join(lines) + "\n" + note
 
 
@@ -140,7 +176,12 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
-    parser.add_argument("--peers", nargs="+", default=list(DEFAULT_PEERS), choices=list(DEFAULT_PEERS) + ["torch.compile-max-autotune"])
+    parser.add_argument(
+        "--peers",
+        nargs="+",
+        default=list(DEFAULT_PEERS),
+        choices=list(DEFAULT_PEERS) + ["torch.compile-max-autotune"],
+    )
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--timeout", type=int, default=900, help="seconds per point")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results.md"))

@@ -59,8 +59,9 @@ def flop_count(model: nn.Module, inputs: tuple) -> int:
     """FLOPs of one forward pass: 2 per multiply-accumulate of every matmul-class op
     (matmuls, batched matmuls, convolutions), counted on the model's linalg IR
     (torch's FlopCounterMode misses fused kernels such as nn.MultiheadAttention's)."""
-    from kiln.api import load_model
     from kiln.passes.common import collect_ops, iterator_types, static_shape
+
+    from kiln.api import load_model
     from kiln.pipeline import build_pass_manager
 
     module, _, _ = load_model(model, inputs, None)

@@ -1,7 +1,7 @@
 """kiln: an ML compiler in Python on MLIR.
 
-    compiled = kiln.compile(model, example_input)
-    y = compiled(x)
+compiled = kiln.compile(model, example_input)
+y = compiled(x)
 """
 
 from kiln.errors import (

@@ -58,9 +58,15 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     _mark_entry_points(module)
     pipeline = pipeline or cpu_pipeline(cpu, dynamic=signature.dynamic)
     if profile:
-        pipeline = pipeline.insert_after("loops", Stage("profile", ("kiln-profile-regions",), "cycle counters"))
+        pipeline = pipeline.insert_after(
+            "loops", Stage("profile", ("kiln-profile-regions",), "cycle counters")
+        )
     run_pipeline(
-        module, pipeline, dump_dir=str(dump_dir) if dump_dir else None, name=name, source_name=source
+        module,
+        pipeline,
+        dump_dir=str(dump_dir) if dump_dir else None,
+        name=name,
+        source_name=source,
     )
     regions = _profile_regions(module) if profile else None
     jit = JitModule(module, opt_level=opt_level)
@@ -80,7 +86,9 @@ def _compile_cuda(module: ir.Module, name: str, dump_dir, options: dict):
     """Compiles for an NVIDIA GPU and loads the result (raises KilnError without a driver)."""
     from kiln.pipelines_cuda import CudaTarget, compile_cuda
 
-    compilation = compile_cuda(module, CudaTarget(**options), dump_dir=str(dump_dir) if dump_dir else None, name=name)
+    compilation = compile_cuda(
+        module, CudaTarget(**options), dump_dir=str(dump_dir) if dump_dir else None, name=name
+    )
     return compilation.load()
 
 
@@ -94,7 +102,9 @@ def load_model(
         shapes = [tuple(x.shape) for x in example_inputs] or None  # fix symbolic input dims
         module = import_onnx_model(model, func_name, input_shapes=shapes)
         return module, Path(model).stem, os.fspath(model)
-    if isinstance(model, os.PathLike) or (isinstance(model, str) and model.endswith(".mlir") and "\n" not in model):
+    if isinstance(model, os.PathLike) or (
+        isinstance(model, str) and model.endswith(".mlir") and "\n" not in model
+    ):
         path = Path(model)
         if not path.exists():
             raise FileNotFoundError(f"kiln.compile: no such .mlir file: {path}")
@@ -106,7 +116,9 @@ def load_model(
     except ImportError as err:  # pragma: no cover - torch is a dependency
         raise KilnError("kiln: compiling a PyTorch model needs torch") from err
     if not isinstance(model, torch.nn.Module) and not callable(model):
-        raise TypeError(f"kiln.compile expects an nn.Module, an .mlir path or MLIR text, got {type(model).__name__}")
+        raise TypeError(
+            f"kiln.compile expects an nn.Module, an .mlir path or MLIR text, got {type(model).__name__}"
+        )
     from kiln.frontend.torch_import import import_torch_module
 
     module = import_torch_module(model, example_inputs, func_name or "forward", dynamic_shapes)

@@ -72,7 +72,9 @@ def run_pipeline(
         before.erase()
         if dump_dir:
             Path(dump_dir).mkdir(parents=True, exist_ok=True)
-            Path(dump_dir, f"{name}.{index + 1:02d}-{stage.name}.mlir").write_text(module_text(module))
+            Path(dump_dir, f"{name}.{index + 1:02d}-{stage.name}.mlir").write_text(
+                module_text(module)
+            )
         if on_stage is not None:
             on_stage(stage, module)
     return module

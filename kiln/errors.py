@@ -28,7 +28,9 @@ class SourceLocation:
 
 def source_locations(loc: ir.Location | str) -> list[SourceLocation]:
     """Every file:line:col position mentioned in ``loc``, innermost first."""
-    return [SourceLocation(f, int(line), int(col)) for f, line, col in _FILE_LOC_RE.findall(str(loc))]
+    return [
+        SourceLocation(f, int(line), int(col)) for f, line, col in _FILE_LOC_RE.findall(str(loc))
+    ]
 
 
 def user_location(loc: ir.Location | str, library_markers=("/site-packages/", "/torch/")) -> str:

@@ -85,7 +85,9 @@ def new_context() -> ir.Context:
     ctx = ir.Context()
     torch_dialect.register_dialect(ctx)
     empty = ir.Module.parse("module {}", ctx)
-    PassManager.parse("builtin.module(func.func(convert-torch-to-tmtensor))", ctx).run(empty.operation)
+    PassManager.parse("builtin.module(func.func(convert-torch-to-tmtensor))", ctx).run(
+        empty.operation
+    )
     load_kiln_dialect(ctx)
     return ctx
 

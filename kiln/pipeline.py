@@ -60,7 +60,9 @@ class Pipeline:
         for stage in self.stages:
             if stage.name == name:
                 return stage
-        raise ValueError(f"pipeline '{self.name}' has no stage '{name}' (stages: {', '.join(self.stage_names())})")
+        raise ValueError(
+            f"pipeline '{self.name}' has no stage '{name}' (stages: {', '.join(self.stage_names())})"
+        )
 
     def replace_stage(self, name: str, stage: Stage) -> Pipeline:
         """A new pipeline with stage ``name`` replaced by ``stage``."""

@@ -51,7 +51,9 @@ class BasicBlock(nn.Module):
         self.c2, self.b2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout)
         self.down = None
         if stride != 1 or cin != cout:
-            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+            self.down = nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
+            )
 
     def forward(self, x):
         identity = x if self.down is None else self.down(x)
@@ -132,11 +134,46 @@ class ZooEntry:
 ZOO: dict[str, ZooEntry] = {
     e.name: e
     for e in (
-        ZooEntry("mlp", MLP, lambda: (torch.randn(32, 784),), 1e-4, 1e-5, "MLP 784-1024-1024-10, batch 32"),
-        ZooEntry("cnn", SmallCNN, lambda: (torch.randn(8, 3, 32, 32),), 1e-4, 1e-4, "small CNN with BatchNorm, 8x3x32x32"),
-        ZooEntry("resnet18", ResNet18, lambda: (torch.randn(1, 3, 224, 224),), 1e-3, 1e-4, "ResNet-18, 1x3x224x224"),
-        ZooEntry("encoder", encoder_layer, lambda: (torch.randn(1, 128, 512),), 1e-4, 1e-4, "Transformer encoder layer, d512 h8 seq128"),
-        ZooEntry("gpt2", GPT2Block, lambda: (torch.randn(1, 256, 768),), 1e-4, 1e-4, "GPT-2 block, causal attention, d768 h12 seq256"),
+        ZooEntry(
+            "mlp",
+            MLP,
+            lambda: (torch.randn(32, 784),),
+            1e-4,
+            1e-5,
+            "MLP 784-1024-1024-10, batch 32",
+        ),
+        ZooEntry(
+            "cnn",
+            SmallCNN,
+            lambda: (torch.randn(8, 3, 32, 32),),
+            1e-4,
+            1e-4,
+            "small CNN with BatchNorm, 8x3x32x32",
+        ),
+        ZooEntry(
+            "resnet18",
+            ResNet18,
+            lambda: (torch.randn(1, 3, 224, 224),),
+            1e-3,
+            1e-4,
+            "ResNet-18, 1x3x224x224",
+        ),
+        ZooEntry(
+            "encoder",
+            encoder_layer,
+            lambda: (torch.randn(1, 128, 512),),
+            1e-4,
+            1e-4,
+            "Transformer encoder layer, d512 h8 seq128",
+        ),
+        ZooEntry(
+            "gpt2",
+            GPT2Block,
+            lambda: (torch.randn(1, 256, 768),),
+            1e-4,
+            1e-4,
+            "GPT-2 block, causal attention, d768 h12 seq256",
+        ),
     )
 }
 
@@ -163,7 +200,9 @@ class MobileNetSmall(nn.Module):
 
     def __init__(self, num_classes: int = 100):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU6())
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU6()
+        )
         cfg = ((32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1))
         self.blocks = nn.Sequential(*(DepthwiseSeparable(i, o, s) for i, o, s in cfg))
         self.fc = nn.Linear(256, num_classes)
@@ -206,7 +245,9 @@ class ViTSmall(nn.Module):
         self.patch = nn.Conv2d(3, dim, 8, 8)
         self.cls = nn.Parameter(torch.randn(1, 1, dim) * 0.02)
         self.pos = nn.Parameter(torch.randn(1, 17, dim) * 0.02)
-        layer = nn.TransformerEncoderLayer(dim, heads, 4 * dim, dropout=0.0, batch_first=True, norm_first=True)
+        layer = nn.TransformerEncoderLayer(
+            dim, heads, 4 * dim, dropout=0.0, batch_first=True, norm_first=True
+        )
         self.encoder = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, classes)
@@ -220,12 +261,16 @@ class ViTSmall(nn.Module):
 class BertEncoder(nn.Module):
     """A BERT-style encoder: token + position embeddings, 2 post-norm layers, padding mask."""
 
-    def __init__(self, vocab: int = 1000, dim: int = 128, depth: int = 2, heads: int = 4, seq: int = 64):
+    def __init__(
+        self, vocab: int = 1000, dim: int = 128, depth: int = 2, heads: int = 4, seq: int = 64
+    ):
         super().__init__()
         self.tokens = nn.Embedding(vocab, dim)
         self.positions = nn.Embedding(seq, dim)
         self.norm = nn.LayerNorm(dim)
-        layer = nn.TransformerEncoderLayer(dim, heads, 4 * dim, dropout=0.0, batch_first=True, activation="gelu")
+        layer = nn.TransformerEncoderLayer(
+            dim, heads, 4 * dim, dropout=0.0, batch_first=True, activation="gelu"
+        )
         self.encoder = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
 
     def forward(self, ids, attention_mask):
@@ -240,8 +285,12 @@ class MixerBlock(nn.Module):
     def __init__(self, tokens: int, dim: int):
         super().__init__()
         self.n1, self.n2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
-        self.token_mlp = nn.Sequential(nn.Linear(tokens, 2 * tokens), nn.GELU(), nn.Linear(2 * tokens, tokens))
-        self.channel_mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+        self.token_mlp = nn.Sequential(
+            nn.Linear(tokens, 2 * tokens), nn.GELU(), nn.Linear(2 * tokens, tokens)
+        )
+        self.channel_mlp = nn.Sequential(
+            nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim)
+        )
 
     def forward(self, x):
         x = x + self.token_mlp(self.n1(x).transpose(1, 2)).transpose(1, 2)
@@ -285,12 +334,61 @@ def _bert_inputs():
 WIDER_ZOO: dict[str, ZooEntry] = {
     e.name: e
     for e in (
-        ZooEntry("mobilenet", MobileNetSmall, lambda: (torch.randn(2, 3, 64, 64),), 1e-4, 1e-4, "MobileNet-style CNN, 2x3x64x64"),
-        ZooEntry("gru", GRUClassifier, lambda: (torch.randn(4, 20, 32),), 1e-4, 1e-5, "GRU classifier, 4x20x32"),
-        ZooEntry("lstm", LSTMClassifier, lambda: (torch.randn(4, 20, 32),), 1e-4, 1e-5, "LSTM classifier, 4x20x32"),
-        ZooEntry("vit", ViTSmall, lambda: (torch.randn(2, 3, 32, 32),), 1e-4, 1e-4, "small ViT, 2x3x32x32"),
-        ZooEntry("bert", BertEncoder, _bert_inputs, 1e-4, 1e-4, "BERT-style encoder with padding mask, 2x64 ids"),
-        ZooEntry("mixer", MLPMixer, lambda: (torch.randn(2, 3, 32, 32),), 1e-4, 1e-4, "MLP-Mixer, 2x3x32x32"),
-        ZooEntry("tokens", TokenClassifier, lambda: (torch.randint(0, 5000, (8, 32)),), 1e-5, 1e-6, "int64 token ids into an embedding, 8x32"),
+        ZooEntry(
+            "mobilenet",
+            MobileNetSmall,
+            lambda: (torch.randn(2, 3, 64, 64),),
+            1e-4,
+            1e-4,
+            "MobileNet-style CNN, 2x3x64x64",
+        ),
+        ZooEntry(
+            "gru",
+            GRUClassifier,
+            lambda: (torch.randn(4, 20, 32),),
+            1e-4,
+            1e-5,
+            "GRU classifier, 4x20x32",
+        ),
+        ZooEntry(
+            "lstm",
+            LSTMClassifier,
+            lambda: (torch.randn(4, 20, 32),),
+            1e-4,
+            1e-5,
+            "LSTM classifier, 4x20x32",
+        ),
+        ZooEntry(
+            "vit",
+            ViTSmall,
+            lambda: (torch.randn(2, 3, 32, 32),),
+            1e-4,
+            1e-4,
+            "small ViT, 2x3x32x32",
+        ),
+        ZooEntry(
+            "bert",
+            BertEncoder,
+            _bert_inputs,
+            1e-4,
+            1e-4,
+            "BERT-style encoder with padding mask, 2x64 ids",
+        ),
+        ZooEntry(
+            "mixer",
+            MLPMixer,
+            lambda: (torch.randn(2, 3, 32, 32),),
+            1e-4,
+            1e-4,
+            "MLP-Mixer, 2x3x32x32",
+        ),
+        ZooEntry(
+            "tokens",
+            TokenClassifier,
+            lambda: (torch.randint(0, 5000, (8, 32)),),
+            1e-5,
+            1e-6,
+            "int64 token ids into an embedding, 8x32",
+        ),
     )
 }

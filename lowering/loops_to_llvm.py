@@ -15,7 +15,11 @@ def llvm_passes(bare_pointers: bool = True) -> tuple[str, ...]:
     ``bare_pointers=False`` keeps MLIR's memref descriptors at function
     boundaries (needed when shapes are dynamic).
     """
-    func_to_llvm = "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}" if bare_pointers else "convert-func-to-llvm"
+    func_to_llvm = (
+        "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}"
+        if bare_pointers
+        else "convert-func-to-llvm"
+    )
     return (
         # Fully unrolled: a rolled n-D transfer lowering allocas a stack buffer
         # per loop iteration, which overflows the stack in long loops.

@@ -19,9 +19,10 @@ element types are untouched.
 
 from __future__ import annotations
 
+from kiln.passes.registry import KilnPass, register
+
 from kiln.ir import arith, ir, rewrite
 from kiln.ir import math as math_d
-from kiln.passes.registry import KilnPass, register
 
 FUNCTIONS = ("exp", "tanh", "erf")
 
@@ -79,12 +80,21 @@ class _Builder:
     def clamp(self, x: ir.Value, lo: float, hi: float) -> ir.Value:
         return arith.minimumf(arith.maximumf(x, self.const(lo)), self.const(hi))
 
-    def select(self, predicate: str, a: ir.Value, b: ir.Value, then: ir.Value, other: ir.Value) -> ir.Value:
+    def select(
+        self, predicate: str, a: ir.Value, b: ir.Value, then: ir.Value, other: ir.Value
+    ) -> ir.Value:
         cond = arith.cmpf(getattr(arith.CmpFPredicate, predicate), a, b)
         return arith.select(cond, then, other)
 
 
-EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
+EXP_POLY = [
+    1.9875691500e-4,
+    1.3981999507e-3,
+    8.3334519073e-3,
+    4.1665795894e-2,
+    1.6666665459e-1,
+    5.0000001201e-1,
+]
 
 
 def polynomial_exp(b: _Builder, x: ir.Value) -> ir.Value:
@@ -118,8 +128,15 @@ def _exp(op, rewriter) -> bool:
     return False
 
 
-TANH_P = [-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-08,
-          1.48572235717979e-05, 6.37261928875436e-04, 4.89352455891786e-03]
+TANH_P = [
+    -2.76076847742355e-16,
+    2.00018790482477e-13,
+    -8.60467152213735e-11,
+    5.12229709037114e-08,
+    1.48572235717979e-05,
+    6.37261928875436e-04,
+    4.89352455891786e-03,
+]
 TANH_Q = [1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03]
 
 
@@ -152,7 +169,9 @@ def _erf(op, rewriter) -> bool:
         x = op.operands[0]
         ax = math_d.absf(x)
         t = arith.divf(b.const(1.0), arith.addf(b.const(1.0), arith.mulf(b.const(0.3275911), ax)))
-        tail = arith.mulf(arith.mulf(t, b.poly(t, ERF_A)), polynomial_exp(b, arith.negf(arith.mulf(ax, ax))))
+        tail = arith.mulf(
+            arith.mulf(t, b.poly(t, ERF_A)), polynomial_exp(b, arith.negf(arith.mulf(ax, ax)))
+        )
         magnitude = arith.subf(b.const(1.0), tail)
         value = math_d.copysign(magnitude, x)
     rewriter.replace_op(op, [value])

@@ -17,13 +17,12 @@ operand is ``collapse_shape(blocked)`` at an identity map is itself blocked
 
 from __future__ import annotations
 
-from kiln.ir import ir, linalg
 from kiln.passes.common import (
     affine_map,
-    has_bool_tensors,
     collapse_to,
     collect_ops,
     defining_op,
+    has_bool_tensors,
     indexing_maps,
     iterator_types,
     map_dims,
@@ -32,6 +31,8 @@ from kiln.passes.common import (
 )
 from kiln.passes.contraction import BLOCKED_ATTR
 from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import ir, linalg
 
 EPILOGUE_ATTR = "kiln.epilogue"
 
@@ -68,16 +69,23 @@ def _blocked_layout(op: ir.Operation):
         if collapse is None or collapse.name != "tensor.collapse_shape":
             continue
         source = defining_op(collapse.operands[0])
-        if source is None or not (BLOCKED_ATTR in source.attributes or EPILOGUE_ATTR in source.attributes):
+        if source is None or not (
+            BLOCKED_ATTR in source.attributes or EPILOGUE_ATTR in source.attributes
+        ):
             continue
         if map_dims(maps[index]) != list(range(n_loops)):
             continue
-        groups = [[ir.IntegerAttr(i).value for i in ir.ArrayAttr(g)] for g in ir.ArrayAttr(collapse.attributes["reassociation"])]
+        groups = [
+            [ir.IntegerAttr(i).value for i in ir.ArrayAttr(g)]
+            for g in ir.ArrayAttr(collapse.attributes["reassociation"])
+        ]
         return index, groups, static_shape(collapse.operands[0])
     return None
 
 
-def _expand(op: ir.Operation, index: int, groups: list[list[int]], blocked_shape: list[int]) -> None:
+def _expand(
+    op: ir.Operation, index: int, groups: list[list[int]], blocked_shape: list[int]
+) -> None:
     maps = indexing_maps(op)
     n_new = len(blocked_shape)
     new_dims = {d: group for d, group in enumerate(groups)}

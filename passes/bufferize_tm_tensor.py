@@ -14,9 +14,10 @@ created is ``restrict`` and ``writable``. Modules without tm_tensor ops are unch
 
 from __future__ import annotations
 
-from kiln.ir import ir
 from kiln.passes.common import collect_ops
 from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import ir
 from kiln.pipeline import build_pass_manager
 
 

@@ -31,7 +31,9 @@ def defining_op(value: ir.Value) -> ir.Operation | None:
 
 def users(value: ir.Value) -> list[ir.Operation]:
     """The ops using ``value`` (one entry per use)."""
-    return [use.owner.operation if hasattr(use.owner, "operation") else use.owner for use in value.uses]
+    return [
+        use.owner.operation if hasattr(use.owner, "operation") else use.owner for use in value.uses
+    ]
 
 
 def constant_array(value: ir.Value) -> np.ndarray | None:
@@ -50,7 +52,9 @@ def dense_constant(array: np.ndarray, element_type: ir.Type) -> ir.Value:
     array = np.ascontiguousarray(array)
     if array.size > 1 and np.all(array.reshape(-1) == array.reshape(-1)[0]):
         tensor_type = ir.RankedTensorType.get(list(array.shape), element_type)
-        attr = ir.DenseElementsAttr.get_splat(tensor_type, _scalar_attr(array.reshape(-1)[0], element_type))
+        attr = ir.DenseElementsAttr.get_splat(
+            tensor_type, _scalar_attr(array.reshape(-1)[0], element_type)
+        )
     else:
         attr = ir.DenseElementsAttr.get(array, type=element_type)
     return arith.ConstantOp(attr.type, attr).result
@@ -165,7 +169,9 @@ def has_bool_tensors(op: ir.Operation) -> bool:
     """
     for value in (*op.operands, *op.results):
         ty = value.type
-        if isinstance(ty, ir.ShapedType) and ir.ShapedType(ty).element_type == ir.IntegerType.get_signless(1):
+        if isinstance(ty, ir.ShapedType) and ir.ShapedType(
+            ty
+        ).element_type == ir.IntegerType.get_signless(1):
             return True
     return False
 

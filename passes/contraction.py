@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiln.ir import ir
 from kiln.passes.common import body_op_names, indexing_maps, iterator_types, map_dims, static_shape
 
+from kiln.ir import ir
+
 CONTRACTION_OPS = ("linalg.matmul", "linalg.batch_matmul", "linalg.generic")
-NAMED_CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul", "linalg.batch_reduce_matmul", "linalg.contract")
+NAMED_CONTRACTIONS = (
+    "linalg.matmul",
+    "linalg.batch_matmul",
+    "linalg.batch_reduce_matmul",
+    "linalg.contract",
+)
 BLOCKED_ATTR = "kiln.blocked"
 
 
@@ -72,7 +78,9 @@ def analyze_contraction(op: ir.Operation) -> Contraction | None:
     m, n = m_candidates[-1], n_candidates[-1]
     batch = [d for d in dims[2] if d not in (m, n)]
     kinds = iterator_types(op) if op.name == "linalg.generic" else None
-    if kinds is not None and (kinds[ks[0]] != "reduction" or any(kinds[d] != "parallel" for d in c)):
+    if kinds is not None and (
+        kinds[ks[0]] != "reduction" or any(kinds[d] != "parallel" for d in c)
+    ):
         return None
     loop_sizes = [0] * n_loops
     for operand_dims, shape in zip(dims, shapes, strict=True):
@@ -99,7 +107,11 @@ def is_contraction_like(op: ir.Operation) -> bool:
     if op.name != "linalg.generic" or "reduction" not in iterator_types(op):
         return False
     names = body_op_names(op)
-    return len(names) == 3 and names[0] in ("arith.mulf", "arith.muli") and names[1] in ("arith.addf", "arith.addi")
+    return (
+        len(names) == 3
+        and names[0] in ("arith.mulf", "arith.muli")
+        and names[1] in ("arith.addf", "arith.addi")
+    )
 
 
 def _is_multiply_accumulate(op: ir.Operation) -> bool:

@@ -22,14 +22,18 @@ Post: no statically shaped ``linalg.conv_2d_nchw_fchw`` or
 
 from __future__ import annotations
 
-from kiln.ir import bufferization, ir, linalg, tensor
 from kiln.passes.common import collect_ops, defining_op, static_shape, tensor_type
 from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import bufferization, ir, linalg, tensor
 
 TO_NHWC = [0, 2, 3, 1]
 TO_NCHW = [0, 3, 1, 2]
 CONVS = {"linalg.conv_2d_nchw_fchw": linalg.conv_2d_nhwc_hwcf}
-POOLS = {"linalg.pooling_nchw_max": linalg.pooling_nhwc_max, "linalg.pooling_nchw_sum": linalg.pooling_nhwc_sum}
+POOLS = {
+    "linalg.pooling_nchw_max": linalg.pooling_nhwc_max,
+    "linalg.pooling_nchw_sum": linalg.pooling_nhwc_sum,
+}
 
 
 @register
@@ -89,7 +93,9 @@ def _pad_like(pad: ir.Operation, source: ir.Value, low: list[int], high: list[in
     pad_value = list(pad.regions[0].blocks[0].operations)[-1].operands[0]
     owner = pad_value.owner
     if hasattr(owner, "operation") and owner.operation.parent == pad:
-        pad_value = owner.operation.clone(ip=ir.InsertionPoint(pad)).results[0]  # a constant in the region
+        pad_value = owner.operation.clone(ip=ir.InsertionPoint(pad)).results[
+            0
+        ]  # a constant in the region
     # alloc_tensor, not tensor.empty: CSE must not merge the padded buffers of
     # different convolutions (each would then start as a copy of a shared one).
     buffer = bufferization.AllocTensorOp(tensor_type(out_shape, elt), []).result

@@ -11,9 +11,10 @@ Post: every remaining ``memref.copy`` has identity-layout (or unranked) operands
 
 from __future__ import annotations
 
-from kiln.ir import ir, linalg
 from kiln.passes.common import collect_ops
 from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import ir, linalg
 
 
 @register
@@ -35,6 +36,8 @@ class CopyToLinalg(KilnPass):
 
 def _identity_layout(ty: ir.Type) -> bool:
     layout = ir.MemRefType(ty).layout
-    return isinstance(layout, ir.AffineMapAttr) and layout.value.is_permutation and (
-        layout.value == ir.AffineMap.get_identity(layout.value.n_dims)
+    return (
+        isinstance(layout, ir.AffineMapAttr)
+        and layout.value.is_permutation
+        and (layout.value == ir.AffineMap.get_identity(layout.value.n_dims))
     )

@@ -16,10 +16,11 @@ convolutions are untouched (they become loops).
 
 from __future__ import annotations
 
-from kiln.ir import ir, transform_structured
 from kiln.passes.common import collect_ops, static_shape
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.schedule import Schedule
+
+from kiln.ir import ir, transform_structured
 
 CONV_OPS = ("linalg.conv_2d_nchw_fchw", "linalg.conv_2d_nhwc_hwcf", "linalg.conv_2d_nhwc_fhwc")
 TAG = "kiln.decompose_conv"
@@ -32,12 +33,16 @@ class DecomposeConv(KilnPass):
     name = "kiln-decompose-conv"
 
     def run(self, module: ir.Operation) -> None:
-        convs = [op for op in collect_ops(module, CONV_OPS) if all(static_shape(v) for v in op.operands)]
+        convs = [
+            op for op in collect_ops(module, CONV_OPS) if all(static_shape(v) for v in op.operands)
+        ]
         if not convs:
             return
         for op in convs:
             op.attributes[TAG] = ir.UnitAttr.get()
         sched = Schedule(module.context)
         convs = sched.match(attr=TAG)
-        sched._build(lambda: transform_structured.ConvertConv2DToImg2ColOp(sched._any(), sched._any(), convs))
+        sched._build(
+            lambda: transform_structured.ConvertConv2DToImg2ColOp(sched._any(), sched._any(), convs)
+        )
         sched.apply(module)

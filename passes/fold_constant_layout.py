@@ -17,8 +17,6 @@ mlir's BatchNorm checks) are removed. Unsupported body ops leave the op alone.
 from __future__ import annotations
 
 import numpy as np
-
-from kiln.ir import ir
 from kiln.passes.common import (
     body_op_names,
     collect_ops,
@@ -31,6 +29,8 @@ from kiln.passes.common import (
     static_shape,
 )
 from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import ir
 
 FOLDABLE = (
     "linalg.transpose",
@@ -166,11 +166,15 @@ def _constant_block_values(op: ir.Operation) -> dict | None:
             if d >= 0:
                 loops[d] = size
     values = {}
-    for arg, value, dims in zip(op.regions[0].blocks[0].arguments, op.operands, all_dims, strict=True):
+    for arg, value, dims in zip(
+        op.regions[0].blocks[0].arguments, op.operands, all_dims, strict=True
+    ):
         array = constant_array(value)
         if array is not None:
             array, used = _squeeze_units(array, dims)
-            values[arg] = _broadcast_to_loops(array, used, [loops[d] if d in used else 1 for d in range(len(loops))])
+            values[arg] = _broadcast_to_loops(
+                array, used, [loops[d] if d in used else 1 for d in range(len(loops))]
+            )
     return values
 
 
@@ -261,7 +265,14 @@ def _evaluate_elementwise(op: ir.Operation) -> np.ndarray | None:
             return None
         operands.append(_broadcast_to_loops(array, dims, out_shape))
     names = body_op_names(op)
-    if any(n not in _BINARY and n not in _UNARY and n not in _CASTS and n != "linalg.yield" and n != "arith.constant" for n in names):
+    if any(
+        n not in _BINARY
+        and n not in _UNARY
+        and n not in _CASTS
+        and n != "linalg.yield"
+        and n != "arith.constant"
+        for n in names
+    ):
         return None
     return _run_body(op.regions[0].blocks[0], operands, element_type(op.results[0]))
 

@@ -16,7 +16,6 @@ defined inside it other than the group's result.
 from __future__ import annotations
 
 from kiln.dialects import FusionGroupOp, YieldOp
-from kiln.ir import ir
 from kiln.passes.block_epilogues import EPILOGUE_ATTR
 from kiln.passes.common import (
     collect_ops,
@@ -31,6 +30,7 @@ from kiln.passes.common import (
 from kiln.passes.contraction import BLOCKED_ATTR
 from kiln.passes.registry import KilnPass, register
 
+from kiln.ir import ir
 
 CONV_ANCHORS = ("linalg.conv_2d_nhwc_hwcf",)
 
@@ -59,7 +59,12 @@ def group_members(anchor: ir.Operation) -> list[ir.Operation]:
     """
     members = []
     init = defining_op(anchor.operands[-1])
-    if init is not None and _is_init(init) and len(users(init.results[0])) > 1 and _has_no_inputs(init):
+    if (
+        init is not None
+        and _is_init(init)
+        and len(users(init.results[0])) > 1
+        and _has_no_inputs(init)
+    ):
         # A fill shared by several anchors (CSE merged them) would be copied
         # for each: give this anchor its own.
         init = _clone_for(init, anchor)
@@ -71,7 +76,9 @@ def group_members(anchor: ir.Operation) -> list[ir.Operation]:
         uses = users(current.results[0])
         if len(uses) != 1 or uses[0].parent != anchor.parent:
             break
-        if not (EPILOGUE_ATTR in uses[0].attributes or _is_same_shape_elementwise(uses[0], current)):
+        if not (
+            EPILOGUE_ATTR in uses[0].attributes or _is_same_shape_elementwise(uses[0], current)
+        ):
             break
         if has_bool_tensors(uses[0]):
             break
@@ -97,7 +104,11 @@ def _clone_for(init: ir.Operation, anchor: ir.Operation) -> ir.Operation:
 def _is_init(op: ir.Operation) -> bool:
     if op.name == "linalg.fill":
         return True
-    return op.name == "linalg.generic" and "reduction" not in iterator_types(op) and len(op.results) == 1
+    return (
+        op.name == "linalg.generic"
+        and "reduction" not in iterator_types(op)
+        and len(op.results) == 1
+    )
 
 
 def _is_same_shape_elementwise(op: ir.Operation, producer: ir.Operation) -> bool:

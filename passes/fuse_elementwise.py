@@ -15,12 +15,13 @@ producer; contractions (named or generic) are untouched: they are guarded by
 
 from __future__ import annotations
 
-from kiln.ir import ir
 from kiln.dialects import FusionBarrierOp
 from kiln.passes.common import collect_ops
 from kiln.passes.contraction import NAMED_CONTRACTIONS, is_contraction_like
 from kiln.passes.generalize import generalize_all
 from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import ir
 from kiln.pipeline import build_pass_manager
 
 # Convolutions and poolings keep their inputs as they are, like contractions.

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kiln.ir import ir, transform_structured
 from kiln.passes.common import collect_ops
 from kiln.passes.schedule import Schedule
+
+from kiln.ir import ir, transform_structured
 
 
 def generalize_all(module: ir.Operation, names: Sequence[str]) -> None:

@@ -12,9 +12,10 @@ and indices are hoisted out of their innermost loops.
 
 from __future__ import annotations
 
-from kiln.ir import ir
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.schedule import Schedule
+
+from kiln.ir import ir
 
 
 @register

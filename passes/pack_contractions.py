@@ -22,8 +22,6 @@ reshaped back, so users see the original type.
 from __future__ import annotations
 
 import numpy as np
-
-from kiln.ir import arith, ir, linalg, tensor
 from kiln.passes.common import (
     affine_map,
     collapse_to,
@@ -44,6 +42,7 @@ from kiln.passes.contraction import (
 )
 from kiln.passes.registry import KilnPass, register
 
+from kiln.ir import arith, ir, linalg, tensor
 
 # A runtime B is packed into panels when this many mr-row blocks read it and it
 # has at least this many elements; smaller ones are read in place.
@@ -60,7 +59,9 @@ class PackContractions(KilnPass):
 
     def validate(self) -> None:
         if self.vector_width not in (4, 8, 16):
-            raise ValueError(f"kiln-pack-contractions: vector-width must be 4, 8 or 16, got {self.vector_width}")
+            raise ValueError(
+                f"kiln-pack-contractions: vector-width must be 4, 8 or 16, got {self.vector_width}"
+            )
 
     def run(self, module: ir.Operation) -> None:
         for op in collect_ops(module, CONTRACTION_OPS):
@@ -92,7 +93,8 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking) -> ir.Value:
     init = _pad_dim(op.operands[2], c.c_dims.index(c.n), blk.n_padded)
     c_pos_m, c_pos_n = c.c_dims.index(c.m), c.c_dims.index(c.n)
     for pos, factors in sorted(
-        [(c_pos_m, [M // blk.mr, blk.mr]), (c_pos_n, [blk.n_padded // blk.nr, blk.nr])], reverse=True
+        [(c_pos_m, [M // blk.mr, blk.mr]), (c_pos_n, [blk.n_padded // blk.nr, blk.nr])],
+        reverse=True,
     ):
         init = split_dim(init, pos, factors)
     c_map = remap(c.c_dims)
@@ -104,7 +106,9 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking) -> ir.Value:
         [init.type],
         [a, b],
         [init],
-        ir.ArrayAttr.get([ir.AffineMapAttr.get(affine_map(n_loops, d)) for d in (a_map, b_map, c_map)]),
+        ir.ArrayAttr.get(
+            [ir.AffineMapAttr.get(affine_map(n_loops, d)) for d in (a_map, b_map, c_map)]
+        ),
         ir.ArrayAttr.get([ir.Attribute.parse(f"#linalg.iterator_type<{t}>") for t in kinds]),
     )
     block = generic.regions[0].blocks.append(f32, f32, f32)
@@ -151,7 +155,9 @@ def _pack_rhs(b: ir.Value, c: Contraction, blk: Blocking, panel_loops: list[int]
     new_loops.update({c.n: [n1, n0], c.k: [k]})
     split_map = [nd for d in c.b_dims for nd in new_loops[d]]
     M = c.sizes[0]
-    reused = (M // blk.mr) >= RUNTIME_PACK_MIN_BLOCKS and K * blk.n_padded >= RUNTIME_PACK_MIN_ELEMENTS
+    reused = (
+        M // blk.mr
+    ) >= RUNTIME_PACK_MIN_BLOCKS and K * blk.n_padded >= RUNTIME_PACK_MIN_ELEMENTS
     if c.b_dims[-1] == c.n and not reused:
         return split, split_map
     # n is not innermost, or B is large and read by many row blocks (rows of

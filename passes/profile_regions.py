@@ -15,9 +15,10 @@ Post: same computation; counters and the read function added.
 
 from __future__ import annotations
 
+from kiln.passes.registry import KilnPass, register
+
 from kiln.errors import user_location
 from kiln.ir import arith, func, ir, llvm, memref
-from kiln.passes.registry import KilnPass, register
 
 COUNTERS = "__kiln_profile"
 READ_FUNCTION = "__kiln_profile_read"
@@ -34,7 +35,11 @@ class ProfileRegions(KilnPass):
         body = module.regions[0].blocks[0]
         regions = []
         for fn in [op.operation for op in body.operations]:
-            if fn.name != "func.func" or "sym_visibility" in fn.attributes or not fn.regions[0].blocks:
+            if (
+                fn.name != "func.func"
+                or "sym_visibility" in fn.attributes
+                or not fn.regions[0].blocks
+            ):
                 continue
             for op in [o.operation for o in fn.regions[0].blocks[0].operations]:
                 if op.regions and op.name != "func.return":
@@ -48,7 +53,12 @@ class ProfileRegions(KilnPass):
             zeros = ir.DenseElementsAttr.get_splat(
                 ir.RankedTensorType.get([len(regions)], i64), ir.IntegerAttr.get(i64, 0)
             )
-            memref.GlobalOp(sym_name=COUNTERS, type_=counters_type, sym_visibility="private", initial_value=zeros)
+            memref.GlobalOp(
+                sym_name=COUNTERS,
+                type_=counters_type,
+                sym_visibility="private",
+                initial_value=zeros,
+            )
         names = []
         for index, op in enumerate(regions):
             names.append(f"{index:02d} {_describe(op)} at {user_location(op.location)}")

@@ -139,7 +139,9 @@ def _parse_value(raw: str, hint: object, pass_name: str, key: str) -> object:
             (item_type, *_rest) = typing.get_args(hint)
             return tuple(item_type(v) for v in raw.split(",") if v)
     except ValueError:
-        raise ValueError(f"pass '{pass_name}' option '{key}': cannot read '{raw}' as {hint}") from None
+        raise ValueError(
+            f"pass '{pass_name}' option '{key}': cannot read '{raw}' as {hint}"
+        ) from None
     raise TypeError(f"pass '{pass_name}' option '{key}' has unsupported type {hint}")
 
 

@@ -49,7 +49,13 @@ class Schedule:
         return transform.AnyOpType.get()
 
     # --- matching ---------------------------------------------------------
-    def match(self, names: Sequence[str] = (), attr: str | None = None, interface: str | None = None, within=None):
+    def match(
+        self,
+        names: Sequence[str] = (),
+        attr: str | None = None,
+        interface: str | None = None,
+        within=None,
+    ):
         """Handle to payload ops under ``within`` (default: the root) by name, attribute or interface."""
         target = self.root if within is None else within
 

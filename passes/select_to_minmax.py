@@ -14,8 +14,9 @@ values with a <, <=, >, >= predicate.
 
 from __future__ import annotations
 
-from kiln.ir import arith, ir, rewrite
 from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import arith, ir, rewrite
 
 # arith.cmpf predicate numbers.
 GREATER = {2, 3, 9, 10}  # ogt, oge, ugt, uge
@@ -45,9 +46,21 @@ def _select_to_minmax(op, rewriter) -> bool:
     a, b = cond.operands[0], cond.operands[1]
     picked = (op.operands[1], op.operands[2])
     if picked == (a, b):
-        builder = arith.maximumf if predicate in GREATER else arith.minimumf if predicate in LESS else None
+        builder = (
+            arith.maximumf
+            if predicate in GREATER
+            else arith.minimumf
+            if predicate in LESS
+            else None
+        )
     elif picked == (b, a):
-        builder = arith.minimumf if predicate in GREATER else arith.maximumf if predicate in LESS else None
+        builder = (
+            arith.minimumf
+            if predicate in GREATER
+            else arith.maximumf
+            if predicate in LESS
+            else None
+        )
     else:
         builder = None
     if builder is None:

@@ -17,8 +17,10 @@ in a public function's body block; each became a ``memref.get_global``.
 
 from __future__ import annotations
 
-from kiln.ir import ir, memref
 from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import ir, memref
+
 
 @register
 class StaticBuffers(KilnPass):
@@ -30,7 +32,11 @@ class StaticBuffers(KilnPass):
         body = module.regions[0].blocks[0]
         count = 0
         for func in [op.operation for op in body.operations]:
-            if func.name != "func.func" or "sym_visibility" in func.attributes or not func.regions[0].blocks:
+            if (
+                func.name != "func.func"
+                or "sym_visibility" in func.attributes
+                or not func.regions[0].blocks
+            ):
                 continue
             for op in [o.operation for o in func.regions[0].blocks[0].operations]:
                 if op.name != "memref.alloc" or op.operands:
@@ -56,4 +62,6 @@ class StaticBuffers(KilnPass):
 
 def _identity(ty: ir.MemRefType) -> bool:
     layout = ty.layout
-    return isinstance(layout, ir.AffineMapAttr) and layout.value == ir.AffineMap.get_identity(ty.rank)
+    return isinstance(layout, ir.AffineMapAttr) and layout.value == ir.AffineMap.get_identity(
+        ty.rank
+    )

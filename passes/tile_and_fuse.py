@@ -14,7 +14,6 @@ meant for ``kiln-vectorize`` carries ``kiln.vectorize`` and has static shapes
 
 from __future__ import annotations
 
-from kiln.ir import ir
 from kiln.passes.common import (
     broadcast_dims,
     collect_ops,
@@ -30,6 +29,8 @@ from kiln.passes.schedule import Schedule
 from kiln.passes.schedules.contraction import ContractionPlan, schedule_contraction_group
 from kiln.passes.schedules.conv import ConvPlan, PoolPlan, schedule_conv_group, schedule_pooling
 from kiln.passes.schedules.generic import GenericPlan, schedule_generic
+
+from kiln.ir import ir
 
 POOLINGS = ("linalg.pooling_nhwc_max", "linalg.pooling_nhwc_sum")
 
@@ -50,12 +51,15 @@ class TileAndFuse(KilnPass):
         if self.threads < 1:
             raise ValueError(f"kiln-tile-and-fuse: threads must be >= 1, got {self.threads}")
         if self.vector_width not in (4, 8, 16):
-            raise ValueError(f"kiln-tile-and-fuse: vector-width must be 4, 8 or 16, got {self.vector_width}")
+            raise ValueError(
+                f"kiln-tile-and-fuse: vector-width must be 4, 8 or 16, got {self.vector_width}"
+            )
 
     def run(self, module: ir.Operation) -> None:
         sched = Schedule(module.context)
         groups = [
-            _plan_group(g, i, self.vector_width) for i, g in enumerate(collect_ops(module, ["kiln.fusion_group"]))
+            _plan_group(g, i, self.vector_width)
+            for i, g in enumerate(collect_ops(module, ["kiln.fusion_group"]))
         ]
         for group in collect_ops(module, ["kiln.fusion_group"]):
             _inline(group)
@@ -83,7 +87,11 @@ class TileAndFuse(KilnPass):
 
 
 def _plan_group(group: ir.Operation, index: int, vector_width: int) -> ContractionPlan | ConvPlan:
-    members = [op.operation for op in group.regions[0].blocks[0].operations if op.operation.name != "kiln.yield"]
+    members = [
+        op.operation
+        for op in group.regions[0].blocks[0].operations
+        if op.operation.name != "kiln.yield"
+    ]
     tags = []
     for j, op in enumerate(members):
         tag = f"{TAG_PREFIX}g{index}m{j}"
@@ -164,7 +172,9 @@ def _inside(op: ir.Operation, names) -> bool:
     return False
 
 
-def _plan_standalone(op: ir.Operation, tag: str, vector_width: int) -> GenericPlan | PoolPlan | None:
+def _plan_standalone(
+    op: ir.Operation, tag: str, vector_width: int
+) -> GenericPlan | PoolPlan | None:
     if len(op.results) != 1 or static_shape(op.results[0]) is None:
         return None
     shape = static_shape(op.results[0])

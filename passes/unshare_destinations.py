@@ -17,9 +17,10 @@ never cloned.
 
 from __future__ import annotations
 
-from kiln.ir import ir
 from kiln.passes.common import collect_ops, defining_op
 from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import ir
 
 CHEAP = ("tensor.empty", "bufferization.alloc_tensor")
 
@@ -63,7 +64,10 @@ def _is_destination(use) -> bool:
     owner = _op(use.owner)
     if owner.name in ("scf.for", "scf.forall"):
         return True
-    if owner.name.startswith("linalg.") or owner.name in ("vector.transfer_write", "tensor.insert_slice"):
+    if owner.name.startswith("linalg.") or owner.name in (
+        "vector.transfer_write",
+        "tensor.insert_slice",
+    ):
         return use.operand_number == len(owner.operands) - 1  # DPS init / insert destination
     return False
 

@@ -15,7 +15,6 @@ Unmarked linalg ops are left for the ``loops`` stage.
 
 from __future__ import annotations
 
-from kiln.ir import ir
 from kiln.passes.common import collect_ops, indexing_maps, map_dims
 from kiln.passes.contraction import BLOCKED_ATTR
 from kiln.passes.registry import KilnPass, register
@@ -33,6 +32,8 @@ from kiln.passes.schedule import (
 )
 from kiln.passes.schedules.contraction import FOLD_UNIT_DIMS_ATTR, VECTORIZE_ATTR
 from kiln.passes.schedules.generic import VECTOR_WIDTH_ATTR
+
+from kiln.ir import ir
 
 
 @register

@@ -13,11 +13,12 @@ Post: those ops are vector transfers inside ``scf.forall``/``scf.for`` loops.
 
 from __future__ import annotations
 
-from kiln.ir import ir
 from kiln.passes.common import collect_ops, has_bool_tensors
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.schedule import Schedule
 from kiln.passes.schedules.generic import GenericPlan, schedule_generic
+
+from kiln.ir import ir
 
 OPS = ("linalg.copy", "linalg.fill")
 

@@ -8,9 +8,10 @@ an op would otherwise only fail later, inside the JIT, with no location.
 
 from __future__ import annotations
 
-from kiln.ir import ir
 from kiln.passes.common import collect_ops
 from kiln.passes.registry import KilnPass, PassFailure, register
+
+from kiln.ir import ir
 
 ALLOWED_PREFIXES = ("llvm.", "omp.", "builtin.module")
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from kiln.errors import KilnError, format_mlir_error
-from kiln.ir import MLIRError, ir, new_context, parse_module
+from kiln.ir import MLIRError, new_context, parse_module
 from kiln.pipeline import build_pass_manager, split_pipeline
 
 SPLIT_MARKER = "// -----"
@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stop-after", help="last stage of --kiln-pipeline to run")
     p.add_argument("--kiln-threads", type=int, default=1, help="threads for --kiln-pipeline")
     p.add_argument("--kiln-vector-width", type=int, default=None, help="f32 lanes (default: host)")
-    p.add_argument("--split-input-file", action="store_true", help="process chunks split by '// -----'")
+    p.add_argument(
+        "--split-input-file", action="store_true", help="process chunks split by '// -----'"
+    )
     p.add_argument("--mlir-print-ir-after-all", action="store_true")
     p.add_argument("--mlir-print-ir-before-all", action="store_true")
     p.add_argument("--mlir-print-debuginfo", action="store_true", help="print locations")
@@ -88,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 def list_passes_text() -> str:
     """kiln's passes with their summaries and options, and its pipelines."""
     from kiln.passes import registry
+
     from kiln.pipelines import PIPELINES
 
     lines = ["kiln passes:"]
@@ -149,7 +152,9 @@ def _process(chunk: str, first_line: int, source: str, args, stages) -> str | No
     except Exception as err:  # a bug in a pass: say so, with the traceback
         import traceback
 
-        errors.append(f"{source}: internal error: {type(err).__name__}: {err}\n{traceback.format_exc()}")
+        errors.append(
+            f"{source}: internal error: {type(err).__name__}: {err}\n{traceback.format_exc()}"
+        )
     if errors:
         print("\n".join(errors), file=sys.stderr)
         return None

@@ -28,7 +28,9 @@ def export(workload: str) -> tuple[Path, Path]:
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
-            torch.onnx.export(model, inputs, str(onnx_path), input_names=names, opset_version=17, dynamo=False)
+            torch.onnx.export(
+                model, inputs, str(onnx_path), input_names=names, opset_version=17, dynamo=False
+            )
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
     np.savez(inputs_path, **{n: t.numpy() for n, t in zip(names, inputs, strict=True)})

@@ -56,7 +56,12 @@ def run_iree(model: str, feeds: dict, threads: int):
     with tempfile.TemporaryDirectory() as tmp:
         imported = os.path.join(tmp, "model.mlir")
         subprocess.run(
-            [os.path.join(os.path.dirname(sys.executable), "iree-import-onnx"), model, "-o", imported],
+            [
+                os.path.join(os.path.dirname(sys.executable), "iree-import-onnx"),
+                model,
+                "-o",
+                imported,
+            ],
             check=True,
             capture_output=True,
         )

@@ -18,10 +18,19 @@ from torch_mlir import fx
 from torch_mlir.compiler_utils import OutputType
 from torch_mlir.extras.fx_importer import FxImporterHooks
 
-from kiln.errors import KilnError, UnsupportedOp, UnsupportedOpsError, format_mlir_error, user_location
+from kiln.errors import (
+    KilnError,
+    UnsupportedOp,
+    UnsupportedOpsError,
+    format_mlir_error,
+    user_location,
+)
 from kiln.ir import MLIRError, PassManager, ir
 
-TORCH_BACKEND = "builtin.module(func.func(torch-match-quantized-custom-ops), torchdynamo-export-to-torch-backend-pipeline)"
+TORCH_BACKEND = (
+    "builtin.module(func.func(torch-match-quantized-custom-ops), "
+    "torchdynamo-export-to-torch-backend-pipeline)"
+)
 LINALG_BACKEND = "builtin.module(torch-backend-to-linalg-on-tensors-backend-pipeline)"
 # The conversions inside LINALG_BACKEND, run alone: they leave what they cannot convert.
 PARTIAL_CONVERSIONS = (
@@ -44,7 +53,9 @@ class _DenseLiterals(FxImporterHooks):
             return None  # fake or meta tensors: let the importer decide
         vtensor_type = gni._cc.tensor_to_vtensor_type(literal)
         attr = ir.DenseElementsAttr.get(np.ascontiguousarray(array), context=vtensor_type.context)
-        op = ir.Operation.create("torch.vtensor.literal", results=[vtensor_type], attributes={"value": attr})
+        op = ir.Operation.create(
+            "torch.vtensor.literal", results=[vtensor_type], attributes={"value": attr}
+        )
         return op.result
 
 
@@ -67,7 +78,9 @@ def import_torch_module(
             dynamic_shapes=dynamic_shapes,
         )
     except Exception as err:  # torch.export failures come in many types
-        raise KilnError(f"kiln: torch.export could not trace the model: {type(err).__name__}: {err}") from err
+        raise KilnError(
+            f"kiln: torch.export could not trace the model: {type(err).__name__}: {err}"
+        ) from err
     unknown = _unknown_operators(raw)
     snapshot = raw.operation.clone(ip=False)
     try:
@@ -79,7 +92,9 @@ def import_torch_module(
         unsupported = _unconverted_ops(snapshot)
         if unsupported:
             raise UnsupportedOpsError(unsupported) from None
-        raise KilnError(f"kiln: torch-mlir could not lower the model:\n{format_mlir_error(err)}") from None
+        raise KilnError(
+            f"kiln: torch-mlir could not lower the model:\n{format_mlir_error(err)}"
+        ) from None
     finally:
         snapshot.erase()
     from kiln.dialects import load_kiln_dialect
@@ -160,10 +175,14 @@ def _zero_literal(ty: ir.Type, anchor: ir.Operation):
     }[match.group(2)]
     attr = ir.DenseElementsAttr.get_splat(
         ir.RankedTensorType.get(shape, element),
-        ir.FloatAttr.get(element, 0.0) if isinstance(element, ir.FloatType) else ir.IntegerAttr.get(element, 0),
+        ir.FloatAttr.get(element, 0.0)
+        if isinstance(element, ir.FloatType)
+        else ir.IntegerAttr.get(element, 0),
     )
     with ir.InsertionPoint(anchor), anchor.location:
-        return ir.Operation.create("torch.vtensor.literal", results=[ty], attributes={"value": attr}).result
+        return ir.Operation.create(
+            "torch.vtensor.literal", results=[ty], attributes={"value": attr}
+        ).result
 
 
 def _run(module: ir.Module, pipeline: str) -> None:
@@ -178,7 +197,13 @@ def _unknown_operators(module: ir.Module) -> list[UnsupportedOp]:
     def visit(op):
         if op.operation.name == "torch.operator":
             name = ir.StringAttr(op.attributes["name"]).value
-            found.append(UnsupportedOp(name.removeprefix("torch."), user_location(op.location), "not known to torch-mlir"))
+            found.append(
+                UnsupportedOp(
+                    name.removeprefix("torch."),
+                    user_location(op.location),
+                    "not known to torch-mlir",
+                )
+            )
         return ir.WalkResult.ADVANCE
 
     module.operation.walk(visit)
@@ -209,8 +234,14 @@ def _unconverted_ops(snapshot: ir.Operation) -> list[UnsupportedOp]:
 
     def visit(op):
         name = op.operation.name
-        if name.startswith(("torch.aten.", "torch.prims.", "torch.prim.")) and not name.startswith(skip):
-            found.append(UnsupportedOp(name.removeprefix("torch."), user_location(op.location), "no lowering to linalg"))
+        if name.startswith(("torch.aten.", "torch.prims.", "torch.prim.")) and not name.startswith(
+            skip
+        ):
+            found.append(
+                UnsupportedOp(
+                    name.removeprefix("torch."), user_location(op.location), "no lowering to linalg"
+                )
+            )
         return ir.WalkResult.ADVANCE
 
     module.walk(visit)

@@ -75,7 +75,9 @@ class CompiledModel:
         with self._lock:
             set_num_threads(self.threads)
             self._fn(slots)
-        fields = [results] if len(ranks) == 1 else [getattr(results, f"r{i}") for i in range(len(ranks))]
+        fields = (
+            [results] if len(ranks) == 1 else [getattr(results, f"r{i}") for i in range(len(ranks))]
+        )
         arrays = [
             take_result(desc, rank, np.dtype(spec.numpy_dtype))
             for desc, rank, spec in zip(fields, ranks, self.signature.outputs, strict=True)
@@ -101,7 +103,9 @@ class CompiledModel:
             pointer = ctypes.c_void_p(counters.ctypes.data)
             fn((ctypes.c_void_p * 1)(ctypes.addressof(pointer)))
         total = max(int(counters.sum()), 1)
-        shares = [(name, int(c) / total) for name, c in zip(self._profile_regions, counters, strict=True)]
+        shares = [
+            (name, int(c) / total) for name, c in zip(self._profile_regions, counters, strict=True)
+        ]
         return sorted(shares, key=lambda item: -item[1])
 
     def set_threads(self, threads: int) -> None:
@@ -117,7 +121,9 @@ class CompiledModel:
             raise InputMismatchError(
                 f"{self.signature.name} takes {len(specs)} input(s) ({expected}), got {len(args)}"
             )
-        return [_checked(arg, spec, i) for i, (arg, spec) in enumerate(zip(args, specs, strict=True))]
+        return [
+            _checked(arg, spec, i) for i, (arg, spec) in enumerate(zip(args, specs, strict=True))
+        ]
 
 
 def _is_torch(x) -> bool:
@@ -140,7 +146,9 @@ def _checked(arg, spec: TensorSpec, index: int):
         raise InputMismatchError(f"input {index}: expected {spec}, got {got}")
     if _is_torch(arg):
         if arg.device.type != "cpu":
-            raise InputMismatchError(f"input {index}: expected a CPU tensor, got one on {arg.device}")
+            raise InputMismatchError(
+                f"input {index}: expected a CPU tensor, got one on {arg.device}"
+            )
         return arg if arg.is_contiguous() else arg.contiguous()
     return arg if arg.flags.c_contiguous else np.ascontiguousarray(arg)
 

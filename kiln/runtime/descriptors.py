@@ -10,15 +10,19 @@ owns those and frees them after copying the data out.
 from __future__ import annotations
 
 import ctypes
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
 
-@lru_cache(maxsize=None)
+@cache
 def descriptor_type(rank: int) -> type[ctypes.Structure]:
     """The ctypes structure of a rank-``rank`` memref descriptor."""
-    fields = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p), ("offset", ctypes.c_int64)]
+    fields = [
+        ("allocated", ctypes.c_void_p),
+        ("aligned", ctypes.c_void_p),
+        ("offset", ctypes.c_int64),
+    ]
     if rank:
         fields += [("sizes", ctypes.c_int64 * rank), ("strides", ctypes.c_int64 * rank)]
     return type(f"MemRef{rank}D", (ctypes.Structure,), {"_fields_": fields})
@@ -54,9 +58,16 @@ def take_result(desc: ctypes.Structure, rank: int, dtype: np.dtype) -> np.ndarra
     base = desc.aligned + desc.offset * dtype.itemsize
     count = int(np.prod(shape, dtype=np.int64)) if shape else 1
     if count:
-        span = max((size - 1) * stride for size, stride in zip(shape, strides, strict=True)) + dtype.itemsize if shape else dtype.itemsize
+        span = (
+            max((size - 1) * stride for size, stride in zip(shape, strides, strict=True))
+            + dtype.itemsize
+            if shape
+            else dtype.itemsize
+        )
         raw = (ctypes.c_char * span).from_address(base)
-        view = np.lib.stride_tricks.as_strided(np.frombuffer(raw, dtype=dtype, count=span // dtype.itemsize), shape, strides)
+        view = np.lib.stride_tricks.as_strided(
+            np.frombuffer(raw, dtype=dtype, count=span // dtype.itemsize), shape, strides
+        )
         array = np.array(view, copy=True)
     else:
         array = np.empty(shape, dtype)

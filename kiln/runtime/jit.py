@@ -15,7 +15,11 @@ from kiln.ir import execution_engine, ir
 def openmp_library() -> str | None:
     """Path of the LLVM-ABI OpenMP runtime (libiomp5 from the intel-openmp wheel)."""
     candidates = [os.path.join(sys.prefix, "lib", "libiomp5.so")]
-    candidates += [os.path.join(p, "libiomp5.so") for p in os.environ.get("LD_LIBRARY_PATH", "").split(":") if p]
+    candidates += [
+        os.path.join(p, "libiomp5.so")
+        for p in os.environ.get("LD_LIBRARY_PATH", "").split(":")
+        if p
+    ]
     for path in candidates:
         if os.path.exists(path):
             return path

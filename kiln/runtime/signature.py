@@ -40,7 +40,9 @@ class TensorSpec:
 
     def matches(self, shape: tuple[int, ...]) -> bool:
         """True if a concrete ``shape`` fits this spec."""
-        return len(shape) == len(self.shape) and all(d is None or d == s for d, s in zip(self.shape, shape, strict=True))
+        return len(shape) == len(self.shape) and all(
+            d is None or d == s for d, s in zip(self.shape, shape, strict=True)
+        )
 
     @property
     def nbytes(self) -> int:
@@ -75,14 +77,21 @@ def tensor_spec(ty: ir.Type) -> TensorSpec:
     elt = str(shaped.element_type)
     if elt not in _NUMPY:
         raise ValueError(f"kiln does not support element type {elt} at function boundaries")
-    shape = tuple(None if shaped.is_dynamic_dim(i) else shaped.get_dim_size(i) for i in range(shaped.rank))
+    shape = tuple(
+        None if shaped.is_dynamic_dim(i) else shaped.get_dim_size(i) for i in range(shaped.rank)
+    )
     return TensorSpec(shape, _NUMPY[elt])
 
 
 def entry_signature(module: ir.Module, name: str | None = None) -> Signature:
     """The signature of function ``name`` (default: the only public function)."""
     funcs = [op for op in module.body.operations if op.operation.name == "func.func"]
-    public = [f for f in funcs if "sym_visibility" not in f.attributes or ir.StringAttr(f.attributes["sym_visibility"]).value == "public"]
+    public = [
+        f
+        for f in funcs
+        if "sym_visibility" not in f.attributes
+        or ir.StringAttr(f.attributes["sym_visibility"]).value == "public"
+    ]
     if name is None:
         if len(public) != 1:
             names = ", ".join(ir.StringAttr(f.attributes["sym_name"]).value for f in public)

@@ -99,7 +99,9 @@ def schedule_contraction_group(sched: Schedule, plan: ContractionPlan, threads: 
     sched.annotate(inner, FOLD_UNIT_DIMS_ATTR)
 
     block_sizes = [1 if loop in (m1, n1) or loop < nb else 0 for loop in plan.c_loops]
-    others = [t for t in (plan.fill_tag, *plan.member_tags, plan.root_tag) if t and t != plan.anchor_tag]
+    others = [
+        t for t in (plan.fill_tag, *plan.member_tags, plan.root_tag) if t and t != plan.anchor_tag
+    ]
     for tag in dict.fromkeys(others):
         op = sched.match(attr=tag, within=forall)
         tiled_op, _ = sched.tile_for(op, block_sizes)

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiln.ir import transform_structured
 from kiln.passes.schedule import Schedule
 from kiln.passes.schedules.contraction import VECTORIZE_ATTR
 
+from kiln.ir import transform_structured
 
 # Below this many input channels the loop order keeps accumulators in registers.
 SMALL_CHANNELS = 16
@@ -109,12 +109,16 @@ def schedule_conv_group(sched: Schedule, plan: ConvPlan, threads: int) -> None:
     if c < SMALL_CHANNELS:
         # Few input channels (a network's first layer): each output block
         # accumulates over all of kh, kw, c in registers; the filter is small.
-        inner, _ = sched.tile_for(conv, [1, 1, blk.mr, blk.nr, 1, 1, c], interchange=[0, 3, 1, 2, 4, 5, 6])
+        inner, _ = sched.tile_for(
+            conv, [1, 1, blk.mr, blk.nr, 1, 1, c], interchange=[0, 3, 1, 2, 4, 5, 6]
+        )
     else:
         # kh -> kw -> c-chunk outermost: the HWCF filter is then read in memory
         # order (large filters stream from DRAM at batch 1, and strided reads
         # of a channel block defeat the prefetchers).
-        chunked, _ = sched.tile_for(conv, [1, 1, blk.mr, blk.nr, 1, 1, blk.kc], interchange=[0, 4, 5, 6, 3, 1, 2])
+        chunked, _ = sched.tile_for(
+            conv, [1, 1, blk.mr, blk.nr, 1, 1, blk.kc], interchange=[0, 4, 5, 6, 3, 1, 2]
+        )
         inner, _ = sched.tile_for(chunked, [0, 0, 0, 0, 0, 0, blk.ku])
     one_d = sched._build(lambda: transform_structured.DecomposeOp(inner).result)
     sched.annotate(one_d, VECTORIZE_ATTR)

@@ -55,7 +55,9 @@ def thread_tile_sizes(plan: GenericPlan, threads: int) -> list[int] | None:
     return None
 
 
-def schedule_generic(sched: Schedule, plan: GenericPlan, threads: int, max_vector: int = 64) -> None:
+def schedule_generic(
+    sched: Schedule, plan: GenericPlan, threads: int, max_vector: int = 64
+) -> None:
     """Appends the op's schedule to ``sched`` (see module docstring)."""
     op = sched.match(attr=plan.tag)
     split = thread_tile_sizes(plan, threads)

@@ -25,7 +25,9 @@ def _check_sizes(model, compiled, shapes, rtol=1e-4, atol=1e-5):
 def test_symbolic_batch_mlp():
     torch.manual_seed(0)
     model = MLP().eval()
-    compiled = kiln.compile(model, torch.randn(32, 784), threads=2, dynamic_shapes={"x": {0: Dim("batch", max=1024)}})
+    compiled = kiln.compile(
+        model, torch.randn(32, 784), threads=2, dynamic_shapes={"x": {0: Dim("batch", max=1024)}}
+    )
     assert compiled.signature.inputs[0].shape == (None, 784)
     _check_sizes(model, compiled, [(1, 784), (7, 784), (32, 784), (100, 784)])
 
@@ -33,7 +35,9 @@ def test_symbolic_batch_mlp():
 def test_symbolic_batch_cnn():
     torch.manual_seed(0)
     model = SmallCNN().eval()
-    compiled = kiln.compile(model, torch.randn(8, 3, 32, 32), threads=2, dynamic_shapes={"x": {0: Dim("batch", max=64)}})
+    compiled = kiln.compile(
+        model, torch.randn(8, 3, 32, 32), threads=2, dynamic_shapes={"x": {0: Dim("batch", max=64)}}
+    )
     _check_sizes(model, compiled, [(1, 3, 32, 32), (5, 3, 32, 32)], atol=1e-4)
 
 
@@ -43,7 +47,10 @@ def test_symbolic_batch_or_sequence_encoder(dim):
     model = encoder_layer().eval()
     name = "batch" if dim == 0 else "sequence"
     compiled = kiln.compile(
-        model, torch.randn(2, 128, 512), threads=2, dynamic_shapes={"src": {dim: Dim(name, min=2, max=512)}}
+        model,
+        torch.randn(2, 128, 512),
+        threads=2,
+        dynamic_shapes={"src": {dim: Dim(name, min=2, max=512)}},
     )
     shapes = [(3, 128, 512), (2, 128, 512)] if dim == 0 else [(2, 64, 512), (2, 100, 512)]
     _check_sizes(model, compiled, shapes, atol=1e-4)
@@ -61,14 +68,22 @@ def test_merging_two_dynamic_dims_is_refused_clearly():
             return self.linear(x)
 
     dyn = {"x": {0: Dim("b", max=16), 1: Dim("s", min=2, max=64)}}
-    with pytest.raises(kiln.KilnError, match="dimension 1 of a tensor<\\?x\\?x16xf32> value is assumed to be 1"):
+    with pytest.raises(
+        kiln.KilnError, match="dimension 1 of a tensor<\\?x\\?x16xf32> value is assumed to be 1"
+    ):
         kiln.compile(Linear3D().eval(), torch.randn(2, 8, 16), threads=1, dynamic_shapes=dyn)
 
 
 def test_dynamic_inputs_are_checked():
     torch.manual_seed(0)
-    compiled = kiln.compile(MLP().eval(), torch.randn(4, 784), threads=1, dynamic_shapes={"x": {0: Dim("batch")}})
-    with pytest.raises(kiln.InputMismatchError, match=r"expected float32\[\?, 784\], got float32\[4, 783\]"):
+    compiled = kiln.compile(
+        MLP().eval(), torch.randn(4, 784), threads=1, dynamic_shapes={"x": {0: Dim("batch")}}
+    )
+    with pytest.raises(
+        kiln.InputMismatchError, match=r"expected float32\[\?, 784\], got float32\[4, 783\]"
+    ):
         compiled(torch.randn(4, 783))
-    with pytest.raises(kiln.InputMismatchError, match=r"expected float32\[\?, 784\], got float32\[784\]"):
+    with pytest.raises(
+        kiln.InputMismatchError, match=r"expected float32\[\?, 784\], got float32\[784\]"
+    ):
         compiled(torch.randn(784))

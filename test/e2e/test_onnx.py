@@ -19,7 +19,6 @@ from onnx import TensorProto, helper  # noqa: E402
 from kiln.frontend.onnx_import import import_onnx_model  # noqa: E402
 
 
-
 def _export(model: torch.nn.Module, inputs: tuple, path, **options) -> None:
     """torch.onnx.export with the TorchScript exporter at opset 17."""
     # nn.MultiheadAttention's fast path is one fused op that ONNX cannot express.

@@ -19,12 +19,18 @@ def test_wider_zoo_matches_eager(name):
     with torch.no_grad():
         reference = model(*inputs)
     out = compiled(*inputs)
-    assert isinstance(out, torch.Tensor) and out.shape == reference.shape and out.dtype == reference.dtype
+    assert (
+        isinstance(out, torch.Tensor)
+        and out.shape == reference.shape
+        and out.dtype == reference.dtype
+    )
     torch.testing.assert_close(out, reference, rtol=entry.rtol, atol=entry.atol)
     # A second call with new inputs of the same shapes still matches.
     _, fresh = entry.make(seed=1)
     with torch.no_grad():
-        torch.testing.assert_close(compiled(*fresh), model(*fresh), rtol=entry.rtol, atol=entry.atol)
+        torch.testing.assert_close(
+            compiled(*fresh), model(*fresh), rtol=entry.rtol, atol=entry.atol
+        )
 
 
 def test_integer_inputs_are_checked():
@@ -32,5 +38,7 @@ def test_integer_inputs_are_checked():
     entry = WIDER_ZOO["tokens"]
     model, (ids,) = entry.make()
     compiled = kiln.compile(model, ids, threads=1)
-    with pytest.raises(kiln.InputMismatchError, match=r"expected int64\[8, 32\], got float32\[8, 32\]"):
+    with pytest.raises(
+        kiln.InputMismatchError, match=r"expected int64\[8, 32\], got float32\[8, 32\]"
+    ):
         compiled(ids.float())

@@ -31,7 +31,12 @@ def results():
     rng = np.random.default_rng(0)
     q = N // 4
     x = np.concatenate(
-        [rng.uniform(-100, 100, q), rng.uniform(-10, 10, q), rng.uniform(-1, 1, q), rng.normal(0, 1e-3, q)]
+        [
+            rng.uniform(-100, 100, q),
+            rng.uniform(-10, 10, q),
+            rng.uniform(-1, 1, q),
+            rng.normal(0, 1e-3, q),
+        ]
     ).astype(np.float32)
     x[:4] = [np.inf, -np.inf, np.nan, 0.0]
     compiled = kiln.compile(SOURCE, threads=1)
