@@ -7,6 +7,8 @@ import os
 import sys
 from functools import lru_cache
 
+import numpy as np
+
 from kiln.errors import KilnError
 from kiln.ir import execution_engine, ir
 
@@ -66,10 +68,47 @@ def _non_llvm_ops(module: ir.Module) -> set[str]:
     return names
 
 
+# Constants at least this large (weights) are kept out of the JIT'd module.
+EXTERNAL_CONSTANT_BYTES = 1 << 14
+
+
+def externalize_constants(module: ir.Module, min_bytes: int = EXTERNAL_CONSTANT_BYTES) -> dict:
+    """Turns large constant globals into external declarations; returns their data by name.
+
+    LLVM compiles constant data element by element: the 44 MB of ResNet-18
+    weights would dominate compile time. Kept as 64-byte aligned numpy arrays
+    and bound to the symbols at load time, they cost nothing to compile.
+    """
+    arrays = {}
+    for op in [o.operation for o in module.body.operations]:
+        attrs = op.attributes
+        if op.name != "llvm.mlir.global" or "constant" not in attrs or "value" not in attrs:
+            continue
+        value = attrs["value"]
+        if not isinstance(value, ir.DenseElementsAttr) or value.is_splat:
+            continue
+        data = np.array(value)
+        if data.nbytes < min_bytes:
+            continue
+        arrays[ir.StringAttr(attrs["sym_name"]).value] = _aligned_copy(data)
+        del attrs["value"]
+        attrs["linkage"] = ir.Attribute.parse("#llvm.linkage<external>", module.context)
+    return arrays
+
+
+def _aligned_copy(data: np.ndarray, alignment: int = 64) -> np.ndarray:
+    raw = np.empty(data.nbytes + alignment, np.uint8)
+    start = -raw.ctypes.data % alignment
+    aligned = raw[start : start + data.nbytes].view(data.dtype).reshape(data.shape)
+    aligned[...] = data
+    return aligned
+
+
 class JitModule:
     """Machine code for an LLVM-dialect module, kept alive as long as this object."""
 
     def __init__(self, module: ir.Module, opt_level: int = 3):
+        self._constants = externalize_constants(module)
         libs = []
         if uses_openmp(module):
             path = openmp_library()
@@ -82,6 +121,8 @@ class JitModule:
             libs.append(path)
         try:
             self._engine = execution_engine()(module, opt_level=opt_level, shared_libs=libs)
+            for name, data in self._constants.items():
+                self._engine.raw_register_runtime(name, ctypes.c_void_p(data.ctypes.data))
         except RuntimeError as err:
             leftovers = sorted(_non_llvm_ops(module))
             hint = f"; ops not lowered to LLVM: {', '.join(leftovers)}" if leftovers else ""

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from .causes import UINT8_OUTPUT, packed_bools
+from .causes import UINT8_OUTPUT
 from .registry import EXACT, fn, registrar
 
 XFAIL = {
-    "bool_to_f32": packed_bools("10/24", "input"),
-    "bool_to_i64": packed_bools("10/24", "input"),
-    "f32_to_bool": packed_bools("7/24", "output"),
-    "i64_to_bool": packed_bools("6/24", "output"),
     "f32_to_u8": UINT8_OUTPUT,
 }
 

@@ -9,15 +9,6 @@ observed. docs/opsuite.md lists them with reproducers.
 from __future__ import annotations
 
 
-def packed_bools(differ: str, side: str) -> str:
-    """bool tensors cross the entry point as packed bits: ``differ`` elements (``k/n``) wrong."""
-    return (
-        f"mismatch: {differ} elements differ: the bool {side} is read/written with "
-        "vector<Nxi1> transfers on memref<...xi1>, which LLVM packs 8 per byte "
-        "(PyTorch stores one byte per bool)"
-    )
-
-
 def powi(lanes: int) -> str:
     """``x ** n`` is math.fpowi with an i64 exponent; as a vector it is no valid llvm.intr.powi."""
     return (
@@ -67,3 +58,7 @@ UINT8_OUTPUT = (
     "mismatch: the output is int8, PyTorch's is uint8 "
     "(kiln's entry signature maps every i8 to int8)"
 )
+
+# One buffer returned twice: upstream buffer-results-to-out-params{hoist-static-allocs}
+# (stage 'bufferized') crashes on `return %alloc, %alloc`.
+DUPLICATE_RESULT_SEGFAULTS = "crash: SIGSEGV"

@@ -92,6 +92,7 @@ UNARY_MATH = {
 for name, (f, inputs) in UNARY_MATH.items():
     case(name, fn(f), inputs, tol=F32_MATH)
 
+case("exp_0d", fn(torch.exp), lambda t: (t.randn(),), tol=F32_MATH)
 case("exp_large", fn(torch.exp), lambda t: (t.rand(4, 6, low=-100.0, high=100.0),), tol=F32_MATH)
 case("tanh_large", fn(torch.tanh), lambda t: (t.rand(4, 6, low=-30.0, high=30.0),), tol=F32_MATH)
 case(

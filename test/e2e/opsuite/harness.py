@@ -76,7 +76,8 @@ def run_isolated(case: Case, threads: int) -> None:
         said = [line for line in (child.stderr + child.stdout).splitlines() if line.strip()]
         last = said[-1].strip() if said else ""
         signame = signal.Signals(-child.returncode).name
-        raise IsolatedFailure(f"crash: {signame}: {last}", child.stderr + child.stdout)
+        summary = f"crash: {signame}: {last}" if last else f"crash: {signame}"
+        raise IsolatedFailure(summary, child.stderr + child.stdout)
     raise IsolatedFailure(child.stdout.strip().splitlines()[-1], child.stderr)
 
 

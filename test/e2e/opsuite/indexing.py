@@ -10,15 +10,11 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from .causes import illegal_op, packed_bools
+from .causes import illegal_op
 from .registry import EXACT, F32, F32_SUM, fn, registrar
 
 XFAIL = {
     "embedding_bag_mean": illegal_op("embedding_bag.padding_idx"),
-    "mask_multiply": packed_bools("10/24", "input"),
-    "masked_fill": packed_bools("10/24", "input"),
-    "masked_fill_int": packed_bools("11/24", "input"),
-    "masked_fill_neg_inf": packed_bools("10/24", "input"),
 }
 
 case = registrar("indexing", XFAIL)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from .causes import UINT8_INPUT, packed_bools
+from .causes import UINT8_INPUT
 from .registry import EXACT, F32, fn, registrar
 
 XFAIL = {
     "add_u8": UINT8_INPUT,
-    "bool_sum_as_float": packed_bools("3/4", "input"),
-    "bool_xor_mask_select": packed_bools("11/24", "input"),
-    "where_i64": packed_bools("9/24", "input"),
 }
 
 case = registrar("integers", XFAIL)

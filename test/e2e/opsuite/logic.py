@@ -4,31 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from .causes import no_linalg_lowering, packed_bools
+from .causes import no_linalg_lowering
 from .registry import EXACT, F32, fn, registrar
 
 XFAIL = {
     "isfinite": no_linalg_lowering("isfinite"),
-    "where": packed_bools("9/15", "input"),
-    "where_two_scalars": packed_bools("9/15", "input"),
-    "eq": packed_bools("2/15", "output"),
-    "ne": packed_bools("7/15", "output"),
-    "lt": packed_bools("7/15", "output"),
-    "le": packed_bools("5/15", "output"),
-    "gt": packed_bools("9/15", "output"),
-    "ge": packed_bools("5/15", "output"),
-    "gt_scalar": packed_bools("11/15", "output"),
-    "eq_scalar_int": packed_bools("8/15", "output"),
-    "le_int": packed_bools("6/15", "output"),
-    "isnan": packed_bools("9/15", "output"),
-    "isinf": packed_bools("7/15", "output"),
-    "logical_and": packed_bools("6/24", "input and output"),
-    "logical_or": packed_bools("11/24", "input and output"),
-    "logical_xor": packed_bools("10/24", "input and output"),
-    "logical_not": packed_bools("16/24", "input and output"),
-    "bool_and_operator": packed_bools("15/24", "input and output"),
-    "bool_or_operator": packed_bools("7/24", "input and output"),
-    "logical_and_float": packed_bools("10/24", "output"),
 }
 
 case = registrar("logic", XFAIL)
@@ -106,8 +86,8 @@ def ties(t):
     """Two tensors with about half their elements equal.
 
     The first columns give every comparison a row that starts False and holds a True:
-    while kiln writes bool outputs as packed bits, such a row fails for certain
-    (see causes.packed_bools), whatever the rest of the output buffer holds.
+    were bool outputs written as packed bits (vector<Nxi1> stores, kiln before 8c7686e),
+    such a row would fail whatever the rest of the output buffer holds.
     """
     x, y = t.randint(3, 5, low=0, high=3).float(), t.randint(3, 5, low=0, high=3).float()
     x[:, :3] = torch.tensor([[2.0, 1.0, 0.0], [0.0, 1.0, 2.0], [1.0, 2.0, 1.0]])

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from .causes import packed_bools, unknown_to_torch_mlir
+from .causes import unknown_to_torch_mlir
 from .registry import EXACT, F32_SUM, fn, registrar
 
 XFAIL = {
     "cummax": unknown_to_torch_mlir("cummax"),
-    "cumsum_bool_to_int64": packed_bools("13/18", "input"),
 }
 
 case = registrar("scans", XFAIL)

@@ -1,14 +1,18 @@
 """Data movement: concat/stack/split/chunk, reshape/view/permute/transpose/expand/flatten/
-squeeze/unsqueeze, repeat, and tensors created inside the model."""
+squeeze/unsqueeze, repeat, padding, tensors created inside the model, and outputs that
+alias each other or an input."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 
+from .causes import DUPLICATE_RESULT_SEGFAULTS
 from .registry import EXACT, F32, fn, registrar
 
-XFAIL: dict[str, str] = {}
+XFAIL = {
+    "same_output_twice": DUPLICATE_RESULT_SEGFAULTS,
+}
 
 case = registrar("shapes", XFAIL)
 
@@ -126,3 +130,17 @@ case("arange_int64_output", fn(lambda x: torch.arange(x.shape[1]) * 2), operands
 case("eye_masked", fn(lambda x: x * torch.eye(4)), operands((4, 4)), tol=EXACT)
 case("linspace", fn(lambda x: x + torch.linspace(0.0, 1.0, 5)), operands((2, 5)), tol=F32)
 case("new_zeros_cat", fn(lambda x: torch.cat([x, x.new_zeros(2, 4)])), operands((3, 4)), tol=EXACT)
+
+# --- outputs that alias each other, an input, or nothing -----------------------------------
+
+case("return_input_and_result", fn(lambda x: (x, x + 1.0)), operands((3, 4)), tol=EXACT)
+case(
+    "same_output_twice",
+    fn(lambda x: (lambda y: (y, y))(x * 2.0)),
+    operands((3, 4)),
+    tol=EXACT,
+    isolate=True,
+)
+case("input_returned_twice", fn(lambda x: (x, x)), operands((3, 4)), tol=EXACT)
+case("constant_output", fn(lambda x: (x + 1.0, torch.ones(3))), operands((3, 4)), tol=EXACT)
+case("view_of_input_output", fn(lambda x: x.view(12)), operands((3, 4)), tol=EXACT)

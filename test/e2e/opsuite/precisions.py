@@ -1,4 +1,5 @@
-"""float16 and bfloat16: elementwise, contractions, reductions, normalizations, convolution."""
+"""float16, bfloat16 and float64: elementwise, contractions, reductions, normalizations,
+convolution, and mixing with float32."""
 
 from __future__ import annotations
 
@@ -6,21 +7,23 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .causes import mixed_precision_contraction, packed_bools
-from .registry import BF16, F16, Tolerance, fn, registrar
+from .causes import mixed_precision_contraction
+from .registry import BF16, F16, F64, Tolerance, fn, registrar
 
 XFAIL = {
     "mm_f16": mixed_precision_contraction("f16"),
     "bmm_f16": mixed_precision_contraction("f16"),
     "mm_bf16": mixed_precision_contraction("bf16"),
     "bmm_bf16": mixed_precision_contraction("bf16"),
-    "where_f16": packed_bools("10/24", "input"),
-    "where_bf16": packed_bools("10/24", "input"),
 }
 
-case = registrar("half", XFAIL)
+case = registrar("precisions", XFAIL)
 
-HALVES = {"f16": (torch.float16, F16), "bf16": (torch.bfloat16, BF16)}
+PRECISIONS = {
+    "f16": (torch.float16, F16),
+    "bf16": (torch.bfloat16, BF16),
+    "f64": (torch.float64, F64),
+}
 
 
 def randn(dtype, *shapes):
@@ -31,8 +34,8 @@ def in_dtype(factory, dtype):
     return lambda: factory().to(dtype)
 
 
-for suffix, (dtype, tol) in HALVES.items():
-    # contractions and reductions accumulate many rounding errors of the half type
+for suffix, (dtype, tol) in PRECISIONS.items():
+    # contractions and reductions accumulate many rounding errors of the type
     sums = Tolerance(tol.rtol * 4, tol.atol * 4)
     case(f"add_{suffix}", fn(torch.add), randn(dtype, (4, 6), (4, 6)), tol=tol)
     case(f"mul_broadcast_{suffix}", fn(torch.mul), randn(dtype, (4, 6), (6,)), tol=tol)
