@@ -59,9 +59,13 @@ def main() -> int:
             eager = median_ms(lambda: model(*inputs), args.repeats)
         ours = median_ms(lambda: compiled(*inputs), args.repeats)
         rows.append((threads, compile_s, err, ours, eager))
-    print(f"{'threads':>7} {'compile s':>9} {'max |err|':>10} {'kiln ms':>9} {'eager ms':>9} {'speedup':>8}")
+    print(
+        f"{'threads':>7} {'compile s':>9} {'max |err|':>10} {'kiln ms':>9} {'eager ms':>9} {'speedup':>8}"
+    )
     for threads, compile_s, err, ours, eager in rows:
-        print(f"{threads:>7} {compile_s:>9.2f} {err:>10.2e} {ours:>9.3f} {eager:>9.3f} {eager / ours:>7.2f}x")
+        print(
+            f"{threads:>7} {compile_s:>9.2f} {err:>10.2e} {ours:>9.3f} {eager:>9.3f} {eager / ours:>7.2f}x"
+        )
     print(f"matches PyTorch within rtol={entry.rtol}, atol={entry.atol}")
     return 0
 

@@ -54,7 +54,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     if target == "cuda":
         return _compile_cuda(module, name, dump_dir, options=cuda_options or {})
     cpu = host_target(threads)
-    signature = entry_signature(module, func_name)
+    signature = _torch_signature(module, entry_signature(module, func_name))
     _mark_entry_points(module)
     pipeline = pipeline or cpu_pipeline(cpu, dynamic=signature.dynamic)
     if profile:
@@ -69,8 +69,30 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
         source_name=source,
     )
     regions = _profile_regions(module) if profile else None
+    assertions = _string_list(module, "kiln.assertions")
     jit = JitModule(module, opt_level=opt_level)
-    return CompiledModel(jit, signature, cpu.threads, profile_regions=regions)
+    return CompiledModel(
+        jit, signature, cpu.threads, profile_regions=regions, assertions=assertions
+    )
+
+
+def _string_list(module: ir.Module, attr: str) -> list[str]:
+    attrs = module.operation.attributes
+    return [ir.StringAttr(a).value for a in ir.ArrayAttr(attrs[attr])] if attr in attrs else []
+
+
+def _torch_signature(module: ir.Module, signature):
+    """Restores torch dtypes the IR cannot tell apart (uint8 is i8 in linalg)."""
+    from kiln.frontend.torch_import import TORCH_DTYPES_ATTR
+    from kiln.runtime.signature import with_torch_dtypes
+
+    attrs = module.operation.attributes
+    if TORCH_DTYPES_ATTR not in attrs:
+        return signature
+    dtypes = ir.DictAttr(attrs[TORCH_DTYPES_ATTR])
+    inputs = [ir.StringAttr(a).value for a in ir.ArrayAttr(dtypes["inputs"])]
+    outputs = [ir.StringAttr(a).value for a in ir.ArrayAttr(dtypes["outputs"])]
+    return with_torch_dtypes(signature, inputs, outputs)
 
 
 def _profile_regions(module: ir.Module) -> list[str]:

@@ -37,6 +37,7 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     "canonicalize",
                     "cse",
                     "kiln-select-to-minmax",
+                    "kiln-expand-powi",
                     "kiln-fold-constant-layout",
                     "kiln-conv-to-nhwc",
                     "kiln-fold-constant-layout",

@@ -19,5 +19,6 @@ def loop_passes(threads: int) -> tuple[str, ...]:
     passes += [
         "lower-affine",
         "canonicalize",
+        "kiln-assertions-to-errors",
     ]
     return tuple(passes)

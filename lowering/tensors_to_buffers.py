@@ -20,6 +20,7 @@ def bufferize_passes(out_params: bool = True) -> tuple[str, ...]:
     cannot size the outputs) keeps results as returned, callee-allocated buffers.
     """
     passes = (
+        "kiln-distinct-results",
         "kiln-bufferize-tm-tensor",
         "kiln-unshare-destinations",
         "kiln-unshare-destinations",

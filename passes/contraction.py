@@ -56,10 +56,10 @@ def analyze_contraction(op: ir.Operation) -> Contraction | None:
     if "indexing_maps" not in op.attributes or len(op.operands) != 3:
         return None
     shapes = [static_shape(v) for v in op.operands]
-    if any(s is None for s in shapes) or not isinstance(
-        ir.ShapedType(op.operands[2].type).element_type, ir.F32Type
-    ):
+    if any(s is None for s in shapes):
         return None
+    if not all(isinstance(ir.ShapedType(v.type).element_type, ir.F32Type) for v in op.operands):
+        return None  # mixed precision (f16 x f16 -> f32) keeps the generic path
     maps = indexing_maps(op)
     dims = [map_dims(m) for m in maps]
     if any(d is None or len(set(d)) != len(d) for d in dims):

@@ -15,7 +15,7 @@ Unmarked linalg ops are left for the ``loops`` stage.
 
 from __future__ import annotations
 
-from kiln.passes.common import collect_ops, indexing_maps, map_dims
+from kiln.passes.common import broadcast_dims, collect_ops, indexing_maps
 from kiln.passes.contraction import BLOCKED_ATTR
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.schedule import (
@@ -100,8 +100,9 @@ def _loop_extents(op: ir.Operation) -> list[int]:
     maps = indexing_maps(op)
     extents = [1] * maps[0].n_dims
     for value, amap in zip(op.operands, maps, strict=True):
-        for d, size in zip(map_dims(amap), _shape(value), strict=False):
-            extents[d] = size if size >= 0 else -1
+        for d, size in zip(broadcast_dims(amap) or [], _shape(value), strict=False):
+            if d >= 0:
+                extents[d] = size if size >= 0 else -1
     return extents
 
 

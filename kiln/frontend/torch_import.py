@@ -10,6 +10,7 @@ source (``UnsupportedOpsError``).
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -69,18 +70,24 @@ def import_torch_module(
     if isinstance(model, torch.nn.Module):
         model = model.eval()
     try:
-        raw = fx.export_and_import(
-            model,
-            *example_inputs,
-            output_type=OutputType.RAW,
-            func_name=func_name,
-            hooks=_DenseLiterals(),
-            dynamic_shapes=dynamic_shapes,
-        )
+        program = torch.export.export(model, tuple(example_inputs), dynamic_shapes=dynamic_shapes)
     except Exception as err:  # torch.export failures come in many types
         raise KilnError(
             f"kiln: torch.export could not trace the model: {type(err).__name__}: {err}"
         ) from err
+    try:
+        raw = fx.export_and_import(
+            program,
+            output_type=OutputType.RAW,
+            func_name=func_name,
+            hooks=_DenseLiterals(),
+            decomposition_table=_decompositions(),
+        )
+    except Exception as err:
+        raise KilnError(
+            f"kiln: torch-mlir could not import the model: {type(err).__name__}: {err}"
+        ) from err
+    _record_dtypes(raw, program)
     unknown = _unknown_operators(raw)
     snapshot = raw.operation.clone(ip=False)
     try:
@@ -100,9 +107,33 @@ def import_torch_module(
     from kiln.dialects import load_kiln_dialect
 
     load_kiln_dialect(raw.context)
+    _drop_zero_divisor_checks(raw)
     if dynamic_shapes is not None:
         _reject_static_assumptions(raw)
     return raw
+
+
+ZERO_DIVISOR_CHECK = "unimplemented: tensor with zero element"
+
+
+def _drop_zero_divisor_checks(module: ir.Module) -> None:
+    """Removes torch-mlir's ``x != 0`` assertion before reciprocals: PyTorch gives inf."""
+    found = []
+
+    def visit(op):
+        if (
+            op.operation.name == "cf.assert"
+            and ir.StringAttr(op.attributes["msg"]).value == ZERO_DIVISOR_CHECK
+        ):
+            found.append(op.operation)
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    for op in found:
+        condition = op.operands[0].owner
+        op.erase()
+        if hasattr(condition, "operation") and not list(condition.results[0].uses):
+            condition.operation.erase()
 
 
 def _reject_static_assumptions(module: ir.Module) -> None:
@@ -133,6 +164,67 @@ def _reject_static_assumptions(module: ir.Module) -> None:
             "for other sizes (typically a reshape merging several dynamic dimensions); mark fewer "
             "dimensions dynamic:\n  " + "\n  ".join(found)
         )
+
+
+TORCH_DTYPES_ATTR = "kiln.torch_dtypes"
+
+
+def _hypot(a, b):
+    return torch.sqrt(a * a + b * b)
+
+
+def _isfinite(x):
+    # Not (x == x) & ...: torch-mlir folds x == x to true, even for NaN.
+    return x.abs() < float("inf")
+
+
+def _gelu(x, approximate="none"):
+    # torch-mlir's own tanh-GELU lowering rounds sqrt(2/pi) to 0.797724 (2e-4 off).
+    if approximate == "tanh":
+        inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
+        return 0.5 * x * (1.0 + torch.tanh(inner))
+    return 0.5 * x * (1.0 + torch.erf(x * (1.0 / math.sqrt(2.0))))
+
+
+# aten ops torch-mlir cannot lower (or lowers imprecisely), written with ops it handles well.
+KILN_DECOMPOSITIONS = {
+    torch.ops.aten.hypot.default: _hypot,
+    torch.ops.aten.isfinite.default: _isfinite,
+    torch.ops.aten.gelu.default: _gelu,
+}
+
+
+def _decompositions() -> dict:
+    from torch_mlir.extras.fx_decomp_util import get_decomposition_table
+
+    table = dict(get_decomposition_table())
+    table.update(KILN_DECOMPOSITIONS)
+    return table
+
+
+def _record_dtypes(module: ir.Module, program) -> None:
+    """Records the torch dtypes of the entry point (signedness is lost in linalg: ui8 -> i8)."""
+    user_inputs = [
+        spec.arg.name
+        for spec in program.graph_signature.input_specs
+        if spec.kind.name == "USER_INPUT"
+    ]
+    nodes = {n.name: n for n in program.graph.nodes}
+    inputs = [_dtype_of(nodes[name]) for name in user_inputs if name in nodes]
+    output_node = next(n for n in program.graph.nodes if n.op == "output")
+    outputs = [_dtype_of(arg) for arg in output_node.args[0]]
+    with module.context:
+        module.operation.attributes[TORCH_DTYPES_ATTR] = ir.DictAttr.get(
+            {
+                "inputs": ir.ArrayAttr.get([ir.StringAttr.get(d) for d in inputs]),
+                "outputs": ir.ArrayAttr.get([ir.StringAttr.get(d) for d in outputs]),
+            }
+        )
+
+
+def _dtype_of(node) -> str:
+    value = getattr(node, "meta", {}).get("val")
+    return str(value.dtype).removeprefix("torch.") if hasattr(value, "dtype") else ""
 
 
 def _stub_unknown_operators(module: ir.Operation) -> None:
@@ -228,7 +320,9 @@ def _unconverted_ops(snapshot: ir.Operation) -> list[UnsupportedOp]:
         diag = err.error_diagnostics[0] if err.error_diagnostics else None
         if diag is None:
             return []
-        return [UnsupportedOp("(unknown)", user_location(diag.location), diag.message)]
+        named = re.search(r"operation '(?:torch\.)?([a-z_.0-9]+)'", diag.message)
+        op_name = named.group(1) if named else "(unknown)"
+        return [UnsupportedOp(op_name, user_location(diag.location), diag.message)]
     found = []
     skip = ("torch.constant.", "torch.prim.ListConstruct", "torch_c.", "torch.vtensor.literal")
 

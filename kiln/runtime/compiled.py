@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kiln.errors import InputMismatchError
+from kiln.errors import InputMismatchError, KilnError
 from kiln.runtime.descriptors import input_descriptor, results_type, take_result
 from kiln.runtime.jit import JitModule, set_num_threads
 from kiln.runtime.signature import Signature, TensorSpec
@@ -30,9 +30,16 @@ class CompiledModel:
         threads: int,
         stages: dict | None = None,
         profile_regions: list[str] | None = None,
+        assertions: list[str] | None = None,
     ):
         self._jit = jit
         self._profile_regions = profile_regions
+        self._assertions = assertions or []
+        self._read_errors = None
+        if self._assertions:
+            from kiln.passes.assertions_to_errors import READ_FUNCTION
+
+            self._read_errors = jit.packed_function(READ_FUNCTION)
         # Calls share the module's static buffers (kiln-static-buffers): one at a time.
         self._lock = threading.Lock()
         self.signature = signature
@@ -64,6 +71,17 @@ class CompiledModel:
         with self._lock:
             set_num_threads(self.threads)
             self._fn(packed)
+            self._raise_failed_checks()
+
+    def _raise_failed_checks(self) -> None:
+        """Raises KilnError if a runtime check (a torch-mlir assertion) failed in the last call."""
+        if self._read_errors is None:
+            return
+        flags = np.zeros(len(self._assertions), np.int32)
+        _call_with_buffer(self._read_errors, flags, self.signature.dynamic)
+        failed = [message for message, flag in zip(self._assertions, flags, strict=True) if flag]
+        if failed:
+            raise KilnError("kiln: a runtime check failed: " + "; ".join(failed))
 
     def _call_with_descriptors(self, inputs: list, use_torch: bool):
         """Calls an entry point with dynamic shapes: descriptors in, owned buffers out."""
@@ -75,6 +93,7 @@ class CompiledModel:
         with self._lock:
             set_num_threads(self.threads)
             self._fn(slots)
+            self._raise_failed_checks()
         fields = (
             [results] if len(ranks) == 1 else [getattr(results, f"r{i}") for i in range(len(ranks))]
         )
@@ -99,9 +118,9 @@ class CompiledModel:
         if len(counters):
             from kiln.passes.profile_regions import READ_FUNCTION
 
-            fn = self._jit.packed_function(READ_FUNCTION)
-            pointer = ctypes.c_void_p(counters.ctypes.data)
-            fn((ctypes.c_void_p * 1)(ctypes.addressof(pointer)))
+            _call_with_buffer(
+                self._jit.packed_function(READ_FUNCTION), counters, self.signature.dynamic
+            )
         total = max(int(counters.sum()), 1)
         shares = [
             (name, int(c) / total) for name, c in zip(self._profile_regions, counters, strict=True)
@@ -124,6 +143,25 @@ class CompiledModel:
         return [
             _checked(arg, spec, i) for i, (arg, spec) in enumerate(zip(args, specs, strict=True))
         ]
+
+
+def _call_with_buffer(fn, array: np.ndarray, descriptors: bool) -> None:
+    """Calls a packed ``void f(memref<N x T>)`` on a 1-D array, in either calling convention.
+
+    With bare pointers the memref is one pointer; with descriptors it is
+    exploded into (allocated, aligned, offset, size, stride).
+    """
+    if descriptors:
+        fields = [
+            ctypes.c_void_p(array.ctypes.data),
+            ctypes.c_void_p(array.ctypes.data),
+            ctypes.c_int64(0),
+            ctypes.c_int64(array.shape[0]),
+            ctypes.c_int64(1),
+        ]
+    else:
+        fields = [ctypes.c_void_p(array.ctypes.data)]
+    fn((ctypes.c_void_p * len(fields))(*[ctypes.addressof(f) for f in fields]))
 
 
 def _is_torch(x) -> bool:

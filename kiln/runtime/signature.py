@@ -83,6 +83,26 @@ def tensor_spec(ty: ir.Type) -> TensorSpec:
     return TensorSpec(shape, _NUMPY[elt])
 
 
+# torch dtypes that share a linalg element type with another (signedness is lost).
+_SAME_STORAGE = {"uint8": "int8", "int8": "int8", "bool": "bool"}
+
+
+def with_torch_dtypes(signature: Signature, inputs: list[str], outputs: list[str]) -> Signature:
+    """The signature with torch's dtypes where linalg lost the distinction (uint8 vs int8)."""
+
+    def fix(specs, dtypes):
+        fixed = []
+        for spec, dtype in zip(specs, list(dtypes) + [""] * len(specs), strict=False):
+            if dtype in _SAME_STORAGE and _SAME_STORAGE[dtype] == _SAME_STORAGE.get(
+                spec.dtype, spec.dtype
+            ):
+                spec = TensorSpec(spec.shape, dtype)
+            fixed.append(spec)
+        return tuple(fixed)
+
+    return Signature(signature.name, fix(signature.inputs, inputs), fix(signature.outputs, outputs))
+
+
 def entry_signature(module: ir.Module, name: str | None = None) -> Signature:
     """The signature of function ``name`` (default: the only public function)."""
     funcs = [op for op in module.body.operations if op.operation.name == "func.func"]

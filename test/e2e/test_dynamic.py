@@ -87,3 +87,27 @@ def test_dynamic_inputs_are_checked():
         kiln.InputMismatchError, match=r"expected float32\[\?, 784\], got float32\[784\]"
     ):
         compiled(torch.randn(784))
+
+
+def test_failed_runtime_check_raises_instead_of_aborting():
+    """torch-mlir's runtime checks (cf.assert) become a KilnError; the process survives."""
+
+    class Add(torch.nn.Module):
+        def forward(self, x, y):
+            return x + y
+
+    batch = Dim("batch", max=64)
+    compiled = kiln.compile(
+        Add(),
+        torch.randn(4, 3),
+        torch.randn(4, 3),
+        threads=1,
+        dynamic_shapes={"x": {0: batch}, "y": {0: batch}},
+    )
+    with pytest.raises(
+        kiln.KilnError, match="a runtime check failed: mismatched size for broadcast"
+    ):
+        compiled(torch.randn(5, 3), torch.randn(6, 3))
+    # The next good call works.
+    x, y = torch.randn(2, 3), torch.randn(2, 3)
+    torch.testing.assert_close(compiled(x, y), x + y)

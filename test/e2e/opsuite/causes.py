@@ -38,7 +38,7 @@ def no_linalg_lowering(op: str) -> str:
 def illegal_op(op: str) -> str:
     """torch-mlir's backend pipeline fails on ``op`` before kiln sees the model."""
     return (
-        f"UnsupportedOpsError: (unknown): failed to legalize operation 'torch.aten.{op}' "
+        f"UnsupportedOpsError: aten.{op}: failed to legalize operation 'torch.aten.{op}' "
         "that was explicitly marked illegal"
     )
 

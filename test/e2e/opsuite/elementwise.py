@@ -8,19 +8,9 @@ import functools
 import torch
 import torch.nn.functional as F
 
-from .causes import RECIPROCAL_ZERO_ABORTS, powi, unknown_to_torch_mlir
 from .registry import EXACT, F32, F32_MATH, fn, registrar
 
-XFAIL = {
-    "gelu_tanh": powi(7),
-    "pow_2": powi(5),
-    "pow_3": powi(5),
-    "pow_neg1": powi(5),
-    "square": powi(5),
-    "hypot": unknown_to_torch_mlir("hypot"),
-    "reciprocal_of_zero": RECIPROCAL_ZERO_ABORTS,
-    "scalar_over_zero": RECIPROCAL_ZERO_ABORTS,
-}
+XFAIL: dict[str, str] = {}
 
 case = registrar("elementwise", XFAIL)
 
@@ -206,14 +196,12 @@ case(
     fn(torch.reciprocal),
     lambda t: (torch.tensor([[0.0, 1.0, -0.0], [2.0, -3.0, 0.5]]),),
     tol=EXACT,
-    isolate=True,
 )
 case(
     "scalar_over_zero",
     fn(lambda x: 2.0 / x),
     lambda t: (torch.tensor([[0.0, 1.0, -0.0], [2.0, -3.0, 0.5]]),),
     tol=EXACT,
-    isolate=True,
 )
 case(
     "div_by_zero",

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from .causes import no_linalg_lowering
 from .registry import EXACT, F32, fn, registrar
 
-XFAIL = {
-    "isfinite": no_linalg_lowering("isfinite"),
-}
+XFAIL: dict[str, str] = {}
 
 case = registrar("logic", XFAIL)
 

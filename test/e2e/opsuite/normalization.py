@@ -6,14 +6,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .causes import VECTORIZE_NO_SHAPE, powi
 from .registry import F32_SUM, fn, registrar
 
-XFAIL = {
-    "center_rows_131": VECTORIZE_NO_SHAPE,
-    "layer_norm_width_67": VECTORIZE_NO_SHAPE,
-    "rms_norm_by_hand": powi(6),
-}
+XFAIL: dict[str, str] = {}
 
 case = registrar("normalization", XFAIL)
 

@@ -7,15 +7,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .causes import mixed_precision_contraction
 from .registry import BF16, F16, F64, Tolerance, fn, registrar
 
-XFAIL = {
-    "mm_f16": mixed_precision_contraction("f16"),
-    "bmm_f16": mixed_precision_contraction("f16"),
-    "mm_bf16": mixed_precision_contraction("bf16"),
-    "bmm_bf16": mixed_precision_contraction("bf16"),
-}
+XFAIL: dict[str, str] = {}
 
 case = registrar("precisions", XFAIL)
 

@@ -7,15 +7,9 @@ import functools
 import torch
 import torch.nn.functional as F
 
-from .causes import VECTORIZE_NO_SHAPE
 from .registry import F32_SUM, fn, registrar
 
-XFAIL = {
-    "softmax_row_67": VECTORIZE_NO_SHAPE,
-    "softmax_row_100": VECTORIZE_NO_SHAPE,
-    "log_softmax_row_67": VECTORIZE_NO_SHAPE,
-    "softmax_odd_row": VECTORIZE_NO_SHAPE,
-}
+XFAIL: dict[str, str] = {}
 
 case = registrar("softmax", XFAIL)
 
