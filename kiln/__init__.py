@@ -5,6 +5,7 @@ y = compiled(x)
 """
 
 from kiln.errors import (
+    BufferTooLargeError,
     InputMismatchError,
     KilnError,
     MLIRSyntaxError,
@@ -21,6 +22,7 @@ def compile(model, *example_inputs, **options):  # noqa: A001
 
 
 __all__ = [
+    "BufferTooLargeError",
     "InputMismatchError",
     "KilnError",
     "MLIRSyntaxError",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kiln.buffer_sizes import check_buffer_sizes
 from kiln.driver import run_pipeline
 from kiln.errors import KilnError, MLIRSyntaxError, format_mlir_error
 from kiln.ir import MLIRError, ir, new_context, parse_module
@@ -53,6 +54,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     module, name, source = load_model(model, example_inputs, func_name, dynamic_shapes)
     if target == "cuda":
         return _compile_cuda(module, name, dump_dir, options=cuda_options or {})
+    check_buffer_sizes(module, source_name=source)
     cpu = host_target(threads)
     signature = _torch_signature(module, entry_signature(module, func_name))
     _mark_entry_points(module)

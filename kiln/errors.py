@@ -113,5 +113,9 @@ class PipelineError(KilnError):
         super().__init__(text)
 
 
+class BufferTooLargeError(KilnError, MemoryError):
+    """A tensor of the model, or an output of a call, is larger than this machine can allocate."""
+
+
 class InputMismatchError(KilnError, TypeError):
     """A compiled model was called with the wrong number, shape or dtype of inputs."""

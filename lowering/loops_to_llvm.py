@@ -21,6 +21,8 @@ def llvm_passes(bare_pointers: bool = True) -> tuple[str, ...]:
         else "convert-func-to-llvm"
     )
     return (
+        # One function per loop nest: LLVM's loop passes cost loops x function size.
+        "kiln-outline-loop-nests",
         # Fully unrolled: a rolled n-D transfer lowering allocas a stack buffer
         # per loop iteration, which overflows the stack in long loops.
         "func.func(lower-vector-multi-reduction)",

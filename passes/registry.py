@@ -40,6 +40,7 @@ PASS_MODULES = (
     "kiln.passes.expand_powi",
     "kiln.passes.distinct_results",
     "kiln.passes.assertions_to_errors",
+    "kiln.passes.outline_loop_nests",
     "kiln.lowering.gpu_tile",
     "kiln.lowering.gpu_distribute",
     "kiln.lowering.gpu_map",

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kiln.errors import InputMismatchError, KilnError
+from kiln.errors import BufferTooLargeError, InputMismatchError, KilnError
 from kiln.runtime.descriptors import input_descriptor, results_type, take_result
 from kiln.runtime.jit import JitModule, set_num_threads
 from kiln.runtime.signature import Signature, TensorSpec
@@ -192,11 +192,17 @@ def _checked(arg, spec: TensorSpec, index: int):
 
 
 def _empty(spec: TensorSpec, use_torch: bool):
-    if use_torch:
-        import torch
+    """An uninitialized output buffer; BufferTooLargeError if it cannot be allocated."""
+    try:
+        if use_torch:
+            import torch
 
-        return torch.empty(spec.shape, dtype=getattr(torch, spec.dtype))
-    return np.empty(spec.shape, dtype=spec.numpy_dtype)
+            return torch.empty(spec.shape, dtype=getattr(torch, spec.dtype))
+        return np.empty(spec.shape, dtype=spec.numpy_dtype)
+    except (MemoryError, RuntimeError) as err:
+        raise BufferTooLargeError(
+            f"cannot allocate an output of shape {list(spec.shape)} and dtype {spec.dtype}: {err}"
+        ) from None
 
 
 def _data_pointer(x) -> int:

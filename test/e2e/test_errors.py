@@ -315,6 +315,50 @@ def test_nan_propagates_through_clamp_and_maximum():
     torch.testing.assert_close(compiled(x), ClampAndMaximum()(x), equal_nan=True)
 
 
+# --- (e') shapes too large to allocate ----------------------------------------
+
+
+class OuterProduct(nn.Module):
+    """A 2**20-element vector's outer product with itself: 4 TiB of float32."""
+
+    def forward(self, x):
+        return (x[:, None] * x[None, :]).sum(dim=1)
+
+
+def test_tensor_too_large_for_memory_names_shape_size_and_line():
+    x = torch.randn(2**20)
+    with pytest.raises(kiln.BufferTooLargeError) as info:
+        kiln.compile(OuterProduct(), x, threads=1)
+    message = str(info.value)
+    assert "tensor<1048576x1048576xf32> (4.0 TiB)" in message
+    assert "this machine's memory" in message
+    line = _line_of(OuterProduct, "x[:, None] * x[None, :]")
+    assert f"{__file__}:{line}:" in message
+    assert isinstance(info.value, MemoryError)
+
+
+HUGE_MLIR = """\
+func.func @f(%a: tensor<65536x65536xf32>) -> tensor<65536x65536xf32> {
+  %e = tensor.empty() : tensor<65536x65536xf32>
+  %0 = linalg.exp ins(%a : tensor<65536x65536xf32>) outs(%e : tensor<65536x65536xf32>) -> tensor<65536x65536xf32>
+  return %0 : tensor<65536x65536xf32>
+}
+"""
+
+
+def test_buffer_limit_applies_to_mlir_inputs_and_results():
+    from kiln.api import parse_mlir
+    from kiln.buffer_sizes import check_buffer_sizes
+
+    module = parse_mlir(HUGE_MLIR, "huge.mlir")
+    check_buffer_sizes(module, limit=2**34, source_name="huge.mlir")  # 16 GiB tensors fit
+    with pytest.raises(kiln.BufferTooLargeError) as info:
+        check_buffer_sizes(module, limit=2**33, source_name="huge.mlir")
+    message = str(info.value)
+    assert "tensor<65536x65536xf32> (16.0 GiB) from input 0 at huge.mlir:1:" in message
+    assert "from linalg.exp at huge.mlir:3:" in message
+
+
 # --- (f) pipeline failures: stage, reproducer, replay ------------------------
 
 SPARSE_MLIR = """\

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from kiln.errors import InputMismatchError
+from kiln.errors import BufferTooLargeError, InputMismatchError
 from kiln.runtime.compiled import CompiledModel
 from kiln.runtime.signature import Signature, TensorSpec
 
@@ -138,3 +138,12 @@ def test_set_threads(model):
     assert compiled.threads == 2
     with pytest.raises(ValueError, match="threads must be >= 1"):
         compiled.set_threads(0)
+
+
+@pytest.mark.parametrize("use_torch", [True, False], ids=["torch", "numpy"])
+def test_an_output_too_large_to_allocate_is_a_kiln_error(use_torch):
+    huge = Signature("f", (TensorSpec((2, 3), "float32"),), (TensorSpec((2**50,), "float32"),))
+    compiled = CompiledModel(FakeJit(), huge, threads=1)
+    x = torch.zeros(2, 3) if use_torch else np.zeros((2, 3), np.float32)
+    with pytest.raises(BufferTooLargeError, match=r"output of shape \[1125899906842624\]"):
+        compiled(x)

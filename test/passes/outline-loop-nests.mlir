@@ -1,0 +1,68 @@
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-outline-loop-nests)' | FileCheck %s
+
+// Each top-level nest moves into an internal noinline function. Constants,
+// globals and views of them are cloned into it; the entry point's arguments
+// are passed.
+// CHECK-LABEL: func.func @two_nests
+// CHECK-SAME: (%[[X:.*]]: memref<4x8xf32>, %[[Y:.*]]: memref<4x8xf32>)
+// CHECK-NOT: scf.for
+// CHECK: call @[[FIRST:__kiln_nest_[0-9]+]](%[[X]]) : (memref<4x8xf32>) -> ()
+// CHECK-NEXT: call @[[SECOND:__kiln_nest_[0-9]+]](%[[Y]]) : (memref<4x8xf32>) -> ()
+// CHECK-NEXT: return
+// CHECK: func.func private @[[FIRST]](%[[A:.*]]: memref<4x8xf32>) attributes {llvm.linkage = #llvm.linkage<internal>, llvm.no_inline}
+// CHECK-DAG: %[[TMP:.*]] = memref.get_global @tmp : memref<4x8xf32>
+// CHECK-DAG: %[[ROW:.*]] = memref.subview %[[TMP]][1, 0] [1, 8] [1, 1]
+// CHECK-DAG: %[[TWO:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK: scf.for %[[I:.*]] =
+// CHECK: %[[V:.*]] = memref.load %[[A]][%{{.*}}, %[[I]]]
+// CHECK: %[[W:.*]] = arith.mulf %[[V]], %[[TWO]]
+// CHECK: memref.store %[[W]], %[[ROW]][%{{.*}}, %[[I]]]
+// CHECK: return
+// CHECK: func.func private @[[SECOND]](%[[B:.*]]: memref<4x8xf32>)
+// CHECK: memref.get_global @tmp
+// CHECK: scf.for
+// CHECK: memref.store %{{.*}}, %[[B]]
+memref.global "private" @tmp : memref<4x8xf32> = uninitialized
+func.func @two_nests(%x: memref<4x8xf32>, %y: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %two = arith.constant 2.0 : f32
+  %tmp = memref.get_global @tmp : memref<4x8xf32>
+  %row = memref.subview %tmp[1, 0] [1, 8] [1, 1] : memref<4x8xf32> to memref<1x8xf32, strided<[8, 1], offset: 8>>
+  scf.for %i = %c0 to %c8 step %c1 {
+    %v = memref.load %x[%c0, %i] : memref<4x8xf32>
+    %w = arith.mulf %v, %two : f32
+    memref.store %w, %row[%c0, %i] : memref<1x8xf32, strided<[8, 1], offset: 8>>
+  }
+  scf.for %i = %c0 to %c8 step %c1 {
+    %v = memref.load %tmp[%c1, %i] : memref<4x8xf32>
+    memref.store %v, %y[%c0, %i] : memref<4x8xf32>
+  }
+  return
+}
+
+// -----
+
+// A value computed at run time is passed; a strided view of an argument
+// cannot be passed as a bare pointer, so that nest stays where it is.
+// CHECK-LABEL: func.func @runtime_value
+// CHECK: %[[N:.*]] = memref.load
+// CHECK: call @__kiln_nest_0(%{{.*}}, %[[N]]) : (memref<8xf32>, index) -> ()
+// CHECK: scf.for
+// CHECK: return
+// CHECK: func.func private @__kiln_nest_0(%{{.*}}: memref<8xf32>, %[[M:.*]]: index)
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[M]]
+func.func @runtime_value(%x: memref<8xf32>, %n: memref<1xindex>, %s: memref<8xf32, strided<[2]>>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %m = memref.load %n[%c0] : memref<1xindex>
+  %zero = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %m step %c1 {
+    memref.store %zero, %x[%i] : memref<8xf32>
+  }
+  scf.for %i = %c0 to %m step %c1 {
+    memref.store %zero, %s[%i] : memref<8xf32, strided<[2]>>
+  }
+  return
+}
