@@ -23,22 +23,18 @@ def llvm_passes(bare_pointers: bool = True) -> tuple[str, ...]:
     return (
         # One function per loop nest: LLVM's loop passes cost loops x function size.
         "kiln-outline-loop-nests",
-        # Fully unrolled: a rolled n-D transfer lowering allocas a stack buffer
-        # per loop iteration, which overflows the stack in long loops.
-        "func.func(lower-vector-multi-reduction)",
-        "convert-vector-to-scf{full-unroll=true}",
-        "convert-scf-to-cf",
+        # What only rewrites the inside of a function is nested under func.func, so
+        # that MLIR runs it on the (many, after outlining) functions in parallel.
+        # Vector transfers fully unrolled: a rolled n-D transfer lowering allocas a
+        # stack buffer per loop iteration, which overflows the stack in long loops.
         # Math first: what LLVM has no intrinsic for (erf) becomes libm calls,
         # scalarized while vectors are still vector-dialect values.
-        "convert-math-to-llvm",
+        "func.func(lower-vector-multi-reduction, convert-vector-to-scf{full-unroll=true},"
+        " convert-scf-to-cf, convert-math-to-llvm)",
         "convert-math-to-libm",
-        "convert-vector-to-llvm",
-        "expand-strided-metadata",
-        "lower-affine",
+        "func.func(convert-vector-to-llvm, expand-strided-metadata, lower-affine)",
         "finalize-memref-to-llvm",
-        "convert-arith-to-llvm",
-        "convert-index-to-llvm",
-        "convert-ub-to-llvm",
+        "func.func(convert-arith-to-llvm, convert-index-to-llvm, convert-ub-to-llvm)",
         # Before convert-openmp-to-llvm: that pass also converts func.func with
         # the default (descriptor) calling convention.
         func_to_llvm,
