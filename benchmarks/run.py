@@ -99,6 +99,7 @@ def run(workloads, peers, thread_counts, timeout: int) -> dict:
             "flops": flop_count(model, inputs),
             "bytes": bytes_moved(model, inputs),
             "memory_bound": WORKLOADS[name].memory_bound,
+            "overhead": WORKLOADS[name].overhead,
             "description": WORKLOADS[name].description,
         }
         for threads in thread_counts:
@@ -140,7 +141,9 @@ def table(results: dict) -> str:
             kiln = row.get("kiln")
             cells = [name, str(threads), f"{kiln['latency_ms']:.3f}" if kiln else "fail"]
             cells += [f"{row[p]['latency_ms']:.3f}" if p in row else "—" for p in peers]
-            if kiln and info["memory_bound"]:
+            if kiln and info.get("overhead"):
+                cells += [f"{1000 * kiln['latency_ms']:.1f} µs/call", "—"]
+            elif kiln and info["memory_bound"]:
                 gbs = info["bytes"] / kiln["latency_ms"] / 1e6
                 copy = (
                     machine["copy_gbs"][threads]
@@ -166,7 +169,8 @@ def table(results: dict) -> str:
     note = (
         f"\nMachine: FMA peak {machine['fma_peak_gflops_1core']:.1f} GFLOP/s per core (measured), "
         f"copy bandwidth {bandwidth} (measured). Latency: median. `% peak` is of the FMA peak "
-        "times the threads. `kiln / best` < 1 means kiln is faster than every peer measured.\n"
+        "times the threads. `kiln / best` < 1 means kiln is faster than every peer measured. "
+        "`tiny` (x+1 on 16 floats) measures what one call costs beyond its work.\n"
     )
     return "\n".join(lines) + "\n" + note
 

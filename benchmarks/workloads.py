@@ -24,6 +24,13 @@ class SiluAdd(nn.Module):
         return x * torch.sigmoid(x) + y
 
 
+class TinyAdd(nn.Module):
+    """x + 1 on 16 floats: what one call costs beyond the work (framework overhead)."""
+
+    def forward(self, x):
+        return x + 1.0
+
+
 @dataclass(frozen=True)
 class Workload:
     """A model and inputs to time, and the bytes it must move (for memory-bound ones)."""
@@ -31,6 +38,7 @@ class Workload:
     name: str
     description: str
     memory_bound: bool = False
+    overhead: bool = False  # reported as microseconds per call
 
     def make(self) -> tuple[nn.Module, tuple]:
         """The model (eval mode, seeded) and its example inputs."""
@@ -42,6 +50,8 @@ class Workload:
         if self.name == "silu_add":
             n = 4 * 1024 * 1024
             return SiluAdd().eval(), (torch.randn(n), torch.randn(n))
+        if self.name == "tiny":
+            return TinyAdd().eval(), (torch.randn(16),)
         raise KeyError(self.name)
 
 
@@ -51,6 +61,7 @@ WORKLOADS = {
         *(Workload(name, entry.description) for name, entry in ZOO.items()),
         Workload("matmul1024", "1024x1024x1024 matmul, both operands inputs"),
         Workload("silu_add", "x*sigmoid(x)+y on 4M floats", memory_bound=True),
+        Workload("tiny", "x+1 on 16 floats: per-call overhead", overhead=True),
     )
 }
 

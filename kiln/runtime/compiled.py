@@ -9,6 +9,7 @@ allocated by the caller side here and written in place by the compiled code
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
 from collections.abc import Sequence
 
@@ -51,8 +52,21 @@ class CompiledModel:
         else:
             self._fn = jit.packed_function(signature.name)
         self._n_args = len(signature.inputs) + len(signature.outputs)
+        # One argument array, reused by every call (calls are serialized by the lock).
+        self._values = (ctypes.c_void_p * self._n_args)()
+        size = ctypes.sizeof(ctypes.c_void_p)
+        base = ctypes.addressof(self._values)
+        self._packed = (ctypes.c_void_p * self._n_args)(
+            *[base + i * size for i in range(self._n_args)]
+        )
+        self._torch_specs = None  # built on the first call with torch tensors
+        self._dynamic = signature.dynamic
 
     def __call__(self, *args):
+        if not self._dynamic:
+            outputs = self._call_torch_fast(args)
+            if outputs is not None:
+                return outputs
         inputs = self._check_inputs(args)
         use_torch = any(_is_torch(a) for a in args)
         if self.signature.dynamic:
@@ -62,15 +76,49 @@ class CompiledModel:
         self.run_raw(pointers)
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
+    def _call_torch_fast(self, args):
+        """The common case in a few microseconds: contiguous CPU torch tensors of exactly
+        the expected shapes and dtypes. None (nothing done) for anything else, which the
+        general path then checks, converts or reports."""
+        torch = sys.modules.get("torch")
+        if torch is None or len(args) != len(self.signature.inputs):
+            return None
+        if self._torch_specs is None:
+            self._torch_specs = (
+                [(torch.Size(s.shape), getattr(torch, s.dtype)) for s in self.signature.inputs],
+                [(tuple(s.shape), getattr(torch, s.dtype)) for s in self.signature.outputs],
+            )
+        inputs, outputs = self._torch_specs
+        for arg, (shape, dtype) in zip(args, inputs, strict=True):
+            if (
+                type(arg) is not torch.Tensor
+                or arg.dtype is not dtype
+                or arg.shape != shape
+                or not arg.is_cpu
+                or not arg.is_contiguous()
+            ):
+                return None
+        try:
+            results = [torch.empty(shape, dtype=dtype) for shape, dtype in outputs]
+        except RuntimeError:
+            return None  # the general path reports it
+        with self._lock:
+            values = self._values
+            for i, arg in enumerate(args):
+                values[i] = arg.data_ptr()
+            for j, out in enumerate(results, len(args)):
+                values[j] = out.data_ptr()
+            set_num_threads(self.threads)
+            self._fn(self._packed)
+            self._raise_failed_checks()
+        return results[0] if len(results) == 1 else tuple(results)
+
     def run_raw(self, pointers: Sequence[int]) -> None:
         """Calls the compiled code on raw data pointers (inputs, then outputs)."""
-        values = (ctypes.c_void_p * self._n_args)(*pointers)
-        base = ctypes.addressof(values)
-        size = ctypes.sizeof(ctypes.c_void_p)
-        packed = (ctypes.c_void_p * self._n_args)(*[base + i * size for i in range(self._n_args)])
         with self._lock:
+            self._values[:] = list(pointers)
             set_num_threads(self.threads)
-            self._fn(packed)
+            self._fn(self._packed)
             self._raise_failed_checks()
 
     def _raise_failed_checks(self) -> None:

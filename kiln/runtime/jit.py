@@ -34,11 +34,21 @@ def _openmp_handle():
     return ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL) if path else None
 
 
+_threads_set: list[int] = [0]  # the count last given to kiln's OpenMP runtime
+
+
 def set_num_threads(threads: int) -> None:
-    """Sets the OpenMP thread count used by kiln's parallel loops."""
+    """Sets the OpenMP thread count used by kiln's parallel loops.
+
+    The runtime (libiomp5) is kiln's own (torch uses libgomp): only kiln sets
+    its count, so a call that would not change it is skipped.
+    """
+    if threads == _threads_set[0]:
+        return
     handle = _openmp_handle()
     if handle is not None:
         handle.omp_set_num_threads(ctypes.c_int(threads))
+        _threads_set[0] = threads
 
 
 def uses_openmp(module: ir.Module) -> bool:

@@ -147,3 +147,11 @@ def test_an_output_too_large_to_allocate_is_a_kiln_error(use_torch):
     x = torch.zeros(2, 3) if use_torch else np.zeros((2, 3), np.float32)
     with pytest.raises(BufferTooLargeError, match=r"output of shape \[1125899906842624\]"):
         compiled(x)
+
+
+def test_tensor_subclasses_take_the_general_path(model):
+    jit, compiled = model
+    x = torch.nn.Parameter(torch.ones(2, 3), requires_grad=False)
+    y, _ = compiled(x, torch.tensor([1, 2, 3]))
+    torch.testing.assert_close(y, torch.tensor([[2.0, 3, 4], [2, 3, 4]]))
+    assert jit.calls[-1][0] == x.data_ptr()
