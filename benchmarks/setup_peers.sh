@@ -8,4 +8,4 @@ PEERS="${KILN_PEERS_VENV:-.venv-peers}"
 "$PEERS/bin/python" -m pip install --quiet numpy==2.4.6 onnx==1.23.2 onnxruntime==1.31.1 \
   iree-base-compiler==3.13.0 iree-base-runtime==3.13.0
 # kiln's environment exports the ONNX files.
-.venv/bin/python -m pip install --quiet onnx==1.23.2
+.venv/bin/python -m pip install --quiet onnx==1.23.2 onnxscript==0.7.2

@@ -28,9 +28,16 @@ def export(workload: str) -> tuple[Path, Path]:
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
-            torch.onnx.export(
-                model, inputs, str(onnx_path), input_names=names, opset_version=17, dynamo=False
-            )
+            try:
+                torch.onnx.export(
+                    model, inputs, str(onnx_path), input_names=names, opset_version=17, dynamo=False
+                )
+            except Exception:  # noqa: BLE001 - e.g. nn.TransformerEncoderLayer in torch 2.13
+                # The TorchScript exporter cannot trace some modules; the dynamo
+                # exporter (torch.export + onnxscript) can.
+                torch.onnx.export(
+                    model, inputs, str(onnx_path), input_names=names, opset_version=18, dynamo=True
+                )
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
     np.savez(inputs_path, **{n: t.numpy() for n, t in zip(names, inputs, strict=True)})
