@@ -23,6 +23,17 @@ def collect_ops(root: ir.Operation, names: Iterable[str] | None = None) -> list[
     return found
 
 
+def entry_functions(module: ir.Operation) -> list[ir.Operation]:
+    """The module's entry points: public ``func.func`` ops with a body."""
+    return [
+        op.operation
+        for op in module.regions[0].blocks[0].operations
+        if op.operation.name == "func.func"
+        and "sym_visibility" not in op.operation.attributes
+        and op.operation.regions[0].blocks
+    ]
+
+
 def defining_op(value: ir.Value) -> ir.Operation | None:
     """The op producing ``value``, or None for a block argument."""
     owner = value.owner

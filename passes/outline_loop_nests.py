@@ -30,7 +30,7 @@ moved nests compute exactly what they did.
 
 from __future__ import annotations
 
-from kiln.passes.common import defining_op
+from kiln.passes.common import defining_op, entry_functions
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import func, ir
@@ -58,16 +58,8 @@ class OutlineLoopNests(KilnPass):
     name = "kiln-outline-loop-nests"
 
     def run(self, module: ir.Operation) -> None:
-        body = module.regions[0].blocks[0]
-        entries = [
-            op.operation
-            for op in body.operations
-            if op.operation.name == "func.func"
-            and "sym_visibility" not in op.operation.attributes
-            and op.operation.regions[0].blocks
-        ]
         count = 0
-        for entry in entries:
+        for entry in entry_functions(module):
             for op in [o.operation for o in entry.regions[0].blocks[0].operations]:
                 if op.name in NEST_OPS and not op.results and _outline(op, module, count):
                     count += 1

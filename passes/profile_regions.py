@@ -15,6 +15,7 @@ Post: same computation; counters and the read function added.
 
 from __future__ import annotations
 
+from kiln.passes.common import entry_functions
 from kiln.passes.registry import KilnPass, register
 
 from kiln.errors import user_location
@@ -34,13 +35,7 @@ class ProfileRegions(KilnPass):
     def run(self, module: ir.Operation) -> None:
         body = module.regions[0].blocks[0]
         regions = []
-        for fn in [op.operation for op in body.operations]:
-            if (
-                fn.name != "func.func"
-                or "sym_visibility" in fn.attributes
-                or not fn.regions[0].blocks
-            ):
-                continue
+        for fn in entry_functions(module):
             for op in [o.operation for o in fn.regions[0].blocks[0].operations]:
                 if op.regions and op.name != "func.return":
                     regions.append(op)

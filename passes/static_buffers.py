@@ -17,6 +17,7 @@ in a public function's body block; each became a ``memref.get_global``.
 
 from __future__ import annotations
 
+from kiln.passes.common import entry_functions
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import ir, memref
@@ -31,13 +32,7 @@ class StaticBuffers(KilnPass):
     def run(self, module: ir.Operation) -> None:
         body = module.regions[0].blocks[0]
         count = 0
-        for func in [op.operation for op in body.operations]:
-            if (
-                func.name != "func.func"
-                or "sym_visibility" in func.attributes
-                or not func.regions[0].blocks
-            ):
-                continue
+        for func in entry_functions(module):
             for op in [o.operation for o in func.regions[0].blocks[0].operations]:
                 if op.name != "memref.alloc" or op.operands:
                     continue
