@@ -12,7 +12,7 @@ from kiln.ir import MLIRError, ir, new_context, parse_module
 from kiln.pipeline import Pipeline, Stage
 from kiln.pipelines import cpu_pipeline
 from kiln.runtime.compiled import CompiledModel
-from kiln.runtime.jit import JitModule
+from kiln.runtime.jit import DEFAULT_OPT_LEVEL, JitModule
 from kiln.runtime.signature import entry_signature
 from kiln.targets import host_target
 
@@ -26,7 +26,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     threads: int | None = None,
     func_name: str | None = None,
     dump_dir: str | os.PathLike | None = None,
-    opt_level: int = 3,
+    opt_level: int = DEFAULT_OPT_LEVEL,
     pipeline: Pipeline | None = None,
     profile: bool = False,
     cuda_options: dict | None = None,

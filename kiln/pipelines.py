@@ -57,6 +57,7 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     f"kiln-tile-and-fuse{{threads={target.threads} vector-width={target.vector_width}}}",
                     "canonicalize",
                     "cse",
+                    "kiln-pack-conv-filters",
                 ),
                 "tiled for threads and registers",
             ),

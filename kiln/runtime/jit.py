@@ -114,10 +114,17 @@ def _aligned_copy(data: np.ndarray, alignment: int = 64) -> np.ndarray:
     return aligned
 
 
+# LLVM -O2. -O3 adds nothing kiln's code can use (its register kernels are already
+# unrolled in MLIR) but a higher full-unroll threshold, which fully unrolled the
+# small CNN's conv loops at 2 threads: JIT 4.3 s at -O3 vs 0.4 s at -O2, the same
+# latency (ResNet-18, GPT-2, encoder, matmul, MLP: within noise as well).
+DEFAULT_OPT_LEVEL = 2
+
+
 class JitModule:
     """Machine code for an LLVM-dialect module, kept alive as long as this object."""
 
-    def __init__(self, module: ir.Module, opt_level: int = 3):
+    def __init__(self, module: ir.Module, opt_level: int = DEFAULT_OPT_LEVEL):
         self._constants = externalize_constants(module)
         libs = []
         if uses_openmp(module):

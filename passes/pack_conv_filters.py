@@ -1,0 +1,186 @@
+"""kiln-pack-conv-filters: constant filters are stored in the order the conv kernel reads them.
+
+The convolution schedule (``passes/schedules/conv.py``) reads an HWCF filter
+in tiles of ``kc`` input channels x ``nr`` output channels: ``kc`` pieces of
+``nr`` floats, each a whole filter row (all output channels) apart. At batch 1
+the weights of a network do not stay in cache, and such short, widely strided
+pieces are what hardware prefetchers follow worst.
+
+This pass stores each such filter, at compile time, as
+``P[kh][kw][F/nr][C][nr]`` (``P[kh, kw, b, c, j] = W[kh, kw, c, b*nr + j]``)
+and rewrites every tile read into a read of ``P``, in which a tile is one
+contiguous run of ``kc * nr`` floats:
+
+    %t = tensor.extract_slice %W[%kh, %kw, %c, %f] [1, 1, kc, nr] [1, 1, 1, 1]
+      ->
+    %b = arith.divui %f, nr
+    %p = tensor.extract_slice %P[%kh, %kw, %b, %c, 0] [1, 1, 1, kc, nr] [1, 1, 1, 1, 1]
+    %t = tensor.collapse_shape %p [[0], [1], [2, 3], [4]]
+
+The values read are the same; only the constant's layout changes.
+
+Applies to a rank-4 f32 ``arith.constant`` whose every use is such a slice, all
+with the same ``nr`` (< F, dividing F) and unit strides, and whose output-channel
+offsets are provably multiples of ``nr`` (constants, and induction variables of
+``scf.for``/``scf.forall`` loops with such bounds and steps, added together).
+
+Pre: the ``tiled`` stage's output (tensors, the conv tiled to register blocks).
+Post: the rewritten filters are read only through the packed constant.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from kiln.passes.common import collapse_to, collect_ops, defining_op, dense_constant, users
+from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import arith, ir, tensor
+
+DYNAMIC = ir.ShapedType.get_dynamic_size()
+
+
+@register
+class PackConvFilters(KilnPass):
+    """Re-lay out constant conv filters so that each register tile is contiguous."""
+
+    name = "kiln-pack-conv-filters"
+
+    def run(self, module: ir.Operation) -> None:
+        for const in collect_ops(module, ["arith.constant"]):
+            slices = _tile_reads(const)
+            if slices:
+                _pack(const, slices)
+
+
+def _tile_reads(const: ir.Operation) -> list[ir.Operation]:
+    """The extract_slice users of ``const`` if all of them are packable tile reads."""
+    ty = const.results[0].type
+    if not isinstance(ty, ir.RankedTensorType) or not isinstance(
+        ir.RankedTensorType(ty).element_type, ir.F32Type
+    ):
+        return []
+    shape = ir.RankedTensorType(ty).shape
+    value = const.attributes["value"]
+    if len(shape) != 4 or not isinstance(value, ir.DenseElementsAttr):
+        return []
+    if ir.DenseElementsAttr(value).is_splat:  # every layout of a splat is the same
+        return []
+    slices = users(const.results[0])
+    widths = set()
+    for op in slices:
+        if op.name != "tensor.extract_slice" or op.operands[0] != const.results[0]:
+            return []
+        sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
+        strides = list(ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
+        if DYNAMIC in sizes or any(s != 1 for s in strides):
+            return []
+        if sizes[0] != 1 or sizes[1] != 1:
+            return []
+        nr = sizes[3]
+        if nr >= shape[3] or shape[3] % nr:
+            return []
+        if not _multiple_of(_offsets(op)[3], nr):
+            return []
+        widths.add(nr)
+    return slices if len(widths) == 1 else []
+
+
+def _offsets(op: ir.Operation) -> list:
+    """The slice's offsets: ints for static ones, Values for dynamic ones."""
+    static = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))
+    dynamic = iter(op.operands[1:])
+    return [next(dynamic) if o == DYNAMIC else o for o in static]
+
+
+def _multiple_of(offset, n: int) -> bool:
+    """True if ``offset`` (an int or an index Value) is always a multiple of ``n``."""
+    if isinstance(offset, int):
+        return offset % n == 0
+    producer = defining_op(offset)
+    if producer is None:
+        return _loop_variable_multiple_of(offset, n)
+    if producer.name == "arith.constant":
+        return ir.IntegerAttr(producer.attributes["value"]).value % n == 0
+    if producer.name == "arith.addi":
+        return all(_multiple_of(v, n) for v in producer.operands)
+    if producer.name == "affine.apply":
+        return _affine_multiple_of(producer, n)
+    return False
+
+
+def _loop_variable_multiple_of(value: ir.Value, n: int) -> bool:
+    block = value.owner
+    loop = block.owner
+    if loop.name == "scf.for" and value == block.arguments[0]:
+        lower, _, step = loop.operands[0], loop.operands[1], loop.operands[2]
+        return _multiple_of(lower, n) and _multiple_of(step, n)
+    if loop.name == "scf.forall" and "staticStep" in loop.attributes:
+        index = list(block.arguments).index(value)
+        lower = list(ir.DenseI64ArrayAttr(loop.attributes["staticLowerBound"]))[index]
+        step = list(ir.DenseI64ArrayAttr(loop.attributes["staticStep"]))[index]
+        return DYNAMIC not in (lower, step) and lower % n == 0 and step % n == 0
+    return False
+
+
+def _affine_multiple_of(apply: ir.Operation, n: int) -> bool:
+    """affine.apply of a single-result map that is a sum of multiples of n."""
+    amap = ir.AffineMapAttr(apply.attributes["map"]).value
+    if len(amap.results) != 1:
+        return False
+    operands = list(apply.operands)
+    n_dims = amap.n_dims
+
+    def check(expr) -> bool:
+        if isinstance(expr, ir.AffineConstantExpr):
+            return expr.value % n == 0
+        if isinstance(expr, ir.AffineDimExpr):
+            return _multiple_of(operands[expr.position], n)
+        if isinstance(expr, ir.AffineSymbolExpr):
+            return _multiple_of(operands[n_dims + expr.position], n)
+        if isinstance(expr, ir.AffineAddExpr):
+            return check(expr.lhs) and check(expr.rhs)
+        if isinstance(expr, ir.AffineMulExpr):
+            for factor, other in ((expr.rhs, expr.lhs), (expr.lhs, expr.rhs)):
+                if isinstance(factor, ir.AffineConstantExpr):
+                    return factor.value % n == 0 or check(other)
+            return check(expr.lhs) or check(expr.rhs)
+        return False
+
+    return check(amap.results[0])
+
+
+def _pack(const: ir.Operation, slices: list[ir.Operation]) -> None:
+    weights = np.array(ir.DenseElementsAttr(const.attributes["value"]))
+    kh, kw, c, f = weights.shape
+    nr = list(ir.DenseI64ArrayAttr(slices[0].attributes["static_sizes"]))[3]
+    packed = np.ascontiguousarray(weights.reshape(kh, kw, c, f // nr, nr).transpose(0, 1, 3, 2, 4))
+    f32 = ir.F32Type.get()
+    with ir.InsertionPoint(const), const.location:
+        packed_value = dense_constant(packed, f32)
+    for op in slices:
+        offsets = _offsets(op)
+        sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
+        with ir.InsertionPoint(op), op.location:
+            block = offsets[3]
+            if isinstance(block, int):
+                block = block // nr
+            else:
+                block = arith.divui(block, arith.constant(ir.IndexType.get(), nr))
+            new_offsets = [offsets[0], offsets[1], block, offsets[2], 0]
+            static = [o if isinstance(o, int) else DYNAMIC for o in new_offsets]
+            dynamic = [o for o in new_offsets if not isinstance(o, int)]
+            tile = [1, 1, 1, sizes[2], nr]
+            piece = tensor.extract_slice(
+                ir.RankedTensorType.get(tile, f32),
+                packed_value,
+                dynamic,
+                [],
+                [],
+                static,
+                tile,
+                [1] * 5,
+            )
+            same = collapse_to(piece, [[0], [1], [2, 3], [4]])
+        op.results[0].replace_all_uses_with(same)
+        op.erase()
+    const.erase()
