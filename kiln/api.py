@@ -70,8 +70,11 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
         name=name,
         source_name=source,
     )
-    regions = _profile_regions(module) if profile else None
-    assertions = _string_list(module, "kiln.assertions")
+    from kiln.passes.assertions_to_errors import MESSAGES_ATTR
+    from kiln.passes.profile_regions import REGIONS_ATTR
+
+    regions = _string_list(module, REGIONS_ATTR) if profile else None
+    assertions = _string_list(module, MESSAGES_ATTR)
     jit = JitModule(module, opt_level=opt_level)
     return CompiledModel(
         jit, signature, cpu.threads, profile_regions=regions, assertions=assertions
@@ -79,6 +82,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
 
 
 def _string_list(module: ir.Module, attr: str) -> list[str]:
+    """The module's array-of-strings attribute ``attr`` ([] when absent)."""
     attrs = module.operation.attributes
     return [ir.StringAttr(a).value for a in ir.ArrayAttr(attrs[attr])] if attr in attrs else []
 
@@ -95,15 +99,6 @@ def _torch_signature(module: ir.Module, signature):
     inputs = [ir.StringAttr(a).value for a in ir.ArrayAttr(dtypes["inputs"])]
     outputs = [ir.StringAttr(a).value for a in ir.ArrayAttr(dtypes["outputs"])]
     return with_torch_dtypes(signature, inputs, outputs)
-
-
-def _profile_regions(module: ir.Module) -> list[str]:
-    from kiln.passes.profile_regions import REGIONS_ATTR
-
-    attrs = module.operation.attributes
-    if REGIONS_ATTR not in attrs:
-        return []
-    return [ir.StringAttr(a).value for a in ir.ArrayAttr(attrs[REGIONS_ATTR])]
 
 
 def _compile_cuda(module: ir.Module, name: str, dump_dir, options: dict):

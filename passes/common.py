@@ -9,8 +9,13 @@ import numpy as np
 from kiln.ir import arith, ir, tensor
 
 
-def collect_ops(root: ir.Operation, names: Iterable[str] | None = None) -> list[ir.Operation]:
-    """All ops nested under ``root`` (pre-order), optionally only those named in ``names``."""
+def collect_ops(
+    root: ir.Operation,
+    names: Iterable[str] | None = None,
+    order: ir.WalkOrder = ir.WalkOrder.PRE_ORDER,
+) -> list[ir.Operation]:
+    """All ops nested under ``root`` (pre-order unless ``order`` says otherwise), optionally
+    only those named in ``names``."""
     wanted = set(names) if names is not None else None
     found: list[ir.Operation] = []
 
@@ -19,7 +24,7 @@ def collect_ops(root: ir.Operation, names: Iterable[str] | None = None) -> list[
             found.append(op.operation)
         return ir.WalkResult.ADVANCE
 
-    root.walk(visit, ir.WalkOrder.PRE_ORDER)
+    root.walk(visit, order)
     return found
 
 

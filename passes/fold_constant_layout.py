@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from kiln.passes.common import (
     body_op_names,
+    broadcast_dims,
     collect_ops,
     constant_array,
     dense_constant,
@@ -76,20 +77,6 @@ class FoldConstantLayout(KilnPass):
         op.results[0].replace_all_uses_with(new)
         op.erase()
         return True
-
-
-def _operand_dims(amap: ir.AffineMap) -> list[int] | None:
-    """Loop dim per result of a map, -1 for a constant 0 (a unit dim); None otherwise."""
-    dims = []
-    for expr in amap.results:
-        text = str(expr)
-        if text == "0":
-            dims.append(-1)
-        elif text.startswith("d") and text[1:].isdigit():
-            dims.append(int(text[1:]))
-        else:
-            return None
-    return dims
 
 
 def _squeeze_units(array: np.ndarray, dims: list[int]) -> tuple[np.ndarray, list[int]]:
@@ -157,7 +144,7 @@ def _constant_block_values(op: ir.Operation) -> dict | None:
     """Block arguments of constant operands, as arrays broadcast over the loops."""
     maps = indexing_maps(op)
     shapes = [static_shape(v) for v in op.operands]
-    all_dims = [_operand_dims(m) for m in maps]
+    all_dims = [broadcast_dims(m) for m in maps]
     if any(s is None for s in shapes) or any(d is None for d in all_dims):
         return None
     loops = [1] * maps[0].n_dims
@@ -257,7 +244,7 @@ def _evaluate_elementwise(op: ir.Operation) -> np.ndarray | None:
         return None
     operands = []
     for array, amap in zip(inputs, maps, strict=False):
-        dims = _operand_dims(amap)
+        dims = broadcast_dims(amap)
         if dims is None:
             return None
         array, dims = _squeeze_units(array, dims)

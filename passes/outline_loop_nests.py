@@ -30,7 +30,7 @@ moved nests compute exactly what they did.
 
 from __future__ import annotations
 
-from kiln.passes.common import defining_op, entry_functions
+from kiln.passes.common import collect_ops, defining_op, entry_functions
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import func, ir
@@ -67,7 +67,9 @@ class OutlineLoopNests(KilnPass):
 
 def _outline(nest: ir.Operation, module: ir.Operation, index: int) -> bool:
     """Moves ``nest`` into a new function and calls it; False if it cannot be passed."""
-    inside = _values_defined_in(nest)
+    # Post-order: the nest's arguments come in the order their innermost uses appear.
+    nested = collect_ops(nest, order=ir.WalkOrder.POST_ORDER)  # still valid after the move
+    inside = _values_defined_in(nested)
     outside: list[ir.Value] = []
     seen: set = set()
 
@@ -81,7 +83,7 @@ def _outline(nest: ir.Operation, module: ir.Operation, index: int) -> bool:
                 need(operand)
         outside.append(value)
 
-    for op in _nested_ops(nest):
+    for op in nested:
         for operand in op.operands:
             need(operand)
 
@@ -112,27 +114,16 @@ def _outline(nest: ir.Operation, module: ir.Operation, index: int) -> bool:
     block.append(nest)
     with ir.InsertionPoint(block), nest.location:
         func.ReturnOp([])
-    for op in _nested_ops(nest):
+    for op in nested:
         for i, operand in enumerate(op.operands):
             if operand in mapping:
                 op.operands[i] = mapping[operand]
     return True
 
 
-def _nested_ops(root: ir.Operation) -> list[ir.Operation]:
-    found = []
-
-    def visit(op):
-        found.append(op.operation)
-        return ir.WalkResult.ADVANCE
-
-    root.walk(visit)
-    return found
-
-
-def _values_defined_in(root: ir.Operation) -> set:
+def _values_defined_in(ops: list[ir.Operation]) -> set:
     values: set = set()
-    for op in _nested_ops(root):
+    for op in ops:
         values.update(op.results)
         for region in op.regions:
             for block in region.blocks:

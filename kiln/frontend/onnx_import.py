@@ -306,7 +306,11 @@ def _onnx_op(op: ir.Operation) -> UnsupportedOp:
 def _unlowered_ops(module: ir.Operation) -> list[UnsupportedOp]:
     """Torch ops (from converted ONNX nodes) that torch-mlir cannot lower to linalg."""
     # Shared with the PyTorch frontend, which owns the stubbing and the partial conversions.
-    from kiln.frontend.torch_import import PARTIAL_CONVERSIONS, _stub_unknown_operators
+    from kiln.frontend.torch_import import (
+        PARTIAL_CONVERSIONS,
+        _stub_unknown_operators,
+        leftover_torch_ops,
+    )
 
     _stub_unknown_operators(module)
     try:
@@ -314,20 +318,4 @@ def _unlowered_ops(module: ir.Operation) -> list[UnsupportedOp]:
         _run(module, PARTIAL_CONVERSIONS)
     except MLIRError:
         return []
-    found = []
-    skip = ("torch.constant.", "torch.prim.ListConstruct", "torch_c.", "torch.vtensor.literal")
-
-    def visit(op):
-        name = op.operation.name
-        if name.startswith(("torch.aten.", "torch.prims.", "torch.prim.")) and not name.startswith(
-            skip
-        ):
-            found.append(
-                UnsupportedOp(
-                    name.removeprefix("torch."), _node_name(op.location), "no lowering to linalg"
-                )
-            )
-        return ir.WalkResult.ADVANCE
-
-    module.walk(visit)
-    return found
+    return leftover_torch_ops(module, _node_name)

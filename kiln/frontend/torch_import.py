@@ -323,6 +323,14 @@ def _unconverted_ops(snapshot: ir.Operation) -> list[UnsupportedOp]:
         named = re.search(r"operation '(?:torch\.)?([a-z_.0-9]+)'", diag.message)
         op_name = named.group(1) if named else "(unknown)"
         return [UnsupportedOp(op_name, user_location(diag.location), diag.message)]
+    found = leftover_torch_ops(module, user_location)
+    module.erase()
+    return found
+
+
+def leftover_torch_ops(module: ir.Operation, locate) -> list[UnsupportedOp]:
+    """The torch ops a partial linalg conversion left in ``module``, each located by
+    ``locate(op.location)`` (the user's source line, or an ONNX node name)."""
     found = []
     skip = ("torch.constant.", "torch.prim.ListConstruct", "torch_c.", "torch.vtensor.literal")
 
@@ -333,11 +341,10 @@ def _unconverted_ops(snapshot: ir.Operation) -> list[UnsupportedOp]:
         ):
             found.append(
                 UnsupportedOp(
-                    name.removeprefix("torch."), user_location(op.location), "no lowering to linalg"
+                    name.removeprefix("torch."), locate(op.location), "no lowering to linalg"
                 )
             )
         return ir.WalkResult.ADVANCE
 
     module.walk(visit)
-    module.erase()
     return found
