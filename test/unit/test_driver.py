@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
 import pytest
+from kiln.passes import registry
+from kiln.passes.registry import KilnPass
 
 from kiln.driver import module_text, replay_command, repro_dir, run_pipeline
 from kiln.errors import PipelineError
-from kiln.ir import parse_module
+from kiln.ir import ir, parse_module
 from kiln.pipeline import Pipeline, Stage
 from kiln.pipelines import cpu_pipeline
 from kiln.targets import CpuTarget
@@ -129,3 +132,38 @@ def test_repro_dir(monkeypatch, tmp_path):
     assert repro_dir() == tmp_path
     monkeypatch.delenv("KILN_REPRO_DIR")
     assert repro_dir() == Path(tempfile.gettempdir()) / "kiln-repro"
+
+
+@dataclasses.dataclass(frozen=True)
+class _BreakSignature(KilnPass):
+    """Test-only: gives @f a signature its body does not have (invalid IR, benign to passes)."""
+
+    name = "kiln-test-break-signature"
+
+    def run(self, module):
+        for op in module.regions[0].blocks[0].operations:
+            op.attributes["function_type"] = ir.TypeAttr.get(
+                ir.FunctionType.get([ir.IntegerType.get_signless(32)], [])
+            )
+
+
+@pytest.mark.parametrize("verify_each", [False, True])
+def test_invalid_ir_from_a_pass_is_reported_with_or_without_verify_each(
+    ctx, tmp_path, monkeypatch, verify_each
+):
+    """Per-pass verification is off by default; a broken stage output is still caught.
+
+    The stage is replayed with every pass verified, so the diagnostic is the
+    one MLIR gives when the pass that broke the IR is verified.
+    """
+    monkeypatch.setenv("KILN_REPRO_DIR", str(tmp_path))
+    registry.all_passes()  # loads kiln's passes; the test pass is added for this test only
+    monkeypatch.setitem(registry._PASSES, _BreakSignature.name, _BreakSignature)
+    pipeline = Pipeline("bad", (Stage("broken", ("kiln-test-break-signature", "canonicalize")),))
+    with pytest.raises(PipelineError) as info:
+        run_pipeline(parse_module(FOLDABLE, ctx), pipeline, name="m", verify_each=verify_each)
+    assert info.value.stage == "broken"
+    assert "entry block must have 1 arguments to match function signature" in (
+        info.value.diagnostics
+    )
+    assert "arith.addi" in (tmp_path / "m.broken.mlir").read_text()
