@@ -23,6 +23,8 @@ def llvm_passes(bare_pointers: bool = True) -> tuple[str, ...]:
     return (
         # One function per loop nest: LLVM's loop passes cost loops x function size.
         "kiln-outline-loop-nests",
+        # The nests of repeated layers are compiled once.
+        "kiln-merge-identical-functions",
         # What only rewrites the inside of a function is nested under func.func, so
         # that MLIR runs it on the (many, after outlining) functions in parallel.
         # Vector transfers fully unrolled: a rolled n-D transfer lowering allocas a
@@ -41,6 +43,5 @@ def llvm_passes(bare_pointers: bool = True) -> tuple[str, ...]:
         "convert-openmp-to-llvm",
         "convert-cf-to-llvm",
         "reconcile-unrealized-casts",
-        "canonicalize",
         "kiln-verify-llvm",
     )

@@ -9,12 +9,16 @@ own, each nest is optimized on its own; one call per nest costs nothing
 next to the nest's work.
 
 A nest's operands defined outside it are handled so that the new function
-sees as much as the original did: constants, ``memref.get_global`` and view
-ops (subview, expand/collapse_shape, cast) built from them are cloned into
-the new function; anything else (the entry point's arguments, values computed
-at run time) becomes an argument. A nest whose arguments would include a
-memref with a non-identity layout is left in place: the bare-pointer calling
-convention cannot pass it.
+sees as much as the original did: constants and view ops (subview,
+expand/collapse_shape, cast) are cloned into the new function; anything else
+(module globals, the entry point's arguments, values computed at run time)
+becomes an argument. A global is passed once per nest, whatever number of
+``memref.get_global`` ops name it, and its argument is marked ``noalias``
+(distinct globals never overlap) and aligned as the global is. Passing
+globals instead of naming them lets the nests of repeated layers be the same
+function (``kiln-merge-identical-functions``). A nest whose arguments would
+include a memref with a non-identity layout is left in place: the
+bare-pointer calling convention cannot pass it.
 
     func.func @forward(%x: memref<..>) {       func.func private @__kiln_nest_0(%x: memref<..>)
       scf.for ... { ... %x ... }       ->        attributes {llvm.no_inline} {
@@ -41,7 +45,6 @@ NEST_OPS = ("scf.for", "scf.parallel", "scf.forall", "omp.parallel")
 CLONED_OPS = (
     "arith.constant",
     "ub.poison",
-    "memref.get_global",
     "memref.subview",
     "memref.expand_shape",
     "memref.collapse_shape",
@@ -59,13 +62,59 @@ class OutlineLoopNests(KilnPass):
 
     def run(self, module: ir.Operation) -> None:
         count = 0
+        alignments = _global_alignments(module)
         for entry in entry_functions(module):
+            _one_get_global_per_symbol(entry)
             for op in [o.operation for o in entry.regions[0].blocks[0].operations]:
-                if op.name in NEST_OPS and not op.results and _outline(op, module, count):
+                if (
+                    op.name in NEST_OPS
+                    and not op.results
+                    and _outline(op, module, count, alignments)
+                ):
                     count += 1
 
 
-def _outline(nest: ir.Operation, module: ir.Operation, index: int) -> bool:
+def _global_alignments(module: ir.Operation) -> dict[str, int]:
+    """Symbol -> alignment in bytes of the module's ``memref.global`` ops that state one."""
+    found = {}
+    for op in module.regions[0].blocks[0].operations:
+        attrs = op.operation.attributes
+        if op.operation.name == "memref.global" and "alignment" in attrs:
+            found[ir.StringAttr(attrs["sym_name"]).value] = ir.IntegerAttr(attrs["alignment"]).value
+    return found
+
+
+def _one_get_global_per_symbol(entry: ir.Operation) -> None:
+    """Moves the entry body's ``memref.get_global`` ops to its start, one per symbol.
+
+    Two ops naming one global would become two arguments of a nest that
+    alias each other, and ``noalias`` would be a lie.
+    """
+    block = entry.regions[0].blocks[0]
+    first: dict[str, ir.Operation] = {}
+    for op in [o.operation for o in block.operations]:
+        if op.name != "memref.get_global":
+            continue
+        symbol = ir.FlatSymbolRefAttr(op.attributes["name"]).value
+        kept = first.get(symbol)
+        if kept is None:
+            first[symbol] = op
+            op.move_before(block.operations[0])
+            continue
+        op.results[0].replace_all_uses_with(kept.results[0])
+        op.erase()
+
+
+def _global_symbol(value: ir.Value) -> str | None:
+    producer = defining_op(value)
+    if producer is None or producer.name != "memref.get_global":
+        return None
+    return ir.FlatSymbolRefAttr(producer.attributes["name"]).value
+
+
+def _outline(
+    nest: ir.Operation, module: ir.Operation, index: int, alignments: dict[str, int]
+) -> bool:
     """Moves ``nest`` into a new function and calls it; False if it cannot be passed."""
     # Post-order: the nest's arguments come in the order their innermost uses appear.
     nested = collect_ops(nest, order=ir.WalkOrder.POST_ORDER)  # still valid after the move
@@ -99,6 +148,7 @@ def _outline(nest: ir.Operation, module: ir.Operation, index: int) -> bool:
         # func-to-llvm hands ``llvm.``-prefixed attributes on to the llvm.func.
         kernel.attributes["llvm.no_inline"] = ir.UnitAttr.get()
         kernel.attributes["llvm.linkage"] = ir.Attribute.parse("#llvm.linkage<internal>")
+        kernel.arg_attrs = ir.ArrayAttr.get([_argument_attrs(v, alignments) for v in arguments])
         block = kernel.add_entry_block()
     mapping = dict(zip(arguments, block.arguments, strict=True))
     with ir.InsertionPoint(block):
@@ -119,6 +169,19 @@ def _outline(nest: ir.Operation, module: ir.Operation, index: int) -> bool:
             if operand in mapping:
                 op.operands[i] = mapping[operand]
     return True
+
+
+def _argument_attrs(value: ir.Value, alignments: dict[str, int]) -> ir.DictAttr:
+    """``llvm.noalias`` (and ``llvm.align``) for a global's argument, nothing otherwise."""
+    symbol = _global_symbol(value)
+    if symbol is None:
+        return ir.DictAttr.get({})
+    attrs = {"llvm.noalias": ir.UnitAttr.get()}
+    if symbol in alignments:
+        attrs["llvm.align"] = ir.IntegerAttr.get(
+            ir.IntegerType.get_signless(64), alignments[symbol]
+        )
+    return ir.DictAttr.get(attrs)
 
 
 def _values_defined_in(ops: list[ir.Operation]) -> set:

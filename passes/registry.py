@@ -41,6 +41,7 @@ PASS_MODULES = (
     "kiln.passes.distinct_results",
     "kiln.passes.assertions_to_errors",
     "kiln.passes.outline_loop_nests",
+    "kiln.passes.merge_identical_functions",
     "kiln.passes.pack_conv_filters",
     "kiln.lowering.gpu_tile",
     "kiln.lowering.gpu_distribute",

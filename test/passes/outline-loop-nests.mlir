@@ -1,28 +1,31 @@
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-outline-loop-nests)' | FileCheck %s
 
-// Each top-level nest moves into an internal noinline function. Constants,
-// globals and views of them are cloned into it; the entry point's arguments
-// are passed.
+// Each top-level nest moves into an internal noinline function. Constants
+// and views are cloned into it; globals and the entry point's arguments are
+// passed, a global once per nest however many get_global ops name it, as a
+// noalias argument aligned as the global is.
 // CHECK-LABEL: func.func @two_nests
 // CHECK-SAME: (%[[X:.*]]: memref<4x8xf32>, %[[Y:.*]]: memref<4x8xf32>)
+// CHECK: %[[G:.*]] = memref.get_global @tmp : memref<4x8xf32>
+// CHECK-NOT: memref.get_global
 // CHECK-NOT: scf.for
-// CHECK: call @[[FIRST:__kiln_nest_[0-9]+]](%[[X]]) : (memref<4x8xf32>) -> ()
-// CHECK-NEXT: call @[[SECOND:__kiln_nest_[0-9]+]](%[[Y]]) : (memref<4x8xf32>) -> ()
+// CHECK: call @[[FIRST:__kiln_nest_[0-9]+]](%[[X]], %[[G]]) : (memref<4x8xf32>, memref<4x8xf32>) -> ()
+// CHECK-NEXT: call @[[SECOND:__kiln_nest_[0-9]+]](%[[G]], %[[Y]]) : (memref<4x8xf32>, memref<4x8xf32>) -> ()
 // CHECK-NEXT: return
-// CHECK: func.func private @[[FIRST]](%[[A:.*]]: memref<4x8xf32>) attributes {llvm.linkage = #llvm.linkage<internal>, llvm.no_inline}
-// CHECK-DAG: %[[TMP:.*]] = memref.get_global @tmp : memref<4x8xf32>
-// CHECK-DAG: %[[ROW:.*]] = memref.subview %[[TMP]][1, 0] [1, 8] [1, 1]
+// CHECK: func.func private @[[FIRST]](%[[A:.*]]: memref<4x8xf32>, %[[T:.*]]: memref<4x8xf32> {llvm.align = 64 : i64, llvm.noalias}) attributes {llvm.linkage = #llvm.linkage<internal>, llvm.no_inline}
+// CHECK-NOT: memref.get_global
+// CHECK-DAG: %[[ROW:.*]] = memref.subview %[[T]][1, 0] [1, 8] [1, 1]
 // CHECK-DAG: %[[TWO:.*]] = arith.constant 2.000000e+00 : f32
 // CHECK: scf.for %[[I:.*]] =
 // CHECK: %[[V:.*]] = memref.load %[[A]][%{{.*}}, %[[I]]]
 // CHECK: %[[W:.*]] = arith.mulf %[[V]], %[[TWO]]
 // CHECK: memref.store %[[W]], %[[ROW]][%{{.*}}, %[[I]]]
 // CHECK: return
-// CHECK: func.func private @[[SECOND]](%[[B:.*]]: memref<4x8xf32>)
-// CHECK: memref.get_global @tmp
+// CHECK: func.func private @[[SECOND]](%[[T2:.*]]: memref<4x8xf32> {llvm.align = 64 : i64, llvm.noalias}, %[[B:.*]]: memref<4x8xf32>)
 // CHECK: scf.for
+// CHECK: memref.load %[[T2]]
 // CHECK: memref.store %{{.*}}, %[[B]]
-memref.global "private" @tmp : memref<4x8xf32> = uninitialized
+memref.global "private" @tmp : memref<4x8xf32> = uninitialized {alignment = 64 : i64}
 func.func @two_nests(%x: memref<4x8xf32>, %y: memref<4x8xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -35,8 +38,9 @@ func.func @two_nests(%x: memref<4x8xf32>, %y: memref<4x8xf32>) {
     %w = arith.mulf %v, %two : f32
     memref.store %w, %row[%c0, %i] : memref<1x8xf32, strided<[8, 1], offset: 8>>
   }
+  %tmp2 = memref.get_global @tmp : memref<4x8xf32>
   scf.for %i = %c0 to %c8 step %c1 {
-    %v = memref.load %tmp[%c1, %i] : memref<4x8xf32>
+    %v = memref.load %tmp2[%c1, %i] : memref<4x8xf32>
     memref.store %v, %y[%c0, %i] : memref<4x8xf32>
   }
   return
