@@ -64,13 +64,6 @@ __all__ = [
 MLIRError = ir.MLIRError
 
 
-def execution_engine():
-    """Returns the ExecutionEngine class (imported lazily: it loads LLVM's JIT)."""
-    from torch_mlir.execution_engine import ExecutionEngine
-
-    return ExecutionEngine
-
-
 def new_context() -> ir.Context:
     """A context with every upstream dialect, torch-mlir's and kiln's.
 

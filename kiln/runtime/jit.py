@@ -5,12 +5,15 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import threading
 from functools import lru_cache
 
 import numpy as np
 
 from kiln.errors import KilnError
-from kiln.ir import execution_engine, ir
+from kiln.ir import ir
+from kiln.runtime.engine import Engine, warm_up
+from kiln.runtime.split_module import split_module
 
 
 @lru_cache(maxsize=1)
@@ -121,8 +124,22 @@ def _aligned_copy(data: np.ndarray, alignment: int = 64) -> np.ndarray:
 DEFAULT_OPT_LEVEL = 2
 
 
+def _cores() -> int:
+    """CPU cores this process may run on (a taskset narrows them)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 class JitModule:
-    """Machine code for an LLVM-dialect module, kept alive as long as this object."""
+    """Machine code for an LLVM-dialect module, kept alive as long as this object.
+
+    With two or more cores free, a large module's loop nests are dealt out
+    to one module per core (``split_module``) and compiled at once; what is
+    left (the entry points) is compiled last, its calls bound to the nests'
+    addresses.
+    """
 
     def __init__(self, module: ir.Module, opt_level: int = DEFAULT_OPT_LEVEL):
         self._constants = externalize_constants(module)
@@ -136,22 +153,67 @@ class JitModule:
                 )
             _openmp_handle()
             libs.append(path)
+        cores = _cores()
+        parts = split_module(module, cores) if cores > 1 else []
         try:
-            self._engine = execution_engine()(module, opt_level=opt_level, shared_libs=libs)
-            for name, data in self._constants.items():
-                self._engine.raw_register_runtime(name, ctypes.c_void_p(data.ctypes.data))
+            engines, bound = self._build_parts(parts, opt_level, libs)
+            self._engines = [self._build(module, opt_level, libs, bound), *engines]
         except RuntimeError as err:
             leftovers = sorted(_non_llvm_ops(module))
             hint = f"; ops not lowered to LLVM: {', '.join(leftovers)}" if leftovers else ""
             raise KilnError(f"kiln: the JIT could not compile the module: {err}{hint}") from None
 
+    def _build(
+        self, module: ir.Module, opt_level: int, libs: list[str], bound: dict | None = None
+    ) -> Engine:
+        engine = Engine(module, opt_level, libs)
+        for name, data in self._constants.items():
+            engine.register(name, data.ctypes.data)
+        for name, address in (bound or {}).items():
+            engine.register(name, address)
+        return engine
+
+    def _build_parts(
+        self, parts: list, opt_level: int, libs: list[str]
+    ) -> tuple[list[Engine], dict[str, int]]:
+        """Builds each of ``split_module``'s parts on a thread of its own, all at once.
+
+        Returns the engines and the addresses of the functions moved.
+        """
+        bound: dict[str, int] = {}
+        if not parts:
+            return [], bound
+        warm_up(parts[0][0].context)
+        built: list[dict] = [{} for _ in parts]
+
+        def build(part: ir.Module, moved: list[str], out: dict) -> None:
+            try:
+                engine = self._build(part, opt_level, libs)
+                out["addresses"] = {name: engine.lookup(name) for name in moved}
+                out["engine"] = engine
+            except BaseException as err:  # handed to the caller's thread
+                out["error"] = err
+
+        threads = [
+            threading.Thread(target=build, args=(part, moved, out), name="kiln-jit")
+            for (part, moved), out in zip(parts, built, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for out in built:
+            if "error" in out:
+                raise out["error"]
+            missing = [name for name, address in out["addresses"].items() if not address]
+            if missing:
+                raise RuntimeError(f"a part of the split module lost {', '.join(missing)}")
+            bound.update(out["addresses"])
+        return [out["engine"] for out in built], bound
+
     def packed_function(self, name: str):
         """The packed entry ``void f(void **args)`` for function ``name``."""
-        address = self._engine.raw_lookup(name)
+        address = self._engines[0].lookup_packed(name)
         if not address:
             raise KilnError(f"kiln: no function '{name}' in the compiled module")
         return ctypes.CFUNCTYPE(None, ctypes.c_void_p)(address)
-
-    def dump_object(self, path: str) -> None:
-        """Writes the compiled code as an object file."""
-        self._engine.dump_to_object_file(path)
