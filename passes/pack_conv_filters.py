@@ -23,6 +23,10 @@ Applies to a rank-4 f32 ``arith.constant`` whose every use is such a slice, all
 with the same ``nr`` (< F, dividing F) and unit strides, and whose output-channel
 offsets are provably multiples of ``nr`` (constants, and induction variables of
 ``scf.for``/``scf.forall`` loops with such bounds and steps, added together).
+A use may also be a thread's share of the output channels (``[kh, kw, C, chunk]``
+at an offset that is a multiple of ``nr``, as a forall split over channel
+blocks makes) when that share is only read by such tiles; the tiles then read
+the packed constant directly.
 
 Pre: the ``tiled`` stage's output (tensors, the conv tiled to register blocks).
 Post: the rewritten filters are read only through the packed constant.
@@ -52,8 +56,14 @@ class PackConvFilters(KilnPass):
                 _pack(const, slices)
 
 
-def _tile_reads(const: ir.Operation) -> list[ir.Operation]:
-    """The extract_slice users of ``const`` if all of them are packable tile reads."""
+def _tile_reads(const: ir.Operation) -> list[tuple[ir.Operation, object]]:
+    """The tile reads of ``const`` with the output-channel offset of what they slice.
+
+    A tile read slices the constant itself (offset 0), or a thread's share of
+    its output channels (``[kh, kw, c, chunk]`` at an offset, as a forall
+    split over channel blocks makes), which is read only by tile reads.
+    [] unless every use is such, all with one width ``nr``.
+    """
     ty = const.results[0].type
     if not isinstance(ty, ir.RankedTensorType) or not isinstance(
         ir.RankedTensorType(ty).element_type, ir.F32Type
@@ -65,24 +75,43 @@ def _tile_reads(const: ir.Operation) -> list[ir.Operation]:
         return []
     if ir.DenseElementsAttr(value).is_splat:  # every layout of a splat is the same
         return []
-    slices = users(const.results[0])
+    reads: list[tuple[ir.Operation, object]] = []
+    for op in users(const.results[0]):
+        sizes = _unit_stride_sizes(op, const.results[0])
+        if sizes is None:
+            return []
+        offsets = _offsets(op)
+        inner = users(op.results[0])
+        if (
+            sizes[:3] == shape[:3]
+            and offsets[:3] == [0, 0, 0]
+            and inner
+            and all(_unit_stride_sizes(i, op.results[0]) is not None for i in inner)
+        ):
+            reads.extend((i, offsets[3]) for i in inner)  # a thread's share, read in tiles
+        else:
+            reads.append((op, 0))
     widths = set()
-    for op in slices:
-        if op.name != "tensor.extract_slice" or op.operands[0] != const.results[0]:
-            return []
+    for op, base in reads:
         sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
-        strides = list(ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
-        if DYNAMIC in sizes or any(s != 1 for s in strides):
-            return []
-        if sizes[0] != 1 or sizes[1] != 1:
-            return []
         nr = sizes[3]
-        if nr >= shape[3] or shape[3] % nr:
+        if sizes[0] != 1 or sizes[1] != 1 or nr >= shape[3] or shape[3] % nr:
             return []
-        if not _multiple_of(_offsets(op)[3], nr):
+        if not (_multiple_of(_offsets(op)[3], nr) and _multiple_of(base, nr)):
             return []
         widths.add(nr)
-    return slices if len(widths) == 1 else []
+    return reads if len(widths) == 1 else []
+
+
+def _unit_stride_sizes(op: ir.Operation, source: ir.Value) -> list[int] | None:
+    """The static sizes of ``op`` if it is a unit-stride extract_slice of ``source``."""
+    if op.name != "tensor.extract_slice" or op.operands[0] != source:
+        return None
+    sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
+    strides = list(ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
+    if DYNAMIC in sizes or any(s != 1 for s in strides):
+        return None
+    return sizes
 
 
 def _offsets(op: ir.Operation) -> list:
@@ -149,23 +178,22 @@ def _affine_multiple_of(apply: ir.Operation, n: int) -> bool:
     return check(amap.results[0])
 
 
-def _pack(const: ir.Operation, slices: list[ir.Operation]) -> None:
+def _pack(const: ir.Operation, reads: list[tuple[ir.Operation, object]]) -> None:
     weights = np.array(ir.DenseElementsAttr(const.attributes["value"]))
     kh, kw, c, f = weights.shape
-    nr = list(ir.DenseI64ArrayAttr(slices[0].attributes["static_sizes"]))[3]
+    nr = list(ir.DenseI64ArrayAttr(reads[0][0].attributes["static_sizes"]))[3]
     packed = np.ascontiguousarray(weights.reshape(kh, kw, c, f // nr, nr).transpose(0, 1, 3, 2, 4))
     f32 = ir.F32Type.get()
     with ir.InsertionPoint(const), const.location:
         packed_value = dense_constant(packed, f32)
-    for op in slices:
+    thread_slices = {}
+    for op, base in reads:
         offsets = _offsets(op)
         sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
+        if op.operands[0] != const.results[0]:
+            thread_slices[defining_op(op.operands[0])] = None
         with ir.InsertionPoint(op), op.location:
-            block = offsets[3]
-            if isinstance(block, int):
-                block = block // nr
-            else:
-                block = arith.divui(block, arith.constant(ir.IndexType.get(), nr))
+            block = _block_index(base, offsets[3], nr)
             new_offsets = [offsets[0], offsets[1], block, offsets[2], 0]
             static = [o if isinstance(o, int) else DYNAMIC for o in new_offsets]
             dynamic = [o for o in new_offsets if not isinstance(o, int)]
@@ -183,4 +211,16 @@ def _pack(const: ir.Operation, slices: list[ir.Operation]) -> None:
             same = collapse_to(piece, [[0], [1], [2, 3], [4]])
         op.results[0].replace_all_uses_with(same)
         op.erase()
+    for op in thread_slices:
+        op.erase()
     const.erase()
+
+
+def _block_index(base, offset, nr: int):
+    """(base + offset) // nr, folded where both are ints; both are multiples of nr."""
+    if isinstance(base, int) and isinstance(offset, int):
+        return (base + offset) // nr
+    index = ir.IndexType.get()
+    values = [v if not isinstance(v, int) else arith.constant(index, v) for v in (base, offset)]
+    total = values[1] if base == 0 else arith.addi(values[0], values[1])
+    return arith.divui(total, arith.constant(index, nr))

@@ -80,3 +80,43 @@ func.func @per_thread(%out: tensor<1x1x4x16xf32>) -> tensor<1x1x4x16xf32> {
   }
   return %r : tensor<1x1x4x16xf32>
 }
+
+// -----
+
+// The forall slices each thread's share of the output channels off the filter
+// first (8 of 16, as the channel-split schedule does when rows do not divide
+// among threads); the tiles of that share read the packed constant directly,
+// at block (share offset + tile offset) / 4, and the share slice goes away.
+// CHECK-LABEL: func.func @thread_share
+// CHECK: %[[P:.*]] = arith.constant dense<{{.*}}> : tensor<1x1x4x4x4xf32>
+// CHECK-NOT: tensor<1x1x4x16xf32> to tensor<1x1x4x8xf32>
+// CHECK: scf.forall (%[[T:[a-z0-9_]+]]) in (2)
+// CHECK: %[[BASE:.*]] = affine.apply #{{.*}}(%[[T]])
+// CHECK: scf.for %[[F:[a-z0-9_]+]] =
+// CHECK: %[[OFF:.*]] = arith.addi %[[BASE]], %[[F]] : index
+// CHECK: %[[B:.*]] = arith.divui %[[OFF]], %{{.*}} : index
+// CHECK: tensor.extract_slice %[[P]][0, 0, %[[B]], 0, 0] [1, 1, 1, 4, 4]
+// CHECK: tensor.collapse_shape
+func.func @thread_share(%out: tensor<1x1x4x16xf32>) -> tensor<1x1x4x16xf32> {
+  %w = arith.constant dense<[[[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0],
+                               [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0],
+                               [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0],
+                               [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0]]]]> : tensor<1x1x4x16xf32>
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %r = scf.forall (%t) in (2) shared_outs(%o = %out) -> (tensor<1x1x4x16xf32>) {
+    %base = affine.apply affine_map<(d0) -> (d0 * 8)>(%t)
+    %share = tensor.extract_slice %w[0, 0, 0, %base] [1, 1, 4, 8] [1, 1, 1, 1] : tensor<1x1x4x16xf32> to tensor<1x1x4x8xf32>
+    %part = tensor.extract_slice %o[0, 0, 0, %base] [1, 1, 4, 8] [1, 1, 1, 1] : tensor<1x1x4x16xf32> to tensor<1x1x4x8xf32>
+    %p = scf.for %f = %c0 to %c8 step %c4 iter_args(%acc = %part) -> (tensor<1x1x4x8xf32>) {
+      %t4 = tensor.extract_slice %share[0, 0, 0, %f] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x4x8xf32> to tensor<1x1x4x4xf32>
+      %n = tensor.insert_slice %t4 into %acc[0, 0, 0, %f] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x4x4xf32> into tensor<1x1x4x8xf32>
+      scf.yield %n : tensor<1x1x4x8xf32>
+    }
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %p into %o[0, 0, 0, %base] [1, 1, 4, 8] [1, 1, 1, 1] : tensor<1x1x4x8xf32> into tensor<1x1x4x16xf32>
+    }
+  }
+  return %r : tensor<1x1x4x16xf32>
+}
