@@ -61,8 +61,15 @@ def cuda_pipeline(target: CudaTarget | None = None) -> Pipeline:
         (
             Stage(
                 "graph",
-                ("canonicalize", "cse", "kiln-fuse-elementwise", "canonicalize", "cse"),
-                "canonicalized, elementwise chains fused",
+                (
+                    "canonicalize",
+                    "cse",
+                    "kiln-pad-to-generic",
+                    "kiln-fuse-elementwise",
+                    "canonicalize",
+                    "cse",
+                ),
+                "canonicalized, pads as elementwise kernels, elementwise chains fused",
             ),
             Stage(
                 "tiled",

@@ -42,6 +42,7 @@ PASS_MODULES = (
     "kiln.passes.assertions_to_errors",
     "kiln.passes.outline_loop_nests",
     "kiln.passes.merge_identical_functions",
+    "kiln.passes.pad_to_generic",
     "kiln.passes.pack_conv_filters",
     "kiln.lowering.gpu_tile",
     "kiln.lowering.gpu_distribute",
