@@ -28,7 +28,11 @@ from kiln.passes.registry import KilnPass, register
 from kiln.passes.schedule import Schedule
 from kiln.passes.schedules.contraction import ContractionPlan, schedule_contraction_group
 from kiln.passes.schedules.conv import ConvPlan, PoolPlan, schedule_conv_group, schedule_pooling
-from kiln.passes.schedules.generic import GenericPlan, schedule_generic
+from kiln.passes.schedules.generic import (
+    MIN_PARALLEL_ITERATIONS,
+    GenericPlan,
+    schedule_generic,
+)
 
 from kiln.ir import ir
 
@@ -45,6 +49,8 @@ class TileAndFuse(KilnPass):
 
     name = "kiln-tile-and-fuse"
     threads: int = 1
+    # Standalone ops with fewer iterations run on one thread (see schedules/generic.py).
+    min_parallel_iterations: int = MIN_PARALLEL_ITERATIONS
     vector_width: int = 8
 
     def validate(self) -> None:
@@ -79,7 +85,9 @@ class TileAndFuse(KilnPass):
             if isinstance(plan, PoolPlan):
                 schedule_pooling(sched, plan, self.threads)
             else:
-                schedule_generic(sched, plan, self.threads)
+                schedule_generic(
+                    sched, plan, self.threads, min_iterations=self.min_parallel_iterations
+                )
         sched.apply(module)
         for op in collect_ops(module):
             for attr in [name for name in op.attributes if name.startswith(TAG_PREFIX)]:

@@ -16,7 +16,11 @@ from __future__ import annotations
 from kiln.passes.common import collect_ops, has_bool_tensors
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.schedule import Schedule
-from kiln.passes.schedules.generic import GenericPlan, schedule_generic
+from kiln.passes.schedules.generic import (
+    MIN_PARALLEL_ITERATIONS,
+    GenericPlan,
+    schedule_generic,
+)
 
 from kiln.ir import ir
 
@@ -29,6 +33,8 @@ class VectorizeCopies(KilnPass):
 
     name = "kiln-vectorize-copies"
     threads: int = 1
+    # Standalone ops with fewer iterations run on one thread (see schedules/generic.py).
+    min_parallel_iterations: int = MIN_PARALLEL_ITERATIONS
 
     def validate(self) -> None:
         if self.threads < 1:
@@ -50,7 +56,7 @@ class VectorizeCopies(KilnPass):
             return
         sched = Schedule(module.context)
         for plan in plans:
-            schedule_generic(sched, plan, self.threads)
+            schedule_generic(sched, plan, self.threads, min_iterations=self.min_parallel_iterations)
         sched.apply(module)
         # schedule_generic marks the tiles for kiln-vectorize, which runs next.
         for op in collect_ops(module):

@@ -1,7 +1,8 @@
 """Schedule for a standalone linalg op (elementwise, reduction, transpose, fill...).
 
 1. Split the outermost parallel loop with at least ``threads`` iterations
-   across threads with an ``scf.forall``.
+   across threads with an ``scf.forall`` (unless the op has fewer than
+   ``MIN_PARALLEL_ITERATIONS`` iterations in all: then one thread runs it).
 2. If the op can be vectorized (static shapes, projected-permutation maps,
    a body of arith/math ops), tile it so each innermost op is a vector of at
    most ``max_vector`` elements along the last loop and 1 along the others,
@@ -13,6 +14,7 @@ loops at the ``loops`` stage.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from kiln.passes.schedule import Schedule
@@ -43,9 +45,18 @@ def vector_length(extent: int, max_vector: int) -> int:
     return min(8, max_vector)  # partial last tile, masked
 
 
-def thread_tile_sizes(plan: GenericPlan, threads: int) -> list[int] | None:
-    """``scf.forall`` tile sizes, or None when no parallel loop is long enough."""
-    if threads <= 1:
+# Below this many iterations an op runs on one thread: an OpenMP fork and join
+# (~1 us) costs more than the op (a 16-float add at 2 threads: 5.2 us per call
+# against 4.2 us on one).
+MIN_PARALLEL_ITERATIONS = 1 << 14
+
+
+def thread_tile_sizes(
+    plan: GenericPlan, threads: int, min_iterations: int = MIN_PARALLEL_ITERATIONS
+) -> list[int] | None:
+    """``scf.forall`` tile sizes, or None when no parallel loop is long enough
+    or the op has fewer than ``min_iterations`` iterations (not worth a fork)."""
+    if threads <= 1 or math.prod(plan.loop_sizes) < min_iterations:
         return None
     for loop, (extent, kind) in enumerate(zip(plan.loop_sizes, plan.kinds, strict=True)):
         if kind == "parallel" and extent >= threads and extent % threads == 0:
@@ -56,11 +67,15 @@ def thread_tile_sizes(plan: GenericPlan, threads: int) -> list[int] | None:
 
 
 def schedule_generic(
-    sched: Schedule, plan: GenericPlan, threads: int, max_vector: int = 64
+    sched: Schedule,
+    plan: GenericPlan,
+    threads: int,
+    max_vector: int = 64,
+    min_iterations: int = MIN_PARALLEL_ITERATIONS,
 ) -> None:
     """Appends the op's schedule to ``sched`` (see module docstring)."""
     op = sched.match(attr=plan.tag)
-    split = thread_tile_sizes(plan, threads)
+    split = thread_tile_sizes(plan, threads, min_iterations)
     if split is not None:
         op, forall = sched.tile_forall(op, split)
         if not plan.vectorizable:

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-tile-and-fuse{threads=2 vector-width=8})' | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-tile-and-fuse{threads=2 vector-width=8 min-parallel-iterations=1})' | FileCheck %s
 // Regression (fixed): _plan_standalone rejects a generic when map_dims() returns None, and
 // map_dims() returns None for a constant 0 result, so a per-channel operand of
 // type [C, 1, 1] indexed (d1, 0, 0) -- how torch-mlir broadcasts BatchNorm and

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-tile-and-fuse{threads=2})' | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-tile-and-fuse{threads=2 min-parallel-iterations=1})' | FileCheck %s
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-tile-and-fuse{threads=0})' 2>&1 | FileCheck %s --check-prefix=ERR
 
 // Input: the cpu pipeline's `grouped` level for linear + bias + relu, 8x16x16

@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-vectorize-copies{threads=2})' | FileCheck %s
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-vectorize-copies{threads=2}, kiln-vectorize, canonicalize)' | FileCheck %s --check-prefix=VEC
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-vectorize-copies{threads=2 min-parallel-iterations=1})' | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-vectorize-copies{threads=2 min-parallel-iterations=1}, kiln-vectorize, canonicalize)' | FileCheck %s --check-prefix=VEC
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-vectorize-copies{threads=0})' 2>&1 | FileCheck %s --check-prefix=ERR
 
 // The copy of an activation into the interior of its padded buffer (a

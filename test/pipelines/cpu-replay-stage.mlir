@@ -13,7 +13,7 @@
 // CHECK: scf.forall (%{{.*}}) in (2)
 // CHECK: kiln.blocked = array<i64: 4, 16>, {{.*}}kiln.vectorize
 // CHECK-LABEL: func.func @row_softmax
-// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: linalg.generic {{.*}}kiln.vectorize
 
 // LLVM-NOT: func.func
 // LLVM: llvm.func @linear_relu

@@ -100,7 +100,10 @@ def test_parse_kiln_spec():
         ("kiln-vectorize[x]", "malformed options for 'kiln-vectorize'"),
         ("kiln-tile-and-fuse threads=2", "malformed options for 'kiln-tile-and-fuse'"),
         ("kiln-tile-and-fuse{threads=x}", "option 'threads': cannot read 'x'"),
-        ("kiln-tile-and-fuse{nope=1}", r"no option 'nope' \(options: threads, vector-width\)"),
+        (
+            "kiln-tile-and-fuse{nope=1}",
+            r"no option 'nope' \(options: min-parallel-iterations, threads, vector-width\)",
+        ),
     ],
 )
 def test_bad_kiln_specs(ctx, spec, match):

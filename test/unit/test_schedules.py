@@ -169,8 +169,9 @@ def _generic(loop_sizes, kinds) -> GenericPlan:
     [
         (_generic((32, 1024), ("parallel", "parallel")), 1, None),
         (_generic((32, 1024), ("parallel", "parallel")), 2, [16, 0]),
-        (_generic((1, 1000), ("parallel", "parallel")), 2, [0, 500]),
-        (_generic((3, 7), ("parallel", "parallel")), 2, None),
+        (_generic((1, 16000), ("parallel", "parallel")), 2, None),  # too small to fork for
+        (_generic((1, 16384), ("parallel", "parallel")), 2, [0, 8192]),
+        (_generic((3, 7 << 14), ("parallel", "parallel")), 2, [0, 7 << 13]),
         (_generic((256, 768), ("parallel", "reduction")), 2, [128, 0]),
         (_generic((1, 768), ("parallel", "reduction")), 2, None),
     ],
@@ -184,7 +185,7 @@ def test_thread_tile_sizes_split_evenly():
         for b in range(1, 10):
             for threads in (2, 3, 4):
                 plan = _generic((a, b), ("parallel", "parallel"))
-                sizes = thread_tile_sizes(plan, threads)
+                sizes = thread_tile_sizes(plan, threads, min_iterations=1)
                 if sizes is None:
                     assert all(e < threads or e % threads for e in (a, b))
                     continue
