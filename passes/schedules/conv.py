@@ -4,7 +4,10 @@ A convolution's loops are (n, oh, ow, f, kh, kw, c). Its register block is
 mr output pixels along a row x nr output channels (the vector dimension).
 1. The group's root (last epilogue op, or the convolution) is split across
    threads by an ``scf.forall`` over output rows (or channel blocks); the
-   rest of the group is fused into it.
+   rest of the group is fused into it. With a small filter the forall runs
+   over bands of images and rows of at most ``BAND_BYTES`` of output, dealt
+   out to the threads, so a band's init, convolution and epilogue run while
+   it is in cache.
 2. Inside, the convolution is tiled kh -> kw -> input-channel chunk (``kc``)
    -> output-channel block -> row -> pixel block, then the chunk by ``ku``:
    the filter is read once, in memory order (at batch 1 large filters stream
@@ -31,6 +34,12 @@ from kiln.ir import transform_structured
 
 # Below this many input channels the loop order keeps accumulators in registers.
 SMALL_CHANNELS = 16
+# When the filter is small enough to be read again from L2 for each band, the
+# output is cut into bands of at most BAND_BYTES (images, then rows), dealt
+# out to the threads: the init, the convolution and the epilogue of a band
+# then run while it is in cache, instead of each sweeping the whole output.
+BAND_BYTES = 128 << 10
+BAND_FILTER_BYTES = 256 << 10
 
 
 @dataclass(frozen=True)
@@ -92,15 +101,35 @@ def _thread_split(n: int, oh: int, f: int, nr: int, threads: int) -> tuple[int, 
     return 1, oh
 
 
+def band_rows(loop_sizes: tuple[int, ...], threads: int) -> int | None:
+    """Rows per band of one image's output (see BAND_BYTES), or None for no bands.
+
+    Bands are only cut where there are more of them than threads, and a
+    multiple of the thread count, so that every thread gets as many.
+    """
+    n, oh, ow, f, kh, kw, c = loop_sizes
+    if kh * kw * c * f * 4 > BAND_FILTER_BYTES:
+        return None
+    for rows in range(oh, 0, -1):
+        bands = n * (oh // rows)
+        if oh % rows == 0 and rows * ow * f * 4 <= BAND_BYTES and bands % threads == 0:
+            return rows if bands > threads else None
+    return None
+
+
 def schedule_conv_group(sched: Schedule, plan: ConvPlan, threads: int) -> None:
     """Appends the group's schedule to ``sched`` (see module docstring)."""
     n, oh, ow, f, _, _, c = plan.loop_sizes
     blk = conv_blocking(ow, f, c, plan.vector_width)
-    dim, chunk = _thread_split(n, oh, f, blk.nr, threads)
     root = sched.match(attr=plan.root_tag)
     rank = 7 if plan.root_tag == plan.anchor_tag else 4
     split = [0] * rank
-    split[dim] = chunk
+    rows = band_rows(plan.loop_sizes, threads)
+    if rows is not None:
+        split[0], split[1] = (1 if n > 1 else 0), rows
+    else:
+        dim, chunk = _thread_split(n, oh, f, blk.nr, threads)
+        split[dim] = chunk
     _, forall = sched.tile_forall(root, split)
     for tag in reversed(plan.member_tags):
         _, forall = sched.fuse_into(sched.match(attr=tag), forall)

@@ -95,3 +95,34 @@ func.func @conv_dynamic(%x: tensor<?x10x10x16xf32>, %w: tensor<3x3x16x32xf32>, %
 }
 
 // ERR: error: kiln-tile-and-fuse: vector-width must be 4, 8 or 16, got 12
+
+// -----
+
+// A small filter (3x3x8x64, 18 KB) and a large output (1x64x32x64, 512 KB):
+// the forall runs over four bands of 16 rows (128 KB of output each), two per
+// thread, and each band's fill, convolution and relu run one after the other
+// while the band is in cache.
+// CHECK-LABEL: func.func @banded
+// CHECK: %[[FORALL:.*]] = scf.forall (%{{.*}}) in (4) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x64x32x64xf32>) {
+// CHECK: tensor.extract_slice %{{.*}}[0, %{{.*}}, 0, 0] [1, 18, 34, 8]
+// CHECK: linalg.fill
+// CHECK: linalg.conv_1d_nwc_wcf
+// CHECK: arith.maximumf
+// CHECK: scf.forall.in_parallel {
+// CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %{{.*}}, 0, 0] [1, 16, 32, 64]
+#id4b = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @banded(%x: tensor<1x66x34x8xf32>, %w: tensor<3x3x8x64xf32>) -> tensor<1x64x32x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x64x32x64xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x64x32x64xf32>) -> tensor<1x64x32x64xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x66x34x8xf32>, tensor<3x3x8x64xf32>) outs(%init : tensor<1x64x32x64xf32>) -> tensor<1x64x32x64xf32>
+  %e2 = tensor.empty() : tensor<1x64x32x64xf32>
+  %r = linalg.generic {indexing_maps = [#id4b, #id4b], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<1x64x32x64xf32>) outs(%e2 : tensor<1x64x32x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.maximumf %a, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x64x32x64xf32>
+  return %r : tensor<1x64x32x64xf32>
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from kiln.passes.schedules.conv import ConvBlocking, conv_blocking
+from kiln.passes.schedules.conv import BAND_BYTES, ConvBlocking, band_rows, conv_blocking
 
 # Vector registers of the targets: AVX2 (8 f32 lanes) has 16, AVX-512 (16 lanes) 32.
 REGISTERS = {8: 16, 16: 32}
@@ -88,3 +88,37 @@ def test_pooling_blocking():
 @pytest.mark.parametrize(("ow", "f"), [(14, 12), (7, 20), (7, 36)])
 def test_blocking_odd_channels_fits_registers(ow, f):
     check_blocking(ow, f, 64, 8)
+
+
+@pytest.mark.parametrize(
+    ("loop_sizes", "threads", "rows"),
+    [
+        # ResNet-18 layer 1 (3x3x64x64 filter, 147 KB): 8 bands of 7 rows at 2 threads.
+        ((1, 56, 56, 64, 3, 3, 64), 2, 7),
+        ((1, 56, 56, 64, 3, 3, 64), 1, 8),
+        # The stem (7x7x3x64): 28 bands of 4 rows.
+        ((1, 112, 112, 64, 7, 7, 3), 2, 4),
+        # Filters too large to read again per band (layer 2 on): no bands.
+        ((1, 28, 28, 128, 3, 3, 128), 2, None),
+        # Output small enough for one band per thread: no bands.
+        ((1, 8, 8, 32, 3, 3, 16), 2, None),
+        # A batch: bands of images first (the CNN's second conv: 8 images of 64 KB).
+        ((8, 16, 16, 64, 3, 3, 32), 2, 16),
+    ],
+)
+def test_band_rows(loop_sizes, threads, rows):
+    assert band_rows(loop_sizes, threads) == rows
+
+
+def test_bands_are_even_and_within_the_budget():
+    for oh in (7, 14, 28, 56, 112):
+        for f in (16, 64, 256):
+            for n in (1, 3, 8):
+                for threads in (1, 2, 4):
+                    sizes = (n, oh, oh, f, 3, 3, 8)
+                    rows = band_rows(sizes, threads)
+                    if rows is None:
+                        continue
+                    bands = n * oh // rows
+                    assert oh % rows == 0 and bands % threads == 0 and bands > threads
+                    assert rows * oh * f * 4 <= BAND_BYTES
