@@ -2,7 +2,9 @@
 
 Per group (loops of the contraction: batch..., m1, n1, k, m0, n0):
 1. the last op of the group (the root) is tiled by an ``scf.forall`` that
-   splits one of n1 / m1 / batch across the threads; the rest of the group is
+   splits one of n1 / m1 / batch across the threads (over n1: one column
+   strip per iteration, the strips dealt out evenly, so that each strip's
+   fill and epilogue run while it is in cache); the rest of the group is
    fused into it, producer after producer;
 2. inside, the contraction is tiled in BLIS order n1 -> k (cache chunk of
    ``kc``) -> m1, then k again by ``ku`` (the unrolled inner step): each
@@ -65,9 +67,18 @@ def thread_split(plan: ContractionPlan, threads: int) -> tuple[int, int]:
     return n1, plan.loop_sizes[n1]
 
 
+# The forall steps over single n1 blocks (column strips of nr) when they deal out
+# evenly to the threads: each thread still runs its share in n1 -> k -> m1 order,
+# and a strip's init and epilogue run right after its last k block, while the
+# strip is in L1, instead of sweeping the thread's whole output afterwards.
+COLUMN_STRIPS = True
+
+
 def root_tile_sizes(plan: ContractionPlan, threads: int) -> list[int]:
     """``scf.forall`` tile sizes over the root's loops (the anchor's, or its output dims)."""
     loop, chunk = thread_split(plan, threads)
+    if COLUMN_STRIPS and loop == plan.n_batch + 1 and plan.loop_sizes[loop] > threads:
+        chunk = 1
     if plan.root_tag == plan.anchor_tag:
         sizes = [0] * len(plan.loop_sizes)
         sizes[loop] = chunk

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from kiln.passes.schedules import contraction as contraction_schedule
 from kiln.passes.schedules.contraction import (
     ContractionPlan,
     cache_tile,
@@ -119,16 +120,23 @@ def test_thread_split_divides_the_loop():
 
 
 def test_root_tile_sizes_on_the_anchor():
-    assert root_tile_sizes(MLP_L1, 2) == [0, 32, 0, 0, 0]
+    # n1 splits evenly: one column strip per forall iteration (64 strips, 32 per thread).
+    assert root_tile_sizes(MLP_L1, 2) == [0, 1, 0, 0, 0]
     assert root_tile_sizes(MLP_HEAD, 2) == [2, 0, 0, 0, 0]
 
 
 def test_root_tile_sizes_on_an_epilogue():
     # The root is an epilogue over the output dims (m1, n1, m0, n0) = loops (0, 1, 3, 4).
     plan = _plan((8, 64, 784, 4, 16), c_loops=(0, 1, 3, 4), root="relu", anchor="matmul")
-    assert root_tile_sizes(plan, 2) == [0, 32, 0, 0]
+    assert root_tile_sizes(plan, 2) == [0, 1, 0, 0]
     head = _plan((4, 1, 1024, 8, 16), c_loops=(0, 1, 3, 4), root="add", anchor="matmul")
     assert root_tile_sizes(head, 4) == [1, 0, 0, 0]
+
+
+def test_root_tile_sizes_without_column_strips(monkeypatch):
+    """The thread's whole share of n1 blocks in one forall iteration, as before strips."""
+    monkeypatch.setattr(contraction_schedule, "COLUMN_STRIPS", False)
+    assert root_tile_sizes(MLP_L1, 2) == [0, 32, 0, 0, 0]
 
 
 # --- generic ops: vector lengths and thread splits ----------------------------------
