@@ -1,18 +1,18 @@
-"""Splitting an LLVM-dialect module in two, so that two engines compile it at once.
+"""Splitting an LLVM-dialect module into parts that engines compile at once, one per core.
 
 LLVM optimizes and generates code for a module on one thread. kiln's
 modules are mostly outlined loop nests (``kiln-outline-loop-nests``), which
-are independent of each other: moved into a second module they compile on
-the second core while the first module compiles on the first.
+are independent of each other: moved into modules of their own they compile
+on all cores at once.
 
 ``split_module`` deals the nests out to a number of new modules, largest
 first to the smallest module so far. A moved function becomes external
 there and a declaration of it stays behind; the caller compiles the new
 modules at once, then the rest of the module with those declarations bound
-to the addresses the new modules' engines give. What a moved function refers to is cloned with it:
-function declarations and constant globals (defined or external). A nest
-that refers to anything else (a mutable global, another function's body)
-stays, so no state is ever duplicated.
+to the addresses the new modules' engines give. What a moved function
+refers to is cloned with it: function declarations and constant globals
+(defined or external). A nest that refers to anything else (a mutable
+global, another function's body) stays, so no state is ever duplicated.
 
 Pre: an LLVM-dialect module (the ``llvm`` stage's output).
 Post: ``module`` and the returned modules together define every function
@@ -125,8 +125,8 @@ def _size_and_references(root: ir.Operation) -> tuple[int, set[str]]:
 def _add_symbols(attr: ir.Attribute, refs: set[str]) -> None:
     if isinstance(attr, ir.FlatSymbolRefAttr):
         refs.add(attr.value)
-    elif isinstance(attr, ir.SymbolRefAttr):
-        refs.add(attr.root_reference if isinstance(attr.root_reference, str) else str(attr))
+    elif isinstance(attr, ir.SymbolRefAttr):  # @root::@nested...: the module-level symbol
+        refs.add(attr.value[0])
     elif isinstance(attr, ir.ArrayAttr):
         for item in attr:
             _add_symbols(item, refs)

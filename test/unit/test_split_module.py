@@ -95,3 +95,18 @@ def test_split_module_runs_as_one(parse, monkeypatch, cores):
     args = (ctypes.c_void_p * 1)(ctypes.cast(ctypes.pointer(pointer), ctypes.c_void_p))
     jit.packed_function("entry")(ctypes.cast(args, ctypes.c_void_p))
     np.testing.assert_array_equal(out, [1.0, 2.0, 3.0])
+
+
+def test_a_nested_symbol_reference_counts_as_its_root_symbol(parse, monkeypatch):
+    """``[@state::@inner]`` on nest 0 refers to the mutable global @state: nest 0 stays."""
+    monkeypatch.setattr(split, "MIN_SPLIT_OPS", 0)
+    text = MODULE.replace(
+        "llvm.func internal @__kiln_nest_0(%out: !llvm.ptr) attributes {no_inline}",
+        "llvm.func internal @__kiln_nest_0(%out: !llvm.ptr) attributes "
+        "{no_inline, kiln.test_ref = [@state::@inner]}",
+    )
+    assert "kiln.test_ref" in text
+    module = parse(text)
+    parts = split.split_module(module, 1)
+    assert [names for _, names in parts] == [["__kiln_nest_2"]]
+    assert _names(module)["__kiln_nest_0"] == "definition"
