@@ -40,9 +40,11 @@ class PadToGeneric(KilnPass):
             value = _pad_value(pad)
             result_type = ir.RankedTensorType(pad.results[0].type)
             source_type = ir.RankedTensorType(pad.operands[0].type)
-            if value is None or not result_type.has_static_shape or len(pad.operands) != 1:
-                continue
-            if not source_type.has_static_shape:
+            if (
+                value is None
+                or len(pad.operands) != 1  # dynamic low/high amounts
+                or not (result_type.has_static_shape and source_type.has_static_shape)
+            ):
                 continue
             with ir.InsertionPoint(pad), pad.location:
                 result = _generic(pad, value, source_type, result_type)
@@ -51,17 +53,16 @@ class PadToGeneric(KilnPass):
 
 
 def _pad_value(pad: ir.Operation) -> ir.Value | None:
-    """The value the pad's region yields, if it is defined outside the region."""
-    block = pad.regions[0].blocks[0]
-    ops = list(block.operations)
+    """The value the pad's region yields, if it is defined outside the region.
+
+    With the yield as the region's only op, a value from inside it can only
+    be one of the block's index arguments.
+    """
+    ops = list(pad.regions[0].blocks[0].operations)
     if len(ops) != 1:
         return None
     yielded = ops[0].operands[0]
-    owner = yielded.owner
-    inside = isinstance(owner, ir.Block) or (
-        hasattr(owner, "operation") and owner.operation.parent == pad
-    )
-    return None if inside else yielded
+    return None if isinstance(yielded.owner, ir.Block) else yielded
 
 
 def _generic(

@@ -67,17 +67,17 @@ def thread_split(plan: ContractionPlan, threads: int) -> tuple[int, int]:
     return n1, plan.loop_sizes[n1]
 
 
-# The forall steps over single n1 blocks (column strips of nr) when they deal out
-# evenly to the threads: each thread still runs its share in n1 -> k -> m1 order,
-# and a strip's init and epilogue run right after its last k block, while the
-# strip is in L1, instead of sweeping the thread's whole output afterwards.
-COLUMN_STRIPS = True
-
-
 def root_tile_sizes(plan: ContractionPlan, threads: int) -> list[int]:
-    """``scf.forall`` tile sizes over the root's loops (the anchor's, or its output dims)."""
+    """``scf.forall`` tile sizes over the root's loops (the anchor's, or its output dims).
+
+    Over n1 the forall steps over single column strips (nr wide) when there
+    are more of them than threads: each thread still runs its share in
+    n1 -> k -> m1 order, and a strip's init and epilogue run right after its
+    last k block, while the strip is in L1, instead of sweeping the thread's
+    whole output afterwards.
+    """
     loop, chunk = thread_split(plan, threads)
-    if COLUMN_STRIPS and loop == plan.n_batch + 1 and plan.loop_sizes[loop] > threads:
+    if loop == plan.n_batch + 1 and plan.loop_sizes[loop] > threads:
         chunk = 1
     if plan.root_tag == plan.anchor_tag:
         sizes = [0] * len(plan.loop_sizes)

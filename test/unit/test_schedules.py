@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from kiln.passes.schedules import contraction as contraction_schedule
 from kiln.passes.schedules.contraction import (
     ContractionPlan,
     cache_tile,
@@ -131,12 +130,6 @@ def test_root_tile_sizes_on_an_epilogue():
     assert root_tile_sizes(plan, 2) == [0, 1, 0, 0]
     head = _plan((4, 1, 1024, 8, 16), c_loops=(0, 1, 3, 4), root="add", anchor="matmul")
     assert root_tile_sizes(head, 4) == [1, 0, 0, 0]
-
-
-def test_root_tile_sizes_without_column_strips(monkeypatch):
-    """The thread's whole share of n1 blocks in one forall iteration, as before strips."""
-    monkeypatch.setattr(contraction_schedule, "COLUMN_STRIPS", False)
-    assert root_tile_sizes(MLP_L1, 2) == [0, 32, 0, 0, 0]
 
 
 # --- generic ops: vector lengths and thread splits ----------------------------------
