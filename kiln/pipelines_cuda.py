@@ -1,7 +1,8 @@
 """kiln's ``cuda`` pipeline: linalg on tensors -> GPU kernels -> NVVM -> LLVM IR -> PTX -> cubin.
 
 MLIR stages (a ``kiln.pipeline.Pipeline``, run by ``kiln.driver.run_pipeline``):
-- ``graph``: canonicalized, elementwise chains fused (one kernel each);
+- ``graph``: canonicalized, pads as elementwise ops, f16/bf16 matmul operands
+  no longer extended to f32 first, elementwise chains fused (one kernel each);
 - ``tiled``: each op tiled to blocks and threads by its schedule, on tensors;
 - ``bufferized``: memrefs, results as out-params;
 - ``gpu``: shared memory, tensor cores, ``gpu.launch`` formed, kernels outlined;
@@ -65,11 +66,14 @@ def cuda_pipeline(target: CudaTarget | None = None) -> Pipeline:
                     "canonicalize",
                     "cse",
                     "kiln-pad-to-generic",
+                    "kiln-fold-matmul-extensions",
+                    "canonicalize",
                     "kiln-fuse-elementwise",
                     "canonicalize",
                     "cse",
                 ),
-                "canonicalized, pads as elementwise kernels, elementwise chains fused",
+                "canonicalized, pads as elementwise kernels, half matmuls unextended, "
+                "elementwise chains fused",
             ),
             Stage(
                 "tiled",

@@ -7,13 +7,17 @@
    address space, fetched inside its kernel (a ``memref.alloc`` there would
    lower to a device-side malloc), and each copy into it becomes a
    ``linalg.copy`` spread over all the block's threads with vector accesses;
-3. matmul steps marked ``kiln.gpu.mma`` become ``nvgpu.mma.sync``;
+3. matmul steps marked ``kiln.gpu.mma`` get A and B staged the same way and
+   become per-warp ``vector.contract``s unrolled to the shape of one
+   ``mma.sync`` (``gpu_matmul.distribute_mma_step``; ``convert-vector-to-gpu``
+   finishes them after ``kiln-gpu-map`` and ``kiln-gpu-hoist-accumulators``);
 4. vector contractions become FMAs;
 5. per-warp reductions marked ``kiln.gpu.warp_reduce`` become a lane-strided
    loop and ``gpu.shuffle`` butterflies (``gpu_warp_reduce``).
 
 Pre: bufferized output of ``kiln-gpu-tile`` (markers kept by bufferization).
-Post: no ``kiln.gpu.promote``/``thread_tile``/``mma``/``warp_reduce`` marker remains; every
+Post: no ``kiln.gpu.promote``/``thread_tile``/``mma``/``warp_tile``/``warp_reduce`` marker
+remains (the warp foralls of mma steps stay for ``kiln-gpu-map``); every
 shared buffer is a workgroup ``memref.global``; linalg ops left (per-thread
 reductions) are for ``convert-linalg-to-loops``.
 """
@@ -38,21 +42,23 @@ from kiln.passes.schedules.gpu_common import (
     PROMOTE_ATTR,
     THREAD_TILE_ATTR,
     WARP_REDUCE_ATTR,
+    WARP_TILE_ATTR,
     GpuSchedule,
     fit_thread_tile,
     linear_mapping,
 )
-from kiln.passes.schedules.gpu_matmul import promote_and_distribute
+from kiln.passes.schedules.gpu_matmul import distribute_mma_step, promote_and_distribute
 
 from kiln.ir import ir, linalg, memref
 
 TAG_PREFIX = "kiln.gpu.d"
 WORKGROUP = "#gpu.address_space<workgroup>"
+SHARED_PREFIX = "__kiln_shared_"
 
 
 @register
 class GpuDistribute(KilnPass):
-    """Stage matmul tiles in shared memory, spread copies over threads, emit mma.sync."""
+    """Stage matmul tiles in shared memory, spread copies over threads, warp-level contractions."""
 
     name = "kiln-gpu-distribute"
 
@@ -62,20 +68,10 @@ class GpuDistribute(KilnPass):
             sched = GpuSchedule(module.context)
             for tag, op in promoted:
                 tile = list(ir.DenseI64ArrayAttr(op.attributes[THREAD_TILE_ATTR]))
-                # Promotion stages views; a whole (untiled) operand is read in place.
-                views = [i for i in (0, 1) if _defined_by(op.operands[i], "memref.subview")]
-                promote_and_distribute(sched, sched.match(attr=tag), tile, views)
+                promote_and_distribute(sched, sched.match(attr=tag), tile, _views(op))
             sched.apply_patterns(sched.match(["func.func"]), [canonicalization])
             sched.apply(module)
-        copies = _shared_memory_to_globals(module)
-        sched = GpuSchedule(module.context)
-        for tag, tile in copies:
-            copy, _ = sched.tile_forall_mapped(
-                sched.match(attr=tag), tile, linear_mapping("thread", len(tile))
-            )
-            sched.vectorize(copy)
-        for tag, _ in _tag_all(module, MMA_ATTR):
-            sched.rewrite_matmul_as_mma_sync(sched.match(attr=tag))
+        sched = self._distribute_copies(module)
         funcs = sched.match(["func.func"])
         # As in kiln-vectorize: contractions first, then outer products, then FMAs.
         sched.apply_patterns(funcs, [reduction_to_contract, transfer_permutation])
@@ -83,10 +79,42 @@ class GpuDistribute(KilnPass):
         sched.apply_patterns(funcs, [lower_contraction_outerproduct])
         sched.apply_patterns(funcs, [lower_outerproduct, canonicalization])
         sched.apply(module)
+        # After the FMA lowering above, which would take the mma contractions apart too.
+        mma_steps = _tag_all(module, MMA_ATTR)
+        if mma_steps:
+            sched = GpuSchedule(module.context)
+            for tag, op in mma_steps:
+                tile = list(ir.DenseI64ArrayAttr(op.attributes[WARP_TILE_ATTR]))
+                distribute_mma_step(sched, sched.match(attr=tag), tile, _views(op))
+            sched.apply_patterns(sched.match(["func.func"]), [canonicalization])
+            sched.apply(module)
+            sched = self._distribute_copies(module)
+            sched.apply_patterns(
+                sched.match(["func.func"]), [cast_away_leading_unit_dims, canonicalization]
+            )
+            sched.apply(module)
         # Collected first: lowering erases each op (and the body ops a walk would visit).
         for op in [op for op in collect_ops(module) if WARP_REDUCE_ATTR in op.attributes]:
             lower_warp_reduction(op)
-        _drop_markers(module, (TAG_PREFIX, PROMOTE_ATTR, THREAD_TILE_ATTR, MMA_ATTR))
+        _drop_markers(
+            module, (TAG_PREFIX, PROMOTE_ATTR, THREAD_TILE_ATTR, MMA_ATTR, WARP_TILE_ATTR)
+        )
+
+    @staticmethod
+    def _distribute_copies(module: ir.Operation) -> GpuSchedule:
+        """A schedule spreading the copies into new shared buffers over the threads."""
+        sched = GpuSchedule(module.context)
+        for tag, tile in _shared_memory_to_globals(module):
+            copy, _ = sched.tile_forall_mapped(
+                sched.match(attr=tag), tile, linear_mapping("thread", len(tile))
+            )
+            sched.vectorize(copy)
+        return sched
+
+
+def _views(op: ir.Operation) -> list[int]:
+    """Operands A, B that are views: promotion stages those; a whole operand is read in place."""
+    return [i for i in (0, 1) if _defined_by(op.operands[i], "memref.subview")]
 
 
 def _tag_all(module: ir.Operation, marker: str) -> list[tuple[str, ir.Operation]]:
@@ -104,12 +132,16 @@ def _shared_memory_to_globals(module: ir.Operation) -> list[tuple[str, tuple[int
     """Workgroup allocs -> globals fetched in their kernel; copies into them -> tagged copies."""
     copies = []
     body = ir.Module(module).body if isinstance(module, ir.Module) else module.regions[0].blocks[0]
+    first = sum(
+        ir.StringAttr(op.attributes["sym_name"]).value.startswith(SHARED_PREFIX)
+        for op in collect_ops(module, ["memref.global"])
+    )
     for index, alloc in enumerate(
-        op for op in collect_ops(module, ["memref.alloc"]) if _is_shared(op)
+        (op for op in collect_ops(module, ["memref.alloc"]) if _is_shared(op)), first
     ):
         ty = ir.MemRefType(alloc.results[0].type)
         kernel = _kernel_of(alloc)
-        name = f"__kiln_shared_{index}"
+        name = f"{SHARED_PREFIX}{index}"
         with ir.InsertionPoint.at_block_begin(body), alloc.location:
             memref.GlobalOp(name, ty, sym_visibility="private", alignment=64)
         with ir.InsertionPoint.at_block_begin(kernel.regions[0].blocks[0]), alloc.location:

@@ -11,15 +11,24 @@
   Post: memrefs only; foralls and markers kept.
 - ``gpu``: shared memory, thread distribution and tensor cores
   (``kiln-gpu-distribute``), per-thread loops, ``gpu.launch`` per kernel
-  (``kiln-gpu-map``), then kernels outlined into ``gpu.module``s.
+  (``kiln-gpu-map``), kernels outlined into ``gpu.module``s, then mma
+  accumulators kept in registers (``kiln-gpu-hoist-accumulators``) and
+  contractions turned into ``nvgpu.mma.sync`` (``kiln-gpu-mma-sync``).
   Post: host functions hold allocs, views and ``gpu.launch_func`` only; each
-  kernel is a ``gpu.func`` in its own ``gpu.module``; no linalg, no tensors.
+  kernel is a ``gpu.func`` in its own ``gpu.module``; no linalg, no tensors,
+  no ``vector.contract``.
 """
 
 from __future__ import annotations
 
 # Importing the modules registers their passes.
-from kiln.lowering import gpu_distribute, gpu_map, gpu_tile  # noqa: F401
+from kiln.lowering import (  # noqa: F401
+    gpu_distribute,
+    gpu_hoist_accumulators,
+    gpu_map,
+    gpu_mma_sync,
+    gpu_tile,
+)
 
 
 def tile_passes(chip: str, tf32: bool, tensor_cores: bool) -> tuple[str, ...]:
@@ -58,6 +67,13 @@ def kernel_passes() -> tuple[str, ...]:
         "gpu-kernel-outlining",
         # Host-side copies of the shared-memory globals are dead once outlined.
         "symbol-dce",
+        "canonicalize",
+        "cse",
+        # Tensor-core kernels: the warp's C pieces stay in registers across the k loop,
+        # then each 16x8xK contraction becomes nvgpu.mma.sync fed by ldmatrix.
+        "gpu.module(loop-invariant-code-motion)",
+        "kiln-gpu-hoist-accumulators",
+        "kiln-gpu-mma-sync",
         "canonicalize",
         "cse",
     )

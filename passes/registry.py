@@ -43,10 +43,13 @@ PASS_MODULES = (
     "kiln.passes.outline_loop_nests",
     "kiln.passes.merge_identical_functions",
     "kiln.passes.pad_to_generic",
+    "kiln.passes.fold_matmul_extensions",
     "kiln.passes.pack_conv_filters",
     "kiln.lowering.gpu_tile",
     "kiln.lowering.gpu_distribute",
     "kiln.lowering.gpu_map",
+    "kiln.lowering.gpu_hoist_accumulators",
+    "kiln.lowering.gpu_mma_sync",
 )
 
 _PASSES: dict[str, type[KilnPass]] = {}

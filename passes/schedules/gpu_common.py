@@ -13,7 +13,8 @@ removed by ``kiln-gpu-map``:
 - ``kiln.gpu.block_dims``: its threads per block (x, y, z);
 - ``kiln.gpu.promote``: on a matmul tile: operands to stage in shared memory;
 - ``kiln.gpu.thread_tile``: on a linalg op: tile sizes of one thread's work;
-- ``kiln.gpu.mma``: on an mma-shaped matmul tile: rewrite as ``mma.sync``;
+- ``kiln.gpu.mma``: on a matmul step for tensor cores (``mma.sync``);
+- ``kiln.gpu.warp_tile``: on it: (wm, wn, kk), one warp's tile and the mma k;
 - ``kiln.gpu.warp_reduce``: on a one-row reduction: one warp with shuffles.
 """
 
@@ -30,8 +31,17 @@ BLOCK_DIMS_ATTR = "kiln.gpu.block_dims"
 PROMOTE_ATTR = "kiln.gpu.promote"
 THREAD_TILE_ATTR = "kiln.gpu.thread_tile"
 MMA_ATTR = "kiln.gpu.mma"
+WARP_TILE_ATTR = "kiln.gpu.warp_tile"
 WARP_REDUCE_ATTR = "kiln.gpu.warp_reduce"
-MARKERS = (KERNEL_ATTR, BLOCK_DIMS_ATTR, PROMOTE_ATTR, THREAD_TILE_ATTR, MMA_ATTR, WARP_REDUCE_ATTR)
+MARKERS = (
+    KERNEL_ATTR,
+    BLOCK_DIMS_ATTR,
+    PROMOTE_ATTR,
+    THREAD_TILE_ATTR,
+    MMA_ATTR,
+    WARP_TILE_ATTR,
+    WARP_REDUCE_ATTR,
+)
 
 THREADS_PER_BLOCK = 256
 WARP_SIZE = 32
@@ -156,9 +166,18 @@ class GpuSchedule(Schedule):
 
         return self._build(build)
 
-    def rewrite_matmul_as_mma_sync(self, op) -> None:
-        """An mma-shaped ``linalg.matmul`` run by one warp becomes ``nvgpu.mma.sync``."""
-        self._generic("transform.nvgpu.rewrite_matmul_as_mma_sync", [op], n_results=0)
+    def vectorize_contraction(self, op) -> None:
+        """``structured.vectorize {create_named_contraction}``: one ``vector.contract``.
+
+        Keeps mixed precision in the contraction (f16 operands, f32
+        accumulator) instead of extending the operands first.
+        """
+
+        def build():
+            vec = transform_structured.VectorizeOp(op)
+            vec.operation.attributes["create_named_contraction"] = ir.UnitAttr.get()
+
+        self._build(build)
 
     def mark_kernel(self, forall, block_dims: Sequence[int]) -> None:
         """Marks a block-mapped forall as one kernel launched with ``block_dims`` threads."""
@@ -190,3 +209,16 @@ class GpuSchedule(Schedule):
 def lower_transfers_rank1():
     """n-D transfers become 1-D transfers and then plain vector loads and stores."""
     transform_vector.ApplyLowerTransferPatternsOp(max_transfer_rank=1)
+
+
+def unroll_to_mma(m: int, n: int, k: int):
+    """Vector contractions and their transfers unrolled to ``m x n x k`` (one mma.sync each)."""
+    i64 = ir.IntegerType.get_signless(64)
+    ir.Operation.create(
+        "transform.apply_patterns.gpu.unroll_vectors_subgroup_mma",
+        attributes={
+            "m": ir.IntegerAttr.get(i64, m),
+            "n": ir.IntegerAttr.get(i64, n),
+            "k": ir.IntegerAttr.get(i64, k),
+        },
+    )

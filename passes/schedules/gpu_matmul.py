@@ -12,34 +12,49 @@ SIMT (any element type), the classic shared-memory matmul:
    vector loads, and each thread computes a ``tm x tn`` tile of C with vector
    FMAs reading shared memory.
 
-Tensor cores (f16 on sm_80+, f32 as TF32 when allowed), ``mma.sync``:
-1. tensors: one block per ``bm x bn`` tile; one warp per ``wm x wn`` sub-tile
-   (``#gpu.warp``); inside, loops over 16 x 8 x kk steps, the shape of one
-   ``mma.sync.m16n8kkk``; each step is marked ``kiln.gpu.mma``;
-2. buffers: ``transform.nvgpu.rewrite_matmul_as_mma_sync`` turns each marked
-   step into ``nvgpu.mma.sync`` fed by per-lane fragment loads; it reaches PTX
-   as ``mma.sync.aligned.m16n8k16`` (f16) or ``.m16n8k4...tf32`` (f32).
+Tensor cores (f16 inputs with f32 or f16 accumulators -- PyTorch's f16
+matmuls are f16 x f16 -> f32 -- and f32 as TF32 when allowed),
+``mma.sync`` through upstream's vector-to-nvgpu conversion:
+1. tensors: one block per ``bm x bn`` tile of C, the fill fused and spread
+   over the threads; the reduction tiled by ``bk`` (``scf.for``); the
+   ``bm x bn x bk`` step is marked ``kiln.gpu.mma`` with its warp tile
+   (``kiln.gpu.warp_tile``);
+2. buffers (``kiln-gpu-distribute``, ``distribute_mma_step``): A and B tiles
+   staged in shared memory as in SIMT; the step tiled to one ``wm x wn``
+   sub-tile per warp (``#gpu.warp``), vectorized to one mixed-precision
+   ``vector.contract`` and unrolled to the ``16 x 8 x kk`` shape of one
+   ``mma.sync``;
+3. after thread mapping, ``kiln-gpu-hoist-accumulators`` keeps the warp's
+   C fragments in registers across the k loop and ``convert-vector-to-gpu``
+   (nvgpu) turns the contractions into ``nvgpu.mma.sync`` fed by
+   ``nvgpu.ldmatrix`` from shared memory; PTX ``mma.sync.aligned.m16n8k16``
+   (``.f32.f16.f16.f32``, ``.f16.f16.f16.f16``) or ``m16n8k8...tf32``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiln.passes.schedule import canonicalization
 from kiln.passes.schedules.gpu_common import (
     MMA_ATTR,
     PROMOTE_ATTR,
     THREAD_TILE_ATTR,
     WARP_SIZE,
+    WARP_TILE_ATTR,
     GpuSchedule,
     block_mapping,
     divisor_tile,
     fit_thread_tile,
     thread_mapping,
+    unroll_to_mma,
     warp_mapping,
 )
 
-# Element type -> k of the mma.sync shape rewrite_matmul_as_mma_sync emits (m16n8kK).
-MMA_K = {"f16": 16, "f32": 4}
+# Input element type -> k of one mma.sync (m16n8kK) and the accumulator types it supports.
+MMA_K = {"f16": 16, "f32": 8}
+# bf16 is missing: upstream's vector-to-nvgpu conversion has no bf16 fragments (SIMT for now).
+MMA_ACCUMULATORS = {"f16": ("f16", "f32"), "f32": ("f32",)}
 
 
 @dataclass(frozen=True)
@@ -96,10 +111,11 @@ def schedule_matmul_simt(sched: GpuSchedule, plan: MatmulPlan) -> SimtTiles:
 
 @dataclass(frozen=True)
 class MmaTiles:
-    """Block tile (bm, bn), warp tile (wm, wn) and mma step k of the tensor-core variant."""
+    """Block tile (bm, bn, bk), warp tile (wm, wn) and mma step k of the tensor-core variant."""
 
     bm: int
     bn: int
+    bk: int
     wm: int
     wn: int
     kk: int
@@ -112,40 +128,43 @@ class MmaTiles:
 def mma_supported(plan: MatmulPlan, allow_tf32: bool) -> bool:
     """True when the matmul's types and shape fit ``mma.sync`` (m16 n8 kK).
 
-    ``rewrite_matmul_as_mma_sync`` handles f16 x f16 -> f16 and f32 (TF32)
-    only, on ``linalg.matmul`` (not batched): mixed precision (f16 -> f32),
-    bf16 and batch_matmul take the SIMT schedule.
+    f16 x f16 -> f16 | f32, and f32 (as TF32) when ``allow_tf32``; not
+    batched (batch_matmul takes the SIMT schedule), not bf16 (see
+    ``MMA_ACCUMULATORS``).
     """
     kind = plan.element_type
-    if plan.batch or plan.acc_type not in ("", kind) or (kind == "f32" and not allow_tf32):
+    acc = plan.acc_type or kind
+    if plan.batch or acc not in MMA_ACCUMULATORS.get(kind, ()):
         return False
-    kk = MMA_K.get(kind)
-    return kk is not None and plan.m % 16 == 0 and plan.n % 8 == 0 and plan.k % kk == 0
+    if kind == "f32" and not allow_tf32:
+        return False
+    return plan.m % 16 == 0 and plan.n % 8 == 0 and plan.k % MMA_K[kind] == 0
 
 
 def mma_tiles(plan: MatmulPlan) -> MmaTiles:
-    """64 x 64 blocks (or the largest 16 x 8 multiples dividing M, N) of up to 2 x 2 warps."""
+    """Blocks of up to 128 x 128 x 32, split into 2 x 2 warps where they halve into mma shapes."""
     kind = plan.element_type
-    bm = 16 * divisor_tile(plan.m // 16, 4)
-    bn = 8 * divisor_tile(plan.n // 8, 8)
+    kk = MMA_K[kind]
+    bm = 16 * divisor_tile(plan.m // 16, 8)
+    bn = 8 * divisor_tile(plan.n // 8, 16)
+    bk = kk * divisor_tile(plan.k // kk, 32 // kk)
     wm = bm // 2 if bm % 32 == 0 else bm
     wn = bn // 2 if bn % 16 == 0 else bn
-    return MmaTiles(bm, bn, wm, wn, MMA_K[kind])
+    return MmaTiles(bm, bn, bk, wm, wn, kk)
 
 
 def schedule_matmul_mma(sched: GpuSchedule, plan: MatmulPlan) -> MmaTiles:
     """Tensor-level part of the tensor-core variant (see module docstring)."""
     tiles = mma_tiles(plan)
-    nb = plan.batch
     mm, forall = sched.tile_forall_mapped(
-        sched.match(attr=plan.tag), [1] * nb + [tiles.bm, tiles.bn, 0], block_mapping(nb + 2)
+        sched.match(attr=plan.tag), [tiles.bm, tiles.bn, 0], block_mapping(2)
     )
     threads = tiles.block_dims[0] * tiles.block_dims[1]
     fill_tile = fit_thread_tile((tiles.bm, tiles.bn), threads)
-    _fuse_fill(sched, plan, forall, [0] * nb + list(fill_tile), thread_mapping(2), linear=True)
-    warp_mm, _ = sched.tile_forall_mapped(mm, [0] * nb + [tiles.wm, tiles.wn, 0], warp_mapping(2))
-    step, _ = sched.tile_for(warp_mm, [0] * nb + [16, 8, tiles.kk])
+    _fuse_fill(sched, plan, forall, list(fill_tile), thread_mapping(2), linear=True)
+    step, _ = sched.tile_for(mm, [0, 0, tiles.bk])
     sched.annotate(step, MMA_ATTR)
+    sched.annotate_array(step, WARP_TILE_ATTR, [tiles.wm, tiles.wn, tiles.kk])
     sched.mark_kernel(forall, tiles.block_dims)
     return tiles
 
@@ -171,4 +190,21 @@ def promote_and_distribute(sched: GpuSchedule, step, thread_tile, operands=(0, 1
     if operands:
         step = sched.promote_to_workgroup(step, list(operands))
     tiled, _ = sched.tile_forall_mapped(step, thread_tile, thread_mapping(2))
-    sched.vectorize(tiled)
+    sched.vectorize_contraction(tiled)
+
+
+def distribute_mma_step(sched: GpuSchedule, step, warp_tile, operands=(0, 1)) -> None:
+    """Buffer-level part of the tensor-core variant for the marked steps ``step``.
+
+    ``warp_tile`` is (wm, wn, kk). The ``operands`` tiles go to shared memory
+    as in ``promote_and_distribute``; each warp's ``wm x wn`` share becomes a
+    ``vector.contract`` (f16/bf16 inputs kept narrow, the accumulator wide),
+    unrolled to ``16 x 8 x kk`` contractions: one ``mma.sync`` each once
+    ``convert-vector-to-gpu`` has run.
+    """
+    wm, wn, kk = warp_tile
+    if operands:
+        step = sched.promote_to_workgroup(step, list(operands))
+    warp_op, warps = sched.tile_forall_mapped(step, [wm, wn, 0], warp_mapping(2))
+    sched.vectorize_contraction(warp_op)
+    sched.apply_patterns(warps, [lambda: unroll_to_mma(16, 8, kk), canonicalization])

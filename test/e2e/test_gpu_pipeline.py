@@ -205,7 +205,7 @@ def test_f32_matmul_is_simt_unless_tf32():
     assert "mma.sync" not in simt.binary.ptx
     assert "fma.rn.f32" in simt.binary.ptx and ".shared" in simt.binary.ptx
     _, tf32 = compile_text(MATMUL.format(t="f32"), CudaTarget(chip="sm_80", tf32=True))
-    assert "mma.sync.aligned.m16n8k4.row.col.f32.tf32.tf32.f32" in tf32.binary.ptx
+    assert "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32" in tf32.binary.ptx
 
 
 def test_linear_plan_uploads_constants_and_chains_kernels():

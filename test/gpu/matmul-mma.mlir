@@ -1,5 +1,7 @@
-// The tensor-core matmul schedule: f16 matmuls on sm_80+ become mma.sync.m16n8k16,
-// one warp per 32x32 sub-tile of a 64x64 block.
+// The tensor-core matmul schedule. PyTorch's f16 matmul is f16 x f16 -> f32 (then a
+// truncation); it runs on mma.sync.m16n8k16 with f32 accumulators: A and B tiles
+// staged in shared memory and read with ldmatrix (B transposed), each warp's C
+// pieces kept in registers across the k loop, one warp per 64x32 sub-tile.
 // RUN: kiln-compile %s --emit=tiled --chip=sm_80 | FileCheck %s --check-prefix=TILED
 // RUN: kiln-compile %s --emit=gpu --chip=sm_80 | FileCheck %s --check-prefix=GPU
 // RUN: kiln-compile %s --emit=ptx --chip=sm_80 | FileCheck %s --check-prefix=PTX -DCHIP=sm_80
@@ -8,33 +10,41 @@
 // RUN: kiln-compile %s --emit=ptx --chip=sm_75 | FileCheck %s --check-prefix=SIMT
 // RUN: kiln-compile %s --emit=ptx --chip=sm_90 --no-tensor-cores | FileCheck %s --check-prefix=SIMT
 
-func.func @mm_f16(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128x64xf16> {
-  %zero = arith.constant 0.0 : f16
-  %e = tensor.empty() : tensor<128x64xf16>
-  %c = linalg.fill ins(%zero : f16) outs(%e : tensor<128x64xf16>) -> tensor<128x64xf16>
-  %r = linalg.matmul ins(%a, %b : tensor<128x256xf16>, tensor<256x64xf16>) outs(%c : tensor<128x64xf16>) -> tensor<128x64xf16>
-  return %r : tensor<128x64xf16>
+func.func @mm_f16(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<128x64xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<128x64xf32>) -> tensor<128x64xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<128x256xf16>, tensor<256x64xf16>) outs(%c : tensor<128x64xf32>) -> tensor<128x64xf32>
+  return %r : tensor<128x64xf32>
 }
 
 // TILED-LABEL: func.func @mm_f16
-// TILED: scf.forall ({{.*}}) in (2, 1)
+// TILED: scf.forall ({{.*}}) in (1, 1)
 // TILED: mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>]
-// TILED: scf.forall ({{.*}}) in (2, 2)
-// TILED-COUNT-3: scf.for
-// TILED: linalg.matmul {kiln.gpu.mma} ins({{.*}} : tensor<16x16xf16>, tensor<16x8xf16>) outs({{.*}} : tensor<16x8xf16>)
-// TILED: mapping = [#gpu.warp<y>, #gpu.warp<x>]
+// TILED: scf.for %{{.*}} = %c0 to %c256 step %c32
+// TILED: linalg.matmul {kiln.gpu.mma, kiln.gpu.warp_tile = array<i64: 64, 32, 16>} ins({{.*}} : tensor<128x32xf16>, tensor<32x64xf16>) outs({{.*}} : tensor<128x64xf32>)
 // TILED: kiln.gpu.block_dims = array<i64: 64, 2, 1>, kiln.gpu.kernel
 
 // GPU-LABEL: func.func @mm_f16
 // GPU: gpu.launch_func{{.*}}@mm_f16_kernel::@mm_f16_kernel blocks in ({{.*}}) threads in (%[[C64:.*]], %[[C2:.*]], %{{.*}})
 // GPU: gpu.module @mm_f16_kernel
-// GPU: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf16>) -> vector<2x2xf16>
+// The accumulators: 4 x 4 pieces of 16x8 per warp, loaded once, carried through the k loop.
+// GPU: scf.for {{.*}} iter_args({{.*}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
+// GPU: gpu.barrier
+// GPU: nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<64x32xf16, {{.*}}#gpu.address_space<workgroup>> -> vector<4x2xf16>
+// GPU: nvgpu.ldmatrix {{.*}} {numTiles = 2 : i32, transpose = true} : memref<32x32xf16, {{.*}}#gpu.address_space<workgroup>> -> vector<2x2xf16>
+// GPU: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+// GPU: scf.yield
+// GPU-NOT: nvgpu.mma.sync
+// GPU: vector.store {{.*}} : memref<64x32xf32, {{.*}}>, vector<2xf32>
 
 // PTX: .target [[CHIP]]
 // PTX: .visible .entry mm_f16_kernel(
 // PTX: .maxntid 64, 2, 1
-// PTX: mma.sync.aligned.m16n8k16.row.col.f16.f16.f16.f16
+// PTX: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX: ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16
+// PTX: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 
 // SIMT: .visible .entry mm_f16_kernel(
 // SIMT-NOT: mma.sync
-// SIMT: fma.rn.f16
+// SIMT: fma.rn.f32

@@ -51,4 +51,4 @@ func.func @mm(%a: tensor<256x512xf32>, %b: tensor<512x128xf32>) -> tensor<256x12
 // PTX-NOT: mma.sync
 
 // TF32: .target sm_80
-// TF32: mma.sync.aligned.m16n8k4.row.col.f32.tf32.tf32.f32
+// TF32: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
