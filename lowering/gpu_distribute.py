@@ -85,7 +85,10 @@ class GpuDistribute(KilnPass):
             sched = GpuSchedule(module.context)
             for tag, op in mma_steps:
                 tile = list(ir.DenseI64ArrayAttr(op.attributes[WARP_TILE_ATTR]))
-                distribute_mma_step(sched, sched.match(attr=tag), tile, _views(op))
+                kernel = _kernel_around(op)
+                kernel.attributes[f"{tag}.kernel"] = ir.UnitAttr.get()
+                step, kernel = sched.match(attr=tag), sched.match(attr=f"{tag}.kernel")
+                distribute_mma_step(sched, step, kernel, tile, _views(op))
             sched.apply_patterns(sched.match(["func.func"]), [canonicalization])
             sched.apply(module)
             sched = self._distribute_copies(module)
@@ -191,6 +194,14 @@ def _kernel_of(op: ir.Operation) -> ir.Operation:
         if parent is not None:
             return parent
     raise ValueError(f"shared buffer at {op.location} is not used inside a kernel")
+
+
+def _kernel_around(op: ir.Operation) -> ir.Operation:
+    """The kernel forall ``op`` is in."""
+    parent = op.parent
+    while KERNEL_ATTR not in parent.attributes:
+        parent = parent.parent
+    return parent
 
 
 def _block_threads(kernel: ir.Operation) -> int:

@@ -12,11 +12,19 @@ are statically disjoint. The reads move before the loop, the values travel
 as ``iter_args`` (registers after ``convert-vector-to-gpu``), the writes
 move after it.
 
-Run ``loop-invariant-code-motion`` first: the warp's subview and its
+When the pieces were just set to a constant (the matmul's zero fill, cut
+into the same pieces by the mma schedule) the accumulators start from that
+constant instead of reading it back, and the constant stores, which the
+write after the loop overwrites, are dropped: C is written once.
+
+Run ``loop-invariant-code-motion`` and ``cse`` first: the warp's subview and its
 thread-id arithmetic are computed inside the loop until then.
 
 Pre: bufferized kernels after ``kiln-gpu-map`` (vector transfers on memrefs).
-Post: such pairs are out of their loops; everything else unchanged.
+Post: such pairs are out of their loops; a hoisted read of a piece stored
+with a constant earlier in its block (only barriers, index arithmetic, views
+and other pieces' transfers in between) is that constant, and that store is
+gone when the loop runs at least once.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ class GpuHoistAccumulators(KilnPass):
                 pairs = _hoistable_pairs(loop)
                 if pairs:
                     _hoist(loop, pairs)
+                    _start_from_constants(pairs)
 
 
 def _hoistable_pairs(loop: ir.Operation) -> list[tuple[ir.Operation, ir.Operation]]:
@@ -108,6 +117,77 @@ def _hoist(loop: ir.Operation, pairs: list[tuple[ir.Operation, ir.Operation]]) -
     loop.erase()
 
 
+# Ops that may stand between a constant store and the hoisted read it feeds.
+FORWARD_THROUGH = ("gpu.barrier", "memref.subview", "affine.apply", "arith.constant")
+FORWARD_THROUGH_DIALECTS = ("gpu.thread_id", "gpu.block_id", "gpu.lane_id", "index.")
+
+
+def _start_from_constants(pairs: list[tuple[ir.Operation, ir.Operation]]) -> None:
+    """Hoisted reads of pieces just stored with a constant become that constant (see docstring)."""
+    loop = pairs[0][1].operands[0].owner  # each write-back stores a result of the loop
+    loop = loop.operation if isinstance(loop, ir.OpView) else loop
+    runs = _static_trip_count(loop)
+    for read, write in pairs:
+        store = _constant_store_before(read)
+        if store is None:
+            continue
+        read.results[0].replace_all_uses_with(store.operands[0])
+        read.erase()
+        if runs is not None and runs >= 1 and write.operands[1] == store.operands[1]:
+            store.erase()  # the write after the loop overwrites the piece
+
+
+def _constant_store_before(read: ir.Operation) -> ir.Operation | None:
+    """The store of a constant to ``read``'s exact piece, before it in its block, if nothing
+    between them can change that piece."""
+    key = _piece(read)
+    op = read
+    while True:
+        op = _previous(op)
+        if op is None:
+            return None
+        name = op.name
+        if name == "vector.transfer_write":
+            if _piece(op) == key:
+                value = op.operands[0].owner
+                is_constant = isinstance(value, ir.OpView | ir.Operation) and (
+                    value.operation.name == "arith.constant"
+                )
+                return op if is_constant else None
+            if op.operands[1] == read.operands[0] and _disjoint([(read, None), (op, None)]):
+                continue  # another piece of the same view
+            if _root(op.operands[1]) != _root(read.operands[0]):
+                continue  # another buffer (distinct kernel arguments do not alias)
+            return None
+        if name == "vector.transfer_read" or name in FORWARD_THROUGH:
+            continue
+        if name.startswith(FORWARD_THROUGH_DIALECTS):
+            continue
+        return None
+
+
+def _piece(op: ir.Operation):
+    source = op.operands[0 if op.name == "vector.transfer_read" else 1]
+    return (source, tuple(_index_key(i) for i in _indices(op)), str(_vector_type(op)))
+
+
+def _previous(op: ir.Operation) -> ir.Operation | None:
+    previous = None
+    for other in op.block.operations:
+        if other.operation == op:
+            return previous
+        previous = other.operation
+    return None
+
+
+def _static_trip_count(loop: ir.Operation) -> int | None:
+    bounds = [_constant_index(v) for v in loop.operands[:3]]
+    if None in bounds or bounds[2] <= 0:
+        return None
+    lower, upper, step = bounds
+    return max(0, (upper - lower + step - 1) // step)
+
+
 def _nested_ops(block: ir.Block) -> list[ir.Operation]:
     found = []
     for op in block.operations:
@@ -155,10 +235,11 @@ def _masks_free(read: ir.Operation, write: ir.Operation) -> bool:
 def _disjoint(pairs: list[tuple[ir.Operation, ir.Operation]]) -> bool:
     """Pieces on the same memref do not overlap: constant offsets at least a piece apart."""
     by_source: dict = {}
-    for read, _ in pairs:
-        offsets = [_constant_index(i) for i in _indices(read)]
-        shape = ir.VectorType(read.results[0].type).shape
-        by_source.setdefault(read.operands[0], []).append((offsets, shape))
+    for op, _ in pairs:
+        offsets = [_constant_index(i) for i in _indices(op)]
+        shape = ir.VectorType(_vector_type(op)).shape
+        source = op.operands[0 if op.name == "vector.transfer_read" else 1]
+        by_source.setdefault(source, []).append((offsets, shape))
     for pieces in by_source.values():
         if len(pieces) == 1:
             continue

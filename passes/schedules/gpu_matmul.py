@@ -18,14 +18,15 @@ matmuls are f16 x f16 -> f32 -- and f32 as TF32 when allowed),
 1. tensors: one block per ``bm x bn`` tile of C, the fill fused and spread
    over the threads; the reduction tiled by ``bk`` (``scf.for``); the
    ``bm x bn x bk`` step is marked ``kiln.gpu.mma`` with its warp tile
-   (``kiln.gpu.warp_tile``);
+   (``kiln.gpu.warp_tile``); the fill is fused per warp tile;
 2. buffers (``kiln-gpu-distribute``, ``distribute_mma_step``): A and B tiles
    staged in shared memory as in SIMT; the step tiled to one ``wm x wn``
    sub-tile per warp (``#gpu.warp``), vectorized to one mixed-precision
    ``vector.contract`` and unrolled to the ``16 x 8 x kk`` shape of one
    ``mma.sync``;
 3. after thread mapping, ``kiln-gpu-hoist-accumulators`` keeps the warp's
-   C fragments in registers across the k loop and ``convert-vector-to-gpu``
+   C fragments in registers across the k loop, starting from the fill's zeros
+   (C is only written, once, at the end) and ``convert-vector-to-gpu``
    (nvgpu) turns the contractions into ``nvgpu.mma.sync`` fed by
    ``nvgpu.ldmatrix`` from shared memory; PTX ``mma.sync.aligned.m16n8k16``
    (``.f32.f16.f16.f32``, ``.f16.f16.f16.f16``) or ``m16n8k8...tf32``.
@@ -45,7 +46,6 @@ from kiln.passes.schedules.gpu_common import (
     GpuSchedule,
     block_mapping,
     divisor_tile,
-    fit_thread_tile,
     thread_mapping,
     unroll_to_mma,
     warp_mapping,
@@ -159,9 +159,9 @@ def schedule_matmul_mma(sched: GpuSchedule, plan: MatmulPlan) -> MmaTiles:
     mm, forall = sched.tile_forall_mapped(
         sched.match(attr=plan.tag), [tiles.bm, tiles.bn, 0], block_mapping(2)
     )
-    threads = tiles.block_dims[0] * tiles.block_dims[1]
-    fill_tile = fit_thread_tile((tiles.bm, tiles.bn), threads)
-    _fuse_fill(sched, plan, forall, list(fill_tile), thread_mapping(2), linear=True)
+    # Each warp zeroes the C pieces it accumulates: kiln-gpu-hoist-accumulators then starts
+    # the accumulators from the zeros instead of reading them back.
+    _fuse_fill(sched, plan, forall, [tiles.wm, tiles.wn], warp_mapping(2))
     step, _ = sched.tile_for(mm, [0, 0, tiles.bk])
     sched.annotate(step, MMA_ATTR)
     sched.annotate_array(step, WARP_TILE_ATTR, [tiles.wm, tiles.wn, tiles.kk])
@@ -169,13 +169,11 @@ def schedule_matmul_mma(sched: GpuSchedule, plan: MatmulPlan) -> MmaTiles:
     return tiles
 
 
-def _fuse_fill(sched, plan, forall, thread_tile, mapping, linear=False) -> None:
+def _fuse_fill(sched, plan, forall, tile, mapping) -> None:
     if plan.fill_tag is None:
         return
     fill, _ = sched.fuse_into(sched.match(attr=plan.fill_tag), forall)
-    if linear:
-        mapping = [f"#gpu.thread<linear_dim_{1 - i}>" for i in range(2)]
-    tiled, _ = sched.tile_forall_mapped(fill, thread_tile, mapping)
+    tiled, _ = sched.tile_forall_mapped(fill, tile, mapping)
     sched.vectorize(tiled)
 
 
@@ -193,18 +191,20 @@ def promote_and_distribute(sched: GpuSchedule, step, thread_tile, operands=(0, 1
     sched.vectorize_contraction(tiled)
 
 
-def distribute_mma_step(sched: GpuSchedule, step, warp_tile, operands=(0, 1)) -> None:
+def distribute_mma_step(sched: GpuSchedule, step, kernel, warp_tile, operands=(0, 1)) -> None:
     """Buffer-level part of the tensor-core variant for the marked steps ``step``.
 
     ``warp_tile`` is (wm, wn, kk). The ``operands`` tiles go to shared memory
     as in ``promote_and_distribute``; each warp's ``wm x wn`` share becomes a
     ``vector.contract`` (f16/bf16 inputs kept narrow, the accumulator wide),
     unrolled to ``16 x 8 x kk`` contractions: one ``mma.sync`` each once
-    ``convert-vector-to-gpu`` has run.
+    ``convert-vector-to-gpu`` has run. The unrolling covers the whole
+    ``kernel`` (its other vector op is the warps' zero fill, cut into the
+    same ``16 x 8`` pieces; the copies are vectorized afterwards).
     """
     wm, wn, kk = warp_tile
     if operands:
         step = sched.promote_to_workgroup(step, list(operands))
-    warp_op, warps = sched.tile_forall_mapped(step, [wm, wn, 0], warp_mapping(2))
+    warp_op, _ = sched.tile_forall_mapped(step, [wm, wn, 0], warp_mapping(2))
     sched.vectorize_contraction(warp_op)
-    sched.apply_patterns(warps, [lambda: unroll_to_mma(16, 8, kk), canonicalization])
+    sched.apply_patterns(kernel, [lambda: unroll_to_mma(16, 8, kk), canonicalization])

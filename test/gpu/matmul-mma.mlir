@@ -1,7 +1,8 @@
 // The tensor-core matmul schedule. PyTorch's f16 matmul is f16 x f16 -> f32 (then a
 // truncation); it runs on mma.sync.m16n8k16 with f32 accumulators: A and B tiles
 // staged in shared memory and read with ldmatrix (B transposed), each warp's C
-// pieces kept in registers across the k loop, one warp per 64x32 sub-tile.
+// pieces kept in registers across the k loop, starting from the fill's zeros
+// (C is written once, never read), one warp per 64x32 sub-tile.
 // RUN: kiln-compile %s --emit=tiled --chip=sm_80 | FileCheck %s --check-prefix=TILED
 // RUN: kiln-compile %s --emit=gpu --chip=sm_80 | FileCheck %s --check-prefix=GPU
 // RUN: kiln-compile %s --emit=ptx --chip=sm_80 | FileCheck %s --check-prefix=PTX -DCHIP=sm_80
@@ -19,8 +20,11 @@ func.func @mm_f16(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128
 }
 
 // TILED-LABEL: func.func @mm_f16
+// TILED: %[[ZEROS:.*]] = arith.constant dense<0.000000e+00> : vector<64x32xf32>
 // TILED: scf.forall ({{.*}}) in (1, 1)
-// TILED: mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>]
+// TILED: scf.forall ({{.*}}) in (2, 2)
+// TILED: vector.transfer_write %[[ZEROS]]
+// TILED: mapping = [#gpu.warp<y>, #gpu.warp<x>]
 // TILED: scf.for %{{.*}} = %c0 to %c256 step %c32
 // TILED: linalg.matmul {kiln.gpu.mma, kiln.gpu.warp_tile = array<i64: 64, 32, 16>} ins({{.*}} : tensor<128x32xf16>, tensor<32x64xf16>) outs({{.*}} : tensor<128x64xf32>)
 // TILED: kiln.gpu.block_dims = array<i64: 64, 2, 1>, kiln.gpu.kernel
@@ -28,8 +32,11 @@ func.func @mm_f16(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128
 // GPU-LABEL: func.func @mm_f16
 // GPU: gpu.launch_func{{.*}}@mm_f16_kernel::@mm_f16_kernel blocks in ({{.*}}) threads in (%[[C64:.*]], %[[C2:.*]], %{{.*}})
 // GPU: gpu.module @mm_f16_kernel
-// The accumulators: 4 x 4 pieces of 16x8 per warp, loaded once, carried through the k loop.
-// GPU: scf.for {{.*}} iter_args({{.*}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
+// The accumulators: 4 x 4 pieces of 16x8 per warp, zeros carried through the k loop.
+// GPU-NOT: vector.load
+// GPU: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<2x2xf32>
+// GPU-NOT: vector.load
+// GPU: scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]], {{.*}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
 // GPU: gpu.barrier
 // GPU: nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<64x32xf16, {{.*}}#gpu.address_space<workgroup>> -> vector<4x2xf16>
 // GPU: nvgpu.ldmatrix {{.*}} {numTiles = 2 : i32, transpose = true} : memref<32x32xf16, {{.*}}#gpu.address_space<workgroup>> -> vector<2x2xf16>
@@ -37,6 +44,7 @@ func.func @mm_f16(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128
 // GPU: scf.yield
 // GPU-NOT: nvgpu.mma.sync
 // GPU: vector.store {{.*}} : memref<64x32xf32, {{.*}}>, vector<2xf32>
+// GPU-NOT: vector.load
 
 // PTX: .target [[CHIP]]
 // PTX: .visible .entry mm_f16_kernel(

@@ -1,0 +1,26 @@
+"""benchmarks/gpu.py without a GPU: it compiles its GEMM to tensor cores, and says why it cannot run."""
+
+from __future__ import annotations
+
+import torch
+
+from benchmarks import gpu
+
+
+def test_compile_only_puts_the_gemm_on_tensor_cores(capsys):
+    assert gpu.main(["--compile-only", "--chip", "sm_90", "--gemm", "256", "--skip-zoo"]) == 0
+    out = capsys.readouterr().out
+    assert "gemm256 f16: sm_90" in out and "tensor cores: yes" in out
+    assert "2 launches/copies" in out  # the matmul and its f32 -> f16 epilogue
+
+
+def test_without_a_gpu_it_exits_2_and_says_why(capsys, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert gpu.main(["--gemm", "256", "--skip-zoo"]) == 2
+    assert "no GPU to run on: torch sees no CUDA GPU" in capsys.readouterr().err
+
+
+def test_gemm_error_flags_a_wrong_result():
+    a = torch.ones(4, 4)
+    assert gpu.gemm_error(a, a).startswith("rel 0.0e+00")
+    assert gpu.gemm_error(a * 2, a).endswith("TOO LARGE")
