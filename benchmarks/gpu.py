@@ -2,7 +2,7 @@
 
     python -m benchmarks.gpu                         # 4096^3 f16 GEMM + the zoo, on GPU 0
     python -m benchmarks.gpu --gemm 8192 --skip-zoo
-    python -m benchmarks.gpu --compile-only --chip sm_90   # no GPU: compile only, report kernels
+    python -m benchmarks.gpu --compile-only --chip sm_90a  # no GPU: compile only, report kernels
 
 GEMM: ``a @ b`` on f16 tensors (PyTorch's f16 matmul: f32 sums, f16 result)
 compiled by kiln against ``torch.matmul`` (cuBLAS). Zoo: each model of
@@ -58,11 +58,6 @@ def cuda_ready() -> str | None:
     return None
 
 
-def device_chip() -> str:
-    major, minor = torch.cuda.get_device_capability(0)
-    return f"sm_{major}{minor}"
-
-
 def time_cuda(fn, args, warmup: int = 5, reps: int = 20) -> float:
     """Median milliseconds of ``fn(*args)`` with CUDA events, after ``warmup`` calls."""
     for _ in range(warmup):
@@ -85,8 +80,9 @@ def compile_only(name: str, model, inputs, chip: str) -> dict:
     compiled = compile_cuda(module, CudaTarget(chip=chip))
     seconds = time.perf_counter() - start
     kernels = sum(len(plan.steps) for plan in compiled.plans.values())
-    mma = "mma.sync" in compiled.binary.ptx
-    return {"workload": name, "compile_s": seconds, "steps": kernels, "mma": mma}
+    ptx = compiled.binary.ptx
+    cores = "wgmma" if "wgmma.mma_async" in ptx else "mma.sync" if "mma.sync" in ptx else "no"
+    return {"workload": name, "compile_s": seconds, "steps": kernels, "tensor_cores": cores}
 
 
 def run_point(name: str, model, inputs, chip: str, flops: float | None, check) -> dict:
@@ -162,19 +158,21 @@ def main(argv: list[str] | None = None) -> int:
             model, inputs = ZOO[name].make()
             cases.append((name, model, inputs, None, zoo_check(ZOO[name])))
     if args.compile_only:
-        chip = args.chip or "sm_90"
+        chip = args.chip or "sm_90a"
         for name, model, inputs, _, _ in cases:
             p = compile_only(name, model, inputs, chip)
             print(
                 f"{p['workload']}: {chip}, compiled in {p['compile_s']:.1f} s, "
-                f"{p['steps']} launches/copies, tensor cores: {'yes' if p['mma'] else 'no'}"
+                f"{p['steps']} launches/copies, tensor cores: {p['tensor_cores']}"
             )
         return 0
     reason = cuda_ready()
     if reason:
         print(f"benchmarks.gpu: no GPU to run on: {reason}", file=sys.stderr)
         return 2
-    chip = args.chip or device_chip()
+    from kiln.runtime.cuda import device_chip
+
+    chip = args.chip or device_chip(0)
     print(f"# {torch.cuda.get_device_name(0)} ({chip}), torch {torch.__version__}")
     points = [run_point(name, m, x, chip, f, check) for name, m, x, f, check in cases]
     print(table(points))

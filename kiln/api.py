@@ -43,8 +43,9 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     dialect. ``profile=True`` counts the cycles of every loop nest
     (``CompiledModel.profile()`` reports them). ``target="cuda"`` compiles
     for an NVIDIA GPU (``cuda_options`` are ``kiln.pipelines_cuda.CudaTarget``
-    fields, e.g. ``{"chip": "sm_80"}``) and returns a ``CudaProgram`` taking
-    torch CUDA tensors; it needs the CUDA driver to load.
+    fields, e.g. ``{"chip": "sm_80"}``; the chip defaults to GPU 0's, ``sm_90a``
+    on an H100) and returns a ``CudaProgram`` taking torch CUDA tensors; it
+    needs the CUDA driver to load.
     ``dynamic_shapes`` (torch.export's format, e.g. ``{"x": {0: Dim("batch")}}``)
     compiles once for every size of the dimensions it names; such code runs
     scalar loops for now (the fast paths need static shapes).
@@ -102,9 +103,15 @@ def _torch_signature(module: ir.Module, signature):
 
 
 def _compile_cuda(module: ir.Module, name: str, dump_dir, options: dict):
-    """Compiles for an NVIDIA GPU and loads the result (raises KilnError without a driver)."""
-    from kiln.pipelines_cuda import CudaTarget, compile_cuda
+    """Compiles for an NVIDIA GPU and loads the result (raises KilnError without a driver).
 
+    Without a ``chip`` option the code is built for the GPU it will run on.
+    """
+    from kiln.pipelines_cuda import CudaTarget, compile_cuda
+    from kiln.runtime import cuda
+
+    if "chip" not in options and cuda.available():
+        options = {**options, "chip": cuda.device_chip(0)}
     compilation = compile_cuda(
         module, CudaTarget(**options), dump_dir=str(dump_dir) if dump_dir else None, name=name
     )

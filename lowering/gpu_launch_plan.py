@@ -27,6 +27,13 @@ NUM_OUTPUTS_ATTR = "kiln.num_outputs"
 VIEW_OPS = ("memref.expand_shape", "memref.collapse_shape", "memref.cast")
 RESOURCE_RE = re.compile(r"dense_resource<([^>]+)>")
 IGNORED_OPS = ("arith.constant", "func.return", "memref.dealloc")
+# !nvgpu.tensormap.descriptor parameters -> CUDA enum values.
+TENSORMAP_MODES = {
+    "swizzle": {"swizzle_none": 0, "swizzle_32b": 1, "swizzle_64b": 2, "swizzle_128b": 3},
+    "l2promo": {"none": 0, "l2promo_64b": 1, "l2promo_128b": 2, "l2promo_256b": 3},
+    "oob": {"zero": 0, "nan": 1},
+    "interleave": {"none": 0, "interleave_16b": 1, "interleave_32b": 2},
+}
 
 
 @dataclass(frozen=True)
@@ -59,14 +66,32 @@ class Scalar:
 
 
 @dataclass(frozen=True)
+class TensorMap:
+    """A TMA descriptor argument: a whole buffer, tiled in ``box``es (``cuTensorMapEncodeTiled``).
+
+    ``shape`` and ``box`` are in the buffer's (row-major) dim order; the modes
+    are the CUDA enum values (``CUtensorMapSwizzle`` etc.).
+    """
+
+    source: Ref
+    shape: tuple[int, ...]
+    dtype: str
+    box: tuple[int, ...]
+    swizzle: int
+    l2promo: int
+    oob: int
+    interleave: int
+
+
+@dataclass(frozen=True)
 class Launch:
     """One kernel launch: PTX entry, grid and block sizes (x, y, z), arguments in ABI order."""
 
     kernel: str
     grid: tuple[int, int, int]
     block: tuple[int, int, int]
-    args: tuple[Ref | Scalar, ...]
-    shared_bytes: int = 0
+    args: tuple[Ref | Scalar | TensorMap, ...]
+    shared_bytes: int = 0  # dynamic shared memory
 
 
 @dataclass(frozen=True)
@@ -133,15 +158,18 @@ class _Builder:
         self.fn, self.globals, self.blobs = fn, globals_, blobs
         self.refs: dict[ir.Value, Ref] = {}
         self.scalars: dict[ir.Value, Scalar] = {}
+        self.tensormaps: dict[ir.Value, TensorMap] = {}
         self.temps: list[BufferSpec] = []
         self.constants: list[tuple[BufferSpec, bytes]] = []
         self.steps: list[Launch | Copy] = []
 
-    def ref(self, value: ir.Value, user: ir.Operation) -> Ref | Scalar:
+    def ref(self, value: ir.Value, user: ir.Operation) -> Ref | Scalar | TensorMap:
         if value in self.refs:
             return self.refs[value]
         if value in self.scalars:
             return self.scalars[value]
+        if value in self.tensormaps:
+            return self.tensormaps[value]
         raise KilnError(f"{user.location}: the CUDA runtime cannot pass {value} to a kernel")
 
     def visit(self, op: ir.Operation) -> None:
@@ -158,6 +186,11 @@ class _Builder:
         elif name in VIEW_OPS or (name == "memref.subview" and _static_layout(op.results[0])):
             # Bare-pointer kernels take the base pointer; the type carries the offset.
             self.refs[op.results[0]] = self.ref(op.operands[0], op)
+        elif name == "nvgpu.tma.create.descriptor":
+            self._tensormap(op)
+        elif name == "builtin.unrealized_conversion_cast" and op.operands[0] in self.tensormaps:
+            # kiln-gpu-tensormap-args: the descriptor passed as a pointer.
+            self.tensormaps[op.results[0]] = self.tensormaps[op.operands[0]]
         elif name == "memref.copy":
             self.steps.append(Copy(self.ref(op.operands[0], op), self.ref(op.operands[1], op)))
         elif name == "gpu.launch_func":
@@ -190,6 +223,22 @@ class _Builder:
             data = data * (spec.nbytes // max(1, len(data)))
         self.refs[op.results[0]] = Ref("const", len(self.constants))
         self.constants.append((spec, data))
+
+    def _tensormap(self, op: ir.Operation) -> None:
+        source = op.operands[0]
+        owner = source.owner
+        if isinstance(owner, ir.OpView | ir.Operation) and owner.operation.name == "memref.cast":
+            source = owner.operation.operands[0]  # the ranked buffer behind the unranked view
+        spec = _spec(source.type)
+        text = str(op.results[0].type)
+        modes = {
+            key: values[re.search(rf"{key} = (\w+)", text).group(1)]
+            for key, values in TENSORMAP_MODES.items()
+        }
+        box = tuple(self._index(v, op) for v in op.operands[1:])
+        self.tensormaps[op.results[0]] = TensorMap(
+            self.ref(source, op), spec.shape, spec.dtype, box, **modes
+        )
 
     def _launch(self, op: ir.Operation) -> None:
         launch = op.opview

@@ -2,7 +2,8 @@
 
 Reads each op's shape, picks its schedule (``passes/schedules/gpu_*.py``):
 matmul / batch_matmul -> ``gpu_matmul`` (tensor cores when ``chip`` has them
-and the types fit), ops with reduction loops -> ``gpu_reduction`` (a warp per
+and the types fit: ``mma.sync``, or TMA + ``wgmma`` kernels for f16 matmuls
+on ``sm_90a``), ops with reduction loops -> ``gpu_reduction`` (a warp per
 row when ``gpu_warp_reduce.is_warp_reducible``), all-parallel
 ops -> ``gpu_elementwise``; a ``linalg.fill`` that only initializes a matmul
 or reduction is fused into that op's kernel. Builds one transform script for
@@ -29,10 +30,13 @@ from kiln.passes.registry import KilnPass, PassFailure, register
 from kiln.passes.schedules.gpu_common import GpuSchedule
 from kiln.passes.schedules.gpu_elementwise import ElementwisePlan, schedule_elementwise
 from kiln.passes.schedules.gpu_matmul import (
+    WGMMA_CHIP,
     MatmulPlan,
     mma_supported,
     schedule_matmul_mma,
     schedule_matmul_simt,
+    schedule_matmul_wgmma,
+    wgmma_supported,
 )
 from kiln.passes.schedules.gpu_reduction import (
     ReductionPlan,
@@ -99,7 +103,17 @@ class GpuTile(KilnPass):
         if op.name in MATMUL_OPS and _default_maps(op) and _all_aligned(op):
             plan = _matmul_plan(op, tag, fill_tag, sizes)
             use_mma = self.tensor_cores and _sm(self.chip) >= 80 and mma_supported(plan, self.tf32)
-            (schedule_matmul_mma if use_mma else schedule_matmul_simt)(sched, plan)
+            use_wgmma = (
+                self.tensor_cores
+                and self.chip == WGMMA_CHIP
+                and wgmma_supported(plan)
+                and _zero_fill(init)
+                and not any(_is_slice(v) for v in op.operands[:2])
+            )
+            if use_wgmma:
+                schedule_matmul_wgmma(sched, plan)
+            else:
+                (schedule_matmul_mma if use_mma else schedule_matmul_simt)(sched, plan)
         elif "reduction" in kinds:  # and matmuls on unaligned slices
             out_rank = len(ir.ShapedType(op.results[0].type).shape)
             warp = is_warp_reducible(op, sizes, kinds, [_dims(m) for m in _maps(op)])
@@ -118,6 +132,22 @@ def _tag(op: ir.Operation) -> str | None:
 def _owner(value: ir.Value) -> ir.Operation | None:
     owner = value.owner
     return owner.operation if isinstance(owner, ir.OpView | ir.Operation) else None
+
+
+def _zero_fill(op: ir.Operation | None) -> bool:
+    """``op`` is a ``linalg.fill`` with the constant 0."""
+    if op is None or op.name != "linalg.fill":
+        return False
+    value = _owner(op.operands[0])
+    if value is None or value.name != "arith.constant":
+        return False
+    attr = value.attributes["value"]
+    return isinstance(attr, ir.FloatAttr) and ir.FloatAttr(attr).value == 0.0
+
+
+def _is_slice(value: ir.Value) -> bool:
+    owner = _owner(value)
+    return owner is not None and owner.name == "tensor.extract_slice"
 
 
 def _sm(chip: str) -> int:

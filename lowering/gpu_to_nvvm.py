@@ -26,11 +26,12 @@ def nvvm_passes(chip: str, opt_level: int = 3) -> tuple[str, ...]:
         + ", ".join(
             (
                 "convert-vector-to-scf{full-unroll=true}",
+                # Before scf-to-cf: nvgpu's lowering of warpgroup.mma.store emits scf loops.
+                "convert-nvgpu-to-nvvm",
                 "convert-scf-to-cf",
                 "expand-strided-metadata",
                 "lower-affine",
                 "convert-vector-to-llvm{use-vector-alignment=true}",
-                "convert-nvgpu-to-nvvm",
                 "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=true}",
                 "convert-nvvm-to-llvm",
                 "canonicalize",

@@ -9,7 +9,8 @@
   deallocation is inserted: the host function is never compiled, it only
   describes launches, and the runtime owns every buffer.
   Post: memrefs only; foralls and markers kept.
-- ``gpu``: shared memory, thread distribution and tensor cores
+- ``gpu``: wgmma kernels written whole (``kiln-gpu-wgmma``, sm_90a), shared
+  memory, thread distribution and tensor cores
   (``kiln-gpu-distribute``), per-thread loops, ``gpu.launch`` per kernel
   (``kiln-gpu-map``), kernels outlined into ``gpu.module``s, then mma
   accumulators kept in registers (``kiln-gpu-hoist-accumulators``) and
@@ -27,7 +28,9 @@ from kiln.lowering import (  # noqa: F401
     gpu_hoist_accumulators,
     gpu_map,
     gpu_mma_sync,
+    gpu_tensormap_args,
     gpu_tile,
+    gpu_wgmma,
 )
 
 
@@ -56,6 +59,7 @@ def bufferize_passes() -> tuple[str, ...]:
 def kernel_passes() -> tuple[str, ...]:
     """The pass specs of the ``gpu`` stage."""
     return (
+        "kiln-gpu-wgmma",
         "kiln-gpu-distribute",
         "func.func(convert-linalg-to-loops)",
         "kiln-gpu-map",
@@ -67,6 +71,7 @@ def kernel_passes() -> tuple[str, ...]:
         "gpu-kernel-outlining",
         # Host-side copies of the shared-memory globals are dead once outlined.
         "symbol-dce",
+        "kiln-gpu-tensormap-args",
         "canonicalize",
         "cse",
         # Tensor-core kernels: the warp's C pieces stay in registers across the k loop,

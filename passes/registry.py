@@ -50,6 +50,8 @@ PASS_MODULES = (
     "kiln.lowering.gpu_map",
     "kiln.lowering.gpu_hoist_accumulators",
     "kiln.lowering.gpu_mma_sync",
+    "kiln.lowering.gpu_wgmma",
+    "kiln.lowering.gpu_tensormap_args",
 )
 
 _PASSES: dict[str, type[KilnPass]] = {}

@@ -10,7 +10,15 @@ config.name = "kiln"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mlir", ".py"]
 config.test_source_root = os.path.dirname(__file__)
-config.excludes = ["lit.cfg.py", "e2e", "unit", "benchmarks", "conftest.py", "__pycache__", "Inputs"]
+config.excludes = [
+    "lit.cfg.py",
+    "e2e",
+    "unit",
+    "benchmarks",
+    "conftest.py",
+    "__pycache__",
+    "Inputs",
+]
 
 python = sys.executable
 bindir = os.path.dirname(python)

@@ -49,6 +49,27 @@ _SIGNATURES = {
     "cuMemcpyDtoH_v2": [_c.c_void_p, _c.c_uint64, _c.c_size_t],
     "cuMemcpyDtoDAsync_v2": [_c.c_uint64, _c.c_uint64, _c.c_size_t, _c.c_void_p],
     "cuStreamSynchronize": [_c.c_void_p],
+    # CUDA 12+ (TMA, large dynamic shared memory); optional: older drivers lack them.
+    "cuTensorMapEncodeTiled": [_c.c_void_p, _c.c_int, _c.c_uint, _c.c_void_p]
+    + [_c.POINTER(_c.c_uint64)] * 2
+    + [_c.POINTER(_c.c_uint32)] * 2
+    + [_c.c_int] * 4,
+    "cuFuncSetAttribute": [_c.c_void_p, _c.c_int, _c.c_int],
+}
+_OPTIONAL = {"cuTensorMapEncodeTiled", "cuFuncSetAttribute"}
+CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8
+DEFAULT_SHARED_LIMIT = 48 * 1024  # dynamic shared memory a kernel gets without opting in
+TENSOR_MAP_BYTES, TENSOR_MAP_ALIGN = 128, 64  # sizeof / alignof(CUtensorMap)
+# MLIR element type -> CUtensorMapDataType.
+_TENSOR_MAP_DTYPES = {
+    "i8": 0,
+    "i16": 1,
+    "i32": 3,
+    "i64": 5,
+    "f16": 6,
+    "f32": 7,
+    "f64": 8,
+    "bf16": 9,
 }
 
 
@@ -67,6 +88,8 @@ class CudaDriver:
     def __init__(self, lib: ctypes.CDLL):
         self.lib = lib
         for name, argtypes in _SIGNATURES.items():
+            if name in _OPTIONAL and not hasattr(lib, name):
+                continue
             fn = getattr(lib, name)
             fn.argtypes, fn.restype = argtypes, ctypes.c_int
 
@@ -102,6 +125,8 @@ class CudaDriver:
 
     def call(self, name: str, *args) -> None:
         """Calls driver function ``name``; raises CudaDriverError on failure."""
+        if name in _OPTIONAL and not hasattr(self.lib, name):
+            raise CudaDriverError(f"this CUDA driver has no {name} (it needs CUDA 12 or newer)")
         result = getattr(self.lib, name)(*args)
         if result != 0:
             raise CudaDriverError(f"{name} failed: {self.error_text(result)}")
@@ -173,6 +198,47 @@ class CudaDriver:
             None,
         )
 
+    def set_max_dynamic_shared(self, function: int, nbytes: int) -> None:
+        self.call(
+            "cuFuncSetAttribute",
+            ctypes.c_void_p(function),
+            CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+            nbytes,
+        )
+
+    def tensor_map_encode_tiled(self, spec, address: int) -> bytes:
+        """The 128-byte ``CUtensorMap`` of a ``gpu_launch_plan.TensorMap`` over ``address``.
+
+        CUDA counts dims innermost first; the spec lists them row-major.
+        """
+        rank, elt = len(spec.shape), _element_bytes(spec.dtype)
+        dims = (ctypes.c_uint64 * rank)(*reversed(spec.shape))
+        strides, stride = [], elt  # bytes between steps of each dim but the innermost
+        for extent in reversed(spec.shape[1:]):
+            stride *= extent
+            strides.append(stride)
+        strides = (ctypes.c_uint64 * max(1, rank - 1))(*strides)
+        box = (ctypes.c_uint32 * rank)(*reversed(spec.box))
+        steps = (ctypes.c_uint32 * rank)(*([1] * rank))
+        storage = ctypes.create_string_buffer(TENSOR_MAP_BYTES + TENSOR_MAP_ALIGN)
+        aligned = -(-ctypes.addressof(storage) // TENSOR_MAP_ALIGN) * TENSOR_MAP_ALIGN
+        self.call(
+            "cuTensorMapEncodeTiled",
+            ctypes.c_void_p(aligned),
+            _TENSOR_MAP_DTYPES[spec.dtype],
+            rank,
+            ctypes.c_void_p(address),
+            dims,
+            strides,
+            box,
+            steps,
+            spec.interleave,
+            spec.swizzle,
+            spec.l2promo,
+            spec.oob,
+        )
+        return ctypes.string_at(aligned, TENSOR_MAP_BYTES)
+
     def mem_alloc(self, nbytes: int) -> int:
         ptr = ctypes.c_uint64()
         self.call("cuMemAlloc_v2", ctypes.byref(ptr), nbytes)
@@ -216,6 +282,17 @@ def available() -> bool:
         return driver().device_count() > 0
     except KilnError:
         return False
+
+
+def device_chip(ordinal: int = 0) -> str:
+    """The ``sm_XX`` chip of GPU ``ordinal`` for kiln's cuda pipeline.
+
+    Compute capability 9.0 gives ``sm_90a``: the architecture-specific
+    features (wgmma, used by kiln's f16 matmuls) only exist in PTX for
+    ``sm_90a``, and a cubin for it runs on exactly that GPU, which this is.
+    """
+    major, minor = CudaDevice(ordinal).compute_capability()
+    return f"sm_{major}{minor}" + ("a" if (major, minor) == (9, 0) else "")
 
 
 class DeviceBuffer:
@@ -303,6 +380,7 @@ class CudaModule:
         device.activate()
         self.handle = device.driver.module_load_data(data)
         self._functions: dict[str, int] = {}
+        self._shared_opt_in: dict[str, int] = {}
 
     def function(self, name: str) -> int:
         """The ``CUfunction`` of kernel ``name`` (a PTX ``.entry``)."""
@@ -316,9 +394,11 @@ class CudaModule:
         storage = [arg if isinstance(arg, ctypes._SimpleCData) else c_ptr(arg) for arg in args]
         params = (ctypes.c_void_p * len(storage))(*[ctypes.addressof(s) for s in storage])
         self.device.activate()
-        self.device.driver.launch_kernel(
-            self.function(name), grid, block, shared_bytes, stream, params
-        )
+        function = self.function(name)
+        if shared_bytes > max(DEFAULT_SHARED_LIMIT, self._shared_opt_in.get(name, 0)):
+            self.device.driver.set_max_dynamic_shared(function, shared_bytes)
+            self._shared_opt_in[name] = shared_bytes
+        self.device.driver.launch_kernel(function, grid, block, shared_bytes, stream, params)
 
 
 def check_aligned(ptr: int, what: str) -> None:
@@ -343,6 +423,14 @@ _DTYPES = {
     "i8": ("int8", "int8"),
     "i1": ("bool", "bool"),
 }
+MAX_CACHED_TENSOR_MAPS = 256
+
+
+def _element_bytes(dtype: str) -> int:
+    bits = int("".join(ch for ch in dtype if ch.isdigit()))
+    return max(1, bits // 8)
+
+
 _SCALARS = {
     "index": ctypes.c_int64,
     "i64": ctypes.c_int64,
@@ -368,6 +456,8 @@ class CudaProgram:
         self._constants = {
             name: [self._upload(s, d) for s, d in p.constants] for name, p in self.plans.items()
         }
+        # (TensorMap, buffer address) -> the encoded descriptor in device memory.
+        self._tensor_maps: dict[tuple, DeviceBuffer] = {}
 
     def _upload(self, spec, data: bytes) -> DeviceBuffer:
         buffer = DeviceBuffer(self.device, spec.nbytes)
@@ -414,6 +504,9 @@ class CudaProgram:
         def arg(ref):
             if hasattr(ref, "kind"):
                 return buffers[ref.kind][ref.index].data_ptr()
+            if hasattr(ref, "box"):  # a TMA descriptor over one of the buffers
+                source = buffers[ref.source.kind][ref.source.index]
+                return self._tensor_map(ref, source.data_ptr())
             return _SCALARS[ref.dtype](ref.value)
 
         if hasattr(step, "kernel"):
@@ -424,6 +517,22 @@ class CudaProgram:
             nbytes = getattr(source, "nbytes", None) or source.numel() * source.element_size()
             self.device.activate()
             self.device.driver.memcpy_dtod_async(arg(step.target), arg(step.source), nbytes, stream)
+
+    def _tensor_map(self, spec, address: int) -> int:
+        """The device address of ``spec``'s descriptor over the buffer at ``address``."""
+        key = (spec, address)
+        if key not in self._tensor_maps:
+            if len(self._tensor_maps) >= MAX_CACHED_TENSOR_MAPS:
+                self._tensor_maps.clear()
+            self.device.activate()
+            encoded = self.device.driver.tensor_map_encode_tiled(spec, address)
+            self._tensor_maps[key] = self._upload_bytes(encoded)
+        return self._tensor_maps[key].data_ptr()
+
+    def _upload_bytes(self, data: bytes) -> DeviceBuffer:
+        buffer = DeviceBuffer(self.device, len(data))
+        buffer.upload(data)
+        return buffer
 
     def _input(self, value, spec, index: int, mode: str, keep: list):
         what = f"input {index}"

@@ -15,6 +15,7 @@ removed by ``kiln-gpu-map``:
 - ``kiln.gpu.thread_tile``: on a linalg op: tile sizes of one thread's work;
 - ``kiln.gpu.mma``: on a matmul step for tensor cores (``mma.sync``);
 - ``kiln.gpu.warp_tile``: on it: (wm, wn, kk), one warp's tile and the mma k;
+- ``kiln.gpu.wgmma``: on a 128 x 128 block's matmul: a TMA + wgmma kernel (sm_90a);
 - ``kiln.gpu.warp_reduce``: on a one-row reduction: one warp with shuffles.
 """
 
@@ -32,6 +33,7 @@ PROMOTE_ATTR = "kiln.gpu.promote"
 THREAD_TILE_ATTR = "kiln.gpu.thread_tile"
 MMA_ATTR = "kiln.gpu.mma"
 WARP_TILE_ATTR = "kiln.gpu.warp_tile"
+WGMMA_ATTR = "kiln.gpu.wgmma"
 WARP_REDUCE_ATTR = "kiln.gpu.warp_reduce"
 MARKERS = (
     KERNEL_ATTR,
@@ -41,6 +43,7 @@ MARKERS = (
     MMA_ATTR,
     WARP_TILE_ATTR,
     WARP_REDUCE_ATTR,
+    WGMMA_ATTR,
 )
 
 THREADS_PER_BLOCK = 256

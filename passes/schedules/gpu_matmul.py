@@ -43,6 +43,7 @@ from kiln.passes.schedules.gpu_common import (
     THREAD_TILE_ATTR,
     WARP_SIZE,
     WARP_TILE_ATTR,
+    WGMMA_ATTR,
     GpuSchedule,
     block_mapping,
     divisor_tile,
@@ -167,6 +168,39 @@ def schedule_matmul_mma(sched: GpuSchedule, plan: MatmulPlan) -> MmaTiles:
     sched.annotate_array(step, WARP_TILE_ATTR, [tiles.wm, tiles.wn, tiles.kk])
     sched.mark_kernel(forall, tiles.block_dims)
     return tiles
+
+
+# Hopper's warpgroup MMA needs PTX for sm_90a (the architecture-specific features).
+WGMMA_CHIP = "sm_90a"
+WGMMA_TILE = (128, 128, 64)  # block M, N and the K step of ``kiln-gpu-wgmma``'s kernel
+
+
+def wgmma_supported(plan: MatmulPlan) -> bool:
+    """f16 x f16 -> f32, not batched, M and N multiples of 128 and K of 64."""
+    bm, bn, bk = WGMMA_TILE
+    return (
+        plan.element_type == "f16"
+        and plan.acc_type == "f32"
+        and not plan.batch
+        and plan.m % bm == 0
+        and plan.n % bn == 0
+        and plan.k % bk == 0
+    )
+
+
+def schedule_matmul_wgmma(sched: GpuSchedule, plan: MatmulPlan) -> None:
+    """Tensor-level part of the wgmma variant: one 128 x 128 block per kernel instance.
+
+    The matmul (its zero fill fused) is only tiled to blocks and marked
+    ``kiln.gpu.wgmma``; ``kiln-gpu-wgmma`` writes the whole kernel after
+    bufferization (TMA, mbarriers, ``nvgpu.warpgroup.mma``).
+    """
+    bm, bn, _ = WGMMA_TILE
+    mm, forall = sched.tile_forall_mapped(sched.match(attr=plan.tag), [bm, bn, 0], block_mapping(2))
+    if plan.fill_tag is not None:
+        sched.fuse_into(sched.match(attr=plan.fill_tag), forall)
+    sched.annotate(mm, WGMMA_ATTR)
+    sched.mark_kernel(forall, (WARP_SIZE * 4, 1, 1))
 
 
 def _fuse_fill(sched, plan, forall, tile, mapping) -> None:

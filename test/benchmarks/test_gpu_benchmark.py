@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from benchmarks import gpu
 
 
-def test_compile_only_puts_the_gemm_on_tensor_cores(capsys):
-    assert gpu.main(["--compile-only", "--chip", "sm_90", "--gemm", "256", "--skip-zoo"]) == 0
+@pytest.mark.parametrize("chip, cores", [("sm_80", "mma.sync"), ("sm_90a", "wgmma")])
+def test_compile_only_puts_the_gemm_on_tensor_cores(capsys, chip, cores):
+    assert gpu.main(["--compile-only", "--chip", chip, "--gemm", "256", "--skip-zoo"]) == 0
     out = capsys.readouterr().out
-    assert "gemm256 f16: sm_90" in out and "tensor cores: yes" in out
+    assert f"gemm256 f16: {chip}" in out and f"tensor cores: {cores}" in out
     assert "2 launches/copies" in out  # the matmul and its f32 -> f16 epilogue
 
 

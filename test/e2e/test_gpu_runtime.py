@@ -61,6 +61,8 @@ class FakeCuda:
         self.functions: dict[int, str] = {}
         self.launches: list[tuple] = []
         self.images: list[bytes] = []
+        self.tensor_maps: list[dict] = []
+        self.attributes: list[tuple] = []
         for name in cuda._SIGNATURES:
             setattr(self, name, self._wrap(getattr(self, "_" + name, self._ok)))
 
@@ -130,6 +132,27 @@ class FakeCuda:
         self.launches.append(
             (name, (gx, gy, gz), (bx, by, bz), _value(shared), _value(stream) or 0, args)
         )
+        return 0
+
+    def _cuTensorMapEncodeTiled(self, out, dtype, rank, address, dims, strides, box, steps, *modes):
+        rank = _value(rank)
+        self.tensor_maps.append(
+            {
+                "dtype": _value(dtype),
+                "address": _value(address),
+                "dims": list(dims[:rank]),
+                "strides": list(strides[: rank - 1]),
+                "box": list(box[:rank]),
+                "steps": list(steps[:rank]),
+                "modes": [_value(m) for m in modes],  # interleave, swizzle, l2promo, oob
+                "aligned": _value(out) % 64 == 0,
+            }
+        )
+        ctypes.memset(_value(out), 0xAB, 128)
+        return 0
+
+    def _cuFuncSetAttribute(self, function, attribute, value):
+        self.attributes.append((self.functions[_value(function)], _value(attribute), _value(value)))
         return 0
 
     @staticmethod
@@ -279,5 +302,54 @@ def test_copies_and_scalar_arguments(monkeypatch):
         ((name, grid, block, _, _, args),) = fake.launches
         assert (name, grid, block) == ("k", (1, 1, 1), (16, 1, 1))
         assert args[0] in fake.allocated and args[1:] == [7, 0.5]
+    finally:
+        cuda.driver.cache_clear()
+
+
+WGMMA_MATMUL = """
+func.func @mm(%a: tensor<256x512xf16>, %b: tensor<512x384xf16>) -> tensor<256x384xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<256x384xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<256x384xf32>) -> tensor<256x384xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<256x512xf16>, tensor<512x384xf16>)
+      outs(%c : tensor<256x384xf32>) -> tensor<256x384xf32>
+  return %r : tensor<256x384xf32>
+}
+"""
+
+
+def test_wgmma_kernel_gets_tensor_maps_and_large_shared_memory(monkeypatch):
+    """sm_90a: the TMA descriptors are encoded over the call's buffers (CUDA's innermost-first
+    order, 128-byte swizzle), uploaded, passed as pointers; 99 KB of dynamic shared memory is
+    opted into once."""
+    compiled = compile_cuda(parse_module(WGMMA_MATMUL, new_context()), CudaTarget(chip="sm_90a"))
+    fake = FakeCuda(ptx_param_counts(compiled.binary.ptx))
+    monkeypatch.setattr(cuda.ctypes, "CDLL", lambda name, *a, **k: fake)
+    cuda.driver.cache_clear()
+    try:
+        program = compiled.load()
+        a = cuda.DeviceBuffer(program.device, 256 * 512 * 2)
+        b = cuda.DeviceBuffer(program.device, 512 * 384 * 2)
+        for _ in range(2):
+            program(a, b)
+        ((name, grid, block, shared, _, args), again) = fake.launches
+        assert (name, grid, block, shared) == ("mm_kernel", (2, 3, 1), (128, 1, 1), 99328)
+        assert fake.attributes == [("mm_kernel", 8, 99328)]  # MAX_DYNAMIC_SHARED_SIZE_BYTES
+        tm_a, tm_b = fake.tensor_maps  # encoded once: the second call reuses them
+        assert tm_a == {
+            "dtype": 6,  # FLOAT16
+            "address": a.data_ptr(),
+            "dims": [512, 256],
+            "strides": [512 * 2],
+            "box": [64, 128],
+            "steps": [1, 1],
+            "modes": [0, 3, 0, 0],  # no interleave, 128-byte swizzle, no L2 promotion, zero fill
+            "aligned": True,
+        }
+        assert tm_b["address"] == b.data_ptr() and tm_b["dims"] == [384, 512]
+        assert tm_b["strides"] == [384 * 2] and tm_b["box"] == [64, 64]
+        for ptr in args[:2]:  # each descriptor: 128 device bytes holding what the driver encoded
+            assert ctypes.string_at(ptr, 128) == b"\xab" * 128
+        assert again[-1][:2] == args[:2]
     finally:
         cuda.driver.cache_clear()

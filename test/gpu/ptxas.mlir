@@ -1,9 +1,11 @@
-// ptxas assembles kiln's PTX for Ampere and Hopper: elementwise (with libdevice's
+// ptxas assembles kiln's PTX for Ampere and Hopper (and the wgmma kernel for sm_90a): elementwise (with libdevice's
 // expf linked in), SIMT matmul with shared memory, and the mma.sync matmul.
 // REQUIRES: ptxas
 // RUN: kiln-compile %s --emit=ptx --chip=sm_80 -o %t.sm80.ptx
 // RUN: %ptxas -arch=sm_80 %t.sm80.ptx -o %t.sm80.cubin
 // RUN: kiln-compile %s --emit=ptx --chip=sm_90 -o %t.sm90.ptx
+// RUN: kiln-compile %S/matmul-wgmma.mlir --emit=ptx --chip=sm_90a -o %t.sm90a.ptx
+// RUN: %ptxas -arch=sm_90a %t.sm90a.ptx -o %t.sm90a.cubin
 // RUN: %ptxas -arch=sm_90 %t.sm90.ptx -o %t.sm90.cubin
 // kiln-compile runs ptxas itself for --emit=cubin:
 // RUN: kiln-compile %s --emit=cubin --chip=sm_90 -o %t.cubin
