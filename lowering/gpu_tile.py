@@ -81,12 +81,18 @@ class GpuTile(KilnPass):
         for i, op in enumerate(ops):
             op.attributes[f"{TAG_PREFIX}{i}"] = ir.UnitAttr.get()
         fused = _fused_fills(ops)
+        # wgmma matmul -> the f32 -> f16/bf16 truncation it writes out itself.
+        epilogues = {}
+        for op in ops:
+            if self._wgmma_eligible(op, fused) and (consumer := _truncation_of(op)) is not None:
+                epilogues[_tag(op)] = _tag(consumer)
+        absorbed = set(epilogues.values())
         sched = GpuSchedule(module.context)
         errors = []
         for op in ops:
             try:
-                if _tag(op) not in fused:
-                    self._schedule(sched, op, fused)
+                if _tag(op) not in fused and _tag(op) not in absorbed:
+                    self._schedule(sched, op, fused, epilogues)
             except ValueError as err:
                 errors.append((op.location, f"kiln-gpu-tile: {op.name}: {err}"))
         if errors:
@@ -96,22 +102,17 @@ class GpuTile(KilnPass):
             for attr in [name for name in op.attributes if name.startswith(TAG_PREFIX)]:
                 del op.attributes[attr]
 
-    def _schedule(self, sched: GpuSchedule, op: ir.Operation, fused: set[str]) -> None:
+    def _schedule(
+        self, sched: GpuSchedule, op: ir.Operation, fused: set[str], epilogues: dict[str, str]
+    ) -> None:
         tag, sizes, kinds = _tag(op), _loop_sizes(op), _loop_kinds(op)
         init = _owner(op.operands[len(op.operands) - 1])
         fill_tag = _tag(init) if init is not None and _tag(init) in fused else None
         if op.name in MATMUL_OPS and _default_maps(op) and _all_aligned(op):
             plan = _matmul_plan(op, tag, fill_tag, sizes)
             use_mma = self.tensor_cores and _sm(self.chip) >= 80 and mma_supported(plan, self.tf32)
-            use_wgmma = (
-                self.tensor_cores
-                and self.chip == WGMMA_CHIP
-                and wgmma_supported(plan)
-                and _zero_fill(init)
-                and not any(_is_slice(v) for v in op.operands[:2])
-            )
-            if use_wgmma:
-                schedule_matmul_wgmma(sched, plan)
+            if self._wgmma_eligible(op, fused):
+                schedule_matmul_wgmma(sched, plan, epilogues.get(tag))
             else:
                 (schedule_matmul_mma if use_mma else schedule_matmul_simt)(sched, plan)
         elif "reduction" in kinds:  # and matmuls on unaligned slices
@@ -123,6 +124,37 @@ class GpuTile(KilnPass):
             contiguous = _contiguous_last(op) and _all_aligned(op)
             plan = ElementwisePlan(tag, tuple(sizes), contiguous, _vectorizable(op))
             schedule_elementwise(sched, plan)
+
+    def _wgmma_eligible(self, op: ir.Operation, fused: set[str]) -> bool:
+        """A matmul for ``kiln-gpu-wgmma``: sm_90a, its shape and types, a zero fill, whole inputs."""
+        if op.name != "linalg.matmul" or not self.tensor_cores or self.chip != WGMMA_CHIP:
+            return False
+        if not (_default_maps(op) and _all_aligned(op)):
+            return False
+        init = _owner(op.operands[len(op.operands) - 1])
+        if init is None or _tag(init) not in fused or not _zero_fill(init):
+            return False
+        plan = _matmul_plan(op, _tag(op), _tag(init), _loop_sizes(op))
+        return wgmma_supported(plan) and not any(_is_slice(v) for v in op.operands[:2])
+
+
+def _truncation_of(op: ir.Operation) -> ir.Operation | None:
+    """The only user of ``op``'s result when it just truncates it (f32 -> f16/bf16, same shape)."""
+    uses = list(op.results[0].uses)
+    if len(uses) != 1:
+        return None
+    user = _owner_of_use(uses[0])
+    if user is None or user.name != "linalg.generic" or len(user.operands) != 2:
+        return None
+    if user.operands[0] != op.results[0] or any(_dims(m) != [0, 1] for m in _maps(user)):
+        return None
+    body = [o.operation for o in user.regions[0].blocks[0].operations]
+    if [o.name for o in body] != ["arith.truncf", "linalg.yield"]:
+        return None
+    block = user.regions[0].blocks[0]
+    if body[0].operands[0] != block.arguments[0] or body[1].operands[0] != body[0].results[0]:
+        return None
+    return user
 
 
 def _tag(op: ir.Operation) -> str | None:

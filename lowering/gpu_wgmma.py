@@ -1,4 +1,4 @@
-"""kiln-gpu-wgmma: f16 matmul kernels marked for sm_90a become TMA + wgmma kernels.
+"""kiln-gpu-wgmma: f16/bf16 matmul kernels marked for sm_90a become TMA + wgmma kernels.
 
 Hopper's warpgroup MMA (``wgmma.mma_async``) reads both operands from shared
 memory through matrix descriptors; the tiles arrive there by TMA
@@ -18,7 +18,9 @@ MLIR text (``KERNEL`` below) and spliced in place of the kernel forall:
   registers that start at zero (the fused zero fill, dropped); the slot it
   frees is refilled only after a block barrier (unlike upstream's test, which
   lets thread 0 refill it after its own warp's wait);
-- the accumulators go through shared memory to C with 128-bit stores.
+- the accumulators go through shared memory to C with 128-bit stores, or,
+  when kiln-gpu-tile fused the f32 -> f16/bf16 truncation of the result
+  (PyTorch's half matmul), truncated on the way: one kernel, C never in f32.
 
 The host side creates the two TMA descriptors (``nvgpu.tma.create.descriptor``
 on the whole A and B buffers); the launch plan turns them into ``TensorMap``
@@ -26,10 +28,13 @@ arguments that ``kiln.runtime.cuda`` encodes with ``cuTensorMapEncodeTiled``.
 
 Pre: bufferized output of ``kiln-gpu-tile``: a kernel forall holding a zero
 ``linalg.fill`` of C's tile and a ``linalg.matmul`` marked ``kiln.gpu.wgmma``
-on tiles of row-major f16 A (M x K), f16 B (K x N) and f32 C (M x N) buffers,
+on tiles of row-major A (M x K) and B (K x N) buffers, both f16 or both bf16,
+and an f32 C (M x N) buffer,
 M and N multiples of 128, K of 64.
 Post: such foralls are ``gpu.launch`` ops with dynamic shared memory, fed by
-two ``nvgpu.tma.create.descriptor`` values; nothing else changes.
+two ``nvgpu.tma.create.descriptor`` values; nothing else changes. (With a
+fused truncation the kernel also holds a local f32 tile alloc and the
+truncating generic writing a tile of the narrow result.)
 """
 
 from __future__ import annotations
@@ -45,25 +50,34 @@ STAGES = 3
 TILE_BYTES = BLOCK_M * BLOCK_K * 2  # one A tile; a B tile has the same size
 SMEM_BYTES = 2 * TILE_BYTES * STAGES + 1024  # + room to align the tiles to 1024 bytes
 TX_BYTES = 2 * TILE_BYTES  # what the TMA loads of one stage bring
+# What a marked kernel may hold besides the truncation kiln-gpu-tile may fuse in.
+KERNEL_OPS = (
+    "linalg.fill",
+    "linalg.matmul",
+    "scf.forall.in_parallel",
+    "memref.subview",
+    "affine.apply",
+    "arith.constant",
+)
 
 KERNEL = """
-!tmA = !nvgpu.tensormap.descriptor<tensor = memref<128x64xf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b,
+!tmA = !nvgpu.tensormap.descriptor<tensor = memref<128x64x{ET}, #gpu.address_space<workgroup>>, swizzle = swizzle_128b,
     l2promo = none, oob = zero, interleave = none>
-!tmB = !nvgpu.tensormap.descriptor<tensor = memref<64x64xf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b,
+!tmB = !nvgpu.tensormap.descriptor<tensor = memref<64x64x{ET}, #gpu.address_space<workgroup>>, swizzle = swizzle_128b,
     l2promo = none, oob = zero, interleave = none>
 !bars = !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = {S}>
 !acc = !nvgpu.warpgroup.accumulator<fragmented = vector<128x128xf32>>
 !smem = memref<?xi8, #gpu.address_space<workgroup>>
-func.func @wgmma_matmul(%a: memref<{M}x{K}xf16>, %b: memref<{K}x{N}xf16>,
-                        %c: memref<{M}x{N}xf32>) {{
+func.func @wgmma_matmul(%a: memref<{M}x{K}x{ET}>, %b: memref<{K}x{N}x{ET}>,
+                        %c: memref<{M}x{N}x{OT}>) {{
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c64 = arith.constant 64 : index
   %c128 = arith.constant 128 : index
-  %ua = memref.cast %a : memref<{M}x{K}xf16> to memref<*xf16>
-  %ub = memref.cast %b : memref<{K}x{N}xf16> to memref<*xf16>
-  %descA = nvgpu.tma.create.descriptor %ua box[%c128, %c64] : memref<*xf16> -> !tmA
-  %descB = nvgpu.tma.create.descriptor %ub box[%c64, %c64] : memref<*xf16> -> !tmB
+  %ua = memref.cast %a : memref<{M}x{K}x{ET}> to memref<*x{ET}>
+  %ub = memref.cast %b : memref<{K}x{N}x{ET}> to memref<*x{ET}>
+  %descA = nvgpu.tma.create.descriptor %ua box[%c128, %c64] : memref<*x{ET}> -> !tmA
+  %descB = nvgpu.tma.create.descriptor %ub box[%c64, %c64] : memref<*x{ET}> -> !tmB
   %smem_bytes = arith.constant {SMEM} : i32
   %grid_m = arith.constant {GM} : index
   %grid_n = arith.constant {GN} : index
@@ -115,17 +129,17 @@ func.func @wgmma_matmul(%a: memref<{M}x{K}xf16>, %b: memref<{K}x{N}xf16>,
       %a_off0 = arith.muli %stage, %tile_bytes : index
       %a_off = arith.addi %a_off0, %pad : index
       %b_off = arith.addi %a_off, %b_base : index
-      %a_tile = memref.view %dyn[%a_off][] : !smem to memref<128x64xf16, #gpu.address_space<workgroup>>
-      %b_tile = memref.view %dyn[%b_off][] : !smem to memref<64x128xf16, #gpu.address_space<workgroup>>
+      %a_tile = memref.view %dyn[%a_off][] : !smem to memref<128x64x{ET}, #gpu.address_space<workgroup>>
+      %b_tile = memref.view %dyn[%b_off][] : !smem to memref<64x128x{ET}, #gpu.address_space<workgroup>>
       %da = nvgpu.warpgroup.generate.descriptor %a_tile, %descA
-          : memref<128x64xf16, #gpu.address_space<workgroup>>, !tmA
-          -> !nvgpu.warpgroup.descriptor<tensor = memref<128x64xf16, #gpu.address_space<workgroup>>>
+          : memref<128x64x{ET}, #gpu.address_space<workgroup>>, !tmA
+          -> !nvgpu.warpgroup.descriptor<tensor = memref<128x64x{ET}, #gpu.address_space<workgroup>>>
       %db = nvgpu.warpgroup.generate.descriptor %b_tile, %descB
-          : memref<64x128xf16, #gpu.address_space<workgroup>>, !tmB
-          -> !nvgpu.warpgroup.descriptor<tensor = memref<64x128xf16, #gpu.address_space<workgroup>>>
+          : memref<64x128x{ET}, #gpu.address_space<workgroup>>, !tmB
+          -> !nvgpu.warpgroup.descriptor<tensor = memref<64x128x{ET}, #gpu.address_space<workgroup>>>
       %next_acc = nvgpu.warpgroup.mma %da, %db, %acc {{transposeB}}
-          : !nvgpu.warpgroup.descriptor<tensor = memref<128x64xf16, #gpu.address_space<workgroup>>>,
-            !nvgpu.warpgroup.descriptor<tensor = memref<64x128xf16, #gpu.address_space<workgroup>>>,
+          : !nvgpu.warpgroup.descriptor<tensor = memref<128x64x{ET}, #gpu.address_space<workgroup>>>,
+            !nvgpu.warpgroup.descriptor<tensor = memref<64x128x{ET}, #gpu.address_space<workgroup>>>,
             !acc -> !acc
       // The k-step STAGES - 1 ahead goes to the slot read one step ago: its wgmma group has
       // completed (warpgroup.mma waits for all but the newest group), in every warp once all
@@ -147,13 +161,14 @@ func.func @wgmma_matmul(%a: memref<{M}x{K}xf16>, %b: memref<{K}x{N}xf16>,
     nvgpu.warpgroup.mma.store %res#0, %acc_smem : !acc to memref<128x128xf32, #gpu.address_space<workgroup>>
     gpu.barrier
     %c_tile = memref.subview %c[%row0, %col0] [128, 128] [1, 1]
-        : memref<{M}x{N}xf32> to memref<128x128xf32, strided<[{N}, 1], offset: ?>>
+        : memref<{M}x{N}x{OT}> to memref<128x128x{OT}, strided<[{N}, 1], offset: ?>>
     %warp = arith.divui %tid, %k32 : index
     %lane = arith.remui %tid, %k32 : index
     %col = arith.muli %lane, %k4 : index
     scf.for %r = %warp to %k128 step %k4 {{
       %v = vector.load %acc_smem[%r, %col] : memref<128x128xf32, #gpu.address_space<workgroup>>, vector<4xf32>
-      vector.store %v, %c_tile[%r, %col] : memref<128x128xf32, strided<[{N}, 1], offset: ?>>, vector<4xf32>
+{CONVERT}
+      vector.store {STORED}, %c_tile[%r, %col] : memref<128x128x{OT}, strided<[{N}, 1], offset: ?>>, vector<4x{OT}>
     }}
     gpu.terminator
   }}
@@ -162,29 +177,41 @@ func.func @wgmma_matmul(%a: memref<{M}x{K}xf16>, %b: memref<{K}x{N}xf16>,
 """
 
 
-def _load_stage(slot: str, k: str, tag: str, predicate: str) -> str:
+def _load_stage(slot: str, k: str, tag: str, predicate: str, et: str) -> str:
     """TMA loads of k-step ``k`` into stage ``slot`` (A tile, B tile as two 64 x 64 boxes)."""
-    view = "memref.view %dyn[{off}][] : !smem to memref<{shape}xf16, #gpu.address_space<workgroup>>"
+    view = (
+        "memref.view %dyn[{off}][] : !smem to memref<{shape}x{et}, #gpu.address_space<workgroup>>"
+    )
     return f"""\
       %a_off0{tag} = arith.muli {slot}, %tile_bytes : index
       %a_off{tag} = arith.addi %a_off0{tag}, %pad : index
       %b_off{tag} = arith.addi %a_off{tag}, %b_base : index
       %b_off2{tag} = arith.addi %b_off{tag}, %half_b : index
-      %a_dst{tag} = {view.format(off=f"%a_off{tag}", shape="128x64")}
-      %b_dst1{tag} = {view.format(off=f"%b_off{tag}", shape="64x64")}
-      %b_dst2{tag} = {view.format(off=f"%b_off2{tag}", shape="64x64")}
+      %a_dst{tag} = {view.format(off=f"%a_off{tag}", shape="128x64", et=et)}
+      %b_dst1{tag} = {view.format(off=f"%b_off{tag}", shape="64x64", et=et)}
+      %b_dst2{tag} = {view.format(off=f"%b_off2{tag}", shape="64x64", et=et)}
       %kk{tag} = arith.muli {k}, %k64 : index
       nvgpu.mbarrier.arrive.expect_tx %bars[{slot}], %tx_bytes, predicate = {predicate} : !bars
       nvgpu.tma.async.load %descA[%kk{tag}, %row0], %bars[{slot}] to %a_dst{tag},
-          predicate = {predicate} : !tmA, !bars -> memref<128x64xf16, #gpu.address_space<workgroup>>
+          predicate = {predicate} : !tmA, !bars -> memref<128x64x{et}, #gpu.address_space<workgroup>>
       nvgpu.tma.async.load %descB[%col0, %kk{tag}], %bars[{slot}] to %b_dst1{tag},
-          predicate = {predicate} : !tmB, !bars -> memref<64x64xf16, #gpu.address_space<workgroup>>
+          predicate = {predicate} : !tmB, !bars -> memref<64x64x{et}, #gpu.address_space<workgroup>>
       nvgpu.tma.async.load %descB[%col1, %kk{tag}], %bars[{slot}] to %b_dst2{tag},
-          predicate = {predicate} : !tmB, !bars -> memref<64x64xf16, #gpu.address_space<workgroup>>"""
+          predicate = {predicate} : !tmB, !bars -> memref<64x64x{et}, #gpu.address_space<workgroup>>"""
 
 
-def kernel_text(m: int, n: int, k: int) -> str:
-    """The kernel function for an M x N x K matmul (see module docstring)."""
+def kernel_text(m: int, n: int, k: int, element_type: str = "f16", out_type: str = "f32") -> str:
+    """The kernel function for an M x N x K matmul of ``element_type`` (f16, bf16) operands.
+
+    The sums are f32; ``out_type`` f16 or bf16 stores them truncated (the
+    matmul's truncation fused into the kernel).
+    """
+    convert, stored = "", "%v"
+    if out_type != "f32":
+        convert, stored = (
+            f"      %narrow = arith.truncf %v : vector<4xf32> to vector<4x{out_type}>",
+            "%narrow",
+        )
     ktiles = k // BLOCK_K
     init = "\n".join(
         f"    %bar_id{s} = arith.constant {s} : index\n"
@@ -207,8 +234,12 @@ def kernel_text(m: int, n: int, k: int) -> str:
         TX=TX_BYTES,
         HALF_B=TILE_BYTES // 2,
         INIT=init,
-        PROLOGUE_LOAD=_load_stage("%t", "%t", "_p", "%primary"),
-        NEXT_LOAD=_load_stage("%slot", "%next", "_n", "%issue"),
+        ET=element_type,
+        OT=out_type,
+        CONVERT=convert,
+        STORED=stored,
+        PROLOGUE_LOAD=_load_stage("%t", "%t", "_p", "%primary", element_type),
+        NEXT_LOAD=_load_stage("%slot", "%next", "_n", "%issue", element_type),
     )
 
 
@@ -237,37 +268,65 @@ def _replace_kernel(matmul: ir.Operation) -> None:
     while KERNEL_ATTR not in kernel.attributes:
         kernel = kernel.parent
     a, b, c = (_root(v) for v in matmul.operands[:3])
-    for value, what in ((a, "A"), (b, "B"), (c, "C")):
+    out, out_type = c, "f32"
+    truncation = _truncation_in(kernel, c)
+    if truncation is not None:  # the sums go through a kernel-local tile, then get truncated
+        out = _root(truncation.operands[1])
+        out_type = str(ir.MemRefType(out.type).element_type)
+    for value, what in ((a, "A"), (b, "B"), (out, "the result")):
         if _inside(value, kernel) or not _identity_layout(value):
             raise ValueError(f"{what} is not a whole row-major buffer outside the kernel")
     types = [str(ir.MemRefType(v.type).element_type) for v in (a, b, c)]
-    if types != ["f16", "f16", "f32"]:
-        raise ValueError(f"expected f16 x f16 -> f32, got {' x '.join(types[:2])} -> {types[2]}")
+    if types[0] != types[1] or types[0] not in ("f16", "bf16") or types[2] != "f32":
+        raise ValueError(
+            f"expected f16 or bf16 operands and f32 sums, got {' x '.join(types[:2])} -> {types[2]}"
+        )
     m, k = ir.MemRefType(a.type).shape
     n = ir.MemRefType(b.type).shape[1]
+    allowed = KERNEL_OPS + (("memref.alloc", "linalg.generic") if truncation else ())
     for op in kernel.regions[0].blocks[0].operations:
         name = op.operation.name
         if name == "linalg.fill" and not _is_zero(op.operation.operands[0]):
             raise ValueError("C is filled with a non-zero value (the kernel starts from zeros)")
-        if name not in (
-            "linalg.fill",
-            "linalg.matmul",
-            "scf.forall.in_parallel",
-            "memref.subview",
-            "affine.apply",
-            "arith.constant",
-        ):
+        if name not in allowed:
             raise ValueError(f"unexpected '{name}' in the kernel")
-    template = ir.Module.parse(kernel_text(m, n, k), kernel.context)
+    text = kernel_text(m, n, k, types[0], out_type)
+    template = ir.Module.parse(text, kernel.context)
     func = next(op for op in template.body.operations if op.operation.name == "func.func")
     body = func.regions[0].blocks[0]
-    for arg, value in zip(body.arguments, (a, b, c), strict=True):
+    for arg, value in zip(body.arguments, (a, b, out), strict=True):
         arg.replace_all_uses_with(value)
     for op in list(body.operations):
         if op.operation.name == "func.return":
             break
         op.operation.move_before(kernel)
     kernel.erase()
+
+
+def _truncation_in(kernel: ir.Operation, tile: ir.Value) -> ir.Operation | None:
+    """The generic in ``kernel`` truncating ``tile`` (a kernel-local alloc), if any.
+
+    kiln-gpu-tile fuses an f32 -> f16/bf16 truncation of the matmul into its
+    kernel; bufferized, the matmul's block tile is then a local alloc that only
+    the truncation reads.
+    """
+    owner = tile.owner
+    if not isinstance(owner, ir.OpView | ir.Operation) or owner.operation.name != "memref.alloc":
+        return None
+    if not _inside(tile, kernel):
+        return None
+    readers = []
+    for use in tile.uses:
+        user = use.owner.operation if isinstance(use.owner, ir.OpView) else use.owner
+        if user.name == "linalg.generic":
+            readers.append(user)
+    if len(readers) != 1:
+        raise ValueError("the matmul's local tile is read by something else than its truncation")
+    generic = readers[0]
+    body = [o.operation.name for o in generic.regions[0].blocks[0].operations]
+    if body != ["arith.truncf", "linalg.yield"] or generic.operands[0] != tile:
+        raise ValueError("the op reading the matmul's local tile is not a plain truncation")
+    return generic
 
 
 def _is_zero(value: ir.Value) -> bool:

@@ -176,10 +176,10 @@ WGMMA_TILE = (128, 128, 64)  # block M, N and the K step of ``kiln-gpu-wgmma``'s
 
 
 def wgmma_supported(plan: MatmulPlan) -> bool:
-    """f16 x f16 -> f32, not batched, M and N multiples of 128 and K of 64."""
+    """f16 or bf16 operands, f32 sums, not batched, M and N multiples of 128 and K of 64."""
     bm, bn, bk = WGMMA_TILE
     return (
-        plan.element_type == "f16"
+        plan.element_type in ("f16", "bf16")
         and plan.acc_type == "f32"
         and not plan.batch
         and plan.m % bm == 0
@@ -188,15 +188,24 @@ def wgmma_supported(plan: MatmulPlan) -> bool:
     )
 
 
-def schedule_matmul_wgmma(sched: GpuSchedule, plan: MatmulPlan) -> None:
+def schedule_matmul_wgmma(sched: GpuSchedule, plan: MatmulPlan, epilogue: str | None) -> None:
     """Tensor-level part of the wgmma variant: one 128 x 128 block per kernel instance.
 
     The matmul (its zero fill fused) is only tiled to blocks and marked
     ``kiln.gpu.wgmma``; ``kiln-gpu-wgmma`` writes the whole kernel after
-    bufferization (TMA, mbarriers, ``nvgpu.warpgroup.mma``).
+    bufferization (TMA, mbarriers, ``nvgpu.warpgroup.mma``). With
+    ``epilogue`` (the tag of the f32 -> f16/bf16 truncation of its result) the
+    truncation is tiled to the blocks and the matmul fused into it: the
+    kernel writes the narrow result itself.
     """
     bm, bn, _ = WGMMA_TILE
-    mm, forall = sched.tile_forall_mapped(sched.match(attr=plan.tag), [bm, bn, 0], block_mapping(2))
+    if epilogue is None:
+        mm, forall = sched.tile_forall_mapped(
+            sched.match(attr=plan.tag), [bm, bn, 0], block_mapping(2)
+        )
+    else:
+        _, forall = sched.tile_forall_mapped(sched.match(attr=epilogue), [bm, bn], block_mapping(2))
+        mm, forall = sched.fuse_into(sched.match(attr=plan.tag), forall)
     if plan.fill_tag is not None:
         sched.fuse_into(sched.match(attr=plan.fill_tag), forall)
     sched.annotate(mm, WGMMA_ATTR)

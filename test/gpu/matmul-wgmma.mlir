@@ -8,6 +8,10 @@
 // Plain sm_90 (no arch-specific features) and shapes off the 128x128x64 grid keep mma.sync:
 // RUN: kiln-compile %s --emit=ptx --chip=sm_90 | FileCheck %s --check-prefix=MMA
 // RUN: sed -e 's/384/392/g' %s | kiln-compile - --emit=ptx --chip=sm_90a | FileCheck %s --check-prefix=MMA
+// bf16 operands take the same kernel:
+// RUN: sed -e 's/xf16/xbf16/g' %s | kiln-compile - --emit=ptx --chip=sm_90a | FileCheck %s --check-prefix=BF16
+// PyTorch's half matmul (f32 sums truncated to f16): the truncation is fused, one kernel.
+// RUN: kiln-compile %S/Inputs/half-matmul.mlir --emit=gpu --chip=sm_90a | FileCheck %s --check-prefix=HALF
 
 func.func @mm(%a: tensor<256x512xf16>, %b: tensor<512x384xf16>) -> tensor<256x384xf32> {
   %zero = arith.constant 0.0 : f32
@@ -54,3 +58,14 @@ func.func @mm(%a: tensor<256x512xf16>, %b: tensor<512x384xf16>) -> tensor<256x38
 // MMA: .visible .entry mm_kernel(
 // MMA-NOT: wgmma
 // MMA: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+
+// BF16-COUNT-8: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+
+// HALF-LABEL: func.func @half_mm
+// HALF-COUNT-1: gpu.launch_func
+// HALF-NOT: gpu.launch_func
+// HALF: gpu.func @half_mm_kernel(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: memref<256x384xf16>) kernel
+// HALF: nvgpu.warpgroup.mma
+// HALF: nvgpu.warpgroup.mma.store
+// HALF: arith.truncf %{{.*}} : vector<4xf32> to vector<4xf16>
+// HALF: vector.store {{.*}} : memref<128x128xf16, strided<[384, 1], offset: ?>>, vector<4xf16>
