@@ -1,8 +1,10 @@
 """kiln's ``cuda`` pipeline: linalg on tensors -> GPU kernels -> NVVM -> LLVM IR -> PTX -> cubin.
 
 MLIR stages (a ``kiln.pipeline.Pipeline``, run by ``kiln.driver.run_pipeline``):
-- ``graph``: canonicalized, pads as elementwise ops, f16/bf16 matmul operands
-  no longer extended to f32 first, elementwise chains fused (one kernel each);
+- ``graph``: canonicalized, pads as elementwise ops, unit dims dropped and
+  contraction generics specialized to matmul / batch_matmul (upstream
+  passes), f16/bf16 matmul operands no longer extended to f32 first,
+  elementwise chains fused (one kernel each);
 - ``tiled``: each op tiled to blocks and threads by its schedule, on tensors;
 - ``bufferized``: memrefs, results as out-params;
 - ``gpu``: shared memory, tensor cores, ``gpu.launch`` formed, kernels outlined;
@@ -27,6 +29,12 @@ from kiln.lowering.linalg_to_gpu import bufferize_passes, kernel_passes, tile_pa
 from kiln.pipeline import Pipeline, Stage
 
 CHIP_RE = re.compile(r"^sm_(\d+)a?$")
+# Unit dims dropped (upstream), then contraction generics specialized to named matmuls.
+NAMED_CONTRACTIONS = (
+    "func.func(linalg-fold-unit-extent-dims)",
+    "kiln-specialize-contractions",
+    "canonicalize",
+)
 POST_MLIR_STEPS = ("llvm-ir", "ptx", "cubin")
 
 
@@ -66,14 +74,23 @@ def cuda_pipeline(target: CudaTarget | None = None) -> Pipeline:
                     "canonicalize",
                     "cse",
                     "kiln-pad-to-generic",
+                    # Contractions written as generics (nn.Linear on 3-D inputs, attention)
+                    # become matmul / batch_matmul, which the GPU schedules know ...
+                    *NAMED_CONTRACTIONS,
                     "kiln-fold-matmul-extensions",
                     "canonicalize",
                     "kiln-fuse-elementwise",
                     "canonicalize",
                     "cse",
+                    # ... and again after fusion, whose reshape propagation rewrites named
+                    # contractions as generics.
+                    *NAMED_CONTRACTIONS,
+                    # CSE merges identical zero fills: each matmul gets its own again (its
+                    # kernel fuses it; the wgmma kernel needs it to itself).
+                    "kiln-unshare-destinations",
                 ),
-                "canonicalized, pads as elementwise kernels, half matmuls unextended, "
-                "elementwise chains fused",
+                "canonicalized, pads as elementwise kernels, contractions as named matmuls, "
+                "half matmuls unextended, elementwise chains fused",
             ),
             Stage(
                 "tiled",

@@ -44,6 +44,7 @@ PASS_MODULES = (
     "kiln.passes.merge_identical_functions",
     "kiln.passes.pad_to_generic",
     "kiln.passes.fold_matmul_extensions",
+    "kiln.passes.specialize_contractions",
     "kiln.passes.pack_conv_filters",
     "kiln.lowering.gpu_tile",
     "kiln.lowering.gpu_distribute",

@@ -116,3 +116,34 @@ def test_unextended_half_matmuls_compute_what_pytorch_does(tmp_path):
         expected = model(*inputs)
     # f16 outputs of sums over 256 and 512 products: a few f16 ulps apart from eager's order.
     torch.testing.assert_close(compiled(*inputs), expected, rtol=2e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("name", ["gpt2", "encoder"])
+def test_specialized_contractions_compute_what_pytorch_does(name):
+    """The cuda graph stage's contraction rewrite (unit dims dropped, matmul-shaped generics made
+    named matmuls), run in the CPU pipeline, against eager at the zoo's tolerances."""
+    entry = ZOO[name]
+    model, inputs = entry.make()
+    base = cpu_pipeline(host_target(1))
+    graph = base.stage("graph")
+    rewrite = (
+        "func.func(linalg-fold-unit-extent-dims)",
+        "kiln-specialize-contractions",
+        "canonicalize",
+    )
+    pipeline = base.replace_stage("graph", Stage("graph", (*rewrite, *graph.passes)))
+    compiled = kiln.compile(model, *inputs, pipeline=pipeline)
+    with torch.no_grad():
+        expected = model(*inputs)
+    torch.testing.assert_close(compiled(*inputs), expected, rtol=entry.rtol, atol=entry.atol)
+
+
+def test_half_gpt2_block_runs_its_linears_on_wgmma():
+    """sm_90a: the GPT-2 block's four Linear layers (f16, 256 tokens) are TMA + wgmma kernels."""
+    model, inputs = ZOO["gpt2"].make()
+    model, inputs = model.half(), tuple(x.half() for x in inputs)
+    compiled = compile_cuda(import_torch_module(model, inputs), CudaTarget(chip="sm_90a"))
+    bodies = re.findall(r"\.visible \.entry (\w+)\((.*?)\n\}", compiled.binary.ptx, re.S)
+    wgmma = [name for name, body in bodies if "wgmma.mma_async" in body]
+    assert len(wgmma) == 4
+    assert compiled.binary.cubin is None or compiled.binary.cubin[:4] == b"\x7fELF"

@@ -46,18 +46,19 @@ func.func @softmax(%x: tensor<128x256xf32>) -> tensor<128x256xf32> {
   return %r : tensor<128x256xf32>
 }
 
-// The max and the sum share one buffer: the max is dead once exp is computed.
+// The max and the sum share one buffer (its unit dim dropped by the graph stage): the max is
+// dead once exp is computed.
 // GPU-LABEL: func.func @softmax
 // GPU-SAME: (%[[X:.*]]: memref<128x256xf32>, %[[OUT:.*]]: memref<128x256xf32>)
-// GPU: %[[ROW:.*]] = memref.alloc() {{.*}} : memref<128x1xf32>
-// GPU: gpu.launch_func{{.*}}@softmax_kernel::@softmax_kernel blocks in {{.*}} args({{.*}}%[[ROW]] : memref<128x1xf32>)
+// GPU: %[[ROW:.*]] = memref.alloc() {{.*}} : memref<128xf32>
+// GPU: gpu.launch_func{{.*}}@softmax_kernel::@softmax_kernel blocks in {{.*}} args({{.*}}%[[ROW]] : memref<128xf32>)
 // GPU: %[[EXP:.*]] = memref.alloc() {{.*}} : memref<128x256xf32>
 // GPU: gpu.launch_func{{.*}}@softmax_kernel_0::@softmax_kernel {{.*}} args(%[[X]] : {{.*}}, %[[ROW]] : {{.*}}, %[[EXP]] : {{.*}})
 // GPU: gpu.launch_func{{.*}}@softmax_kernel_1::@softmax_kernel {{.*}} args(%[[EXP]] : {{.*}}, %[[ROW]] : {{.*}})
 // GPU: gpu.launch_func{{.*}}@softmax_kernel_2::@softmax_kernel {{.*}} args(%[[EXP]] : {{.*}}, %[[ROW]] : {{.*}}, %[[OUT]] : {{.*}})
 // GPU-NEXT: return
 // GPU: gpu.module @softmax_kernel {
-// GPU: gpu.func @softmax_kernel({{.*}}) kernel attributes {known_block_size = array<i32: 256, 1, 1>, known_grid_size = array<i32: 1, 16, 1>}
+// GPU: gpu.func @softmax_kernel({{.*}}) kernel attributes {known_block_size = array<i32: 256, 1, 1>, known_grid_size = array<i32: 16, 1, 1>}
 // GPU: %[[LANE:.*]] = gpu.lane_id
 // GPU: scf.for %{{.*}} = %[[LANE]] to %{{.*}} step %{{.*}} iter_args
 // GPU: arith.maximumf
