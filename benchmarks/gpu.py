@@ -6,7 +6,8 @@
 
 GEMM: ``a @ b`` on f16 tensors (PyTorch's f16 matmul: f32 sums, f16 result)
 compiled by kiln against ``torch.matmul`` (cuBLAS). Zoo: each model of
-``kiln.zoo`` in f32 against eager CUDA PyTorch. Times are medians of CUDA-event
+``kiln.zoo`` in f32 against eager CUDA PyTorch, and the MLP, encoder and
+GPT-2 block in f16 (where tensor cores apply). Times are medians of CUDA-event
 timings over repeated calls on torch's current stream, after warm-up; both
 sides get the same inputs, and kiln's result is checked against PyTorch's
 (GEMM: relative error of the f16 result; zoo: the zoo's tolerances).
@@ -119,6 +120,16 @@ def gemm_error(got, expected) -> str:
     return f"rel {rel:.1e}" + ("" if rel < 1e-2 else " TOO LARGE")
 
 
+HALF_ZOO = ("mlp", "encoder", "gpt2")
+HALF_TOLERANCE = 2e-2  # f16 results of sums in another order: a few f16 ulps of the largest values
+
+
+def half_check(got, expected) -> str:
+    scale = expected.float().abs().max().item() or 1.0
+    err = (got.float() - expected.float()).abs().max().item() / scale
+    return f"max err {err:.1e} of max" + ("" if err < HALF_TOLERANCE else " TOO LARGE")
+
+
 def zoo_check(entry):
     def check(got, expected) -> str:
         try:
@@ -157,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
         for name in sorted(ZOO):
             model, inputs = ZOO[name].make()
             cases.append((name, model, inputs, None, zoo_check(ZOO[name])))
+        for name in HALF_ZOO:  # where tensor cores apply: the transformer blocks and the MLP
+            model, inputs = ZOO[name].make()
+            half = tuple(x.half() if x.is_floating_point() else x for x in inputs)
+            cases.append((f"{name} f16", model.half(), half, None, half_check))
     if args.compile_only:
         chip = args.chip or "sm_90a"
         for name, model, inputs, _, _ in cases:
