@@ -83,6 +83,7 @@ class GpuDistribute(KilnPass):
         mma_steps = _tag_all(module, MMA_ATTR)
         if mma_steps:
             sched = GpuSchedule(module.context)
+            mma_steps = [(tag, _drop_batch(op)) for tag, op in mma_steps]
             for tag, op in mma_steps:
                 tile = list(ir.DenseI64ArrayAttr(op.attributes[WARP_TILE_ATTR]))
                 kernel = _kernel_around(op)
@@ -113,6 +114,45 @@ class GpuDistribute(KilnPass):
             )
             sched.vectorize(copy)
         return sched
+
+
+def _drop_batch(op: ir.Operation) -> ir.Operation:
+    """A block's batch_matmul step (batch 1) as a linalg.matmul on rank-reduced views.
+
+    The tensor-core machinery (warp tiles, the contraction unrolled to mma
+    shapes, ldmatrix) works on 2-D operands; the step keeps its attributes.
+    """
+    if op.name != "linalg.batch_matmul":
+        return op
+    with ir.InsertionPoint(op), op.location:
+        a, b, c = (_rank_reduced(v) for v in op.operands[:3])
+        new = linalg.matmul(a, b, outs=[c])
+    new = new.operation if hasattr(new, "operation") else new.owner
+    for name in [n for n in op.attributes if n.startswith("kiln.")]:
+        new.attributes[name] = op.attributes[name]
+    op.erase()
+    return new
+
+
+def _rank_reduced(value: ir.Value) -> ir.Value:
+    """``value`` (a memref with a leading unit dim) without that dim, as a subview."""
+    ty = ir.MemRefType(value.type)
+    if ty.shape[0] != 1:
+        raise ValueError(f"expected one batch per block, got {ty}")
+    strides, offset = ty.get_strides_and_offset()
+    layout = ir.StridedLayoutAttr.get(offset, strides[1:])
+    reduced = ir.MemRefType.get(ty.shape[1:], ty.element_type, layout, ty.memory_space)
+    rank = len(ty.shape)
+    return memref.SubViewOp(
+        reduced,
+        value,
+        [],
+        [],
+        [],
+        [0] * rank,
+        list(ty.shape),
+        [1] * rank,
+    ).result
 
 
 def _views(op: ir.Operation) -> list[int]:

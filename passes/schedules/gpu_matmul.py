@@ -129,13 +129,12 @@ class MmaTiles:
 def mma_supported(plan: MatmulPlan, allow_tf32: bool) -> bool:
     """True when the matmul's types and shape fit ``mma.sync`` (m16 n8 kK).
 
-    f16 x f16 -> f16 | f32, and f32 (as TF32) when ``allow_tf32``; not
-    batched (batch_matmul takes the SIMT schedule), not bf16 (see
-    ``MMA_ACCUMULATORS``).
+    f16 x f16 -> f16 | f32, and f32 (as TF32) when ``allow_tf32``; matmul
+    or batch_matmul (one batch per block); not bf16 (see ``MMA_ACCUMULATORS``).
     """
     kind = plan.element_type
     acc = plan.acc_type or kind
-    if plan.batch or acc not in MMA_ACCUMULATORS.get(kind, ()):
+    if acc not in MMA_ACCUMULATORS.get(kind, ()):
         return False
     if kind == "f32" and not allow_tf32:
         return False
@@ -157,13 +156,14 @@ def mma_tiles(plan: MatmulPlan) -> MmaTiles:
 def schedule_matmul_mma(sched: GpuSchedule, plan: MatmulPlan) -> MmaTiles:
     """Tensor-level part of the tensor-core variant (see module docstring)."""
     tiles = mma_tiles(plan)
+    nb = plan.batch  # a batch_matmul: one batch per block (kiln-gpu-distribute drops the unit dim)
     mm, forall = sched.tile_forall_mapped(
-        sched.match(attr=plan.tag), [tiles.bm, tiles.bn, 0], block_mapping(2)
+        sched.match(attr=plan.tag), [1] * nb + [tiles.bm, tiles.bn, 0], block_mapping(nb + 2)
     )
     # Each warp zeroes the C pieces it accumulates: kiln-gpu-hoist-accumulators then starts
     # the accumulators from the zeros instead of reading them back.
-    _fuse_fill(sched, plan, forall, [tiles.wm, tiles.wn], warp_mapping(2))
-    step, _ = sched.tile_for(mm, [0, 0, tiles.bk])
+    _fuse_fill(sched, plan, forall, [0] * nb + [tiles.wm, tiles.wn], warp_mapping(2))
+    step, _ = sched.tile_for(mm, [0] * nb + [0, 0, tiles.bk])
     sched.annotate(step, MMA_ATTR)
     sched.annotate_array(step, WARP_TILE_ATTR, [tiles.wm, tiles.wn, tiles.kk])
     sched.mark_kernel(forall, tiles.block_dims)

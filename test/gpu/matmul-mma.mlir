@@ -7,6 +7,8 @@
 // RUN: kiln-compile %s --emit=gpu --chip=sm_80 | FileCheck %s --check-prefix=GPU
 // RUN: kiln-compile %s --emit=ptx --chip=sm_80 | FileCheck %s --check-prefix=PTX -DCHIP=sm_80
 // RUN: kiln-compile %s --emit=ptx --chip=sm_90 | FileCheck %s --check-prefix=PTX -DCHIP=sm_90
+// A batch matmul: one batch per block, its unit dim dropped, then the same kernel.
+// RUN: kiln-compile %S/Inputs/batch-matmul.mlir --emit=gpu --chip=sm_80 | FileCheck %s --check-prefix=BATCH
 // Before Ampere, or when asked, the SIMT schedule:
 // RUN: kiln-compile %s --emit=ptx --chip=sm_75 | FileCheck %s --check-prefix=SIMT
 // RUN: kiln-compile %s --emit=ptx --chip=sm_90 --no-tensor-cores | FileCheck %s --check-prefix=SIMT
@@ -56,3 +58,10 @@ func.func @mm_f16(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128
 // SIMT: .visible .entry mm_f16_kernel(
 // SIMT-NOT: mma.sync
 // SIMT: fma.rn.f32
+
+// BATCH-LABEL: func.func @bmm
+// BATCH: gpu.launch_func  @bmm_kernel::@bmm_kernel blocks in (%c2, %c2, %c12) threads in (%c64, %c2, %c1)
+// BATCH: gpu.func @bmm_kernel
+// BATCH: scf.for {{.*}} iter_args({{.*}}) -> (vector<2x2xf32>
+// BATCH: nvgpu.ldmatrix {{.*}} -> vector<4x2xf16>
+// BATCH: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
