@@ -20,7 +20,7 @@ are removed by the next canonicalize.
 
 from __future__ import annotations
 
-from kiln.passes.common import collect_ops
+from kiln.passes.common import collect_ops, indexing_maps
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import ir, linalg
@@ -56,8 +56,7 @@ def _default_maps(op: ir.Operation) -> bool:
     m, n, k = (f"d{i}" for i in range(len(batch), len(batch) + 3))
     dims = ", ".join([*batch, m, n, k])
     expected = [f"({dims}) -> ({', '.join([*batch, *pair])})" for pair in ((m, k), (k, n), (m, n))]
-    maps = [str(ir.AffineMapAttr(a).value) for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
-    return maps == expected
+    return [str(m) for m in indexing_maps(op)] == expected
 
 
 def _narrow_source(value: ir.Value) -> ir.Value | None:
@@ -73,7 +72,7 @@ def _narrow_source(value: ir.Value) -> ir.Value | None:
         return None
     if _element(source) not in NARROW_FLOATS:
         return None
-    maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(gen.attributes["indexing_maps"])]
+    maps = indexing_maps(gen)
     identity = ir.AffineMap.get_identity(maps[0].n_dims)
     if any(m != identity for m in maps):  # all-identity maps: elementwise, all loops parallel
         return None

@@ -24,7 +24,7 @@ op is unchanged.
 
 from __future__ import annotations
 
-from kiln.passes.common import collect_ops
+from kiln.passes.common import collect_ops, indexing_maps, iterator_types, map_dims
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import ir, linalg
@@ -58,30 +58,13 @@ def _form(op: ir.Operation) -> str | None:
     """``matmul`` or ``batch_matmul`` when ``op`` is exactly that contraction, else None."""
     if len(op.operands) != 3 or len(op.results) != 1:
         return None
-    maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
-    dims = [_dims(m) for m in maps]
-    kinds = [_iterator(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
+    dims = [map_dims(m) for m in indexing_maps(op)]
+    kinds = iterator_types(op)
     for name, form in FORMS.items():
         expected = ["parallel"] * (len(form[2])) + ["reduction"]
         if dims == list(form) and kinds == expected and _multiply_add(op):
             return name
     return None
-
-
-def _iterator(attr: ir.Attribute) -> str:
-    """``parallel`` / ``reduction`` from a ``#linalg.iterator_type<...>`` attribute."""
-    text = str(attr)
-    return "reduction" if "reduction" in text else "parallel"
-
-
-def _dims(amap: ir.AffineMap) -> list[int | None]:
-    dims = []
-    for expr in amap.results:
-        try:
-            dims.append(ir.AffineDimExpr(expr).position)
-        except (ValueError, TypeError):
-            dims.append(None)
-    return dims
 
 
 def _multiply_add(op: ir.Operation) -> bool:
