@@ -81,10 +81,10 @@ class GpuTile(KilnPass):
         for i, op in enumerate(ops):
             op.attributes[f"{TAG_PREFIX}{i}"] = ir.UnitAttr.get()
         fused = _fused_fills(ops)
-        # wgmma matmul -> the f32 -> f16/bf16 truncation it writes out itself.
+        # wgmma matmul -> the elementwise epilogue (bias, activation, truncation) it applies.
         epilogues = {}
         for op in ops:
-            if self._wgmma_eligible(op, fused) and (consumer := _truncation_of(op)) is not None:
+            if self._wgmma_eligible(op, fused) and (consumer := _epilogue_of(op)) is not None:
                 epilogues[_tag(op)] = _tag(consumer)
         absorbed = set(epilogues.values())
         sched = GpuSchedule(module.context)
@@ -138,21 +138,40 @@ class GpuTile(KilnPass):
         return wgmma_supported(plan) and not any(_is_slice(v) for v in op.operands[:2])
 
 
-def _truncation_of(op: ir.Operation) -> ir.Operation | None:
-    """The only user of ``op``'s result when it just truncates it (f32 -> f16/bf16, same shape)."""
+# Body ops a fused wgmma epilogue may hold (scalar elementwise math, applied to vectors there).
+EPILOGUE_DIALECTS = ("arith.", "math.")
+
+
+def _epilogue_of(op: ir.Operation) -> ir.Operation | None:
+    """The elementwise op consuming a matmul's result, when the wgmma kernel can apply it.
+
+    It must be the result's only user: a 2-D all-parallel generic writing one
+    output with the identity map, reading the result once with the identity
+    map and its other inputs with identity, row (``d1``) or column (``d0``)
+    maps, its body arith/math ops only (bias, activation, residual, truncation).
+    """
     uses = list(op.results[0].uses)
     if len(uses) != 1:
         return None
     user = _owner_of_use(uses[0])
-    if user is None or user.name != "linalg.generic" or len(user.operands) != 2:
+    if user is None or user.name != "linalg.generic" or len(user.results) != 1:
         return None
-    if user.operands[0] != op.results[0] or any(_dims(m) != [0, 1] for m in _maps(user)):
+    if "reduction" in _loop_kinds(user) or len(_maps(user)[0].results) > 2:
         return None
-    body = [o.operation for o in user.regions[0].blocks[0].operations]
-    if [o.name for o in body] != ["arith.truncf", "linalg.yield"]:
+    n_in = len(user.operands) - 1
+    dims = [_dims(m) for m in _maps(user)]
+    if dims[-1] != [0, 1] or any(d not in ([0, 1], [1], [0]) for d in dims[:n_in]):
+        return None
+    mine = [i for i in range(n_in) if user.operands[i] == op.results[0]]
+    if len(mine) != 1 or dims[mine[0]] != [0, 1]:
         return None
     block = user.regions[0].blocks[0]
-    if body[0].operands[0] != block.arguments[0] or body[1].operands[0] != body[0].results[0]:
+    if list(block.arguments[n_in].uses):
+        return None  # reads the output's old value
+    body = [o.operation for o in block.operations]
+    if body[-1].name != "linalg.yield" or not all(
+        o.name.startswith(EPILOGUE_DIALECTS) for o in body[:-1]
+    ):
         return None
     return user
 

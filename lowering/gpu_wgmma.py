@@ -43,7 +43,7 @@ from kiln.passes.common import collect_ops
 from kiln.passes.registry import KilnPass, PassFailure, register
 from kiln.passes.schedules.gpu_common import KERNEL_ATTR, WGMMA_ATTR
 
-from kiln.ir import ir
+from kiln.ir import arith, ir, memref, vector
 
 BLOCK_M, BLOCK_N, BLOCK_K = 128, 128, 64
 STAGES = 3
@@ -269,9 +269,9 @@ def _replace_kernel(matmul: ir.Operation) -> None:
         kernel = kernel.parent
     a, b, c = (_root(v) for v in matmul.operands[:3])
     out, out_type = c, "f32"
-    truncation = _truncation_in(kernel, c)
-    if truncation is not None:  # the sums go through a kernel-local tile, then get truncated
-        out = _root(truncation.operands[1])
+    epilogue = _epilogue_in(kernel, c)
+    if epilogue is not None:  # the sums go through a kernel-local tile to an elementwise op
+        out = _root(epilogue.operands[len(epilogue.operands) - 1])
         out_type = str(ir.MemRefType(out.type).element_type)
     for value, what in ((a, "A"), (b, "B"), (out, "the result")):
         if _inside(value, kernel) or not _identity_layout(value):
@@ -283,7 +283,7 @@ def _replace_kernel(matmul: ir.Operation) -> None:
         )
     m, k = ir.MemRefType(a.type).shape
     n = ir.MemRefType(b.type).shape[1]
-    allowed = KERNEL_OPS + (("memref.alloc", "linalg.generic") if truncation else ())
+    allowed = KERNEL_OPS + (("memref.alloc", "linalg.generic") if epilogue else ())
     for op in kernel.regions[0].blocks[0].operations:
         name = op.operation.name
         if name == "linalg.fill" and not _is_zero(op.operation.operands[0]):
@@ -296,19 +296,24 @@ def _replace_kernel(matmul: ir.Operation) -> None:
     body = func.regions[0].blocks[0]
     for arg, value in zip(body.arguments, (a, b, out), strict=True):
         arg.replace_all_uses_with(value)
+    moved = []
     for op in list(body.operations):
         if op.operation.name == "func.return":
             break
         op.operation.move_before(kernel)
+        moved.append(op.operation)
+    if epilogue is not None:
+        (launch,) = [op for op in moved if op.name == "gpu.launch"]
+        _apply_epilogue(launch, epilogue, c, m, n)
     kernel.erase()
 
 
-def _truncation_in(kernel: ir.Operation, tile: ir.Value) -> ir.Operation | None:
-    """The generic in ``kernel`` truncating ``tile`` (a kernel-local alloc), if any.
+def _epilogue_in(kernel: ir.Operation, tile: ir.Value) -> ir.Operation | None:
+    """The elementwise generic in ``kernel`` reading ``tile`` (a kernel-local alloc), if any.
 
-    kiln-gpu-tile fuses an f32 -> f16/bf16 truncation of the matmul into its
-    kernel; bufferized, the matmul's block tile is then a local alloc that only
-    the truncation reads.
+    kiln-gpu-tile fuses the matmul's elementwise consumer (bias, activation,
+    truncation: ``gpu_tile._epilogue_of``) into its kernel; bufferized, the
+    matmul's block tile is then a local alloc that only that generic reads.
     """
     owner = tile.owner
     if not isinstance(owner, ir.OpView | ir.Operation) or owner.operation.name != "memref.alloc":
@@ -321,12 +326,79 @@ def _truncation_in(kernel: ir.Operation, tile: ir.Value) -> ir.Operation | None:
         if user.name == "linalg.generic":
             readers.append(user)
     if len(readers) != 1:
-        raise ValueError("the matmul's local tile is read by something else than its truncation")
-    generic = readers[0]
-    body = [o.operation.name for o in generic.regions[0].blocks[0].operations]
-    if body != ["arith.truncf", "linalg.yield"] or generic.operands[0] != tile:
-        raise ValueError("the op reading the matmul's local tile is not a plain truncation")
-    return generic
+        raise ValueError("the matmul's local tile is read by more than its epilogue")
+    return readers[0]
+
+
+def _apply_epilogue(launch: ir.Operation, generic: ir.Operation, tile: ir.Value, m, n) -> None:
+    """Applies ``generic``'s body to each 4-wide vector of sums the kernel stores.
+
+    The template's store (``vector.store`` of the sums, or of their
+    truncation, into the result's block tile) gets the body's result instead;
+    the generic's other inputs are loaded at the same places: whole
+    ``M x N`` buffers, rows (``d1``: a bias) or columns (``d0``).
+    """
+    (store,) = collect_ops(launch, ["vector.store"])
+    placeholder = store.operands[0].owner.operation
+    sums = placeholder.operands[0] if placeholder.name == "arith.truncf" else store.operands[0]
+    c_tile = store.operands[1].owner.operation  # memref.subview %c[%row0, %col0]
+    row0, col0 = c_tile.operands[1], c_tile.operands[2]
+    r, col = store.operands[2], store.operands[3]
+    n_in = len(generic.operands) - 1
+    maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(generic.attributes["indexing_maps"])]
+    block = generic.regions[0].blocks[0]
+    with ir.InsertionPoint(store), store.location:
+        row = arith.AddIOp(row0, r).result
+        column = arith.AddIOp(col0, col).result
+        values = {}
+        for i in range(n_in):
+            operand, arg = generic.operands[i], block.arguments[i]
+            if operand == tile:
+                values[arg] = sums
+                continue
+            values[arg] = _load_input(operand, str(maps[i]), row, column, m, n)
+        result = _vector_body(block, values)
+    store.operands[0] = result
+    if placeholder.name == "arith.truncf" and not list(placeholder.results[0].uses):
+        placeholder.erase()
+
+
+def _load_input(operand: ir.Value, amap: str, row, column, m: int, n: int) -> ir.Value:
+    """The 4 elements of an epilogue input next to the stored ones (see _apply_epilogue)."""
+    root = _root(operand)
+    ty = ir.MemRefType(root.type)
+    forms = {
+        "(d0, d1) -> (d0, d1)": ([m, n], [row, column]),
+        "(d0, d1) -> (d1)": ([n], [column]),
+        "(d0, d1) -> (d0)": ([m], None),
+    }
+    if amap not in forms or list(ty.shape) != forms[amap][0] or not _identity_layout(root):
+        raise ValueError(f"epilogue input {ty} read through {amap}: not a whole buffer")
+    if forms[amap][1] is None:  # one value per row, the same for the 4 columns
+        scalar = memref.LoadOp(root, [row]).result
+        return vector.BroadcastOp(ir.VectorType.get([4], ty.element_type), scalar).result
+    return vector.LoadOp(ir.VectorType.get([4], ty.element_type), root, forms[amap][1]).result
+
+
+def _vector_body(block: ir.Block, values: dict) -> ir.Value:
+    """``block``'s scalar ops re-created on 4-wide vectors; returns the yielded vector."""
+
+    def vec(value: ir.Value) -> ir.Value:
+        if value not in values:  # captured from outside the body: the same for every lane
+            values[value] = vector.BroadcastOp(ir.VectorType.get([4], value.type), value).result
+        return values[value]
+
+    ops = [o.operation for o in block.operations]
+    for op in ops[:-1]:
+        new = ir.Operation.create(
+            op.name,
+            results=[ir.VectorType.get([4], res.type) for res in op.results],
+            operands=[vec(v) for v in op.operands],
+            attributes={name: op.attributes[name] for name in op.attributes},
+        )
+        for old, value in zip(op.results, new.results, strict=True):
+            values[old] = value
+    return vec(ops[-1].operands[0])
 
 
 def _is_zero(value: ir.Value) -> bool:

@@ -12,6 +12,9 @@
 // RUN: sed -e 's/xf16/xbf16/g' %s | kiln-compile - --emit=ptx --chip=sm_90a | FileCheck %s --check-prefix=BF16
 // PyTorch's half matmul (f32 sums truncated to f16): the truncation is fused, one kernel.
 // RUN: kiln-compile %S/Inputs/half-matmul.mlir --emit=gpu --chip=sm_90a | FileCheck %s --check-prefix=HALF
+// A Linear's whole elementwise epilogue (bias, activation, residual) is fused the same way:
+// RUN: kiln-compile %S/Inputs/linear-epilogue.mlir --emit=gpu --chip=sm_90a | FileCheck %s --check-prefix=EPI
+// RUN: kiln-compile %S/Inputs/linear-epilogue.mlir --emit=cubin --chip=sm_90a -o %t.epi.cubin
 
 func.func @mm(%a: tensor<256x512xf16>, %b: tensor<512x384xf16>) -> tensor<256x384xf32> {
   %zero = arith.constant 0.0 : f32
@@ -69,3 +72,18 @@ func.func @mm(%a: tensor<256x512xf16>, %b: tensor<512x384xf16>) -> tensor<256x38
 // HALF: nvgpu.warpgroup.mma.store
 // HALF: arith.truncf %{{.*}} : vector<4xf32> to vector<4xf16>
 // HALF: vector.store {{.*}} : memref<128x128xf16, strided<[384, 1], offset: ?>>, vector<4xf16>
+
+// EPI-LABEL: func.func @linear
+// EPI-SAME: (%[[X:.*]]: memref<256x512xf16>, %[[W:.*]]: memref<512x384xf16>, %[[BIAS:.*]]: memref<384xf16>, %[[RES:.*]]: memref<256x384xf16>, %[[OUT:.*]]: memref<256x384xf16>)
+// EPI: gpu.launch_func  @linear_kernel::@linear_kernel {{.*}} args(%{{.*}} : !llvm.ptr, %{{.*}} : !llvm.ptr, %[[OUT]] : memref<256x384xf16>, %[[RES]] : memref<256x384xf16>, %[[BIAS]] : memref<384xf16>)
+// EPI-NOT: gpu.launch_func
+// EPI: gpu.func @linear_kernel(
+// EPI: nvgpu.warpgroup.mma.store
+// EPI: scf.for
+// EPI-DAG: %[[SUMS:.*]] = vector.load %{{.*}} : memref<128x128xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// EPI-DAG: %[[B:.*]] = vector.load %arg4[%{{.*}}] : memref<384xf16>, vector<4xf16>
+// EPI-DAG: %[[R:.*]] = vector.load %arg3[%{{.*}}, %{{.*}}] : memref<256x384xf16>, vector<4xf16>
+// EPI: arith.extf %[[B]] : vector<4xf16> to vector<4xf32>
+// EPI: math.erf %{{.*}} : vector<4xf16>
+// EPI: %[[Y:.*]] = arith.addf %[[R]], %{{.*}} : vector<4xf16>
+// EPI: vector.store %[[Y]], %{{.*}} : memref<128x128xf16, strided<[384, 1], offset: ?>>, vector<4xf16>
