@@ -7,6 +7,14 @@ holding a ``vector.contract`` (only tensor-core matmul kernels keep one after
 memory) or per-lane loads. Kernels without contractions are left alone: the
 conversion would try to take over the vector code of reductions.
 
+bf16: the conversion has no bf16 fragments, but ``ldmatrix`` moves 16-bit
+words whatever they hold and ``nvgpu.mma.sync`` does take bf16. So in a
+kernel whose contractions read bf16, the shared-memory tiles, the reads from
+them and the contractions are typed f16 for the conversion (the copies into
+shared memory bitcast their vectors), and the resulting ``mma.sync`` ops get
+their A and B fragments bitcast back to bf16: the bits go from global memory
+to the tensor cores unchanged and are multiplied as bf16.
+
 The conversion emits f32 ``mma.sync`` without ``tf32Enabled``, which
 ``convert-nvgpu-to-nvvm`` refuses (f32 tensor cores exist only as TF32);
 ``kiln-gpu-tile`` sends f32 matmuls to tensor cores only when the target
@@ -14,7 +22,7 @@ allows TF32, so those ops get the flag here.
 
 Pre: outlined kernels; accumulators hoisted (``kiln-gpu-hoist-accumulators``).
 Post: no ``vector.contract`` in any ``gpu.module``; f32 ``nvgpu.mma.sync``
-carry ``tf32Enabled``.
+carry ``tf32Enabled``; bf16 kernels' ``mma.sync`` multiply bf16.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from __future__ import annotations
 from kiln.passes.common import collect_ops
 from kiln.passes.registry import KilnPass, register
 
-from kiln.ir import PassManager, ir
+from kiln.ir import PassManager, arith, ir
 
 CONVERSION = "gpu.module(gpu.func(convert-vector-to-gpu{use-nvgpu=true}))"
 TF32_ATTR = "tf32Enabled"
@@ -36,8 +44,71 @@ class GpuMmaSync(KilnPass):
 
     def run(self, module: ir.Operation) -> None:
         for gpu_module in collect_ops(module, ["gpu.module"]):
-            if collect_ops(gpu_module, ["vector.contract"]):
-                PassManager.parse(CONVERSION, module.context).run(gpu_module)
+            contracts = collect_ops(gpu_module, ["vector.contract"])
+            if not contracts:
+                continue
+            bf16 = any(_element(c.operands[0]) == "bf16" for c in contracts)
+            if bf16:
+                _pun_bf16_as_f16(gpu_module)
+            PassManager.parse(CONVERSION, module.context).run(gpu_module)
+            if bf16:
+                for mma in collect_ops(gpu_module, ["nvgpu.mma.sync"]):
+                    _operands_as_bf16(mma)
         for op in collect_ops(module, ["nvgpu.mma.sync"]):
             if str(ir.VectorType(op.operands[0].type).element_type) == "f32":
                 op.attributes[TF32_ATTR] = ir.UnitAttr.get()
+
+
+def _element(value: ir.Value) -> str:
+    return str(ir.ShapedType(value.type).element_type)
+
+
+def _with_f16(ty: ir.Type) -> ir.Type:
+    """``ty`` (a bf16 memref or vector type) with f16 elements."""
+    return ir.Type.parse(str(ty).replace("bf16", "f16"), ty.context)
+
+
+def _pun_bf16_as_f16(gpu_module: ir.Operation) -> None:
+    """bf16 shared-memory tiles and the contractions reading them, typed f16 (see docstring)."""
+    for glob in collect_ops(gpu_module, ["memref.global"]):
+        ty = ir.TypeAttr(glob.attributes["type"]).value
+        if "bf16" in str(ty):
+            glob.attributes["type"] = ir.TypeAttr.get(_with_f16(ty))
+    pending = [
+        op.results[0]
+        for op in collect_ops(gpu_module, ["memref.get_global"])
+        if _element(op.results[0]) == "bf16"
+    ]
+    while pending:
+        value = pending.pop()
+        value.set_type(_with_f16(value.type))
+        for use in list(value.uses):
+            user = use.owner.operation if isinstance(use.owner, ir.OpView) else use.owner
+            if user.name == "memref.subview":
+                pending.append(user.results[0])
+            elif user.name == "vector.transfer_read":
+                user.results[0].set_type(_with_f16(user.results[0].type))
+                pad_index = 1 + len(ir.ShapedType(value.type).shape)  # after source, indices
+                with ir.InsertionPoint(user), user.location:
+                    f16 = ir.F16Type.get()
+                    pad = arith.ConstantOp(f16, ir.FloatAttr.get(f16, 0.0)).result
+                user.operands[pad_index] = pad
+            elif user.name == "vector.transfer_write" and use.operand_number == 1:
+                with ir.InsertionPoint(user), user.location:
+                    cast = arith.BitcastOp(_with_f16(user.operands[0].type), user.operands[0])
+                user.operands[0] = cast.result
+            else:
+                raise ValueError(
+                    f"kiln-gpu-mma-sync: cannot retype a bf16 tile used by {user.name}"
+                )
+
+
+def _operands_as_bf16(mma: ir.Operation) -> None:
+    """An f16-typed ``nvgpu.mma.sync`` of punned bf16 data multiplies bf16."""
+    for index in (0, 1):
+        value = mma.operands[index]
+        with ir.InsertionPoint(mma), mma.location:
+            cast = arith.BitcastOp(
+                ir.Type.parse(str(value.type).replace("f16", "bf16"), mma.context), value
+            )
+        mma.operands[index] = cast.result

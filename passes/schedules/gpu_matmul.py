@@ -13,7 +13,8 @@ SIMT (any element type), the classic shared-memory matmul:
    FMAs reading shared memory.
 
 Tensor cores (f16 inputs with f32 or f16 accumulators -- PyTorch's f16
-matmuls are f16 x f16 -> f32 -- and f32 as TF32 when allowed),
+matmuls are f16 x f16 -> f32 --, bf16 with f32 accumulators, and f32 as
+TF32 when allowed),
 ``mma.sync`` through upstream's vector-to-nvgpu conversion:
 1. tensors: one block per ``bm x bn`` tile of C, the fill fused and spread
    over the threads; the reduction tiled by ``bk`` (``scf.for``); the
@@ -29,7 +30,8 @@ matmuls are f16 x f16 -> f32 -- and f32 as TF32 when allowed),
    (C is only written, once, at the end) and ``convert-vector-to-gpu``
    (nvgpu) turns the contractions into ``nvgpu.mma.sync`` fed by
    ``nvgpu.ldmatrix`` from shared memory; PTX ``mma.sync.aligned.m16n8k16``
-   (``.f32.f16.f16.f32``, ``.f16.f16.f16.f16``) or ``m16n8k8...tf32``.
+   (``.f32.f16.f16.f32``, ``.f16.f16.f16.f16``, ``.f32.bf16.bf16.f32``) or
+   ``m16n8k8...tf32``.
 """
 
 from __future__ import annotations
@@ -53,9 +55,9 @@ from kiln.passes.schedules.gpu_common import (
 )
 
 # Input element type -> k of one mma.sync (m16n8kK) and the accumulator types it supports.
-MMA_K = {"f16": 16, "f32": 8}
-# bf16 is missing: upstream's vector-to-nvgpu conversion has no bf16 fragments (SIMT for now).
-MMA_ACCUMULATORS = {"f16": ("f16", "f32"), "f32": ("f32",)}
+MMA_K = {"f16": 16, "bf16": 16, "f32": 8}
+# bf16 goes through the conversion typed f16 (kiln-gpu-mma-sync puns it, see there).
+MMA_ACCUMULATORS = {"f16": ("f16", "f32"), "bf16": ("f32",), "f32": ("f32",)}
 
 
 @dataclass(frozen=True)
@@ -129,8 +131,8 @@ class MmaTiles:
 def mma_supported(plan: MatmulPlan, allow_tf32: bool) -> bool:
     """True when the matmul's types and shape fit ``mma.sync`` (m16 n8 kK).
 
-    f16 x f16 -> f16 | f32, and f32 (as TF32) when ``allow_tf32``; matmul
-    or batch_matmul (one batch per block); not bf16 (see ``MMA_ACCUMULATORS``).
+    f16 x f16 -> f16 | f32, bf16 x bf16 -> f32, and f32 (as TF32) when
+    ``allow_tf32``; matmul or batch_matmul (one batch per block).
     """
     kind = plan.element_type
     acc = plan.acc_type or kind

@@ -7,6 +7,9 @@
 // RUN: kiln-compile %s --emit=gpu --chip=sm_80 | FileCheck %s --check-prefix=GPU
 // RUN: kiln-compile %s --emit=ptx --chip=sm_80 | FileCheck %s --check-prefix=PTX -DCHIP=sm_80
 // RUN: kiln-compile %s --emit=ptx --chip=sm_90 | FileCheck %s --check-prefix=PTX -DCHIP=sm_90
+// bf16: the same kernel, the tiles typed f16 for upstream's conversion, the mma in bf16.
+// RUN: sed -e 's/xf16/xbf16/g' %s | kiln-compile - --emit=gpu --chip=sm_80 | FileCheck %s --check-prefix=BF16
+// RUN: sed -e 's/xf16/xbf16/g' %s | kiln-compile - --emit=ptx --chip=sm_80 | FileCheck %s --check-prefix=BFISA
 // A batch matmul: one batch per block, its unit dim dropped, then the same kernel.
 // RUN: kiln-compile %S/Inputs/batch-matmul.mlir --emit=gpu --chip=sm_80 | FileCheck %s --check-prefix=BATCH
 // Before Ampere, or when asked, the SIMT schedule:
@@ -65,3 +68,12 @@ func.func @mm_f16(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128
 // BATCH: scf.for {{.*}} iter_args({{.*}}) -> (vector<2x2xf32>
 // BATCH: nvgpu.ldmatrix {{.*}} -> vector<4x2xf16>
 // BATCH: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+
+// BF16: arith.bitcast %{{.*}} : vector<8x4xbf16> to vector<8x4xf16>
+// BF16: %[[FRAG:.*]] = nvgpu.ldmatrix {{.*}} -> vector<4x2xf16>
+// BF16: %[[A:.*]] = arith.bitcast %[[FRAG]] : vector<4x2xf16> to vector<4x2xbf16>
+// BF16: nvgpu.mma.sync(%[[A]], %{{.*}}, %{{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xbf16>, vector<2x2xbf16>, vector<2x2xf32>) -> vector<2x2xf32>
+
+// BFISA: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// BFISA: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// BFISA-NOT: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
