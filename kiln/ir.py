@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from torch_mlir import ir, rewrite
 from torch_mlir.dialects import (
+    affine,
     arith,
     bufferization,
     builtin,
@@ -36,6 +37,7 @@ __all__ = [
     "ExternalPass",
     "MLIRError",
     "PassManager",
+    "affine",
     "arith",
     "bufferization",
     "builtin",

@@ -1,7 +1,8 @@
 """kiln's ``cuda`` pipeline: linalg on tensors -> GPU kernels -> NVVM -> LLVM IR -> PTX -> cubin.
 
 MLIR stages (a ``kiln.pipeline.Pipeline``, run by ``kiln.driver.run_pipeline``):
-- ``graph``: canonicalized, pads as elementwise ops, unit dims dropped and
+- ``graph``: canonicalized, pads as elementwise ops, convolutions as im2col
+  gathers and matrix products, unit dims dropped and
   contraction generics specialized to matmul / batch_matmul (upstream
   passes), f16/bf16 matmul operands no longer extended to f32 first,
   elementwise chains fused (one kernel each);
@@ -82,6 +83,10 @@ def cuda_pipeline(target: CudaTarget | None = None) -> Pipeline:
                     "kiln-fuse-elementwise",
                     "canonicalize",
                     "cse",
+                    # Convolutions (kept whole by fusion) as an im2col gather and a matmul;
+                    # the gather's floordiv/mod map as explicit extracts (tileable).
+                    "kiln-conv-to-img2col",
+                    "kiln-gather-to-extract",
                     # ... and again after fusion, whose reshape propagation rewrites named
                     # contractions as generics.
                     *NAMED_CONTRACTIONS,

@@ -45,6 +45,8 @@ PASS_MODULES = (
     "kiln.passes.pad_to_generic",
     "kiln.passes.fold_matmul_extensions",
     "kiln.passes.specialize_contractions",
+    "kiln.passes.conv_to_img2col",
+    "kiln.passes.gather_to_extract",
     "kiln.passes.pack_conv_filters",
     "kiln.lowering.gpu_tile",
     "kiln.lowering.gpu_distribute",

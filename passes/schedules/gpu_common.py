@@ -169,6 +169,10 @@ class GpuSchedule(Schedule):
 
         return self._build(build)
 
+    def img2col(self, conv) -> None:
+        """``structured.convert_conv2d_to_img2col``: a gather and a matrix product."""
+        self._generic("transform.structured.convert_conv2d_to_img2col", [conv], n_results=2)
+
     def vectorize_contraction(self, op) -> None:
         """``structured.vectorize {create_named_contraction}``: one ``vector.contract``.
 

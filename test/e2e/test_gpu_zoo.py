@@ -120,15 +120,35 @@ def test_unextended_half_matmuls_compute_what_pytorch_does(tmp_path):
     torch.testing.assert_close(compiled(*inputs), expected, rtol=2e-3, atol=2e-3)
 
 
-@pytest.mark.parametrize("name", ["gpt2", "encoder"])
-def test_specialized_contractions_compute_what_pytorch_does(name):
-    """The cuda graph stage's contraction rewrite (unit dims dropped, matmul-shaped generics made
-    named matmuls), run in the CPU pipeline, against eager at the zoo's tolerances."""
-    entry = ZOO[name]
-    model, inputs = entry.make()
+class _StridedConvs(torch.nn.Module):
+    """ResNet's convolution kinds: a 7x7 stride-2 stem, a 3x3, a 1x1 stride-2 downsample."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(3, 16, 7, stride=2, padding=3)
+        self.conv = torch.nn.Conv2d(16, 16, 3, padding=1)
+        self.down = torch.nn.Conv2d(16, 32, 1, stride=2)
+
+    def forward(self, x):
+        return self.down(torch.relu(self.conv(torch.relu(self.stem(x)))))
+
+
+@pytest.mark.parametrize("name", ["gpt2", "encoder", "cnn", "strided_convs"])
+def test_cuda_graph_rewrites_compute_what_pytorch_does(name):
+    """The cuda graph stage's rewrites (convolutions as im2col gathers and matmuls, unit dims
+    dropped, matmul-shaped generics made named matmuls), run in the CPU pipeline, against eager
+    at the zoo's tolerances."""
+    if name == "strided_convs":
+        torch.manual_seed(0)
+        model, inputs, rtol, atol = _StridedConvs().eval(), (torch.randn(2, 3, 32, 32),), 1e-4, 1e-4
+    else:
+        model, inputs = ZOO[name].make()
+        rtol, atol = ZOO[name].rtol, ZOO[name].atol
     base = cpu_pipeline(host_target(1))
     graph = base.stage("graph")
     rewrite = (
+        "kiln-conv-to-img2col",
+        "kiln-gather-to-extract",
         "func.func(linalg-fold-unit-extent-dims)",
         "kiln-specialize-contractions",
         "canonicalize",
@@ -137,7 +157,7 @@ def test_specialized_contractions_compute_what_pytorch_does(name):
     compiled = kiln.compile(model, *inputs, pipeline=pipeline)
     with torch.no_grad():
         expected = model(*inputs)
-    torch.testing.assert_close(compiled(*inputs), expected, rtol=entry.rtol, atol=entry.atol)
+    torch.testing.assert_close(compiled(*inputs), expected, rtol=rtol, atol=atol)
 
 
 def test_half_gpt2_block_runs_its_linears_on_wgmma():
