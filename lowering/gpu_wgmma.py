@@ -19,8 +19,10 @@ MLIR text (``KERNEL`` below) and spliced in place of the kernel forall:
   frees is refilled only after a block barrier (unlike upstream's test, which
   lets thread 0 refill it after its own warp's wait);
 - the accumulators go through shared memory to C with 128-bit stores, or,
-  when kiln-gpu-tile fused the f32 -> f16/bf16 truncation of the result
-  (PyTorch's half matmul), truncated on the way: one kernel, C never in f32.
+  when kiln-gpu-tile fused the matmul's elementwise consumer (bias,
+  activation, residual, the f32 -> f16/bf16 truncation of PyTorch's half
+  matmul), through that consumer's body, re-created on 4-wide vectors: one
+  kernel, the f32 sums never in global memory.
 
 The host side creates the two TMA descriptors (``nvgpu.tma.create.descriptor``
 on the whole A and B buffers); the launch plan turns them into ``TensorMap``
@@ -31,10 +33,10 @@ Pre: bufferized output of ``kiln-gpu-tile``: a kernel forall holding a zero
 on tiles of row-major A (M x K) and B (K x N) buffers, both f16 or both bf16,
 and an f32 C (M x N) buffer,
 M and N multiples of 128, K of 64.
+(With a fused epilogue the kernel also holds a local f32 tile alloc and the
+elementwise generic reading it and writing a tile of the result.)
 Post: such foralls are ``gpu.launch`` ops with dynamic shared memory, fed by
-two ``nvgpu.tma.create.descriptor`` values; nothing else changes. (With a
-fused truncation the kernel also holds a local f32 tile alloc and the
-truncating generic writing a tile of the narrow result.)
+two ``nvgpu.tma.create.descriptor`` values; nothing else changes.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ STAGES = 3
 TILE_BYTES = BLOCK_M * BLOCK_K * 2  # one A tile; a B tile has the same size
 SMEM_BYTES = 2 * TILE_BYTES * STAGES + 1024  # + room to align the tiles to 1024 bytes
 TX_BYTES = 2 * TILE_BYTES  # what the TMA loads of one stage bring
-# What a marked kernel may hold besides the truncation kiln-gpu-tile may fuse in.
+# What a marked kernel may hold besides the epilogue kiln-gpu-tile may fuse in.
 KERNEL_OPS = (
     "linalg.fill",
     "linalg.matmul",
@@ -203,8 +205,9 @@ def _load_stage(slot: str, k: str, tag: str, predicate: str, et: str) -> str:
 def kernel_text(m: int, n: int, k: int, element_type: str = "f16", out_type: str = "f32") -> str:
     """The kernel function for an M x N x K matmul of ``element_type`` (f16, bf16) operands.
 
-    The sums are f32; ``out_type`` f16 or bf16 stores them truncated (the
-    matmul's truncation fused into the kernel).
+    The sums are f32; with ``out_type`` f16 or bf16 they are stored
+    truncated (``_apply_epilogue`` then replaces that truncation by the fused
+    epilogue's body).
     """
     convert, stored = "", "%v"
     if out_type != "f32":
