@@ -37,6 +37,7 @@ from kiln.passes.schedule import (
 )
 from kiln.passes.schedules.gpu_common import (
     BLOCK_DIMS_ATTR,
+    COPY_LANES_ATTR,
     KERNEL_ATTR,
     MMA_ATTR,
     PROMOTE_ATTR,
@@ -198,7 +199,12 @@ def _shared_memory_to_globals(module: ir.Operation) -> list[tuple[str, tuple[int
                 new = linalg.copy(copy.operands[0], outs=[copy.operands[1]]).owner
             new.attributes[tag] = ir.UnitAttr.get()
             shape = ir.MemRefType(copy.operands[1].type).shape
-            copies.append((tag, fit_thread_tile(shape, threads)))
+            lanes = (
+                ir.IntegerAttr(kernel.attributes[COPY_LANES_ATTR]).value
+                if COPY_LANES_ATTR in kernel.attributes
+                else 4
+            )
+            copies.append((tag, fit_thread_tile(shape, threads, lanes)))
             copy.erase()
     return copies
 

@@ -294,7 +294,9 @@ def _matmul_plan(op, tag, fill_tag, sizes) -> MatmulPlan:
     m, n, k = sizes[batch : batch + 3]
     elt = str(ir.ShapedType(op.operands[0].type).element_type)
     acc = str(ir.ShapedType(op.operands[2].type).element_type)
-    return MatmulPlan(tag, fill_tag, batch, m, n, k, elt, acc)
+    # Rows: K and N multiples of 8 (mma already needs K % 16, N % 8); slices: their offsets.
+    lanes = 8 if k % 8 == 0 and n % 8 == 0 and _all_aligned(op, 8) else 4
+    return MatmulPlan(tag, fill_tag, batch, m, n, k, elt, acc, lanes)
 
 
 def _contiguous_last(op: ir.Operation) -> bool:

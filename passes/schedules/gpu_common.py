@@ -16,6 +16,7 @@ removed by ``kiln-gpu-map``:
 - ``kiln.gpu.mma``: on a matmul step for tensor cores (``mma.sync``);
 - ``kiln.gpu.warp_tile``: on it: (wm, wn, kk), one warp's tile and the mma k;
 - ``kiln.gpu.wgmma``: on a 128 x 128 block's matmul: a TMA + wgmma kernel (sm_90a);
+- ``kiln.gpu.copy_lanes``: on a kernel: elements per vector of its copies into shared memory;
 - ``kiln.gpu.warp_reduce``: on a one-row reduction: one warp with shuffles.
 """
 
@@ -34,6 +35,7 @@ THREAD_TILE_ATTR = "kiln.gpu.thread_tile"
 MMA_ATTR = "kiln.gpu.mma"
 WARP_TILE_ATTR = "kiln.gpu.warp_tile"
 WGMMA_ATTR = "kiln.gpu.wgmma"
+COPY_LANES_ATTR = "kiln.gpu.copy_lanes"
 WARP_REDUCE_ATTR = "kiln.gpu.warp_reduce"
 MARKERS = (
     KERNEL_ATTR,
@@ -44,6 +46,7 @@ MARKERS = (
     WARP_TILE_ATTR,
     WARP_REDUCE_ATTR,
     WGMMA_ATTR,
+    COPY_LANES_ATTR,
 )
 
 THREADS_PER_BLOCK = 256

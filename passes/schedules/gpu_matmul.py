@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 from kiln.passes.schedule import canonicalization
 from kiln.passes.schedules.gpu_common import (
+    COPY_LANES_ATTR,
     MMA_ATTR,
     PROMOTE_ATTR,
     THREAD_TILE_ATTR,
@@ -72,6 +73,9 @@ class MatmulPlan:
     k: int
     element_type: str  # of A and B: "f32", "f16", "bf16", ...
     acc_type: str = ""  # of C; the element type when empty
+    # Elements A's and B's rows and slices are aligned to: 8 lets 16-bit tiles be copied to
+    # shared memory 16 bytes at a time (4 elements otherwise).
+    aligned_lanes: int = 4
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,8 @@ def schedule_matmul_mma(sched: GpuSchedule, plan: MatmulPlan) -> MmaTiles:
     step, _ = sched.tile_for(mm, [0] * nb + [0, 0, tiles.bk])
     sched.annotate(step, MMA_ATTR)
     sched.annotate_array(step, WARP_TILE_ATTR, [tiles.wm, tiles.wn, tiles.kk])
+    if plan.element_type in ("f16", "bf16") and plan.aligned_lanes % 8 == 0:
+        sched.annotate(forall, COPY_LANES_ATTR, 8)
     sched.mark_kernel(forall, tiles.block_dims)
     return tiles
 

@@ -32,7 +32,7 @@ func.func @mm_f16(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128
 // TILED: mapping = [#gpu.warp<y>, #gpu.warp<x>]
 // TILED: scf.for %{{.*}} = %c0 to %c256 step %c32
 // TILED: linalg.matmul {kiln.gpu.mma, kiln.gpu.warp_tile = array<i64: 64, 32, 16>} ins({{.*}} : tensor<128x32xf16>, tensor<32x64xf16>) outs({{.*}} : tensor<128x64xf32>)
-// TILED: kiln.gpu.block_dims = array<i64: 64, 2, 1>, kiln.gpu.kernel
+// TILED: kiln.gpu.block_dims = array<i64: 64, 2, 1>, kiln.gpu.copy_lanes = 8 : i64, kiln.gpu.kernel
 
 // GPU-LABEL: func.func @mm_f16
 // GPU: gpu.launch_func{{.*}}@mm_f16_kernel::@mm_f16_kernel blocks in ({{.*}}) threads in (%[[C64:.*]], %[[C2:.*]], %{{.*}})
@@ -54,6 +54,9 @@ func.func @mm_f16(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128
 // PTX: .target [[CHIP]]
 // PTX: .visible .entry mm_f16_kernel(
 // PTX: .maxntid 64, 2, 1
+// The A and B tiles go to shared memory 16 bytes (8 halves) at a time:
+// PTX: ld.global.v4.b32
+// PTX: st.shared.v4.b32
 // PTX: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX: ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
@@ -69,7 +72,7 @@ func.func @mm_f16(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128
 // BATCH: nvgpu.ldmatrix {{.*}} -> vector<4x2xf16>
 // BATCH: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
 
-// BF16: arith.bitcast %{{.*}} : vector<8x4xbf16> to vector<8x4xf16>
+// BF16: arith.bitcast %{{.*}} : vector<4x8xbf16> to vector<4x8xf16>
 // BF16: %[[FRAG:.*]] = nvgpu.ldmatrix {{.*}} -> vector<4x2xf16>
 // BF16: %[[A:.*]] = arith.bitcast %[[FRAG]] : vector<4x2xf16> to vector<4x2xbf16>
 // BF16: nvgpu.mma.sync(%[[A]], %{{.*}}, %{{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xbf16>, vector<2x2xbf16>, vector<2x2xf32>) -> vector<2x2xf32>
