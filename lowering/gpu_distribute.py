@@ -46,6 +46,7 @@ from kiln.passes.schedules.gpu_common import (
     WARP_TILE_ATTR,
     GpuSchedule,
     fit_thread_tile,
+    kernel_around,
     linear_mapping,
 )
 from kiln.passes.schedules.gpu_matmul import distribute_mma_step, promote_and_distribute
@@ -87,7 +88,7 @@ class GpuDistribute(KilnPass):
             mma_steps = [(tag, _drop_batch(op)) for tag, op in mma_steps]
             for tag, op in mma_steps:
                 tile = list(ir.DenseI64ArrayAttr(op.attributes[WARP_TILE_ATTR]))
-                kernel = _kernel_around(op)
+                kernel = kernel_around(op)
                 kernel.attributes[f"{tag}.kernel"] = ir.UnitAttr.get()
                 step, kernel = sched.match(attr=tag), sched.match(attr=f"{tag}.kernel")
                 distribute_mma_step(sched, step, kernel, tile, _views(op))
@@ -240,14 +241,6 @@ def _kernel_of(op: ir.Operation) -> ir.Operation:
         if parent is not None:
             return parent
     raise ValueError(f"shared buffer at {op.location} is not used inside a kernel")
-
-
-def _kernel_around(op: ir.Operation) -> ir.Operation:
-    """The kernel forall ``op`` is in."""
-    parent = op.parent
-    while KERNEL_ATTR not in parent.attributes:
-        parent = parent.parent
-    return parent
 
 
 def _block_threads(kernel: ir.Operation) -> int:

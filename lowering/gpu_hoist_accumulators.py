@@ -29,7 +29,7 @@ gone when the loop runs at least once.
 
 from __future__ import annotations
 
-from kiln.passes.common import collect_ops
+from kiln.passes.common import collect_ops, defining_op
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import ir, scf
@@ -66,7 +66,7 @@ def _hoistable_pairs(loop: ir.Operation) -> list[tuple[ir.Operation, ir.Operatio
         op = op.operation
         if op.name not in ("vector.transfer_read", "vector.transfer_write"):
             continue
-        source = op.operands[0 if op.name == "vector.transfer_read" else 1]
+        source = _source(op)
         if not (_outside(source, loop) and all(_outside(i, loop) for i in _indices(op))):
             continue
         key = (source, tuple(_index_key(i) for i in _indices(op)), str(_vector_type(op)))
@@ -89,7 +89,7 @@ def _hoistable_pairs(loop: ir.Operation) -> list[tuple[ir.Operation, ir.Operatio
         for operand in op.operands:
             if isinstance(operand.type, ir.MemRefType) and _root(operand) in roots:
                 return []  # the buffer is touched elsewhere in the loop: keep everything
-    return pairs if _disjoint(pairs) else []
+    return pairs if _disjoint([read for read, _ in pairs]) else []
 
 
 def _hoist(loop: ir.Operation, pairs: list[tuple[ir.Operation, ir.Operation]]) -> None:
@@ -124,8 +124,7 @@ FORWARD_THROUGH_DIALECTS = ("gpu.thread_id", "gpu.block_id", "gpu.lane_id", "ind
 
 def _start_from_constants(pairs: list[tuple[ir.Operation, ir.Operation]]) -> None:
     """Hoisted reads of pieces just stored with a constant become that constant (see docstring)."""
-    loop = pairs[0][1].operands[0].owner  # each write-back stores a result of the loop
-    loop = loop.operation if isinstance(loop, ir.OpView) else loop
+    loop = defining_op(pairs[0][1].operands[0])  # each write-back stores a result of the loop
     runs = _static_trip_count(loop)
     for read, write in pairs:
         store = _constant_store_before(read)
@@ -141,20 +140,14 @@ def _constant_store_before(read: ir.Operation) -> ir.Operation | None:
     """The store of a constant to ``read``'s exact piece, before it in its block, if nothing
     between them can change that piece."""
     key = _piece(read)
-    op = read
-    while True:
-        op = _previous(op)
-        if op is None:
-            return None
+    block = [o.operation for o in read.block.operations]
+    for op in reversed(block[: block.index(read)]):
         name = op.name
         if name == "vector.transfer_write":
             if _piece(op) == key:
-                value = op.operands[0].owner
-                is_constant = isinstance(value, ir.OpView | ir.Operation) and (
-                    value.operation.name == "arith.constant"
-                )
-                return op if is_constant else None
-            if op.operands[1] == read.operands[0] and _disjoint([(read, None), (op, None)]):
+                value = defining_op(op.operands[0])
+                return op if value is not None and value.name == "arith.constant" else None
+            if op.operands[1] == read.operands[0] and _disjoint([read, op]):
                 continue  # another piece of the same view
             if _root(op.operands[1]) != _root(read.operands[0]):
                 continue  # another buffer (distinct kernel arguments do not alias)
@@ -164,20 +157,11 @@ def _constant_store_before(read: ir.Operation) -> ir.Operation | None:
         if name.startswith(FORWARD_THROUGH_DIALECTS):
             continue
         return None
+    return None
 
 
 def _piece(op: ir.Operation):
-    source = op.operands[0 if op.name == "vector.transfer_read" else 1]
-    return (source, tuple(_index_key(i) for i in _indices(op)), str(_vector_type(op)))
-
-
-def _previous(op: ir.Operation) -> ir.Operation | None:
-    previous = None
-    for other in op.block.operations:
-        if other.operation == op:
-            return previous
-        previous = other.operation
-    return None
+    return (_source(op), tuple(_index_key(i) for i in _indices(op)), str(_vector_type(op)))
 
 
 def _static_trip_count(loop: ir.Operation) -> int | None:
@@ -199,6 +183,11 @@ def _nested_ops(block: ir.Block) -> list[ir.Operation]:
     return found
 
 
+def _source(op: ir.Operation) -> ir.Value:
+    """The memref a vector.transfer_read / transfer_write accesses."""
+    return op.operands[0 if op.name == "vector.transfer_read" else 1]
+
+
 def _indices(op: ir.Operation) -> list[ir.Value]:
     first = 1 if op.name == "vector.transfer_read" else 2
     count = len(ir.ShapedType(op.operands[first - 1].type).shape)
@@ -211,9 +200,9 @@ def _index_key(value: ir.Value):
 
 
 def _constant_index(value: ir.Value) -> int | None:
-    owner = value.owner
-    if isinstance(owner, ir.OpView | ir.Operation) and owner.operation.name == "arith.constant":
-        return ir.IntegerAttr(owner.operation.attributes["value"]).value
+    op = defining_op(value)
+    if op is not None and op.name == "arith.constant":
+        return ir.IntegerAttr(op.attributes["value"]).value
     return None
 
 
@@ -232,14 +221,13 @@ def _masks_free(read: ir.Operation, write: ir.Operation) -> bool:
     )
 
 
-def _disjoint(pairs: list[tuple[ir.Operation, ir.Operation]]) -> bool:
-    """Pieces on the same memref do not overlap: constant offsets at least a piece apart."""
+def _disjoint(transfers: list[ir.Operation]) -> bool:
+    """Their pieces on the same memref do not overlap: constant offsets at least a piece apart."""
     by_source: dict = {}
-    for op, _ in pairs:
+    for op in transfers:
         offsets = [_constant_index(i) for i in _indices(op)]
         shape = ir.VectorType(_vector_type(op)).shape
-        source = op.operands[0 if op.name == "vector.transfer_read" else 1]
-        by_source.setdefault(source, []).append((offsets, shape))
+        by_source.setdefault(_source(op), []).append((offsets, shape))
     for pieces in by_source.values():
         if len(pieces) == 1:
             continue
@@ -261,10 +249,8 @@ def _disjoint(pairs: list[tuple[ir.Operation, ir.Operation]]) -> bool:
 
 def _root(value: ir.Value) -> ir.Value:
     """The buffer a memref value views (through subview and cast chains)."""
-    owner = value.owner
-    while isinstance(owner, ir.OpView | ir.Operation) and owner.operation.name in VIEW_OPS:
-        value = owner.operation.operands[0]
-        owner = value.owner
+    while (op := defining_op(value)) is not None and op.name in VIEW_OPS:
+        value = op.operands[0]
     return value
 
 

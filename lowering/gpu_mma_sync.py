@@ -27,7 +27,7 @@ carry ``tf32Enabled``; bf16 kernels' ``mma.sync`` multiply bf16.
 
 from __future__ import annotations
 
-from kiln.passes.common import collect_ops
+from kiln.passes.common import collect_ops, element_type
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import PassManager, arith, ir
@@ -47,7 +47,7 @@ class GpuMmaSync(KilnPass):
             contracts = collect_ops(gpu_module, ["vector.contract"])
             if not contracts:
                 continue
-            bf16 = any(_element(c.operands[0]) == "bf16" for c in contracts)
+            bf16 = any(str(element_type(c.operands[0])) == "bf16" for c in contracts)
             if bf16:
                 _pun_bf16_as_f16(gpu_module)
             PassManager.parse(CONVERSION, module.context).run(gpu_module)
@@ -57,10 +57,6 @@ class GpuMmaSync(KilnPass):
         for op in collect_ops(module, ["nvgpu.mma.sync"]):
             if str(ir.VectorType(op.operands[0].type).element_type) == "f32":
                 op.attributes[TF32_ATTR] = ir.UnitAttr.get()
-
-
-def _element(value: ir.Value) -> str:
-    return str(ir.ShapedType(value.type).element_type)
 
 
 def _with_f16(ty: ir.Type) -> ir.Type:
@@ -77,7 +73,7 @@ def _pun_bf16_as_f16(gpu_module: ir.Operation) -> None:
     pending = [
         op.results[0]
         for op in collect_ops(gpu_module, ["memref.get_global"])
-        if _element(op.results[0]) == "bf16"
+        if str(element_type(op.results[0])) == "bf16"
     ]
     while pending:
         value = pending.pop()

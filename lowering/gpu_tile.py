@@ -25,7 +25,7 @@ for ``kiln-gpu-distribute``, matmul steps carry ``kiln.gpu.promote`` +
 from __future__ import annotations
 
 from kiln.lowering.gpu_warp_reduce import is_warp_reducible
-from kiln.passes.common import collect_ops
+from kiln.passes.common import collect_ops, is_zero_constant
 from kiln.passes.registry import KilnPass, PassFailure, register
 from kiln.passes.schedules.gpu_common import GpuSchedule
 from kiln.passes.schedules.gpu_elementwise import ElementwisePlan, schedule_elementwise
@@ -187,13 +187,7 @@ def _owner(value: ir.Value) -> ir.Operation | None:
 
 def _zero_fill(op: ir.Operation | None) -> bool:
     """``op`` is a ``linalg.fill`` with the constant 0."""
-    if op is None or op.name != "linalg.fill":
-        return False
-    value = _owner(op.operands[0])
-    if value is None or value.name != "arith.constant":
-        return False
-    attr = value.attributes["value"]
-    return isinstance(attr, ir.FloatAttr) and ir.FloatAttr(attr).value == 0.0
+    return op is not None and op.name == "linalg.fill" and is_zero_constant(op.operands[0])
 
 
 def _is_slice(value: ir.Value) -> bool:

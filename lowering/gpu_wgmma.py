@@ -41,9 +41,9 @@ two ``nvgpu.tma.create.descriptor`` values; nothing else changes.
 
 from __future__ import annotations
 
-from kiln.passes.common import collect_ops
+from kiln.passes.common import collect_ops, defining_op, is_zero_constant
 from kiln.passes.registry import KilnPass, PassFailure, register
-from kiln.passes.schedules.gpu_common import KERNEL_ATTR, WGMMA_ATTR
+from kiln.passes.schedules.gpu_common import WGMMA_ATTR, kernel_around
 
 from kiln.ir import arith, ir, memref, vector
 
@@ -267,9 +267,7 @@ class GpuWgmma(KilnPass):
 
 
 def _replace_kernel(matmul: ir.Operation) -> None:
-    kernel = matmul.parent
-    while KERNEL_ATTR not in kernel.attributes:
-        kernel = kernel.parent
+    kernel = kernel_around(matmul)
     a, b, c = (_root(v) for v in matmul.operands[:3])
     out, out_type = c, "f32"
     epilogue = _epilogue_in(kernel, c)
@@ -289,7 +287,7 @@ def _replace_kernel(matmul: ir.Operation) -> None:
     allowed = KERNEL_OPS + (("memref.alloc", "linalg.generic") if epilogue else ())
     for op in kernel.regions[0].blocks[0].operations:
         name = op.operation.name
-        if name == "linalg.fill" and not _is_zero(op.operation.operands[0]):
+        if name == "linalg.fill" and not is_zero_constant(op.operation.operands[0]):
             raise ValueError("C is filled with a non-zero value (the kernel starts from zeros)")
         if name not in allowed:
             raise ValueError(f"unexpected '{name}' in the kernel")
@@ -404,19 +402,10 @@ def _vector_body(block: ir.Block, values: dict) -> ir.Value:
     return vec(ops[-1].operands[0])
 
 
-def _is_zero(value: ir.Value) -> bool:
-    owner = value.owner
-    if not isinstance(owner, ir.OpView | ir.Operation) or owner.operation.name != "arith.constant":
-        return False
-    attr = owner.operation.attributes["value"]
-    return isinstance(attr, ir.FloatAttr) and ir.FloatAttr(attr).value == 0.0
-
-
 def _root(value: ir.Value) -> ir.Value:
-    owner = value.owner
-    while isinstance(owner, ir.OpView | ir.Operation) and owner.operation.name == "memref.subview":
-        value = owner.operation.operands[0]
-        owner = value.owner
+    """The buffer ``value`` is a (chain of) ``memref.subview`` of."""
+    while (op := defining_op(value)) is not None and op.name == "memref.subview":
+        value = op.operands[0]
     return value
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from kiln.ir import arith, ir, tensor
+from kiln.ir import arith, ir, linalg, tensor
 
 
 def collect_ops(
@@ -43,6 +43,30 @@ def defining_op(value: ir.Value) -> ir.Operation | None:
     """The op producing ``value``, or None for a block argument."""
     owner = value.owner
     return owner.operation if isinstance(owner, ir.OpView | ir.Operation) else None
+
+
+def is_zero_constant(value: ir.Value) -> bool:
+    """``value`` is an ``arith.constant`` float 0."""
+    op = defining_op(value)
+    if op is None or op.name != "arith.constant":
+        return False
+    attr = op.attributes["value"]
+    return isinstance(attr, ir.FloatAttr) and ir.FloatAttr(attr).value == 0.0
+
+
+def parallel_generic(out: ir.Value) -> tuple[ir.Operation, ir.Block]:
+    """An all-parallel ``linalg.generic`` writing ``out`` (identity map, no inputs) and its
+    empty body block, whose one argument is ``out``'s element; the caller fills the body."""
+    result_type = ir.RankedTensorType(out.type)
+    rank = result_type.rank
+    generic = linalg.GenericOp(
+        [result_type],
+        [],
+        [out],
+        ir.ArrayAttr.get([ir.AffineMapAttr.get(ir.AffineMap.get_identity(rank))]),
+        ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * rank),
+    )
+    return generic, generic.regions[0].blocks.append(result_type.element_type)
 
 
 def users(value: ir.Value) -> list[ir.Operation]:

@@ -20,7 +20,7 @@ are removed by the next canonicalize.
 
 from __future__ import annotations
 
-from kiln.passes.common import collect_ops, indexing_maps
+from kiln.passes.common import collect_ops, element_type, indexing_maps
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import ir, linalg
@@ -40,7 +40,7 @@ class FoldMatmulExtensions(KilnPass):
             if not _default_maps(op):
                 continue  # transposed/broadcast forms: kept as they are
             inputs = [_narrow_source(v) for v in op.operands[:2]]
-            if any(v is None for v in inputs) or _element(inputs[0]) != _element(inputs[1]):
+            if any(v is None for v in inputs) or element_type(inputs[0]) != element_type(inputs[1]):
                 continue  # one narrow operand alone would make an f32 x f16 product
             with ir.InsertionPoint(op), op.location:
                 result = BUILDERS[op.name](*inputs, outs=[op.operands[2]])
@@ -70,7 +70,7 @@ def _narrow_source(value: ir.Value) -> ir.Value | None:
     source = gen.operands[0]
     if not isinstance(source.type, ir.RankedTensorType):
         return None
-    if _element(source) not in NARROW_FLOATS:
+    if str(element_type(source)) not in NARROW_FLOATS:
         return None
     maps = indexing_maps(gen)
     identity = ir.AffineMap.get_identity(maps[0].n_dims)
@@ -83,7 +83,3 @@ def _narrow_source(value: ir.Value) -> ir.Value | None:
     if ext.operands[0] != block.arguments[0] or body[1].operands[0] != ext.results[0]:
         return None
     return source
-
-
-def _element(value: ir.Value) -> str:
-    return str(ir.RankedTensorType(value.type).element_type)

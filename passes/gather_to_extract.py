@@ -22,7 +22,7 @@ values.
 
 from __future__ import annotations
 
-from kiln.passes.common import collect_ops, indexing_maps, iterator_types
+from kiln.passes.common import collect_ops, indexing_maps, iterator_types, parallel_generic
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import affine, ir, linalg, tensor
@@ -59,18 +59,10 @@ def _semi_affine_copy(op: ir.Operation) -> bool:
 
 
 def _gather(op: ir.Operation) -> ir.Value:
-    source, out = op.operands[0], op.operands[1]
+    source = op.operands[0]
     source_map = indexing_maps(op)[0]
     rank = source_map.n_dims
-    result_type = ir.RankedTensorType(op.results[0].type)
-    generic = linalg.GenericOp(
-        [result_type],
-        [],
-        [out],
-        ir.ArrayAttr.get([ir.AffineMapAttr.get(ir.AffineMap.get_identity(rank))]),
-        ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * rank),
-    )
-    block = generic.regions[0].blocks.append(result_type.element_type)
+    generic, block = parallel_generic(op.operands[1])
     with ir.InsertionPoint(block):
         positions = [linalg.IndexOp(dim).result for dim in range(rank)]
         indices = [

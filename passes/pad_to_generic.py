@@ -23,7 +23,7 @@ Post: no such ``tensor.pad`` remains; each result is bitwise what the pad gave.
 
 from __future__ import annotations
 
-from kiln.passes.common import affine_map, collect_ops
+from kiln.passes.common import collect_ops, parallel_generic
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import arith, ir, linalg, tensor
@@ -74,15 +74,7 @@ def _generic(
     rank = result_type.rank
     low = list(ir.DenseI64ArrayAttr(pad.attributes["static_low"]))
     source = pad.operands[0]
-    empty = tensor.empty(result_type.shape, result_type.element_type)
-    generic = linalg.GenericOp(
-        [result_type],
-        [],
-        [empty],
-        ir.ArrayAttr.get([ir.AffineMapAttr.get(affine_map(rank, list(range(rank))))]),
-        ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * rank),
-    )
-    block = generic.regions[0].blocks.append(result_type.element_type)
+    generic, block = parallel_generic(tensor.empty(result_type.shape, result_type.element_type))
     index = ir.IndexType.get()
     with ir.InsertionPoint(block):
         zero = arith.constant(index, 0)

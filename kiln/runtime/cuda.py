@@ -211,7 +211,9 @@ class CudaDriver:
 
         CUDA counts dims innermost first; the spec lists them row-major.
         """
-        rank, elt = len(spec.shape), _element_bytes(spec.dtype)
+        from kiln.lowering.gpu_launch_plan import element_size  # the spec's own module
+
+        rank, elt = len(spec.shape), element_size(spec.dtype)
         dims = (ctypes.c_uint64 * rank)(*reversed(spec.shape))
         strides, stride = [], elt  # bytes between steps of each dim but the innermost
         for extent in reversed(spec.shape[1:]):
@@ -424,11 +426,6 @@ _DTYPES = {
     "i1": ("bool", "bool"),
 }
 MAX_CACHED_TENSOR_MAPS = 256
-
-
-def _element_bytes(dtype: str) -> int:
-    bits = int("".join(ch for ch in dtype if ch.isdigit()))
-    return max(1, bits // 8)
 
 
 _SCALARS = {

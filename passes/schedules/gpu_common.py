@@ -53,6 +53,14 @@ THREADS_PER_BLOCK = 256
 WARP_SIZE = 32
 
 
+def kernel_around(op: ir.Operation) -> ir.Operation:
+    """The kernel forall (marked ``kiln.gpu.kernel``) ``op`` is nested in."""
+    parent = op.parent
+    while KERNEL_ATTR not in parent.attributes:
+        parent = parent.parent
+    return parent
+
+
 def block_mapping(rank: int) -> list[str]:
     """Mapping of a ``rank``-D block forall: x is the innermost loop (linear dims past 3)."""
     return _mapping("block", rank)
