@@ -27,10 +27,10 @@ import sys
 import time
 
 import torch
+from kiln.lowering.cuda.pipeline import CudaTarget, compile_cuda
 
 import kiln
 from kiln.frontend.torch_import import import_torch_module
-from kiln.pipelines_cuda import CudaTarget, compile_cuda
 from kiln.zoo import ZOO
 
 
@@ -52,7 +52,7 @@ def cuda_ready() -> str | None:
     if not torch.cuda.is_available():
         build = torch.version.cuda or "none (a CPU-only build)"
         return f"torch sees no CUDA GPU (torch {torch.__version__}, CUDA runtime: {build})"
-    from kiln.runtime import cuda
+    from kiln.runtime import cuda_driver as cuda
 
     if not cuda.available():
         return "kiln finds no CUDA driver (libcuda.so.1)"
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if reason:
         print(f"benchmarks.gpu: no GPU to run on: {reason}", file=sys.stderr)
         return 2
-    from kiln.runtime.cuda import device_chip
+    from kiln.runtime.cuda_driver import device_chip
 
     chip = args.chip or device_chip(0)
     print(f"# {torch.cuda.get_device_name(0)} ({chip}), torch {torch.__version__}")

@@ -10,13 +10,10 @@ from kiln.driver import run_pipeline
 from kiln.errors import KilnError, MLIRSyntaxError, format_mlir_error
 from kiln.ir import MLIRError, ir, new_context, parse_module
 from kiln.pipeline import Pipeline, Stage
-from kiln.pipelines import cpu_pipeline
 from kiln.runtime.compiled import CompiledModel
 from kiln.runtime.jit import DEFAULT_OPT_LEVEL, JitModule
 from kiln.runtime.signature import entry_signature
-from kiln.targets import host_target
-
-TARGETS = ("cpu", "cuda")
+from kiln.targets import host_target, target_entry
 
 
 def compile(  # noqa: A001 - the natural name, like torch.compile
@@ -38,11 +35,11 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     to an ``.mlir`` file, or MLIR text, at the linalg-on-tensors level.
     ``threads`` defaults to the CPUs available (or ``KILN_NUM_THREADS``).
     ``dump_dir`` receives the IR after every stage. ``pipeline`` replaces
-    the default ``kiln.pipelines.cpu_pipeline(target)`` (e.g. one with a
+    the target's default pipeline (``kiln.targets.TARGETS``; e.g. one with a
     stage swapped or a custom Python pass added); it must end at the LLVM
     dialect. ``profile=True`` counts the cycles of every loop nest
     (``CompiledModel.profile()`` reports them). ``target="cuda"`` compiles
-    for an NVIDIA GPU (``cuda_options`` are ``kiln.pipelines_cuda.CudaTarget``
+    for an NVIDIA GPU (``cuda_options`` are ``kiln.lowering.cuda.pipeline.CudaTarget``
     fields, e.g. ``{"chip": "sm_80"}``; the chip defaults to GPU 0's, ``sm_90a``
     on an H100) and returns a ``CudaProgram`` taking torch CUDA tensors; it
     needs the CUDA driver to load.
@@ -50,16 +47,30 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     compiles once for every size of the dimensions it names; such code runs
     scalar loops for now (the fast paths need static shapes).
     """
-    if target not in TARGETS:
-        raise ValueError(f"unknown target '{target}' (kiln targets: {', '.join(TARGETS)})")
+    entry = target_entry(target)
+    if opt_level not in (0, 1, 2, 3):
+        raise ValueError(
+            f"kiln.compile: opt_level must be 0, 1, 2 or 3 (LLVM -O levels), got {opt_level!r}"
+        )
+    if target == "cuda":
+        if threads is not None:
+            raise ValueError(
+                "kiln.compile: threads= is a cpu option; target 'cuda' takes cuda_options"
+            )
+        options = entry.make_options(**(cuda_options or {}))  # validated before the model loads
+    elif cuda_options:
+        raise ValueError(f"kiln.compile: cuda_options= is for target 'cuda', not '{target}'")
+    else:
+        cpu = host_target(threads)
     module, name, source = load_model(model, example_inputs, func_name, dynamic_shapes)
     if target == "cuda":
-        return _compile_cuda(module, name, dump_dir, options=cuda_options or {})
+        return _compile_cuda(
+            module, name, dump_dir, options, chip_given="chip" in (cuda_options or {})
+        )
     check_buffer_sizes(module, source_name=source)
-    cpu = host_target(threads)
     signature = _torch_signature(module, entry_signature(module, func_name))
     _mark_entry_points(module)
-    pipeline = pipeline or cpu_pipeline(cpu, dynamic=signature.dynamic)
+    pipeline = pipeline or entry.pipeline(cpu, dynamic=signature.dynamic)
     if profile:
         pipeline = pipeline.insert_after(
             "loops", Stage("profile", ("kiln-profile-regions",), "cycle counters")
@@ -71,8 +82,8 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
         name=name,
         source_name=source,
     )
-    from kiln.passes.assertions_to_errors import MESSAGES_ATTR
-    from kiln.passes.profile_regions import REGIONS_ATTR
+    from kiln.lowering.cpu.assertions_to_errors import MESSAGES_ATTR
+    from kiln.lowering.cpu.profile_regions import REGIONS_ATTR
 
     regions = _string_list(module, REGIONS_ATTR) if profile else None
     assertions = _string_list(module, MESSAGES_ATTR)
@@ -102,18 +113,20 @@ def _torch_signature(module: ir.Module, signature):
     return with_torch_dtypes(signature, inputs, outputs)
 
 
-def _compile_cuda(module: ir.Module, name: str, dump_dir, options: dict):
+def _compile_cuda(module: ir.Module, name: str, dump_dir, options, chip_given: bool):
     """Compiles for an NVIDIA GPU and loads the result (raises KilnError without a driver).
 
     Without a ``chip`` option the code is built for the GPU it will run on.
     """
-    from kiln.pipelines_cuda import CudaTarget, compile_cuda
-    from kiln.runtime import cuda
+    import dataclasses
 
-    if "chip" not in options and cuda.available():
-        options = {**options, "chip": cuda.device_chip(0)}
+    from kiln.lowering.cuda.pipeline import compile_cuda
+    from kiln.runtime import cuda_driver
+
+    if not chip_given and cuda_driver.available():
+        options = dataclasses.replace(options, chip=cuda_driver.device_chip(0))
     compilation = compile_cuda(
-        module, CudaTarget(**options), dump_dir=str(dump_dir) if dump_dir else None, name=name
+        module, options, dump_dir=str(dump_dir) if dump_dir else None, name=name
     )
     return compilation.load()
 

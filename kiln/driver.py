@@ -54,8 +54,12 @@ def run_pipeline(
     on_stage: StageCallback | None = None,
     source_name: str | None = None,
     verify_each: bool = False,
+    outputs: dict | None = None,
 ) -> ir.Module:
     """Runs the selected stages of ``pipeline`` on ``module`` in place and returns it.
+
+    Tool stages (after MLIR) read the module, then each other's output;
+    ``outputs`` receives each tool stage's output by stage name.
 
     ``source_name`` is the file the module was parsed from: diagnostics
     located in it name it instead of MLIR's ``-``.
@@ -67,7 +71,17 @@ def run_pipeline(
     broke the IR, exactly as with ``verify_each``.
     """
     ctx = module.context
-    for index, stage in enumerate(pipeline.select(start_at, stop_after)):
+    target = pipeline.options.get("target")
+    previous: object = module
+    for stage in pipeline.select(start_at, stop_after):
+        index = pipeline.stage_names().index(stage.name)
+        if not stage.is_mlir:
+            previous = stage.tool(previous, target)
+            if outputs is not None:
+                outputs[stage.name] = previous
+            if dump_dir and previous is not None:
+                _dump(dump_dir, f"{name}.{index + 1:02d}-{stage.name}.{stage.suffix}", previous)
+            continue
         before = module.operation.clone(ip=False)
         try:
             _run_stage(stage, module.operation, ctx, verify_each, before)
@@ -78,13 +92,19 @@ def run_pipeline(
             raise _stage_error(stage, before, name, detail) from err
         before.erase()
         if dump_dir:
-            Path(dump_dir).mkdir(parents=True, exist_ok=True)
-            Path(dump_dir, f"{name}.{index + 1:02d}-{stage.name}.mlir").write_text(
-                module_text(module)
-            )
+            _dump(dump_dir, f"{name}.{index + 1:02d}-{stage.name}.mlir", module_text(module))
         if on_stage is not None:
             on_stage(stage, module)
     return module
+
+
+def _dump(dump_dir: str, file_name: str, content: str | bytes) -> None:
+    path = Path(dump_dir, file_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
 
 
 def _run_stage(

@@ -7,6 +7,11 @@ named tuple of specs; a ``Pipeline`` is an ordered tuple of stages. Turning
 specs into a ``PassManager`` happens in exactly one function,
 ``build_pass_manager``, which splits runs of upstream specs (parsed by MLIR)
 from kiln's Python passes (added as callables).
+
+A stage may instead run a *tool* after MLIR (the cuda target's ``llvm-ir``,
+``ptx`` and ``cubin``): a function from the previous stage's output (the
+module, then text or bytes) to its own. Such stages come last; the driver
+stops after, dumps and reports them like any other.
 """
 
 from __future__ import annotations
@@ -22,11 +27,27 @@ KILN_PASS_RE = re.compile(r"^kiln-[a-z0-9-]+")
 
 @dataclass(frozen=True)
 class Stage:
-    """A named step of a pipeline: the IR after it is the stage's level."""
+    """A named step of a pipeline: the IR after it is the stage's level.
+
+    ``tool`` (with no ``passes``) makes it a step after MLIR: ``tool(previous,
+    target)`` returns the stage's output (text or bytes; None when the tool is
+    not installed and the output is optional), dumped with ``suffix``.
+    """
 
     name: str
-    passes: tuple[str, ...]
+    passes: tuple[str, ...] = ()
     summary: str = ""
+    tool: Callable[[object, object], str | bytes | None] | None = field(default=None, compare=False)
+    suffix: str = "mlir"
+
+    def __post_init__(self) -> None:
+        if self.tool is not None and self.passes:
+            raise ValueError(f"stage '{self.name}': a tool stage runs no passes")
+
+    @property
+    def is_mlir(self) -> bool:
+        """True for a stage of MLIR passes (its output is the module)."""
+        return self.tool is None
 
 
 @dataclass(frozen=True)
@@ -55,6 +76,10 @@ class Pipeline:
             raise ValueError(f"stage '{start_at}' comes after '{stop_after}'")
         return list(self.stages[first : last + 1])
 
+    def mlir_stage_names(self) -> list[str]:
+        """The names of the stages that run MLIR passes (every stage before the tools)."""
+        return [s.name for s in self.stages if s.is_mlir]
+
     def stage(self, name: str) -> Stage:
         """The stage called ``name``."""
         for stage in self.stages:
@@ -77,7 +102,7 @@ class Pipeline:
         return Pipeline(self.name, stages, self.options)
 
     def specs(self) -> list[str]:
-        """All pass specs of the pipeline, in order."""
+        """All pass specs of the pipeline, in order (tool stages have none)."""
         return [spec for stage in self.stages for spec in stage.passes]
 
     def text(self) -> str:
@@ -162,6 +187,3 @@ def build_pass_manager(specs: Sequence[str], ctx: ir.Context) -> PassManager:
             pm.add(kiln_pass, name=kiln_pass.name, argument=kiln_pass.name)
         flush()
     return pm
-
-
-StageHook = Callable[[Stage, ir.Module], None]

@@ -1,23 +1,88 @@
-"""Compilation targets: what kiln knows about the machine it generates code for."""
+"""The target table: every code generation target kiln has, and the host CPU it runs on.
+
+``kiln.compile``, ``kiln-opt`` and ``kiln-compile`` all look targets up here.
+Each target lives in ``lowering/<name>/pipeline.py``: a frozen, validated
+options class (``CpuTarget``, ``CudaTarget``) and a function building its
+pipeline. The table names them as strings, so looking a target up imports
+only that target's code. A target option that the target does not have is an
+error naming the options it does have, never silently dropped.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import os
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kiln.pipeline import Pipeline
+
 
 @dataclass(frozen=True)
-class CpuTarget:
-    """A CPU: vector width in f32 lanes and the threads to use."""
+class TargetEntry:
+    """One row of the table: where a target's options and pipeline live."""
 
-    name: str = "host"
-    vector_width: int = 8  # f32 lanes: 4 (NEON/SSE), 8 (AVX2), 16 (AVX-512)
-    threads: int = 1
+    name: str
+    module: str  # defines the options class and the pipeline function
+    options_class: str
+    pipeline_function: str
+    summary: str
 
-    def with_threads(self, threads: int) -> CpuTarget:
-        """The same target with another thread count."""
-        return CpuTarget(self.name, self.vector_width, threads)
+    def options_type(self) -> type:
+        """The target's frozen options dataclass (imports the target's module)."""
+        return getattr(importlib.import_module(self.module), self.options_class)
+
+    def option_names(self) -> list[str]:
+        """The target's options as spelled on the command line (dashes)."""
+        return [f.name.replace("_", "-") for f in dataclasses.fields(self.options_type())]
+
+    def make_options(self, base=None, **options):
+        """The target's options: ``base`` (or the defaults) with ``options`` replaced.
+
+        Raises ValueError for an option the target does not have, naming its options,
+        and for a value the options class rejects.
+        """
+        cls = self.options_type()
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            bad = ", ".join(name.replace("_", "-") for name in unknown)
+            raise ValueError(
+                f"target '{self.name}' has no option {bad} "
+                f"(its options: {', '.join(self.option_names())})"
+            )
+        return dataclasses.replace(base if base is not None else cls(), **options)
+
+    def pipeline(self, options=None, **kwargs) -> Pipeline:
+        """The target's pipeline for ``options`` (default: the options class's defaults)."""
+        build = getattr(importlib.import_module(self.module), self.pipeline_function)
+        return build(options if options is not None else self.make_options(), **kwargs)
+
+
+TARGETS: dict[str, TargetEntry] = {
+    "cpu": TargetEntry(
+        "cpu",
+        "kiln.lowering.cpu.pipeline",
+        "CpuTarget",
+        "cpu_pipeline",
+        "x86-64 / AArch64 CPUs: JIT in process (ExecutionEngine), OpenMP threads",
+    ),
+    "cuda": TargetEntry(
+        "cuda",
+        "kiln.lowering.cuda.pipeline",
+        "CudaTarget",
+        "cuda_pipeline",
+        "NVIDIA GPUs: NVVM -> LLVM IR -> PTX -> cubin, launched through the CUDA driver",
+    ),
+}
+
+
+def target_entry(name: str) -> TargetEntry:
+    """The table entry for ``name``; ValueError naming the targets for an unknown one."""
+    if name not in TARGETS:
+        raise ValueError(f"unknown target '{name}' (kiln targets: {', '.join(TARGETS)})")
+    return TARGETS[name]
 
 
 @lru_cache(maxsize=1)
@@ -33,8 +98,8 @@ def host_features() -> frozenset[str]:
     return frozenset()
 
 
-def host_target(threads: int | None = None) -> CpuTarget:
-    """The machine kiln runs on: AVX-512 -> 16 lanes, AVX2 -> 8, otherwise 4."""
+def host_target(threads: int | None = None):
+    """The CPU kiln runs on (a ``CpuTarget``): AVX-512 -> 16 lanes, AVX2 -> 8, otherwise 4."""
     flags = host_features()
     if "avx512f" in flags:
         width = 16
@@ -42,12 +107,16 @@ def host_target(threads: int | None = None) -> CpuTarget:
         width = 8
     else:
         width = 4
-    return CpuTarget("host", width, threads or default_threads())
+    threads = default_threads() if threads is None else threads
+    return TARGETS["cpu"].make_options(vector_width=width, threads=threads)
 
 
 def default_threads() -> int:
     """KILN_NUM_THREADS, else the CPUs this process may use."""
     env = os.environ.get("KILN_NUM_THREADS")
     if env:
-        return max(1, int(env))
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise ValueError(f"KILN_NUM_THREADS must be an integer, got '{env}'") from None
     return max(1, len(os.sched_getaffinity(0)))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from kiln.dialects import FusionBarrierOp
 from kiln.passes.common import collect_ops
-from kiln.passes.contraction import NAMED_CONTRACTIONS, is_contraction_like
+from kiln.passes.contraction_analysis import NAMED_CONTRACTIONS, is_contraction_like
 from kiln.passes.generalize import generalize_all
 from kiln.passes.registry import KilnPass, register
 

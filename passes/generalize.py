@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kiln.passes.common import collect_ops
-from kiln.passes.schedule import Schedule
+from kiln.passes.transform_script import Schedule
 
 from kiln.ir import ir, transform_structured
 

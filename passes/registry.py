@@ -15,50 +15,51 @@ from typing import ClassVar
 
 from kiln.ir import ExternalPass, ir
 
-# Modules that define kiln passes; imported on first lookup so that building
-# the registry stays cheap for tools that never ask for it.
-PASS_MODULES = (
-    "kiln.passes.fold_constant_layout",
-    "kiln.passes.fuse_elementwise",
-    "kiln.passes.decompose_conv",
-    "kiln.passes.pack_contractions",
-    "kiln.passes.block_epilogues",
-    "kiln.passes.form_fusion_groups",
-    "kiln.passes.tile_and_fuse",
-    "kiln.passes.vectorize",
-    "kiln.passes.hoist_vector_transfers",
-    "kiln.passes.copy_to_linalg",
-    "kiln.passes.approximate_math",
-    "kiln.passes.bufferize_tm_tensor",
-    "kiln.passes.verify_llvm",
-    "kiln.passes.select_to_minmax",
-    "kiln.passes.static_buffers",
-    "kiln.passes.conv_to_nhwc",
-    "kiln.passes.vectorize_copies",
-    "kiln.passes.unshare_destinations",
-    "kiln.passes.profile_regions",
-    "kiln.passes.expand_powi",
-    "kiln.passes.distinct_results",
-    "kiln.passes.assertions_to_errors",
-    "kiln.passes.outline_loop_nests",
-    "kiln.passes.merge_identical_functions",
-    "kiln.passes.pad_to_generic",
-    "kiln.passes.fold_matmul_extensions",
-    "kiln.passes.specialize_contractions",
-    "kiln.passes.conv_to_img2col",
-    "kiln.passes.gather_to_extract",
-    "kiln.passes.pack_conv_filters",
-    "kiln.lowering.gpu_tile",
-    "kiln.lowering.gpu_distribute",
-    "kiln.lowering.gpu_map",
-    "kiln.lowering.gpu_hoist_accumulators",
-    "kiln.lowering.gpu_mma_sync",
-    "kiln.lowering.gpu_wgmma",
-    "kiln.lowering.gpu_tensormap_args",
-)
+# CLI name -> the module that defines the pass. Looking a pass up imports only
+# its module, so a tool that runs three passes does not import forty.
+PASS_MODULES: dict[str, str] = {
+    # passes (every target)
+    "kiln-bufferize-tm-tensor": "kiln.passes.bufferize_tm_tensor",
+    "kiln-distinct-results": "kiln.passes.distinct_results",
+    "kiln-expand-powi": "kiln.passes.expand_powi",
+    "kiln-fold-constant-layout": "kiln.passes.fold_constant_layout",
+    "kiln-fuse-elementwise": "kiln.passes.fuse_elementwise",
+    "kiln-select-to-minmax": "kiln.passes.select_to_minmax",
+    "kiln-unshare-destinations": "kiln.passes.unshare_destinations",
+    # lowering/cpu
+    "kiln-approximate-math": "kiln.lowering.cpu.approximate_math",
+    "kiln-assertions-to-errors": "kiln.lowering.cpu.assertions_to_errors",
+    "kiln-block-epilogues": "kiln.lowering.cpu.block_epilogues",
+    "kiln-conv-to-nhwc": "kiln.lowering.cpu.conv_to_nhwc",
+    "kiln-copy-to-linalg": "kiln.lowering.cpu.copy_to_linalg",
+    "kiln-form-fusion-groups": "kiln.lowering.cpu.form_fusion_groups",
+    "kiln-hoist-vector-transfers": "kiln.lowering.cpu.hoist_vector_transfers",
+    "kiln-merge-identical-functions": "kiln.lowering.cpu.merge_identical_functions",
+    "kiln-outline-loop-nests": "kiln.lowering.cpu.outline_loop_nests",
+    "kiln-pack-contractions": "kiln.lowering.cpu.pack_contractions",
+    "kiln-pack-conv-filters": "kiln.lowering.cpu.pack_conv_filters",
+    "kiln-profile-regions": "kiln.lowering.cpu.profile_regions",
+    "kiln-static-buffers": "kiln.lowering.cpu.static_buffers",
+    "kiln-tile-and-fuse": "kiln.lowering.cpu.tile_and_fuse",
+    "kiln-vectorize": "kiln.lowering.cpu.vectorize",
+    "kiln-vectorize-copies": "kiln.lowering.cpu.vectorize_copies",
+    "kiln-verify-llvm": "kiln.lowering.cpu.verify_llvm",
+    # lowering/cuda
+    "kiln-conv-to-img2col": "kiln.lowering.cuda.conv_to_img2col",
+    "kiln-fold-matmul-extensions": "kiln.lowering.cuda.fold_matmul_extensions",
+    "kiln-gather-to-extract": "kiln.lowering.cuda.gather_to_extract",
+    "kiln-gpu-distribute": "kiln.lowering.cuda.gpu_distribute",
+    "kiln-gpu-hoist-accumulators": "kiln.lowering.cuda.gpu_hoist_accumulators",
+    "kiln-gpu-map": "kiln.lowering.cuda.gpu_map",
+    "kiln-gpu-mma-sync": "kiln.lowering.cuda.gpu_mma_sync",
+    "kiln-gpu-tensormap-args": "kiln.lowering.cuda.gpu_tensormap_args",
+    "kiln-gpu-tile": "kiln.lowering.cuda.gpu_tile",
+    "kiln-gpu-wgmma": "kiln.lowering.cuda.gpu_wgmma",
+    "kiln-pad-to-generic": "kiln.lowering.cuda.pad_to_generic",
+    "kiln-specialize-contractions": "kiln.lowering.cuda.specialize_contractions",
+}
 
 _PASSES: dict[str, type[KilnPass]] = {}
-_loaded = False
 
 
 class PassFailure(Exception):
@@ -116,12 +117,13 @@ class KilnPass:
             values[field.name] = _parse_value(raw, hints[field.name], cls.name, key)
         return cls(**values)
 
-    def options_text(self) -> str:
-        """The non-default options as CLI text (inverse of ``from_options``)."""
+    def options_text(self, all_options: bool = False) -> str:
+        """The non-default options (every option with ``all_options``) as CLI text
+        (inverse of ``from_options``)."""
         items = []
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if value == f.default:
+            if value == f.default and not all_options:
                 continue
             if isinstance(value, bool):
                 value = str(value).lower()
@@ -130,9 +132,13 @@ class KilnPass:
             items.append(f"{f.name.replace('_', '-')}={value}")
         return " ".join(items)
 
-    def spec(self) -> str:
-        """The pass as a pipeline element, e.g. ``kiln-vectorize{unroll=2}``."""
-        options = self.options_text()
+    def spec(self, all_options: bool = False) -> str:
+        """The pass as a pipeline element, e.g. ``kiln-vectorize{unroll=2}``.
+
+        Pipelines spell target-derived options with ``all_options``, so that a listed
+        stage or a printed replay command says which target it was built for.
+        """
+        options = self.options_text(all_options)
         return f"{self.name}{{{options}}}" if options else self.name
 
 
@@ -161,7 +167,10 @@ def _parse_value(raw: str, hint: object, pass_name: str, key: str) -> object:
 
 
 def register(cls: type[KilnPass]) -> type[KilnPass]:
-    """Class decorator: makes ``cls`` a frozen dataclass and registers it by name."""
+    """Class decorator: makes ``cls`` a frozen dataclass and registers it by name.
+
+    kiln's own passes must also be listed in ``PASS_MODULES`` (a unit test checks).
+    """
     if not cls.name.startswith("kiln-"):
         raise ValueError(f"kiln pass names start with 'kiln-': {cls.name!r}")
     if not cls.__doc__:
@@ -171,23 +180,18 @@ def register(cls: type[KilnPass]) -> type[KilnPass]:
     return cls
 
 
-def _load_all() -> None:
-    global _loaded
-    if not _loaded:
-        for module in PASS_MODULES:
-            importlib.import_module(module)
-        _loaded = True
-
-
 def lookup(name: str) -> type[KilnPass] | None:
-    """The pass class registered as ``name``, or None."""
-    _load_all()
+    """The pass class registered as ``name``, or None (imports its module on first use)."""
+    if name not in _PASSES and name in PASS_MODULES:
+        importlib.import_module(PASS_MODULES[name])
     return _PASSES.get(name)
 
 
 def all_passes() -> dict[str, type[KilnPass]]:
-    """Every registered kiln pass, by CLI name."""
-    _load_all()
+    """Every kiln pass of the table, by CLI name (imports every pass module), and any
+    registered from outside it (a user's own ``@register``-ed pass)."""
+    for name in PASS_MODULES:
+        lookup(name)
     return dict(sorted(_PASSES.items()))
 
 

@@ -1,14 +1,17 @@
-"""kiln-compile: compile an .mlir file (linalg on tensors) to native code, one stage's output.
+"""kiln-compile: compile an .mlir file (linalg on tensors) for a target, one stage's output.
 
     kiln-compile model.mlir --target=cuda --emit=ptx -o model.ptx
     kiln-compile model.mlir --target=cuda --emit=cubin --chip=sm_80 -o model.cubin
     kiln-compile model.mlir --target=cuda --emit=gpu            # MLIR after a stage
+    kiln-compile model.mlir --target=cpu --emit=tiled --threads=2
     kiln-compile model.mlir --target=cuda --emit=ptx --dump-dir=dumps/
 
-``--emit`` names a stage of the cuda pipeline (graph, tiled, bufferized,
-gpu, nvvm: MLIR text) or a step after it (llvm-ir, ptx: text; cubin:
-binary). ``--dump-dir`` also writes every stage and step on the way. Errors
-print a diagnostic and exit with status 1. It does not import torch.
+``--emit`` names a stage of the target's pipeline (``kiln-opt --kiln-pipeline=T
+--list-stages``): MLIR stages write MLIR text, the cuda tool stages write
+LLVM IR, PTX (text) or a cubin (binary). The default is the target's last
+stage that writes text (cuda: ptx, cpu: llvm). ``--dump-dir`` also writes
+every stage on the way. Errors print a diagnostic and exit with status 1. It
+does not import torch.
 """
 
 from __future__ import annotations
@@ -19,28 +22,34 @@ from pathlib import Path
 
 from kiln.errors import KilnError, format_mlir_error
 from kiln.ir import MLIRError, new_context, parse_module
+from kiln.targets import TARGETS, target_entry
 
-TARGETS = ("cuda",)
+DEFAULT_EMIT = {"cpu": "llvm", "cuda": "ptx"}
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    from kiln.pipelines_cuda import POST_MLIR_STEPS, cuda_pipeline
-
-    emits = (*cuda_pipeline().stage_names(), *POST_MLIR_STEPS)
     p = argparse.ArgumentParser(
         prog="kiln-compile", description="Compile MLIR (linalg on tensors) with kiln."
     )
     p.add_argument("input", nargs="?", default="-", help="input .mlir file, '-' for stdin")
     p.add_argument("-o", dest="output", default="-", help="output file ('-' for stdout)")
-    p.add_argument("--target", default="cuda", choices=TARGETS, help="code generation target")
-    p.add_argument("--emit", default="ptx", choices=emits, help="the stage or step to write")
-    p.add_argument("--chip", default="sm_90", help="GPU architecture, e.g. sm_80, sm_90")
     p.add_argument(
-        "--tf32", action="store_true", help="f32 matmuls on tensor cores (TF32 precision)"
+        "--target", default="cuda", choices=tuple(TARGETS), help="code generation target"
     )
-    p.add_argument("--no-tensor-cores", action="store_true", help="SIMT matmuls only")
-    p.add_argument("--dump-dir", help="also write every stage and step here")
+    p.add_argument("--emit", help="the stage to write (default: cuda ptx, cpu llvm)")
+    p.add_argument("--chip", help="cuda: GPU architecture, e.g. sm_80, sm_90a (default sm_90)")
+    p.add_argument("--tf32", action="store_true", default=None, help="cuda: f32 matmuls as TF32")
+    p.add_argument(
+        "--no-tensor-cores",
+        dest="tensor_cores",
+        action="store_false",
+        default=None,
+        help="cuda: SIMT matmuls only",
+    )
+    p.add_argument("--threads", dest="kiln_threads", type=int, help="cpu: threads (default 1)")
+    p.add_argument("--vector-width", dest="kiln_vector_width", type=int, help="cpu: f32 lanes")
+    p.add_argument("--dump-dir", help="also write every stage on the way here")
     return p
 
 
@@ -49,10 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         output = compile_file(args)
-    except (KilnError, ValueError) as err:
-        print(f"kiln-compile: error: {err}", file=sys.stderr)
-        return 1
-    except OSError as err:
+    except (KilnError, ValueError, OSError) as err:
         print(f"kiln-compile: error: {err}", file=sys.stderr)
         return 1
     except Exception as err:  # a bug in kiln: say so, with the traceback
@@ -73,40 +79,40 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def compile_file(args: argparse.Namespace) -> str | bytes:
-    """Compiles ``args.input`` through ``args.emit``; returns that stage's text (or the cubin)."""
-    from kiln.driver import run_pipeline
-    from kiln.pipelines_cuda import (
-        POST_MLIR_STEPS,
-        CudaTarget,
-        compile_to_cuda_binary,
-        cuda_pipeline,
-    )
+    """Compiles ``args.input`` through ``args.emit``; returns that stage's output."""
+    from kiln.tools.kiln_opt import target_options
 
+    from kiln.driver import run_pipeline
+
+    entry = target_entry(args.target)
+    pipeline = entry.pipeline(target_options(args, entry))
+    emit = args.emit or DEFAULT_EMIT[entry.name]
+    stage = pipeline.stage(emit)
     source = "<stdin>" if args.input == "-" else args.input
     text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
-    target = CudaTarget(chip=args.chip, tf32=args.tf32, tensor_cores=not args.no_tensor_cores)
     ctx = new_context()
     try:
         module = parse_module(text, ctx)
     except MLIRError as err:
         raise KilnError(format_mlir_error(err, source)) from None
     name = Path(source).stem if args.input != "-" else "stdin"
-    pipeline = cuda_pipeline(target)
-    stop = args.emit if args.emit not in POST_MLIR_STEPS else None
+    outputs: dict = {}
     run_pipeline(
-        module, pipeline, stop_after=stop, dump_dir=args.dump_dir, name=name, source_name=source
-    )
-    if stop is not None:
-        return module.operation.get_asm(large_elements_limit=None) + "\n"
-    binary = compile_to_cuda_binary(
         module,
-        target,
-        stop_after=args.emit,
-        require_cubin=args.emit == "cubin",
+        pipeline,
+        stop_after=emit,
         dump_dir=args.dump_dir,
         name=name,
+        source_name=source,
+        outputs=outputs,
     )
-    return {"llvm-ir": binary.llvm_ir, "ptx": binary.ptx, "cubin": binary.cubin}[args.emit]
+    if stage.is_mlir:
+        return module.operation.get_asm(large_elements_limit=None) + "\n"
+    if outputs[emit] is None:
+        raise KilnError(
+            f"--emit={emit}: the tool for stage '{emit}' is not installed (ptxas: CUDA toolkit)"
+        )
+    return outputs[emit]
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     kiln-opt in.mlir --pass-pipeline='builtin.module(canonicalize, kiln-fuse-elementwise)'
     kiln-opt in.mlir --kiln-pipeline=cpu --stop-after=tiled -o tiled.mlir
     kiln-opt repro.mlir --kiln-pipeline=cpu --start-at=vectorized --stop-after=vectorized
+    kiln-opt in.mlir --kiln-pipeline=cuda --chip=sm_80 --stop-after=gpu
     kiln-opt --list-passes
 
 Reads a file (or stdin with ``-``), writes IR to stdout or ``-o``. Errors
@@ -31,11 +32,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", nargs="?", default="-", help="input .mlir file, '-' for stdin")
     p.add_argument("-o", dest="output", default="-", help="output file ('-' for stdout)")
     p.add_argument("--pass-pipeline", help="textual pass pipeline, upstream and kiln passes mixed")
-    p.add_argument("--kiln-pipeline", help="a named kiln pipeline (cpu)")
+    p.add_argument("--kiln-pipeline", help="a kiln target's pipeline (cpu, cuda)")
     p.add_argument("--start-at", help="first stage of --kiln-pipeline to run")
     p.add_argument("--stop-after", help="last stage of --kiln-pipeline to run")
-    p.add_argument("--kiln-threads", type=int, default=1, help="threads for --kiln-pipeline")
-    p.add_argument("--kiln-vector-width", type=int, default=None, help="f32 lanes (default: host)")
+    # Target options: each belongs to one target (kiln.targets); giving one to another
+    # target is an error naming that target's options.
+    p.add_argument("--kiln-threads", type=int, help="cpu: threads (default 1)")
+    p.add_argument("--kiln-vector-width", type=int, help="cpu: f32 lanes (default: the host's)")
+    p.add_argument("--chip", help="cuda: GPU architecture, e.g. sm_80, sm_90a (default sm_90)")
+    p.add_argument("--tf32", action="store_true", default=None, help="cuda: f32 matmuls as TF32")
+    p.add_argument(
+        "--no-tensor-cores",
+        dest="tensor_cores",
+        action="store_false",
+        default=None,
+        help="cuda: SIMT matmuls only",
+    )
     p.add_argument(
         "--split-input-file", action="store_true", help="process chunks split by '// -----'"
     )
@@ -63,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.list_stages:
         for stage in stages:
-            print(f"{stage.name}: {stage.summary}\n  " + ",\n  ".join(stage.passes))
+            body = (
+                ",\n  ".join(stage.passes) if stage.is_mlir else f"(tool, writes .{stage.suffix})"
+            )
+            print(f"{stage.name}: {stage.summary}\n  {body}")
         return 0
     source = "<stdin>" if args.input == "-" else args.input
     try:
@@ -91,29 +106,70 @@ def list_passes_text() -> str:
     """kiln's passes with their summaries and options, and its pipelines."""
     from kiln.passes import registry
 
-    from kiln.pipelines import PIPELINES
+    from kiln.targets import TARGETS
 
     lines = ["kiln passes:"]
     for name, cls in registry.all_passes().items():
         lines.append(f"  {name}: {registry.summary(cls)}")
         for field in cls.__dataclass_fields__.values():
             lines.append(f"      {field.name.replace('_', '-')}={field.default!r} ({field.type})")
-    lines.append("kiln pipelines: " + ", ".join(PIPELINES))
+    lines.append("kiln pipelines: " + ", ".join(TARGETS))
     lines.append("Every upstream MLIR pass is available in --pass-pipeline as well.")
     return "\n".join(lines)
 
 
+# Command-line flag -> (target, option field).
+TARGET_FLAGS = {
+    "kiln_threads": ("--kiln-threads", "threads"),
+    "kiln_vector_width": ("--kiln-vector-width", "vector_width"),
+    "chip": ("--chip", "chip"),
+    "tf32": ("--tf32", "tf32"),
+    "tensor_cores": ("--no-tensor-cores", "tensor_cores"),
+}
+
+
+def target_options(args, entry):
+    """The options of ``entry``'s target from the command line (cpu defaults: the host, 1 thread)."""
+    from kiln.targets import host_target
+
+    given = {}
+    for dest, (flag, field) in TARGET_FLAGS.items():
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        if field not in [name.replace("-", "_") for name in entry.option_names()]:
+            flags = [
+                f
+                for f, fld in TARGET_FLAGS.values()
+                if fld.replace("_", "-") in entry.option_names()
+            ]
+            raise KilnError(
+                f"{flag} is not an option of target '{entry.name}' (its options: {', '.join(flags)})"
+            )
+        given[field] = value
+    base = host_target(1) if entry.name == "cpu" else None
+    return entry.make_options(base, **given)
+
+
 def _named_stages(args):
-    from kiln.pipelines import PIPELINES
-    from kiln.targets import CpuTarget, host_target
+    """The selected MLIR stages of ``--kiln-pipeline`` (kiln-opt writes MLIR only;
+    ``--list-stages`` lists the tool stages after them too)."""
+    from kiln.targets import TARGETS
 
     name = args.kiln_pipeline or "cpu"
-    if name not in PIPELINES:
-        raise KilnError(f"unknown pipeline '{name}' (kiln pipelines: {', '.join(PIPELINES)})")
-    host = host_target(args.kiln_threads)
-    target = CpuTarget("host", args.kiln_vector_width or host.vector_width, args.kiln_threads)
-    pipeline = PIPELINES[name](target)
-    return pipeline.select(args.start_at, args.stop_after)
+    if name not in TARGETS:
+        raise KilnError(f"unknown pipeline '{name}' (kiln pipelines: {', '.join(TARGETS)})")
+    entry = TARGETS[name]
+    pipeline = entry.pipeline(target_options(args, entry))
+    mlir = pipeline.mlir_stage_names()
+    for flag, stage in (("--start-at", args.start_at), ("--stop-after", args.stop_after)):
+        if stage is not None and stage in pipeline.stage_names() and stage not in mlir:
+            raise KilnError(
+                f"{flag}={stage}: stage '{stage}' of pipeline '{pipeline.name}' runs a tool after "
+                f"MLIR; kiln-opt writes MLIR (stages {', '.join(mlir)}): use kiln-compile --emit={stage}"
+            )
+    last = args.stop_after or (None if args.list_stages else mlir[-1])
+    return pipeline.select(args.start_at, last)
 
 
 def _split(text: str) -> list[tuple[int, str]]:

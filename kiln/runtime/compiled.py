@@ -38,7 +38,7 @@ class CompiledModel:
         self._assertions = assertions or []
         self._read_errors = None
         if self._assertions:
-            from kiln.passes.assertions_to_errors import READ_FUNCTION
+            from kiln.lowering.cpu.assertions_to_errors import READ_FUNCTION
 
             self._read_errors = jit.packed_function(READ_FUNCTION)
         # Calls share the module's static buffers (kiln-static-buffers): one at a time.
@@ -164,7 +164,7 @@ class CompiledModel:
             raise ValueError("compile with kiln.compile(..., profile=True) to profile")
         counters = np.zeros(len(self._profile_regions), np.int64)
         if len(counters):
-            from kiln.passes.profile_regions import READ_FUNCTION
+            from kiln.lowering.cpu.profile_regions import READ_FUNCTION
 
             _call_with_buffer(
                 self._jit.packed_function(READ_FUNCTION), counters, self.signature.dynamic

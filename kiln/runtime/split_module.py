@@ -22,7 +22,7 @@ Post: ``module`` and the returned modules together define every function
 from __future__ import annotations
 
 from kiln.ir import ir
-from kiln.passes.outline_loop_nests import PREFIX
+from kiln.lowering.cpu.outline_loop_nests import PREFIX
 
 # Below this many ops a module compiles in well under a second: one engine.
 MIN_SPLIT_OPS = 4000

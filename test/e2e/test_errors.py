@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+from kiln.lowering.cpu.pipeline import CpuTarget, cpu_pipeline
 
 import kiln
 from kiln.pipeline import Stage
-from kiln.pipelines import cpu_pipeline
-from kiln.targets import CpuTarget
 
 
 def _line_of(cls: type, needle: str) -> int:
@@ -419,9 +418,16 @@ def test_failing_stage_names_stage_and_replays(tmp_path, monkeypatch, replay):
 
 
 def test_failing_kiln_pass_names_stage_and_replays(tmp_path, monkeypatch, replay):
-    # A target with 3 f32 lanes: kiln-pack-contractions (stage graph) rejects it.
+    # A stage asking for 3 f32 lanes: kiln-pack-contractions (stage graph) rejects it.
+    # (CpuTarget itself refuses 3 lanes: see test_pipeline.py.)
     monkeypatch.setenv("KILN_REPRO_DIR", str(tmp_path))
-    pipeline = cpu_pipeline(CpuTarget("host", vector_width=3, threads=1))
+    stock = cpu_pipeline(CpuTarget("host", vector_width=8, threads=1))
+    graph = stock.stage("graph")
+    passes = tuple(
+        "kiln-pack-contractions{vector-width=3}" if p.startswith("kiln-pack-contractions") else p
+        for p in graph.passes
+    )
+    pipeline = stock.replace_stage("graph", Stage("graph", passes))
     with pytest.raises(kiln.PipelineError) as info:
         kiln.compile(MATMUL_MLIR, threads=1, pipeline=pipeline)
     err = info.value

@@ -12,8 +12,8 @@ import struct
 
 import numpy as np
 import pytest
-from kiln.lowering.llvm_literals import fix_float_literals, literal_bits, respell
-from kiln.lowering.nvvm_to_ptx import llvm_ir_to_ptx
+from kiln.lowering.cuda.llvm_literals import fix_float_literals, literal_bits, respell
+from kiln.lowering.cuda.nvvm_to_ptx import llvm_ir_to_ptx
 
 from kiln.ir import llvm, new_context, parse_module
 

@@ -15,10 +15,10 @@ import shutil
 
 import numpy as np
 import pytest
-from kiln.lowering.gpu_launch_plan import Launch, Ref
+from kiln.lowering.cuda.gpu_launch_plan import Launch, Ref
+from kiln.lowering.cuda.pipeline import CudaTarget, compile_cuda, cuda_pipeline
 
 from kiln.ir import new_context, parse_module
-from kiln.pipelines_cuda import CudaTarget, compile_cuda, cuda_pipeline
 
 PTXAS_EXPECTED = bool(
     os.environ.get("KILN_EXPECT_PTXAS") or glob.glob("/usr/local/cuda*/bin/ptxas")
@@ -174,9 +174,9 @@ def test_every_stage_and_step_is_dumped(tmp_path):
     compile_text(ELEMENTWISE, CudaTarget(), tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
     stages = ["case.01-graph.mlir", "case.02-tiled.mlir", "case.03-bufferized.mlir"]
-    stages += ["case.04-gpu.mlir", "case.05-nvvm.mlir", "case.ll", "case.ptx"]
+    stages += ["case.04-gpu.mlir", "case.05-nvvm.mlir", "case.06-llvm-ir.ll", "case.07-ptx.ptx"]
     assert set(stages) <= set(names)
-    assert ("case.cubin" in names) == (shutil.which("ptxas") is not None)
+    assert ("case.08-cubin.cubin" in names) == (shutil.which("ptxas") is not None)
 
 
 def test_elementwise_ptx_and_plan():

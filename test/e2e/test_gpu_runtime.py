@@ -1,4 +1,4 @@
-"""kiln.runtime.cuda without a GPU: the no-driver error; launch marshalling against a fake driver.
+"""kiln.runtime.cuda_driver / cuda_program without a GPU: the no-driver error; launch marshalling against a fake driver.
 
 ``FakeCuda`` stands in for libcuda.so.1: device memory is host memory it
 allocates, kernels are recorded (with their decoded pointer arguments), not
@@ -14,12 +14,13 @@ import re
 
 import numpy as np
 import pytest
-from kiln.lowering.gpu_launch_plan import Launch
+from kiln.lowering.cuda.gpu_launch_plan import Launch
+from kiln.lowering.cuda.pipeline import CudaTarget, compile_cuda
 
 from kiln.errors import KilnError
 from kiln.ir import new_context, parse_module
-from kiln.pipelines_cuda import CudaTarget, compile_cuda
-from kiln.runtime import cuda
+from kiln.runtime import cuda_driver as cuda
+from kiln.runtime.cuda_program import CudaProgram
 
 SOFTMAX_LIKE = """
 #id = affine_map<(d0, d1) -> (d0, d1)>
@@ -176,7 +177,7 @@ def compiled():
 
 @pytest.fixture
 def fake_driver(monkeypatch, compiled):
-    """Installs a FakeCuda as libcuda.so.1 for kiln.runtime.cuda."""
+    """Installs a FakeCuda as libcuda.so.1 for kiln.runtime.cuda_driver."""
     fake = FakeCuda(ptx_param_counts(compiled.binary.ptx))
     real_cdll = ctypes.CDLL
     monkeypatch.setattr(
@@ -276,7 +277,7 @@ def test_device_buffers_in_and_out(fake_driver, compiled):
 
 def test_copies_and_scalar_arguments(monkeypatch):
     """A hand-written plan: a scalar kernel argument, then a device-to-device copy to the output."""
-    from kiln.lowering.gpu_launch_plan import BufferSpec, Copy, LaunchPlan, Ref, Scalar
+    from kiln.lowering.cuda.gpu_launch_plan import BufferSpec, Copy, LaunchPlan, Ref, Scalar
 
     fake = FakeCuda({"k": ["ptr", "s64", "f32"]})
     monkeypatch.setattr(cuda.ctypes, "CDLL", lambda name, *a, **k: fake)
@@ -296,7 +297,7 @@ def test_copies_and_scalar_arguments(monkeypatch):
         ),
     )
     try:
-        program = cuda.CudaProgram(b"\x7fELF....", {"f": plan})
+        program = CudaProgram(b"\x7fELF....", {"f": plan})
         x = np.arange(16, dtype=np.float32).reshape(4, 4)
         np.testing.assert_array_equal(program(x), x)
         ((name, grid, block, _, _, args),) = fake.launches

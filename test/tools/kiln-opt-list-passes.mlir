@@ -8,7 +8,6 @@
 // CHECK: kiln-block-epilogues: Rewrite elementwise consumers of blocked contractions
 // CHECK: kiln-bufferize-tm-tensor: Bufferize tm_tensor ops
 // CHECK: kiln-copy-to-linalg: Rewrite strided memref.copy ops as linalg.copy
-// CHECK: kiln-decompose-conv: Rewrite 2-D convolutions as im2col
 // CHECK: kiln-fold-constant-layout: Fold transposes, reshapes, pads and elementwise math of constants
 // CHECK-NEXT: max-elements=67108864 (int)
 // CHECK: kiln-form-fusion-groups: Group each blocked contraction

@@ -1,10 +1,10 @@
-"""passes/contraction.py: recognizing contractions and choosing their register blocking."""
+"""passes/contraction_analysis.py: recognizing contractions and choosing their register blocking."""
 
 from __future__ import annotations
 
 import pytest
 from kiln.passes.common import collect_ops
-from kiln.passes.contraction import (
+from kiln.passes.contraction_analysis import (
     CONTRACTION_OPS,
     MR_CHOICES,
     Blocking,

@@ -1,11 +1,11 @@
-"""passes/schedules/conv.py: register blocking of NHWC convolutions (conv_blocking)."""
+"""lowering/cpu/schedules/conv.py: register blocking of NHWC convolutions (conv_blocking)."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
-from kiln.passes.schedules.conv import BAND_BYTES, ConvBlocking, band_rows, conv_blocking
+from kiln.lowering.cpu.schedules.conv import BAND_BYTES, ConvBlocking, band_rows, conv_blocking
 
 # Vector registers of the targets: AVX2 (8 f32 lanes) has 16, AVX-512 (16 lanes) 32.
 REGISTERS = {8: 16, 16: 32}

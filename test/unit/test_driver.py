@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from kiln.lowering.cpu.pipeline import CpuTarget, cpu_pipeline
 from kiln.passes import registry
 from kiln.passes.registry import KilnPass
 
@@ -14,8 +15,6 @@ from kiln.driver import module_text, replay_command, repro_dir, run_pipeline
 from kiln.errors import PipelineError
 from kiln.ir import ir, parse_module
 from kiln.pipeline import Pipeline, Stage
-from kiln.pipelines import cpu_pipeline
-from kiln.targets import CpuTarget
 
 FOLDABLE = """\
 func.func @f() -> i32 {

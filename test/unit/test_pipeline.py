@@ -1,8 +1,9 @@
-"""kiln/pipeline.py, kiln/pipelines.py: pipelines as data, made pass managers in one place."""
+"""kiln/pipeline.py, lowering/cpu/pipeline.py: pipelines as data, made pass managers in one place."""
 
 from __future__ import annotations
 
 import pytest
+from kiln.lowering.cpu.pipeline import CpuTarget, cpu_pipeline
 from kiln.passes import registry
 
 from kiln.ir import PassManager
@@ -15,8 +16,7 @@ from kiln.pipeline import (
     pipeline_text,
     split_pipeline,
 )
-from kiln.pipelines import PIPELINES, cpu_pipeline
-from kiln.targets import CpuTarget
+from kiln.targets import TARGETS as TARGET_TABLE
 
 BUFFERIZE = (
     "one-shot-bufferize{bufferize-function-boundaries "
@@ -226,7 +226,7 @@ def test_cpu_stages():
     pipeline = cpu_pipeline(CpuTarget())
     assert pipeline.stage_names() == CPU_STAGES
     assert all(stage.passes and stage.summary for stage in pipeline.stages)
-    assert PIPELINES["cpu"] is cpu_pipeline
+    assert TARGET_TABLE["cpu"].pipeline(CpuTarget()) == pipeline
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=_target_id)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from kiln.passes import registry
@@ -116,13 +120,43 @@ def test_unsupported_option_type_raises_type_error():
 # --- the registry --------------------------------------------------------------
 
 
-def test_every_pass_module_registers_its_pass():
-    passes = registry.all_passes()
-    for module_name in registry.PASS_MODULES:
-        module = importlib.import_module(module_name)
-        defined = [v for v in vars(module).values() if isinstance(v, type) and v in passes.values()]
-        assert defined, f"{module_name} registers no pass"
-    assert list(passes) == sorted(passes)
+TEST_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("name", sorted(registry.PASS_MODULES))
+def test_every_table_name_is_defined_by_its_module(name):
+    """The table's module, once imported, registers exactly the name the table gives it."""
+    module = importlib.import_module(registry.PASS_MODULES[name])
+    defined = [
+        v.name
+        for v in vars(module).values()
+        if isinstance(v, type) and issubclass(v, KilnPass) and v.__module__ == module.__name__
+    ]
+    assert defined == [name], f"{module.__name__} defines {defined}, the table says {name}"
+    assert registry.lookup(name).__module__ == module.__name__
+
+
+def test_every_registered_pass_is_in_the_table():
+    own = {n: c for n, c in registry.all_passes().items() if c.__module__.startswith("kiln.")}
+    assert sorted(own) == sorted(registry.PASS_MODULES)
+
+
+@pytest.mark.parametrize("name", sorted(registry.PASS_MODULES))
+def test_every_pass_has_a_lit_test_that_runs_it(name):
+    """Some lit file under test/ names the pass in a RUN line's pipeline (STYLE.md: a lit test per pass)."""
+    pattern = re.compile(r"^// RUN:.*[(,{ ]" + re.escape(name) + r"\b", re.M)
+    files = [p for p in TEST_ROOT.rglob("*.mlir") if "Output" not in p.parts]
+    assert any(pattern.search(p.read_text()) for p in files), f"no lit RUN line runs {name}"
+
+
+def test_lookup_imports_only_the_pass_asked_for():
+    """A lookup loads one pass module, not the whole table (checked in a fresh process)."""
+    code = (
+        "import sys; from kiln.passes import registry; registry.lookup('kiln-expand-powi');"
+        "print(sorted(m for m in registry.PASS_MODULES.values() if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['kiln.passes.expand_powi']"
 
 
 @pytest.mark.parametrize("name", sorted(registry.all_passes()))

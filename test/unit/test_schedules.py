@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from kiln.passes.schedules.contraction import (
+from kiln.lowering.cpu.schedules.contraction import (
     ContractionPlan,
     cache_tile,
     inner_step,
     root_tile_sizes,
     thread_split,
 )
-from kiln.passes.schedules.generic import GenericPlan, thread_tile_sizes, vector_length
+from kiln.lowering.cpu.schedules.generic import GenericPlan, thread_tile_sizes, vector_length
 
 # --- contraction: k steps and cache tiles -------------------------------------------
 

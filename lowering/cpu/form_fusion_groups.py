@@ -1,0 +1,151 @@
+"""kiln-form-fusion-groups: wrap each contraction or convolution and its epilogue in a ``kiln.fusion_group``.
+
+A group holds, in order: the op initialising the anchor's output (a fill or a
+bias broadcast, if it has no other use), the anchor (a ``kiln.blocked``
+contraction, kind ``contraction``, or an NHWC ``linalg.conv_2d_nhwc_hwcf``,
+kind ``convolution``), and the chain of elementwise ops that each consume the
+previous op's result, whole and as their only use (``kiln.epilogue`` ops for
+contractions). The group's result replaces the last op's result.
+
+Pre: output of ``kiln-pack-contractions`` and ``kiln-block-epilogues``.
+Post: every blocked contraction and static NHWC convolution sits in exactly
+one ``kiln.fusion_group``; groups do not nest; no op outside a group uses a value
+defined inside it other than the group's result.
+"""
+
+from __future__ import annotations
+
+from kiln.dialects import FusionGroupOp, YieldOp
+from kiln.lowering.cpu.block_epilogues import EPILOGUE_ATTR
+from kiln.passes.common import (
+    collect_ops,
+    defining_op,
+    has_bool_tensors,
+    indexing_maps,
+    iterator_types,
+    map_dims,
+    static_shape,
+    users,
+)
+from kiln.passes.contraction_analysis import BLOCKED_ATTR
+from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import ir
+
+CONV_ANCHORS = ("linalg.conv_2d_nhwc_hwcf",)
+
+
+@register
+class FormFusionGroups(KilnPass):
+    """Group each blocked contraction or NHWC convolution with its init and elementwise epilogue."""
+
+    name = "kiln-form-fusion-groups"
+
+    def run(self, module: ir.Operation) -> None:
+        for op in collect_ops(module, ["linalg.generic", *CONV_ANCHORS]):
+            if op.parent.operation.name == "kiln.fusion_group":
+                continue
+            if BLOCKED_ATTR in op.attributes:
+                _form_group(op, "contraction")
+            elif op.name in CONV_ANCHORS and static_shape(op.results[0]) is not None:
+                _form_group(op, "convolution")
+
+
+def group_members(anchor: ir.Operation) -> list[ir.Operation]:
+    """[init?, anchor, epilogue...] for an anchor (blocked contraction or convolution).
+
+    The init is a fill or an all-parallel generic (a bias broadcast) whose only
+    use is the anchor's output operand.
+    """
+    members = []
+    init = defining_op(anchor.operands[-1])
+    if (
+        init is not None
+        and _is_init(init)
+        and len(users(init.results[0])) > 1
+        and _has_no_inputs(init)
+    ):
+        # A fill shared by several anchors (CSE merged them) would be copied
+        # for each: give this anchor its own.
+        init = _clone_for(init, anchor)
+    if init is not None and len(users(init.results[0])) == 1 and _is_init(init):
+        members.append(init)
+    members.append(anchor)
+    current = anchor
+    while True:
+        uses = users(current.results[0])
+        if len(uses) != 1 or uses[0].parent != anchor.parent:
+            break
+        if not (
+            EPILOGUE_ATTR in uses[0].attributes or _is_same_shape_elementwise(uses[0], current)
+        ):
+            break
+        if has_bool_tensors(uses[0]):
+            break
+        current = uses[0]
+        members.append(current)
+    return members
+
+
+def _has_no_inputs(op: ir.Operation) -> bool:
+    """A fill, or a generic whose inputs are all constants: cheap to recompute per user."""
+    return all(
+        defining_op(v) is not None and defining_op(v).name in ("arith.constant", "tensor.empty")
+        for v in op.operands
+    )
+
+
+def _clone_for(init: ir.Operation, anchor: ir.Operation) -> ir.Operation:
+    clone = init.clone(ip=ir.InsertionPoint(anchor))
+    anchor.operands[len(anchor.operands) - 1] = clone.results[0]
+    return clone.operation if hasattr(clone, "operation") else clone
+
+
+def _is_init(op: ir.Operation) -> bool:
+    if op.name == "linalg.fill":
+        return True
+    return (
+        op.name == "linalg.generic"
+        and "reduction" not in iterator_types(op)
+        and len(op.results) == 1
+    )
+
+
+def _is_same_shape_elementwise(op: ir.Operation, producer: ir.Operation) -> bool:
+    """An all-parallel generic reading ``producer``'s result at the identity, same shape out."""
+    if op.name != "linalg.generic" or len(op.results) != 1 or "reduction" in iterator_types(op):
+        return False
+    if has_bool_tensors(op):
+        return False  # stays a scalar loop (see has_bool_tensors)
+    if static_shape(op.results[0]) != static_shape(producer.results[0]):
+        return False
+    maps = indexing_maps(op)
+    identity = list(range(maps[0].n_dims))
+    if map_dims(maps[-1]) != identity:
+        return False
+    value = producer.results[0]
+    return any(
+        operand == value and map_dims(amap) == identity
+        for operand, amap in zip(list(op.operands)[:-1], maps, strict=False)
+    )
+
+
+def _form_group(anchor: ir.Operation, kind: str) -> None:
+    members = group_members(anchor)
+    last = members[-1]
+    result = last.results[0]
+    with ir.InsertionPoint(last), last.location:
+        group = FusionGroupOp(
+            ir.StringAttr.get(kind),
+            ir.StringAttr.get(anchor.name),
+            [result.type],
+        )
+    result.replace_all_uses_with(group.results[0])
+    block = group.regions[0].blocks.append()
+    with ir.InsertionPoint(block), last.location:
+        terminator = YieldOp([result])
+    # Ops between members (reshapes of epilogue operands) stay outside: they
+    # are defined before the group and dominate it.
+    group.operation.move_after(last)
+    for member in members:
+        member.move_before(terminator.operation)

@@ -1,0 +1,203 @@
+"""kiln-pack-contractions: put matmul-like ops in register-block form, pre-packing weights.
+
+A contraction C[b, m, n] += A[b, m, k] * B[b, k, n] becomes a
+``linalg.generic`` over loops (b..., m1, n1, k, m0, n0), where (m0, n0) is an
+mr x nr register block:
+- A is read through a free reshape (m -> m1, m0), in whatever layout it has;
+- B becomes panels Bp[b..., n1, k, n0]: each k step of a block reads nr
+  contiguous floats. A constant B (weights) is packed here, with numpy, at
+  compile time; a small runtime B whose n dimension is innermost is only
+  reshaped; any other runtime B is packed by a ``linalg.transpose`` at run
+  time;
+- C is written through a free reshape (m -> m1, m0; n -> n1, n0); N is padded
+  up to a multiple of nr when needed and sliced back.
+The new op carries ``kiln.blocked = array<i64: mr, nr>``.
+
+Pre: linalg-on-tensors, static shapes; contractions are linalg.matmul,
+linalg.batch_matmul or multiply-accumulate generics over f32.
+Post: every such contraction is a ``kiln.blocked`` generic; its result is
+reshaped back, so users see the original type.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from kiln.passes.common import (
+    affine_map,
+    collapse_to,
+    collect_ops,
+    constant_array,
+    dense_constant,
+    split_dim,
+    static_shape,
+    tensor_type,
+)
+from kiln.passes.contraction_analysis import (
+    BLOCKED_ATTR,
+    CONTRACTION_OPS,
+    Blocking,
+    Contraction,
+    analyze_contraction,
+    choose_blocking,
+)
+from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import arith, ir, linalg, tensor
+
+# A runtime B is packed into panels when this many mr-row blocks read it and it
+# has at least this many elements; smaller ones are read in place.
+RUNTIME_PACK_MIN_BLOCKS = 8
+RUNTIME_PACK_MIN_ELEMENTS = 1 << 16
+
+
+@register
+class PackContractions(KilnPass):
+    """Rewrite contractions into mr x nr register-block form with packed right-hand sides."""
+
+    name = "kiln-pack-contractions"
+    vector_width: int = 8
+
+    def validate(self) -> None:
+        if self.vector_width not in (4, 8, 16):
+            raise ValueError(
+                f"kiln-pack-contractions: vector-width must be 4, 8 or 16, got {self.vector_width}"
+            )
+
+    def run(self, module: ir.Operation) -> None:
+        for op in collect_ops(module, CONTRACTION_OPS):
+            info = analyze_contraction(op)
+            if info is None:
+                continue
+            m, n, _ = info.sizes
+            blocking = choose_blocking(m, n, self.vector_width)
+            with ir.InsertionPoint(op), op.location:
+                result = _rewrite(op, info, blocking)
+            op.results[0].replace_all_uses_with(result)
+            op.erase()
+
+
+def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking) -> ir.Value:
+    f32 = ir.F32Type.get()
+    nb = len(c.batch)
+    m1, n1, k, m0, n0 = nb, nb + 1, nb + 2, nb + 3, nb + 4
+    new_loops = {d: [i] for i, d in enumerate(c.batch)}
+    new_loops.update({c.m: [m1, m0], c.n: [n1, n0], c.k: [k]})
+    M, N, K = c.sizes
+
+    def remap(dims):
+        return [nd for d in dims for nd in new_loops[d]]
+
+    a = split_dim(op.operands[0], c.a_dims.index(c.m), [M // blk.mr, blk.mr])
+    a_map = remap(c.a_dims)
+    b, b_map = _pack_rhs(op.operands[1], c, blk, [n1, k, n0])
+    init = _pad_dim(op.operands[2], c.c_dims.index(c.n), blk.n_padded)
+    c_pos_m, c_pos_n = c.c_dims.index(c.m), c.c_dims.index(c.n)
+    for pos, factors in sorted(
+        [(c_pos_m, [M // blk.mr, blk.mr]), (c_pos_n, [blk.n_padded // blk.nr, blk.nr])],
+        reverse=True,
+    ):
+        init = split_dim(init, pos, factors)
+    c_map = remap(c.c_dims)
+
+    n_loops = nb + 5
+    kinds = ["parallel"] * n_loops
+    kinds[k] = "reduction"
+    generic = linalg.GenericOp(
+        [init.type],
+        [a, b],
+        [init],
+        ir.ArrayAttr.get(
+            [ir.AffineMapAttr.get(affine_map(n_loops, d)) for d in (a_map, b_map, c_map)]
+        ),
+        ir.ArrayAttr.get([ir.Attribute.parse(f"#linalg.iterator_type<{t}>") for t in kinds]),
+    )
+    block = generic.regions[0].blocks.append(f32, f32, f32)
+    with ir.InsertionPoint(block):
+        prod = arith.mulf(block.arguments[0], block.arguments[1])
+        linalg.YieldOp([arith.addf(block.arguments[2], prod)])
+    generic.operation.attributes[BLOCKED_ATTR] = ir.DenseI64ArrayAttr.get([blk.mr, blk.nr])
+
+    groups, pos = [], 0
+    for d in c.c_dims:
+        width = len(new_loops[d])
+        groups.append(list(range(pos, pos + width)))
+        pos += width
+    result = collapse_to(generic.result, groups)
+    if blk.n_padded != N:
+        result = _slice_dim(result, c_pos_n, N)
+    return result
+
+
+def _pack_rhs(b: ir.Value, c: Contraction, blk: Blocking, panel_loops: list[int]):
+    """B as panels [b-batch..., n1, k, n0] (constant or transposed) or reshaped in place.
+
+    b-batch are the batch loops B has, in B's order; their loop numbers are
+    their positions in ``c.batch``.
+    """
+    n1, k, n0 = panel_loops
+    b_batch = [d for d in c.b_dims if d in c.batch]
+    panel_map = [c.batch.index(d) for d in b_batch] + [n1, k, n0]
+    array = constant_array(b)
+    _, N, K = c.sizes
+    n_blocks = blk.n_padded // blk.nr
+    if array is not None:
+        order = [c.b_dims.index(d) for d in (*b_batch, c.k, c.n)]
+        bkn = np.transpose(array, order)
+        pad = [(0, 0)] * (len(b_batch) + 1) + [(0, blk.n_padded - N)]
+        bkn = np.pad(bkn, pad)
+        panels = bkn.reshape(*bkn.shape[:-1], n_blocks, blk.nr)
+        panels = np.moveaxis(panels, -2, -3)  # [b-batch, n1, K, nr]
+        return dense_constant(np.ascontiguousarray(panels), ir.F32Type.get()), panel_map
+    pos_n = c.b_dims.index(c.n)
+    padded = _pad_dim(b, pos_n, blk.n_padded)
+    split = split_dim(padded, pos_n, [n_blocks, blk.nr])
+    new_loops = {d: [c.batch.index(d)] for d in b_batch}
+    new_loops.update({c.n: [n1, n0], c.k: [k]})
+    split_map = [nd for d in c.b_dims for nd in new_loops[d]]
+    M = c.sizes[0]
+    reused = (
+        M // blk.mr
+    ) >= RUNTIME_PACK_MIN_BLOCKS and K * blk.n_padded >= RUNTIME_PACK_MIN_ELEMENTS
+    if c.b_dims[-1] == c.n and not reused:
+        return split, split_map
+    # n is not innermost, or B is large and read by many row blocks (rows of
+    # a large B are a cache-set-conflicting stride apart): pack at run time.
+    perm = [split_map.index(d) for d in panel_map]
+    shape = static_shape(split)
+    out_shape = [shape[p] for p in perm]
+    empty = tensor.empty(out_shape, ir.F32Type.get())
+    packed = linalg.transpose(split, outs=[empty], permutation=perm)
+    return (packed if isinstance(packed, ir.Value) else packed.results[0]), panel_map
+
+
+def _pad_dim(value: ir.Value, dim: int, size: int) -> ir.Value:
+    shape = static_shape(value)
+    if shape[dim] == size:
+        return value
+    high = [0] * len(shape)
+    high[dim] = size - shape[dim]
+    new_shape = list(shape)
+    new_shape[dim] = size
+    f32 = ir.F32Type.get()
+    pad = tensor.PadOp(tensor_type(new_shape, f32), value, [], [], [0] * len(shape), high)
+    block = pad.regions[0].blocks.append(*([ir.IndexType.get()] * len(shape)))
+    with ir.InsertionPoint(block):
+        zero = arith.constant(f32, 0.0)
+        tensor.YieldOp(zero)
+    return pad.result
+
+
+def _slice_dim(value: ir.Value, dim: int, size: int) -> ir.Value:
+    shape = static_shape(value)
+    new_shape = list(shape)
+    new_shape[dim] = size
+    return tensor.extract_slice(
+        tensor_type(new_shape, ir.F32Type.get()),
+        value,
+        [],
+        [],
+        [],
+        [0] * len(shape),
+        new_shape,
+        [1] * len(shape),
+    )

@@ -1,0 +1,226 @@
+"""kiln-pack-conv-filters: constant filters are stored in the order the conv kernel reads them.
+
+The convolution schedule (``lowering/cpu/schedules/conv.py``) reads an HWCF filter
+in tiles of ``kc`` input channels x ``nr`` output channels: ``kc`` pieces of
+``nr`` floats, each a whole filter row (all output channels) apart. At batch 1
+the weights of a network do not stay in cache, and such short, widely strided
+pieces are what hardware prefetchers follow worst.
+
+This pass stores each such filter, at compile time, as
+``P[kh][kw][F/nr][C][nr]`` (``P[kh, kw, b, c, j] = W[kh, kw, c, b*nr + j]``)
+and rewrites every tile read into a read of ``P``, in which a tile is one
+contiguous run of ``kc * nr`` floats:
+
+    %t = tensor.extract_slice %W[%kh, %kw, %c, %f] [1, 1, kc, nr] [1, 1, 1, 1]
+      ->
+    %b = arith.divui %f, nr
+    %p = tensor.extract_slice %P[%kh, %kw, %b, %c, 0] [1, 1, 1, kc, nr] [1, 1, 1, 1, 1]
+    %t = tensor.collapse_shape %p [[0], [1], [2, 3], [4]]
+
+The values read are the same; only the constant's layout changes.
+
+Applies to a rank-4 f32 ``arith.constant`` whose every use is such a slice, all
+with the same ``nr`` (< F, dividing F) and unit strides, and whose output-channel
+offsets are provably multiples of ``nr`` (constants, and induction variables of
+``scf.for``/``scf.forall`` loops with such bounds and steps, added together).
+A use may also be a thread's share of the output channels (``[kh, kw, C, chunk]``
+at an offset that is a multiple of ``nr``, as a forall split over channel
+blocks makes) when that share is only read by such tiles; the tiles then read
+the packed constant directly.
+
+Pre: the ``tiled`` stage's output (tensors, the conv tiled to register blocks).
+Post: the rewritten filters are read only through the packed constant.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from kiln.passes.common import collapse_to, collect_ops, defining_op, dense_constant, users
+from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import arith, ir, tensor
+
+DYNAMIC = ir.ShapedType.get_dynamic_size()
+
+
+@register
+class PackConvFilters(KilnPass):
+    """Re-lay out constant conv filters so that each register tile is contiguous."""
+
+    name = "kiln-pack-conv-filters"
+
+    def run(self, module: ir.Operation) -> None:
+        for const in collect_ops(module, ["arith.constant"]):
+            slices = _tile_reads(const)
+            if slices:
+                _pack(const, slices)
+
+
+def _tile_reads(const: ir.Operation) -> list[tuple[ir.Operation, object]]:
+    """The tile reads of ``const`` with the output-channel offset of what they slice.
+
+    A tile read slices the constant itself (offset 0), or a thread's share of
+    its output channels (``[kh, kw, c, chunk]`` at an offset, as a forall
+    split over channel blocks makes), which is read only by tile reads.
+    [] unless every use is such, all with one width ``nr``.
+    """
+    ty = const.results[0].type
+    if not isinstance(ty, ir.RankedTensorType) or not isinstance(
+        ir.RankedTensorType(ty).element_type, ir.F32Type
+    ):
+        return []
+    shape = ir.RankedTensorType(ty).shape
+    value = const.attributes["value"]
+    if len(shape) != 4 or not isinstance(value, ir.DenseElementsAttr):
+        return []
+    if ir.DenseElementsAttr(value).is_splat:  # every layout of a splat is the same
+        return []
+    reads: list[tuple[ir.Operation, object]] = []
+    for op in users(const.results[0]):
+        sizes = _unit_stride_sizes(op, const.results[0])
+        if sizes is None:
+            return []
+        offsets = _offsets(op)
+        inner = users(op.results[0])
+        if (
+            sizes[:3] == shape[:3]
+            and offsets[:3] == [0, 0, 0]
+            and inner
+            and all(_unit_stride_sizes(i, op.results[0]) is not None for i in inner)
+        ):
+            reads.extend((i, offsets[3]) for i in inner)  # a thread's share, read in tiles
+        else:
+            reads.append((op, 0))
+    widths = set()
+    for op, base in reads:
+        sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
+        nr = sizes[3]
+        if sizes[0] != 1 or sizes[1] != 1 or nr >= shape[3] or shape[3] % nr:
+            return []
+        if not (_multiple_of(_offsets(op)[3], nr) and _multiple_of(base, nr)):
+            return []
+        widths.add(nr)
+    return reads if len(widths) == 1 else []
+
+
+def _unit_stride_sizes(op: ir.Operation, source: ir.Value) -> list[int] | None:
+    """The static sizes of ``op`` if it is a unit-stride extract_slice of ``source``."""
+    if op.name != "tensor.extract_slice" or op.operands[0] != source:
+        return None
+    sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
+    strides = list(ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
+    if DYNAMIC in sizes or any(s != 1 for s in strides):
+        return None
+    return sizes
+
+
+def _offsets(op: ir.Operation) -> list:
+    """The slice's offsets: ints for static ones, Values for dynamic ones."""
+    static = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))
+    dynamic = iter(op.operands[1:])
+    return [next(dynamic) if o == DYNAMIC else o for o in static]
+
+
+def _multiple_of(offset, n: int) -> bool:
+    """True if ``offset`` (an int or an index Value) is always a multiple of ``n``."""
+    if isinstance(offset, int):
+        return offset % n == 0
+    producer = defining_op(offset)
+    if producer is None:
+        return _loop_variable_multiple_of(offset, n)
+    if producer.name == "arith.constant":
+        return ir.IntegerAttr(producer.attributes["value"]).value % n == 0
+    if producer.name == "arith.addi":
+        return all(_multiple_of(v, n) for v in producer.operands)
+    if producer.name == "affine.apply":
+        return _affine_multiple_of(producer, n)
+    return False
+
+
+def _loop_variable_multiple_of(value: ir.Value, n: int) -> bool:
+    block = value.owner
+    loop = block.owner
+    if loop.name == "scf.for" and value == block.arguments[0]:
+        lower, _, step = loop.operands[0], loop.operands[1], loop.operands[2]
+        return _multiple_of(lower, n) and _multiple_of(step, n)
+    if loop.name == "scf.forall" and "staticStep" in loop.attributes:
+        index = list(block.arguments).index(value)
+        lower = list(ir.DenseI64ArrayAttr(loop.attributes["staticLowerBound"]))[index]
+        step = list(ir.DenseI64ArrayAttr(loop.attributes["staticStep"]))[index]
+        return DYNAMIC not in (lower, step) and lower % n == 0 and step % n == 0
+    return False
+
+
+def _affine_multiple_of(apply: ir.Operation, n: int) -> bool:
+    """affine.apply of a single-result map that is a sum of multiples of n."""
+    amap = ir.AffineMapAttr(apply.attributes["map"]).value
+    if len(amap.results) != 1:
+        return False
+    operands = list(apply.operands)
+    n_dims = amap.n_dims
+
+    def check(expr) -> bool:
+        if isinstance(expr, ir.AffineConstantExpr):
+            return expr.value % n == 0
+        if isinstance(expr, ir.AffineDimExpr):
+            return _multiple_of(operands[expr.position], n)
+        if isinstance(expr, ir.AffineSymbolExpr):
+            return _multiple_of(operands[n_dims + expr.position], n)
+        if isinstance(expr, ir.AffineAddExpr):
+            return check(expr.lhs) and check(expr.rhs)
+        if isinstance(expr, ir.AffineMulExpr):
+            for factor, other in ((expr.rhs, expr.lhs), (expr.lhs, expr.rhs)):
+                if isinstance(factor, ir.AffineConstantExpr):
+                    return factor.value % n == 0 or check(other)
+            return check(expr.lhs) or check(expr.rhs)
+        return False
+
+    return check(amap.results[0])
+
+
+def _pack(const: ir.Operation, reads: list[tuple[ir.Operation, object]]) -> None:
+    weights = np.array(ir.DenseElementsAttr(const.attributes["value"]))
+    kh, kw, c, f = weights.shape
+    nr = list(ir.DenseI64ArrayAttr(reads[0][0].attributes["static_sizes"]))[3]
+    packed = np.ascontiguousarray(weights.reshape(kh, kw, c, f // nr, nr).transpose(0, 1, 3, 2, 4))
+    f32 = ir.F32Type.get()
+    with ir.InsertionPoint(const), const.location:
+        packed_value = dense_constant(packed, f32)
+    thread_slices = {}
+    for op, base in reads:
+        offsets = _offsets(op)
+        sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
+        if op.operands[0] != const.results[0]:
+            thread_slices[defining_op(op.operands[0])] = None
+        with ir.InsertionPoint(op), op.location:
+            block = _block_index(base, offsets[3], nr)
+            new_offsets = [offsets[0], offsets[1], block, offsets[2], 0]
+            static = [o if isinstance(o, int) else DYNAMIC for o in new_offsets]
+            dynamic = [o for o in new_offsets if not isinstance(o, int)]
+            tile = [1, 1, 1, sizes[2], nr]
+            piece = tensor.extract_slice(
+                ir.RankedTensorType.get(tile, f32),
+                packed_value,
+                dynamic,
+                [],
+                [],
+                static,
+                tile,
+                [1] * 5,
+            )
+            same = collapse_to(piece, [[0], [1], [2, 3], [4]])
+        op.results[0].replace_all_uses_with(same)
+        op.erase()
+    for op in thread_slices:
+        op.erase()
+    const.erase()
+
+
+def _block_index(base, offset, nr: int):
+    """(base + offset) // nr, folded where both are ints; both are multiples of nr."""
+    if isinstance(base, int) and isinstance(offset, int):
+        return (base + offset) // nr
+    index = ir.IndexType.get()
+    values = [v if not isinstance(v, int) else arith.constant(index, v) for v in (base, offset)]
+    total = values[1] if base == 0 else arith.addi(values[0], values[1])
+    return arith.divui(total, arith.constant(index, nr))

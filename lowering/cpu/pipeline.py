@@ -1,0 +1,213 @@
+"""The CPU target (x86-64, AArch64): its options and its whole pipeline, one stage list.
+
+The stages, each a level of the IR:
+- ``graph``: constants folded (weights pre-transposed and pre-packed),
+  convolutions and poolings in NHWC, elementwise chains fused, contractions
+  in register-block form;
+- ``grouped``: each contraction and its epilogue in a ``kiln.fusion_group``;
+- ``tiled``: tiled for threads (``scf.forall``) and for registers;
+- ``vectorized``: tiles are vector code, contractions are FMAs;
+- ``bufferized``: memrefs, out-params, accumulators hoisted to registers.
+  Each entry function takes its results as trailing out-params, so the runtime
+  hands in the output storage; static temporaries are module globals; every
+  remaining allocation is freed. Copies are ``linalg.copy`` (never
+  ``memref.copy``, which calls ``memrefCopy``, a runtime function the
+  torch-mlir wheel does not ship);
+- ``loops``: scf loops and OpenMP parallel regions; no linalg or affine;
+- ``llvm``: only ``llvm.*`` ops (and ``omp.*`` around LLVM code), memref
+  arguments as bare pointers for static shapes, ready for the JIT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiln.lowering.cpu.approximate_math import ApproximateMath
+from kiln.lowering.cpu.assertions_to_errors import AssertionsToErrors
+from kiln.lowering.cpu.block_epilogues import BlockEpilogues
+from kiln.lowering.cpu.conv_to_nhwc import ConvToNHWC
+from kiln.lowering.cpu.copy_to_linalg import CopyToLinalg
+from kiln.lowering.cpu.form_fusion_groups import FormFusionGroups
+from kiln.lowering.cpu.hoist_vector_transfers import HoistVectorTransfers
+from kiln.lowering.cpu.merge_identical_functions import MergeIdenticalFunctions
+from kiln.lowering.cpu.outline_loop_nests import OutlineLoopNests
+from kiln.lowering.cpu.pack_contractions import PackContractions
+from kiln.lowering.cpu.pack_conv_filters import PackConvFilters
+from kiln.lowering.cpu.static_buffers import StaticBuffers
+from kiln.lowering.cpu.tile_and_fuse import TileAndFuse
+from kiln.lowering.cpu.vectorize import Vectorize
+from kiln.lowering.cpu.vectorize_copies import VectorizeCopies
+from kiln.lowering.cpu.verify_llvm import VerifyLLVM
+from kiln.passes.bufferize_tm_tensor import BufferizeTmTensor
+from kiln.passes.distinct_results import DistinctResults
+from kiln.passes.expand_powi import ExpandPowi
+from kiln.passes.fold_constant_layout import FoldConstantLayout
+from kiln.passes.fuse_elementwise import FuseElementwise
+from kiln.passes.select_to_minmax import SelectToMinMax
+from kiln.passes.unshare_destinations import UnshareDestinations
+
+from kiln.pipeline import Pipeline, Stage
+
+VECTOR_WIDTHS = (4, 8, 16)  # f32 lanes: NEON/SSE, AVX2, AVX-512
+
+
+@dataclass(frozen=True)
+class CpuTarget:
+    """A CPU: vector width in f32 lanes and the threads to use."""
+
+    name: str = "host"
+    vector_width: int = 8
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        if self.vector_width not in VECTOR_WIDTHS:
+            raise ValueError(
+                f"CpuTarget: vector_width must be one of {VECTOR_WIDTHS} f32 lanes, "
+                f"got {self.vector_width}"
+            )
+        if isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1:
+            raise ValueError(f"CpuTarget: threads must be an integer >= 1, got {self.threads!r}")
+
+    def with_threads(self, threads: int) -> CpuTarget:
+        """The same target with another thread count."""
+        return CpuTarget(self.name, self.vector_width, threads)
+
+
+def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
+    """The CPU pipeline for ``target`` (its vector width and thread count).
+
+    ``dynamic=True`` is for entry points with dynamic shapes: their memrefs
+    cross the function boundary as descriptors and results are returned
+    (callee-allocated) instead of written into caller-provided buffers
+    (the caller cannot size them).
+    """
+    if not isinstance(target, CpuTarget):
+        raise TypeError(f"cpu_pipeline takes a CpuTarget, got {type(target).__name__}")
+    threads, lanes = target.threads, target.vector_width
+    fold = FoldConstantLayout().spec()
+    out_params = (
+        ()
+        if dynamic
+        else ("buffer-results-to-out-params{hoist-static-allocs modify-public-functions}",)
+    )
+    to_threads = (
+        ("scf-forall-to-parallel", "convert-scf-to-openmp")
+        if threads > 1
+        else ("scf-forall-to-for",)
+    )
+    bare_pointers = "" if dynamic else "{use-bare-ptr-memref-call-conv=true}"
+    return Pipeline(
+        "cpu",
+        (
+            Stage(
+                "graph",
+                (
+                    "canonicalize",
+                    "cse",
+                    SelectToMinMax().spec(),
+                    ExpandPowi().spec(),
+                    # Constants are folded again after each rewrite that exposes more
+                    # (NHWC transposes of filters, fused chains over constants).
+                    fold,
+                    ConvToNHWC().spec(),
+                    fold,
+                    FuseElementwise().spec(),
+                    fold,
+                    PackContractions(vector_width=lanes).spec(all_options=True),
+                    BlockEpilogues().spec(),
+                    "canonicalize",
+                    "cse",
+                ),
+                "weights folded and packed, elementwise fused, contractions blocked",
+            ),
+            Stage("grouped", (FormFusionGroups().spec(),), "contractions grouped with epilogues"),
+            Stage(
+                "tiled",
+                (
+                    TileAndFuse(threads=threads, vector_width=lanes).spec(all_options=True),
+                    "canonicalize",
+                    "cse",
+                    # After tiling: filters re-packed for the register tiles the schedule chose.
+                    PackConvFilters().spec(),
+                ),
+                "tiled for threads and registers",
+            ),
+            Stage(
+                "vectorized",
+                (Vectorize().spec(), ApproximateMath().spec(), "canonicalize", "cse"),
+                "vector code, FMAs, polynomial exp/tanh/erf",
+            ),
+            Stage(
+                "bufferized",
+                (
+                    # A tensor returned twice is copied first: out-params are distinct buffers.
+                    DistinctResults().spec(),
+                    BufferizeTmTensor().spec(),
+                    # CSE merged identical destinations (zero fills): each op gets its own
+                    # again, or bufferization would copy one into the other.
+                    UnshareDestinations().spec(),
+                    "eliminate-empty-tensors",
+                    "empty-tensor-to-alloc-tensor",
+                    "one-shot-bufferize{bufferize-function-boundaries "
+                    "function-boundary-type-conversion=identity-layout-map}",
+                    "canonicalize",
+                    *out_params,
+                    "func.func(buffer-hoisting)",
+                    # Static temporaries as module globals: no malloc per call.
+                    StaticBuffers().spec(),
+                    "buffer-deallocation-pipeline",
+                    "canonicalize",
+                    HoistVectorTransfers().spec(),
+                    CopyToLinalg().spec(),
+                    VectorizeCopies(threads=threads).spec(all_options=True),
+                    # The copies just made linalg ops are vectorized like the rest.
+                    Vectorize().spec(),
+                    "canonicalize",
+                ),
+                "buffers, out-params, hoisted accumulators",
+            ),
+            Stage(
+                "loops",
+                (
+                    "func.func(tm-tensor-to-loops)",
+                    "func.func(convert-linalg-to-loops)",
+                    *to_threads,
+                    "lower-affine",
+                    "canonicalize",
+                    # Runtime checks become error flags the runtime raises as KilnError.
+                    AssertionsToErrors().spec(),
+                ),
+                "loops and OpenMP regions",
+            ),
+            Stage(
+                "llvm",
+                (
+                    # One function per loop nest: LLVM's loop passes cost loops x function size.
+                    OutlineLoopNests().spec(),
+                    # The nests of repeated layers are compiled once.
+                    MergeIdenticalFunctions().spec(),
+                    # What only rewrites the inside of a function is nested under func.func, so
+                    # MLIR runs it on the (many, after outlining) functions in parallel.
+                    # Vector transfers fully unrolled: a rolled n-D transfer lowering allocas a
+                    # stack buffer per loop iteration, which overflows the stack in long loops.
+                    # Math first: what LLVM has no intrinsic for (erf) becomes libm calls,
+                    # scalarized while vectors are still vector-dialect values.
+                    "func.func(lower-vector-multi-reduction, convert-vector-to-scf{full-unroll=true},"
+                    " convert-scf-to-cf, convert-math-to-llvm)",
+                    "convert-math-to-libm",
+                    "func.func(convert-vector-to-llvm, expand-strided-metadata, lower-affine)",
+                    "finalize-memref-to-llvm",
+                    "func.func(convert-arith-to-llvm, convert-index-to-llvm, convert-ub-to-llvm)",
+                    # Before convert-openmp-to-llvm: that pass also converts func.func with
+                    # the default (descriptor) calling convention.
+                    f"convert-func-to-llvm{bare_pointers}",
+                    "convert-openmp-to-llvm",
+                    "convert-cf-to-llvm",
+                    "reconcile-unrealized-casts",
+                    VerifyLLVM().spec(),
+                ),
+                "LLVM dialect",
+            ),
+        ),
+        options={"target": target},
+    )

@@ -1,0 +1,1 @@
+"""Transform-dialect schedules of the CPU target, one per op kind."""

@@ -1,0 +1,180 @@
+"""Schedules for NHWC convolutions (with their init and epilogue) and poolings.
+
+A convolution's loops are (n, oh, ow, f, kh, kw, c). Its register block is
+mr output pixels along a row x nr output channels (the vector dimension).
+1. The group's root (last epilogue op, or the convolution) is split across
+   threads by an ``scf.forall`` over output rows (or channel blocks); the
+   rest of the group is fused into it. With a small filter the forall runs
+   over bands of images and rows of at most ``BAND_BYTES`` of output, dealt
+   out to the threads, so a band's init, convolution and epilogue run while
+   it is in cache.
+2. Inside, the convolution is tiled kh -> kw -> input-channel chunk (``kc``)
+   -> output-channel block -> row -> pixel block, then the chunk by ``ku``:
+   the filter is read once, in memory order (at batch 1 large filters stream
+   from DRAM, and the strided reads of a per-channel-block order defeat the
+   prefetchers), and each filter chunk is reused by every pixel block (with
+   fewer than 16 input channels, as in a first layer: f -> row -> pixel block
+   -> kh -> kw, accumulating in registers). Each innermost op is a (1, 1, mr, nr, 1, 1, ku) convolution, which
+   ``structured.decompose`` turns into a 1-D convolution: an mr x ku by
+   ku x nr matrix product that ``kiln-vectorize`` turns into FMAs. The filter
+   chunk stays in cache while the pixel blocks stream over it.
+3. The init (bias) and the epilogue are tiled to one register block.
+Poolings are split across threads the same way and tiled to (1, 1, mr, nr)
+windows, decomposed to 1-D and vectorized.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiln.lowering.cpu.schedules.contraction import VECTORIZE_ATTR
+from kiln.passes.transform_script import Schedule
+
+from kiln.ir import transform_structured
+
+# Below this many input channels the loop order keeps accumulators in registers.
+SMALL_CHANNELS = 16
+# When the filter is small enough to be read again from L2 for each band, the
+# output is cut into bands of at most BAND_BYTES (images, then rows), dealt
+# out to the threads: the init, the convolution and the epilogue of a band
+# then run while it is in cache, instead of each sweeping the whole output.
+BAND_BYTES = 128 << 10
+BAND_FILTER_BYTES = 256 << 10
+
+
+@dataclass(frozen=True)
+class ConvBlocking:
+    """Register block (mr pixels x nr channels) and reduction steps of a convolution."""
+
+    mr: int
+    nr: int
+    ku: int
+    kc: int
+
+
+def conv_blocking(ow: int, f: int, c: int, vector_width: int) -> ConvBlocking:
+    """Blocking for an NHWC convolution on a target with ``vector_width`` f32 lanes."""
+    if f % (2 * vector_width) == 0:
+        vectors, nr = 2, 2 * vector_width
+    elif f % vector_width == 0:
+        vectors, nr = 1, vector_width
+    else:
+        vectors, nr = 1, f if f <= 2 * vector_width else _largest_divisor(f, 2 * vector_width)
+    registers = 32 if vector_width >= 16 else 16
+    vectors = -(-nr // vector_width)  # registers per block row
+    mr = 1
+    for candidate in (4, 7, 6, 8, 5, 3, 2):
+        if ow % candidate == 0 and candidate * vectors + vectors + 1 <= registers:
+            mr = candidate
+            break
+    ku = _largest_divisor(c, 16)
+    kc = ku
+    for chunk in range(ku, min(c, 128) + 1, ku):
+        if c % chunk == 0:
+            kc = chunk
+    return ConvBlocking(mr, nr, ku, kc)
+
+
+def _largest_divisor(n: int, limit: int) -> int:
+    return max(d for d in range(1, min(n, limit) + 1) if n % d == 0)
+
+
+@dataclass(frozen=True)
+class ConvPlan:
+    """Static facts about one convolution group, read from the IR before scheduling."""
+
+    loop_sizes: tuple[int, ...]  # n, oh, ow, f, kh, kw, c
+    root_tag: str
+    member_tags: tuple[str, ...]
+    anchor_tag: str
+    vector_width: int
+
+
+def _thread_split(n: int, oh: int, f: int, nr: int, threads: int) -> tuple[int, int]:
+    """(output dim, chunk): rows if they divide evenly, else channel blocks, else images."""
+    if oh % threads == 0:
+        return 1, oh // threads
+    if (f // nr) % threads == 0:
+        return 3, f // threads
+    if n % threads == 0:
+        return 0, n // threads
+    return 1, oh
+
+
+def band_rows(loop_sizes: tuple[int, ...], threads: int) -> int | None:
+    """Rows per band of one image's output (see BAND_BYTES), or None for no bands.
+
+    Bands are only cut where there are more of them than threads, and a
+    multiple of the thread count, so that every thread gets as many.
+    """
+    n, oh, ow, f, kh, kw, c = loop_sizes
+    if kh * kw * c * f * 4 > BAND_FILTER_BYTES:
+        return None
+    for rows in range(oh, 0, -1):
+        bands = n * (oh // rows)
+        if oh % rows == 0 and rows * ow * f * 4 <= BAND_BYTES and bands % threads == 0:
+            return rows if bands > threads else None
+    return None
+
+
+def schedule_conv_group(sched: Schedule, plan: ConvPlan, threads: int) -> None:
+    """Appends the group's schedule to ``sched`` (see module docstring)."""
+    n, oh, ow, f, _, _, c = plan.loop_sizes
+    blk = conv_blocking(ow, f, c, plan.vector_width)
+    root = sched.match(attr=plan.root_tag)
+    rank = 7 if plan.root_tag == plan.anchor_tag else 4
+    split = [0] * rank
+    rows = band_rows(plan.loop_sizes, threads)
+    if rows is not None:
+        split[0], split[1] = (1 if n > 1 else 0), rows
+    else:
+        dim, chunk = _thread_split(n, oh, f, blk.nr, threads)
+        split[dim] = chunk
+    _, forall = sched.tile_forall(root, split)
+    for tag in reversed(plan.member_tags):
+        _, forall = sched.fuse_into(sched.match(attr=tag), forall)
+
+    conv = sched.match(attr=plan.anchor_tag, within=forall)
+    if c < SMALL_CHANNELS:
+        # Few input channels (a network's first layer): each output block
+        # accumulates over all of kh, kw, c in registers; the filter is small.
+        inner, _ = sched.tile_for(
+            conv, [1, 1, blk.mr, blk.nr, 1, 1, c], interchange=[0, 3, 1, 2, 4, 5, 6]
+        )
+    else:
+        # kh -> kw -> c-chunk outermost: the HWCF filter is then read in memory
+        # order (large filters stream from DRAM at batch 1, and strided reads
+        # of a channel block defeat the prefetchers).
+        chunked, _ = sched.tile_for(
+            conv, [1, 1, blk.mr, blk.nr, 1, 1, blk.kc], interchange=[0, 4, 5, 6, 3, 1, 2]
+        )
+        inner, _ = sched.tile_for(chunked, [0, 0, 0, 0, 0, 0, blk.ku])
+    one_d = sched._build(lambda: transform_structured.DecomposeOp(inner).result)
+    sched.annotate(one_d, VECTORIZE_ATTR)
+    others = [t for t in (*plan.member_tags, plan.root_tag) if t != plan.anchor_tag]
+    for tag in dict.fromkeys(others):
+        tiled, _ = sched.tile_for(sched.match(attr=tag, within=forall), [1, 1, blk.mr, blk.nr])
+        sched.annotate(tiled, VECTORIZE_ATTR)
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """A standalone NHWC pooling: loops (n, oh, ow, c, kh, kw)."""
+
+    tag: str
+    loop_sizes: tuple[int, ...]
+    vector_width: int
+
+
+def schedule_pooling(sched: Schedule, plan: PoolPlan, threads: int) -> None:
+    """Thread split over rows, (1, 1, mr, nr) window tiles decomposed to 1-D and vectorized."""
+    n, oh, ow, c, _, _ = plan.loop_sizes
+    blk = conv_blocking(ow, c, 1, plan.vector_width)
+    dim, chunk = _thread_split(n, oh, c, blk.nr, threads)
+    split = [0] * 6
+    split[dim] = chunk
+    _, forall = sched.tile_forall(sched.match(attr=plan.tag), split)
+    pool = sched.match(attr=plan.tag, within=forall)
+    tiled, _ = sched.tile_for(pool, [1, 1, blk.mr, blk.nr, 1, 0])
+    one_d = sched._build(lambda: transform_structured.DecomposeOp(tiled).result)
+    sched.annotate(one_d, VECTORIZE_ATTR)

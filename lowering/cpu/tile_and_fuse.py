@@ -1,0 +1,220 @@
+"""kiln-tile-and-fuse: tile every linalg op for threads and registers, fusing each group.
+
+Reads the ``kiln.fusion_group`` ops, tags their members, inlines the groups,
+then builds one transform-dialect script: ``schedules.contraction`` for each
+group and ``schedules.generic`` for every other linalg op, and applies it.
+
+Pre: output of ``kiln-form-fusion-groups``: static shapes, groups formed.
+Post: no ``kiln.fusion_group`` remains; every contraction group is one
+``scf.forall`` (thread split) whose innermost linalg ops are single register
+blocks; vectorizable standalone ops are tiled to vector-sized pieces; every op
+meant for ``kiln-vectorize`` carries ``kiln.vectorize`` and has static shapes
+(or ``kiln.vector_width`` where its last tile is partial).
+"""
+
+from __future__ import annotations
+
+from kiln.lowering.cpu.schedules.contraction import ContractionPlan, schedule_contraction_group
+from kiln.lowering.cpu.schedules.conv import (
+    ConvPlan,
+    PoolPlan,
+    schedule_conv_group,
+    schedule_pooling,
+)
+from kiln.lowering.cpu.schedules.generic import (
+    MIN_PARALLEL_ITERATIONS,
+    GenericPlan,
+    schedule_generic,
+)
+from kiln.passes.common import (
+    broadcast_dims,
+    collect_ops,
+    has_bool_tensors,
+    indexing_maps,
+    iterator_types,
+    map_dims,
+    static_shape,
+)
+from kiln.passes.contraction_analysis import BLOCKED_ATTR
+from kiln.passes.registry import KilnPass, register
+from kiln.passes.transform_script import Schedule
+
+from kiln.ir import ir
+
+POOLINGS = ("linalg.pooling_nhwc_max", "linalg.pooling_nhwc_sum")
+
+# Body ops the vectorizer handles for kiln (no gathers, no index arithmetic).
+VECTOR_BODY_DIALECTS = ("arith.", "math.")
+TAG_PREFIX = "kiln.t"
+
+
+@register
+class TileAndFuse(KilnPass):
+    """Tile-and-fuse fusion groups and tile standalone ops, for threads and vectors."""
+
+    name = "kiln-tile-and-fuse"
+    threads: int = 1
+    # Standalone ops with fewer iterations run on one thread (see schedules/generic.py).
+    min_parallel_iterations: int = MIN_PARALLEL_ITERATIONS
+    vector_width: int = 8
+
+    def validate(self) -> None:
+        if self.threads < 1:
+            raise ValueError(f"kiln-tile-and-fuse: threads must be >= 1, got {self.threads}")
+        if self.vector_width not in (4, 8, 16):
+            raise ValueError(
+                f"kiln-tile-and-fuse: vector-width must be 4, 8 or 16, got {self.vector_width}"
+            )
+
+    def run(self, module: ir.Operation) -> None:
+        sched = Schedule(module.context)
+        groups = [
+            _plan_group(g, i, self.vector_width)
+            for i, g in enumerate(collect_ops(module, ["kiln.fusion_group"]))
+        ]
+        for group in collect_ops(module, ["kiln.fusion_group"]):
+            _inline(group)
+        plans = []
+        for i, op in enumerate(_standalone_ops(module)):
+            plan = _plan_standalone(op, f"{TAG_PREFIX}s{i}", self.vector_width)
+            if plan is not None:
+                plans.append(plan)
+        if not groups and not plans:
+            return
+        for plan in groups:
+            if isinstance(plan, ConvPlan):
+                schedule_conv_group(sched, plan, self.threads)
+            else:
+                schedule_contraction_group(sched, plan, self.threads)
+        for plan in plans:
+            if isinstance(plan, PoolPlan):
+                schedule_pooling(sched, plan, self.threads)
+            else:
+                schedule_generic(
+                    sched, plan, self.threads, min_iterations=self.min_parallel_iterations
+                )
+        sched.apply(module)
+        for op in collect_ops(module):
+            for attr in [name for name in op.attributes if name.startswith(TAG_PREFIX)]:
+                del op.attributes[attr]
+
+
+def _plan_group(group: ir.Operation, index: int, vector_width: int) -> ContractionPlan | ConvPlan:
+    members = [
+        op.operation
+        for op in group.regions[0].blocks[0].operations
+        if op.operation.name != "kiln.yield"
+    ]
+    tags = []
+    for j, op in enumerate(members):
+        tag = f"{TAG_PREFIX}g{index}m{j}"
+        op.attributes[tag] = ir.UnitAttr.get()
+        tags.append(tag)
+    anchor_name = ir.StringAttr(group.attributes["anchor"]).value
+    if ir.StringAttr(group.attributes["kind"]).value == "convolution":
+        anchor_index = next(j for j, op in enumerate(members) if op.name == anchor_name)
+        return ConvPlan(
+            loop_sizes=tuple(_conv_loops(members[anchor_index])),
+            root_tag=tags[-1],
+            member_tags=tuple(tags[:-1]),
+            anchor_tag=tags[anchor_index],
+            vector_width=vector_width,
+        )
+    anchor_index = next(j for j, op in enumerate(members) if BLOCKED_ATTR in op.attributes)
+    anchor = members[anchor_index]
+    fill_tag = tags[0] if members[0].name == "linalg.fill" else None
+    return ContractionPlan(
+        n_batch=len(_loop_sizes(anchor)) - 5,
+        loop_sizes=tuple(_loop_sizes(anchor)),
+        c_loops=tuple(map_dims(indexing_maps(anchor)[-1])),
+        root_tag=tags[-1],
+        member_tags=tuple(tags[:-1]),
+        anchor_tag=tags[anchor_index],
+        fill_tag=fill_tag,
+    )
+
+
+def _conv_loops(op: ir.Operation) -> list[int]:
+    """(n, oh, ow, f, kh, kw, c) of an NHWC/HWCF convolution."""
+    n, oh, ow, f = static_shape(op.results[0])
+    kh, kw, c, _ = static_shape(op.operands[1])
+    return [n, oh, ow, f, kh, kw, c]
+
+
+def _inline(group: ir.Operation) -> None:
+    block = group.regions[0].blocks[0]
+    ops = [op.operation for op in block.operations]
+    yielded = ops[-1].operands[0]
+    for op in ops[:-1]:
+        op.move_before(group)
+    group.results[0].replace_all_uses_with(yielded)
+    group.erase()
+
+
+def _loop_sizes(op: ir.Operation) -> list[int]:
+    maps = indexing_maps(op)
+    sizes = [0] * maps[0].n_dims
+    for value, amap in zip(op.operands, maps, strict=True):
+        shape = static_shape(value) or []
+        for d, extent in zip(broadcast_dims(amap) or [], shape, strict=False):
+            if d >= 0:
+                sizes[d] = extent
+    return sizes
+
+
+def _standalone_ops(module: ir.Operation) -> list[ir.Operation]:
+    """Linalg ops not inside a tiled loop (groups are already scheduled)."""
+    found = []
+    for op in collect_ops(module):
+        if not op.name.startswith("linalg.") or op.name in ("linalg.yield", "linalg.index"):
+            continue
+        if any(name.startswith(TAG_PREFIX) for name in op.attributes):
+            continue
+        if _inside(op, ("scf.forall", "scf.for")):
+            continue
+        found.append(op)
+    return found
+
+
+def _inside(op: ir.Operation, names) -> bool:
+    parent = op.parent
+    while parent is not None and parent.operation.name != "func.func":
+        if parent.operation.name in names:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _plan_standalone(
+    op: ir.Operation, tag: str, vector_width: int
+) -> GenericPlan | PoolPlan | None:
+    if len(op.results) != 1 or static_shape(op.results[0]) is None:
+        return None
+    shape = static_shape(op.results[0])
+    if op.name in POOLINGS:
+        n, oh, ow, c = shape
+        kh, kw = static_shape(op.operands[1])
+        op.attributes[tag] = ir.UnitAttr.get()
+        return PoolPlan(tag, (n, oh, ow, c, kh, kw), vector_width)
+    if op.name in ("linalg.fill", "linalg.copy", "linalg.broadcast", "linalg.transpose"):
+        loops, kinds, vectorizable = shape, ["parallel"] * len(shape), True
+    elif op.name == "linalg.generic":
+        maps = indexing_maps(op)
+        if any(static_shape(v) is None for v in op.operands):
+            return None
+        kinds = iterator_types(op)
+        if any(broadcast_dims(m) is None for m in maps):
+            return None  # gathers (im2col): MLIR cannot tile through floordiv/mod maps
+        loops = _loop_sizes(op)
+        body = [inner.operation.name for inner in op.regions[0].blocks[0].operations][:-1]
+        vectorizable = all(name.startswith(VECTOR_BODY_DIALECTS) for name in body)
+    else:
+        return None
+    if not loops or 0 in loops:
+        return None
+    if has_bool_tensors(op):
+        vectorizable = False
+    op.attributes[tag] = ir.UnitAttr.get()
+    # Reductions vectorize into 1-D reductions once their unit dims are gone.
+    fold = op.name == "linalg.generic" and "reduction" in kinds
+    return GenericPlan(tag, tuple(loops), tuple(kinds), vectorizable, fold)

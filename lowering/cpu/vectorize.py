@@ -1,0 +1,111 @@
+"""kiln-vectorize: turn the tiles marked ``kiln.vectorize`` into vector code, contractions into FMAs.
+
+Each marked linalg op becomes vector transfers plus vector arithmetic (masked
+to ``kiln.vector_width`` lanes where its last tile is partial). Register-block
+contractions become ``vector.contract``, lowered to outer products and then to
+``vector.fma`` on broadcasts: mr x (nr / lanes) FMAs per k step.
+
+Pre: output of ``kiln-tile-and-fuse``.
+Post: no linalg op carries ``kiln.vectorize``; marked ops are replaced by
+vector ops; no ``vector.contract`` or ``vector.outerproduct`` remains;
+loop-invariant vector reads/writes of loop-carried tensors (accumulators)
+are hoisted out of their ``scf.for`` loops.
+Unmarked linalg ops are left for the ``loops`` stage.
+"""
+
+from __future__ import annotations
+
+from kiln.lowering.cpu.schedules.contraction import FOLD_UNIT_DIMS_ATTR, VECTORIZE_ATTR
+from kiln.lowering.cpu.schedules.generic import VECTOR_WIDTH_ATTR
+from kiln.passes.common import broadcast_dims, collect_ops, indexing_maps
+from kiln.passes.contraction_analysis import BLOCKED_ATTR
+from kiln.passes.registry import KilnPass, register
+from kiln.passes.transform_script import (
+    Schedule,
+    canonicalization,
+    cast_away_leading_unit_dims,
+    drop_unit_dims_with_shape_cast,
+    fold_unit_extent_dims,
+    lower_contraction_outerproduct,
+    lower_masks,
+    lower_outerproduct,
+    reduction_to_contract,
+    transfer_permutation,
+)
+
+from kiln.ir import ir
+
+
+@register
+class Vectorize(KilnPass):
+    """Vectorize marked tiles and lower register-block contractions to FMAs."""
+
+    name = "kiln-vectorize"
+
+    def run(self, module: ir.Operation) -> None:
+        marked = [op for op in collect_ops(module) if VECTORIZE_ATTR in op.attributes]
+        if not marked:
+            return
+        sched = Schedule(module.context)
+        blocks = []
+        for i, op in enumerate(marked):
+            tag = f"kiln.v{i}"
+            op.attributes[tag] = ir.UnitAttr.get()
+            sizes = _masked_sizes(op)
+            if FOLD_UNIT_DIMS_ATTR in op.attributes or BLOCKED_ATTR in op.attributes:
+                if FOLD_UNIT_DIMS_ATTR in op.attributes:
+                    del op.attributes[FOLD_UNIT_DIMS_ATTR]
+                blocks.append(sched.match(attr=tag))
+            else:
+                # Partial tiles are vectorized with masks at their own rank.
+                sched.vectorize(sched.match(attr=tag), sizes)
+            del op.attributes[VECTORIZE_ATTR]
+        funcs = sched.match(names=["func.func"])
+        # Register blocks of contraction groups (marked kiln.fold_unit_dims)
+        # lose their unit dims first (the 1 x mr x 1 x nr block), so that
+        # vectors are mr x nr; their handles follow the rewritten ops.
+        sched.apply_patterns(funcs, [fold_unit_extent_dims, canonicalization])
+        for handle in blocks:
+            sched.vectorize(handle)
+        sched.apply_patterns(funcs, [reduction_to_contract, transfer_permutation])
+        sched.apply_patterns(
+            funcs, [cast_away_leading_unit_dims, drop_unit_dims_with_shape_cast, canonicalization]
+        )
+        sched.apply_patterns(funcs, [lower_contraction_outerproduct])
+        sched.apply_patterns(funcs, [lower_outerproduct, canonicalization])
+        sched.apply_patterns(funcs, [lower_masks, canonicalization])
+        # The register block's accumulator is read and written on every k
+        # step: hoisted here, on tensors, it becomes a loop-carried vector
+        # (MLIR's hoisting on buffers gives up on subviews).
+        sched.hoist_loop_invariant_subsets(sched.match(names=["scf.for"]))
+        sched.apply(module)
+        for op in collect_ops(module):
+            for attr in [name for name in op.attributes if name.startswith("kiln.v")]:
+                del op.attributes[attr]
+
+
+def _masked_sizes(op: ir.Operation) -> list[int] | None:
+    """Vector sizes for an op with a partial last tile: its static extents, the width where dynamic."""
+    if VECTOR_WIDTH_ATTR not in op.attributes:
+        return None
+    width = ir.IntegerAttr(op.attributes[VECTOR_WIDTH_ATTR]).value
+    del op.attributes[VECTOR_WIDTH_ATTR]
+    return [width if e < 0 else e for e in _loop_extents(op)]
+
+
+def _loop_extents(op: ir.Operation) -> list[int]:
+    """Static loop extents of a linalg op (-1 where dynamic)."""
+    if "indexing_maps" not in op.attributes:
+        return [d if d >= 0 else -1 for d in _shape(op.results[0])]
+    maps = indexing_maps(op)
+    extents = [1] * maps[0].n_dims
+    for value, amap in zip(op.operands, maps, strict=True):
+        for d, size in zip(broadcast_dims(amap) or [], _shape(value), strict=False):
+            if d >= 0:
+                extents[d] = size if size >= 0 else -1
+    return extents
+
+
+def _shape(value: ir.Value) -> list[int]:
+    ty = ir.ShapedType(value.type)
+    return [-1 if ty.is_dynamic_dim(i) else ty.get_dim_size(i) for i in range(ty.rank)]

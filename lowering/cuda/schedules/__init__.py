@@ -1,0 +1,1 @@
+"""Transform-dialect schedules of the CUDA target, one per op kind."""

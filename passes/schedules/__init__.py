@@ -1,1 +1,0 @@
-"""Tile-and-fuse schedules, one function per op kind, built as transform-dialect scripts."""

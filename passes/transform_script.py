@@ -1,0 +1,216 @@
+"""Build transform-dialect schedules with Python calls, then apply them.
+
+A ``Schedule`` owns a fresh transform module with one ``__transform_main``
+sequence. Methods append transform ops and return their handles; ``apply``
+runs the sequence on a payload op with MLIR's transform interpreter. Payload
+ops are found by ``match`` (op names, a marker attribute, or the LinalgOp
+interface), never by holding Python handles across IR changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kiln.ir import (
+    ir,
+    transform,
+    transform_interpreter,
+    transform_loop,
+    transform_structured,
+    transform_vector,
+)
+
+
+class Schedule:
+    """A transform script under construction (see module docstring)."""
+
+    def __init__(self, ctx: ir.Context):
+        self.ctx = ctx
+        self._loc = ir.Location.unknown(ctx)
+        with ctx, self._loc:
+            self.module = ir.Module.create()
+            self.module.operation.attributes["transform.with_named_sequence"] = ir.UnitAttr.get()
+            with ir.InsertionPoint(self.module.body):
+                self.sequence = transform.NamedSequenceOp(
+                    "__transform_main",
+                    [transform.AnyOpType.get()],
+                    [],
+                    arg_attrs=[{"transform.readonly": ir.UnitAttr.get()}],
+                )
+        self.root = self.sequence.bodyTarget
+        self._ip = ir.InsertionPoint(self.sequence.body)
+
+    def _build(self, fn):
+        with self.ctx, self._loc, self._ip:
+            return fn()
+
+    @staticmethod
+    def _any():
+        return transform.AnyOpType.get()
+
+    # --- matching ---------------------------------------------------------
+    def match(
+        self,
+        names: Sequence[str] = (),
+        attr: str | None = None,
+        interface: str | None = None,
+        within=None,
+    ):
+        """Handle to payload ops under ``within`` (default: the root) by name, attribute or interface."""
+        target = self.root if within is None else within
+
+        def build():
+            kwargs = {}
+            if names:
+                kwargs["ops"] = list(names)
+            if attr:
+                kwargs["op_attrs"] = {attr: ir.UnitAttr.get()}
+            if interface:
+                kwargs["interface"] = interface
+            return transform_structured.MatchOp(self._any(), target, **kwargs).result
+
+        return self._build(build)
+
+    # --- tiling and fusion ------------------------------------------------
+    def tile_forall(self, op, tile_sizes: Sequence[int]):
+        """``tile_using_forall``: returns (tiled op, forall loop)."""
+
+        def build():
+            res = transform_structured.TileUsingForallOp(
+                self._any(), self._any(), op, tile_sizes=list(tile_sizes)
+            )
+            return res.results[0], res.results[1]
+
+        return self._build(build)
+
+    def tile_for(self, op, sizes: Sequence[int], interchange: Sequence[int] | None = None):
+        """``tile_using_for``: returns (tiled op, [loops...])."""
+        n_loops = sum(1 for s in sizes if s != 0)
+
+        def build():
+            res = transform_structured.TileUsingForOp(
+                [self._any()] * n_loops, op, sizes=list(sizes), interchange=interchange
+            )
+            return res.results[0], list(res.results[1:])
+
+        return self._build(build)
+
+    def fuse_into(self, producer, containing):
+        """``fuse_into_containing_op``: returns (fused op, new containing op)."""
+
+        def build():
+            res = transform_structured.FuseIntoContainingOp(
+                self._any(), self._any(), producer, containing
+            )
+            return res.results[0], res.results[1]
+
+        return self._build(build)
+
+    # --- vectorization ----------------------------------------------------
+    def vectorize(self, op, vector_sizes: Sequence[int] | None = None) -> None:
+        """``structured.vectorize``: masked when ``vector_sizes`` exceed the op's shape."""
+
+        def build():
+            if vector_sizes:
+                transform_structured.VectorizeOp(op, list(vector_sizes))
+            else:
+                transform_structured.VectorizeOp(op)
+
+        self._build(build)
+
+    def hoist_loop_invariant_subsets(self, loops) -> None:
+        """Moves loop-invariant tensor subset reads/writes (accumulators) out of ``loops``."""
+        self._build(lambda: transform_loop.HoistLoopInvariantSubsetsOp(loops))
+
+    def annotate(self, op, name: str, value: int | None = None) -> None:
+        """Sets attribute ``name`` (unit, or the i64 ``value``) on the payload ops of ``op``."""
+
+        def build():
+            param = None
+            if value is not None:
+                i64 = ir.IntegerType.get_signless(64)
+                param = transform.ParamConstantOp(
+                    transform.ParamType.get(i64), ir.IntegerAttr.get(i64, value)
+                ).result
+            transform.AnnotateOp(op, name, param=param)
+
+        self._build(build)
+
+    def hoist_vector_transfers(self, func) -> None:
+        """Hoists loop-invariant vector transfers (accumulators) out of loops, on buffers."""
+        self._build(lambda: transform_structured.HoistRedundantVectorTransfersOp(self._any(), func))
+
+    def apply_patterns(self, target, patterns: Sequence, apply_cse: bool = False) -> None:
+        """``transform.apply_patterns`` with pattern-op constructors from ``patterns``.
+
+        Each entry is a zero-argument callable building one pattern op, e.g.
+        ``canonicalization`` or ``lambda: vector_patterns.lower_contraction("outerproduct")``.
+        """
+
+        def build():
+            op = transform.ApplyPatternsOp(target, apply_cse=apply_cse)
+            with ir.InsertionPoint(op.patterns):
+                for make in patterns:
+                    make()
+
+        self._build(build)
+
+    # --- running ----------------------------------------------------------
+    def apply(self, payload: ir.Operation) -> None:
+        """Runs the schedule on ``payload`` (usually the module)."""
+        with self.ctx, self._loc, self._ip:
+            transform.YieldOp()
+        transform_interpreter.apply_named_sequence(payload, self.sequence, self.module)
+
+    def text(self) -> str:
+        """The transform script as MLIR text (for dumps and tests)."""
+        return str(self.module)
+
+
+# Pattern-op constructors for ``Schedule.apply_patterns``.
+def canonicalization():
+    """Upstream canonicalization patterns."""
+    transform.ApplyCanonicalizationPatternsOp()
+
+
+def fold_unit_extent_dims():
+    """Drops unit dims of linalg ops through rank-reducing slices."""
+    transform_structured.ApplyFoldUnitExtentDimsViaSlicesPatternsOp()
+
+
+def reduction_to_contract():
+    """Multiply-add reductions become ``vector.contract``."""
+    transform_vector.ApplyVectorReductionToContractPatternsOp()
+
+
+def transfer_permutation():
+    """Permuted transfers become minor-identity transfers plus transposes."""
+    transform_vector.ApplyTransferPermutationPatternsOp()
+
+
+def cast_away_leading_unit_dims():
+    """Drops leading unit dims of vectors."""
+    transform_vector.ApplyCastAwayVectorLeadingOneDimPatternsOp()
+
+
+def drop_unit_dims_with_shape_cast():
+    """Drops unit dims through shape casts."""
+    transform_vector.ApplyDropUnitDimWithShapeCastPatternsOp()
+
+
+def lower_contraction_outerproduct():
+    """``vector.contract`` becomes outer products (then FMAs)."""
+    transform_vector.ApplyLowerContractionPatternsOp(
+        lowering_strategy=transform_vector.VectorContractLowering.OuterProduct
+    )
+
+
+def lower_outerproduct():
+    """``vector.outerproduct`` becomes broadcasts and ``vector.fma``."""
+    transform_vector.ApplyLowerOuterProductPatternsOp()
+
+
+def lower_masks():
+    """``vector.mask`` regions become masked transfers (before bufferization)."""
+    transform_vector.ApplyLowerMaskedTransfersPatternsOp()
+    transform_vector.ApplyLowerMasksPatternsOp()
