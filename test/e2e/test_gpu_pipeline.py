@@ -134,10 +134,28 @@ def entries(ptx: str) -> dict[str, int]:
 
 
 def test_stage_names_and_default_target():
-    pipeline = cuda_pipeline(object())  # kiln-opt hands every factory its CPU target
-    assert pipeline.stage_names() == ["graph", "tiled", "bufferized", "gpu", "nvvm"]
+    pipeline = cuda_pipeline()
+    assert pipeline.stage_names() == [
+        "graph",
+        "tiled",
+        "bufferized",
+        "gpu",
+        "nvvm",
+        "llvm-ir",
+        "ptx",
+        "cubin",
+    ]
+    assert pipeline.mlir_stage_names() == ["graph", "tiled", "bufferized", "gpu", "nvvm"]
     assert pipeline.options["target"] == CudaTarget()
     assert "nvvm-attach-target{chip=sm_90 O=3}" in pipeline.stage("nvvm").passes
+
+
+def test_a_target_of_another_kind_is_refused():
+    """No silent fallback to the default: a CPU target is an error (kiln-opt once passed one)."""
+    from kiln.lowering.cpu.pipeline import CpuTarget
+
+    with pytest.raises(TypeError, match="cuda_pipeline takes a CudaTarget, got CpuTarget"):
+        cuda_pipeline(CpuTarget())
 
 
 def test_target_validation():

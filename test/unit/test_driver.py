@@ -117,7 +117,8 @@ def test_replay_command():
     command = replay_command("/tmp/my dir/m.tiled.mlir", cpu_pipeline(target).stage("tiled"))
     assert command == (
         "kiln-opt '/tmp/my dir/m.tiled.mlir' "
-        "'--pass-pipeline=builtin.module(kiln-tile-and-fuse{threads=2 vector-width=16},canonicalize,cse,"
+        "'--pass-pipeline=builtin.module(kiln-tile-and-fuse{threads=2 min-parallel-iterations=16384 "
+        "vector-width=16},canonicalize,cse,"
         "kiln-pack-conv-filters)'"
     )
     clean = TOY.stage("clean")
