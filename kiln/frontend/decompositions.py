@@ -40,6 +40,53 @@ def _batch_norm_inference(inputs, weight, bias, running_mean, running_var, momen
     return out.to(inputs.dtype), empty, empty
 
 
+def _adaptive_max_pool2d(x, output_size):
+    # torch-mlir lowers this op only for 4-D inputs whose sizes the output divides
+    # (otherwise "'tensor.cast' op ... cast incompatible"). Adaptive windows are
+    # [floor(i * n / out), ceil((i + 1) * n / out)) along each dimension.
+    if x.dim() == 3:  # unbatched: (C, H, W)
+        values, indices = _adaptive_max_pool2d(x.unsqueeze(0), output_size)
+        return values.squeeze(0), indices.squeeze(0)
+    (height, width), (out_h, out_w) = x.shape[-2:], output_size
+    if height % out_h == 0 and width % out_w == 0:
+        kernel = [height // out_h, width // out_w]
+        return torch.ops.aten.max_pool2d_with_indices.default(x, kernel, kernel)
+    return _adaptive_max_values(x, out_h, out_w), _adaptive_max_indices(x, out_h, out_w)
+
+
+def _windows(size: int, out: int) -> list[tuple[int, int]]:
+    return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
+
+
+def _adaptive_max_values(x, out_h: int, out_w: int):
+    # max over a rectangle is max over its rows of max over its columns: out_h + out_w
+    # slices instead of out_h * out_w windows.
+    rows = [x[..., a:b, :].amax(dim=-2, keepdim=True) for a, b in _windows(x.shape[-2], out_h)]
+    x = torch.cat(rows, dim=-2)
+    cols = [x[..., a:b].amax(dim=-1, keepdim=True) for a, b in _windows(x.shape[-1], out_w)]
+    return torch.cat(cols, dim=-1)
+
+
+def _adaptive_max_indices(x, out_h: int, out_w: int):
+    # Flat h * W + w indices of each window's first maximum in row-major order, as
+    # PyTorch picks it: first the best column of every row (torch.max keeps the first
+    # of equal values), then the first row holding the best of those. Dead code (and
+    # removed) unless the model uses the indices.
+    width = x.shape[-1]
+    best, cols = [], []
+    for a, b in _windows(width, out_w):
+        value, col = x[..., a:b].max(dim=-1, keepdim=True)
+        best.append(value)
+        cols.append(col + a)
+    best, cols = torch.cat(best, dim=-1), torch.cat(cols, dim=-1)
+    indices = []
+    for a, b in _windows(x.shape[-2], out_h):
+        _, row = best[..., a:b, :].max(dim=-2, keepdim=True)
+        col = cols[..., a:b, :].gather(-2, row)
+        indices.append((row + a) * width + col)
+    return torch.cat(indices, dim=-2)
+
+
 # aten ops torch-mlir cannot lower (or lowers imprecisely, or too slowly traced),
 # written with ops it handles well.
 KILN_DECOMPOSITIONS = {
@@ -47,6 +94,7 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.hypot.default: _hypot,
     torch.ops.aten.isfinite.default: _isfinite,
     torch.ops.aten.gelu.default: _gelu,
+    torch.ops.aten.adaptive_max_pool2d.default: _adaptive_max_pool2d,
 }
 
 
