@@ -26,6 +26,8 @@ from kiln.errors import (
     user_location,
 )
 from kiln.frontend.decompositions import decomposition_table
+from kiln.frontend.export import export_program
+from kiln.frontend.unsupported import diagnosed_ops, frontend_error
 from kiln.ir import MLIRError, PassManager, ir
 
 TORCH_BACKEND = (
@@ -66,15 +68,15 @@ def import_torch_module(
     func_name: str = "forward",
     dynamic_shapes=None,
 ) -> ir.Module:
-    """The model as linalg-on-tensors IR, in a context with kiln's dialect loaded."""
+    """The model as linalg-on-tensors IR, in a context with kiln's dialect loaded.
+
+    Raises ``UnsupportedOpsError`` naming the op or construct (and the
+    user's line) that torch.export, torch-mlir's importer or its lowering
+    cannot handle.
+    """
     if isinstance(model, torch.nn.Module):
         model = model.eval()
-    try:
-        program = torch.export.export(model, tuple(example_inputs), dynamic_shapes=dynamic_shapes)
-    except Exception as err:  # torch.export failures come in many types
-        raise KilnError(
-            f"kiln: torch.export could not trace the model: {type(err).__name__}: {err}"
-        ) from err
+    program = export_program(model, example_inputs, dynamic_shapes)
     try:
         raw = fx.export_and_import(
             program,
@@ -83,10 +85,8 @@ def import_torch_module(
             hooks=_DenseLiterals(),
             decomposition_table=decomposition_table(),
         )
-    except Exception as err:
-        raise KilnError(
-            f"kiln: torch-mlir could not import the model: {type(err).__name__}: {err}"
-        ) from err
+    except Exception as err:  # torch-mlir's importer asserts on what it cannot import
+        raise frontend_error(err, "torch-mlir cannot import it") from err
     _record_dtypes(raw, program)
     unknown = _unknown_operators(raw)
     snapshot = raw.operation.clone(ip=False)
@@ -96,7 +96,7 @@ def import_torch_module(
         _run(raw, TORCH_BACKEND)
         _run(raw, LINALG_BACKEND)
     except MLIRError as err:
-        unsupported = _unconverted_ops(snapshot)
+        unsupported = _unconverted_ops(snapshot) or diagnosed_ops(err, snapshot)
         if unsupported:
             raise UnsupportedOpsError(unsupported) from None
         raise KilnError(
@@ -284,12 +284,7 @@ def _unconverted_ops(snapshot: ir.Operation) -> list[UnsupportedOp]:
             PassManager.parse(PARTIAL_CONVERSIONS).run(module)
     except MLIRError as err:
         module.erase()
-        diag = err.error_diagnostics[0] if err.error_diagnostics else None
-        if diag is None:
-            return []
-        named = re.search(r"operation '(?:torch\.)?([a-z_.0-9]+)'", diag.message)
-        op_name = named.group(1) if named else "(unknown)"
-        return [UnsupportedOp(op_name, user_location(diag.location), diag.message)]
+        return diagnosed_ops(err, snapshot)
     found = leftover_torch_ops(module, user_location)
     module.erase()
     return found

@@ -13,6 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import kiln
+from kiln.errors import UnsupportedOpsError
 
 
 def _line_of(obj, needle: str) -> int:
@@ -28,6 +29,30 @@ def _assert_located(unsupported, obj, needle: str) -> None:
     match = re.fullmatch(r"(.+):(\d+):(\d+)", unsupported.location)
     assert match, unsupported
     assert (match.group(1), int(match.group(2))) == (__file__, _line_of(obj, needle)), unsupported
+
+
+# --- Python numbers from tensors, as inputs and as outputs ----------------------
+
+
+class FloatOfTensor(nn.Module):
+    """``float(t)`` feeding Python arithmetic (normalizing by a data-dependent maximum)."""
+
+    def forward(self, x):
+        return x / (float(x.abs().max()) + 1.0)
+
+
+class IntOfTensor(nn.Module):
+    def forward(self, x):
+        return x * int(x.argmax())
+
+
+@pytest.mark.parametrize("model_cls", [FloatOfTensor, IntOfTensor], ids=lambda c: c.__name__)
+def test_number_of_a_tensor_in_python_arithmetic(model_cls):
+    torch.manual_seed(0)
+    model, x = model_cls(), torch.randn(4, 8)
+    compiled = kiln.compile(model, x, threads=1)
+    for inputs in (x, torch.randn(4, 8) * 3):  # the number is read at run time
+        torch.testing.assert_close(compiled(inputs), model(inputs), rtol=1e-6, atol=1e-6)
 
 
 # --- adaptive_max_pool2d ----------------------------------------------------------
@@ -54,3 +79,53 @@ def test_adaptive_max_pool2d(shape, size, return_indices):
     model, x = AdaptiveMax(size, return_indices), torch.randn(shape)
     compiled = kiln.compile(model, x, threads=1)
     torch.testing.assert_close(compiled(x), model(x), rtol=0, atol=0)
+
+
+# --- frontend failures: UnsupportedOpsError naming the construct and the line ---
+
+
+class DataDependentShape(nn.Module):
+    def forward(self, x):
+        n = int(x.sum() > 0) + 1
+        return x[:n]
+
+
+def test_data_dependent_construct_is_named_at_its_line():
+    with pytest.raises(UnsupportedOpsError) as info:
+        kiln.compile(DataDependentShape(), torch.randn(4, 3), threads=1)
+    (op,) = info.value.ops
+    assert "tensor data" in op.op and "int(t)" in op.op
+    _assert_located(op, DataDependentShape, "int(x.sum() > 0)")
+
+
+class Conditional(nn.Module):
+    def forward(self, x):
+        return torch.cond(x.sum() > 0, lambda x: x + 1, lambda x: x - 1, (x,))
+
+
+def test_import_failure_names_the_op_and_line():
+    with pytest.raises(UnsupportedOpsError) as info:
+        kiln.compile(Conditional(), torch.randn(4), threads=1)
+    (op,) = info.value.ops
+    assert op.op == "cond" and "torch-mlir cannot import it" in op.reason
+    _assert_located(op, Conditional, "torch.cond(")
+
+
+class UnevenAdaptiveMax(nn.Module):
+    def forward(self, x):
+        return F.adaptive_max_pool2d(x, 5)
+
+
+def test_lowering_failure_names_the_pytorch_op(monkeypatch):
+    # Without kiln's decomposition, torch-mlir's own lowering of uneven windows fails
+    # on a tensor.cast it created: the error names the PyTorch op at that line.
+    from kiln.frontend import decompositions
+
+    table = dict(decompositions.KILN_DECOMPOSITIONS)
+    del table[torch.ops.aten.adaptive_max_pool2d.default]
+    monkeypatch.setattr(decompositions, "KILN_DECOMPOSITIONS", table)
+    with pytest.raises(UnsupportedOpsError) as info:
+        kiln.compile(UnevenAdaptiveMax(), torch.randn(1, 2, 13, 17), threads=1)
+    (op,) = info.value.ops
+    assert op.op == "aten.adaptive_max_pool2d" and "tensor.cast" in op.reason
+    _assert_located(op, UnevenAdaptiveMax, "F.adaptive_max_pool2d(")

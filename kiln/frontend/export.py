@@ -1,0 +1,68 @@
+"""torch.export for kiln: non-strict first, strict as the fallback.
+
+Non-strict export runs the user's ``forward`` in Python over fake tensors: it
+is 3-7x faster than strict export on kiln's zoo (ResNet-18: 0.26 s vs 1.9 s)
+and traces every Python construct the model uses. But it cannot turn a tensor
+into a Python number (``int(t)``, ``float(t)``, ``t.item()`` feeding Python
+arithmetic): the fake tensor has no value, and the trace stops with
+``GuardOnDataDependentSymNode``. Strict export (TorchDynamo) records such
+values as graph nodes (``aten.item``) that torch-mlir imports, so it is the
+fallback. When both fail, the non-strict error is the one reported: its
+traceback runs through the user's own source.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from kiln.errors import UnsupportedOp, UnsupportedOpsError
+from kiln.frontend.source import traceback_location
+
+# What each torch.export failure means, in the user's words.
+_CONSTRUCTS = {
+    "GuardOnDataDependentSymNode": "a Python value computed from tensor data "
+    "(int(t), float(t), bool(t), t.item() or `if` on a tensor)",
+    "DataDependentOutputException": "an op whose output shape depends on tensor data",
+    "DynamicOutputShapeException": "an op whose output shape depends on tensor data",
+    "Unsupported": "a Python construct TorchDynamo cannot trace",
+}
+
+
+def export_program(model, example_inputs: tuple, dynamic_shapes=None):
+    """The ``ExportedProgram`` of ``model`` on ``example_inputs``.
+
+    Raises ``UnsupportedOpsError`` naming the construct that stopped the
+    trace and the user's line when neither export mode can trace the model.
+    """
+    try:
+        return _export(model, example_inputs, dynamic_shapes, strict=False)
+    except Exception as non_strict:  # torch.export failures come in many types
+        try:
+            return _export(model, example_inputs, dynamic_shapes, strict=True)
+        except Exception as strict:
+            raise export_error(non_strict, strict) from non_strict
+
+
+def _export(model, example_inputs: tuple, dynamic_shapes, strict: bool):
+    return torch.export.export(
+        model, tuple(example_inputs), dynamic_shapes=dynamic_shapes, strict=strict
+    )
+
+
+def export_error(err: Exception, strict_err: Exception | None = None) -> UnsupportedOpsError:
+    """A torch.export failure as an ``UnsupportedOpsError`` naming the construct and line."""
+    name = type(err).__name__
+    construct = _CONSTRUCTS.get(name, f"a construct torch.export cannot trace ({name})")
+    reason = f"torch.export: {name}: {first_line(err)}"
+    if strict_err is not None:
+        reason += f" (strict export: {type(strict_err).__name__}: {first_line(strict_err)})"
+    return UnsupportedOpsError(
+        [UnsupportedOp(construct, traceback_location(err.__traceback__), reason)]
+    )
+
+
+def first_line(err: Exception, limit: int = 300) -> str:
+    """The first non-empty line of an exception's message, at most ``limit`` characters."""
+    lines = [line for line in str(err).splitlines() if line.strip()]
+    text = lines[0].strip() if lines else "(no message)"
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,65 @@
+"""Where in the user's source a traced construct came from.
+
+torch.export records a Python stack per FX node, and a failing trace leaves
+one in its traceback; both run through torch's and kiln's own frames. The
+frame a user wants is the innermost one in their own code.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from pathlib import Path
+
+from kiln.errors import SourceLocation
+
+_KILN_DIR = str(Path(__file__).resolve().parent.parent)
+_LIBRARY_MARKERS = (
+    "/site-packages/",
+    "/torch/",
+    "/torch_mlir/",
+    "<frozen ",
+    "<string>",
+    "<eval_with_key>",  # code torch.fx generated
+)
+_STACK_FRAME_RE = re.compile(r'File "([^"]+)", line (\d+)')
+UNKNOWN = "unknown location"
+
+
+def is_library_file(file: str) -> bool:
+    """True for installed libraries (torch, torch.nn modules) and kiln itself."""
+    return file.startswith(_KILN_DIR) or any(marker in file for marker in _LIBRARY_MARKERS)
+
+
+def innermost_user_frame(frames: list[tuple[str, int]]) -> str:
+    """``file:line:0`` of the last frame outside libraries (the innermost one wins).
+
+    ``frames`` are (file, line) pairs, outermost first, as tracebacks print
+    them. Falls back to the innermost frame when every frame is a library's.
+    """
+    for file, line in reversed(frames):
+        if not is_library_file(file):
+            return str(SourceLocation(file, line, 0))
+    if frames:
+        file, line = frames[-1]
+        return str(SourceLocation(file, line, 0))
+    return UNKNOWN
+
+
+def node_location(node) -> str:
+    """The user's source line that produced an FX node of an exported program."""
+    stack = node.meta.get("stack_trace") or ""
+    frames = [(file, int(line)) for file, line in _STACK_FRAME_RE.findall(stack)]
+    return innermost_user_frame(frames)
+
+
+def traceback_location(tb) -> str:
+    """The user's source line in a traceback (a non-strict trace runs their forward)."""
+    return innermost_user_frame([(f.filename, f.lineno) for f in traceback.extract_tb(tb)])
+
+
+def op_name(node) -> str:
+    """``aten.polar.default`` for an ATen node; the target's own name otherwise."""
+    if hasattr(node.target, "_schema"):
+        return str(node.target)
+    return getattr(node.target, "__name__", str(node.target))
