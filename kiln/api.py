@@ -46,6 +46,11 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     ``dynamic_shapes`` (torch.export's format, e.g. ``{"x": {0: Dim("batch")}}``)
     compiles once for every size of the dimensions it names; such code runs
     scalar loops for now (the fast paths need static shapes).
+    A PyTorch model is called like the module (``kiln.frontend.boundary``):
+    non-tensor inputs (Python numbers, ``None``) are fixed at compile time and
+    checked at each call (pass a 0-d tensor for a number that changes);
+    Python numbers, constants and nested outputs come back as eager returns
+    them; inputs and buffers the model mutates in place are updated as in eager.
     """
     entry = target_entry(target)
     if opt_level not in (0, 1, 2, 3):
@@ -62,11 +67,12 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
         raise ValueError(f"kiln.compile: cuda_options= is for target 'cuda', not '{target}'")
     else:
         cpu = host_target(threads)
-    module, name, source = load_model(model, example_inputs, func_name, dynamic_shapes)
+    module, name, source, boundary = _load(model, example_inputs, func_name, dynamic_shapes)
     if target == "cuda":
-        return _compile_cuda(
+        compiled = _compile_cuda(
             module, name, dump_dir, options, chip_given="chip" in (cuda_options or {})
         )
+        return _called_like(compiled, boundary)
     check_buffer_sizes(module, source_name=source)
     signature = _torch_signature(module, entry_signature(module, func_name))
     _mark_entry_points(module)
@@ -88,9 +94,20 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     regions = _string_list(module, REGIONS_ATTR) if profile else None
     assertions = _string_list(module, MESSAGES_ATTR)
     jit = JitModule(module, opt_level=opt_level)
-    return CompiledModel(
+    compiled = CompiledModel(
         jit, signature, cpu.threads, profile_regions=regions, assertions=assertions
     )
+    return _called_like(compiled, boundary)
+
+
+def _called_like(compiled, boundary):
+    """``compiled``, wrapped to be called like the PyTorch model where the two differ
+    (Python-number inputs and outputs, in-place mutation, nested structures)."""
+    if boundary is None or boundary.is_plain:
+        return compiled
+    from kiln.frontend.boundary import TorchCall
+
+    return TorchCall(compiled, boundary)
 
 
 def _string_list(module: ir.Module, attr: str) -> list[str]:
@@ -135,21 +152,26 @@ def load_model(
     model, example_inputs: tuple, func_name: str | None, dynamic_shapes=None
 ) -> tuple[ir.Module, str, str | None]:
     """The model as a linalg-on-tensors module, a short name for files, and its source file."""
+    return _load(model, example_inputs, func_name, dynamic_shapes)[:3]
+
+
+def _load(model, example_inputs: tuple, func_name: str | None, dynamic_shapes=None):
+    """``load_model``'s results, and the ``TorchBoundary`` of a PyTorch model (else None)."""
     if isinstance(model, str | os.PathLike) and os.fspath(model).endswith(".onnx"):
         from kiln.frontend.onnx_import import import_onnx_model
 
         shapes = [tuple(x.shape) for x in example_inputs] or None  # fix symbolic input dims
         module = import_onnx_model(model, func_name, input_shapes=shapes)
-        return module, Path(model).stem, os.fspath(model)
+        return module, Path(model).stem, os.fspath(model), None
     if isinstance(model, os.PathLike) or (
         isinstance(model, str) and model.endswith(".mlir") and "\n" not in model
     ):
         path = Path(model)
         if not path.exists():
             raise FileNotFoundError(f"kiln.compile: no such .mlir file: {path}")
-        return parse_mlir(path.read_text(), str(path)), path.stem, str(path)
+        return parse_mlir(path.read_text(), str(path)), path.stem, str(path), None
     if isinstance(model, str):
-        return parse_mlir(model, "<string>"), "module", "<string>"
+        return parse_mlir(model, "<string>"), "module", "<string>", None
     try:
         import torch
     except ImportError as err:  # pragma: no cover - torch is a dependency
@@ -158,10 +180,12 @@ def load_model(
         raise TypeError(
             f"kiln.compile expects an nn.Module, an .mlir path or MLIR text, got {type(model).__name__}"
         )
-    from kiln.frontend.torch_import import import_torch_module
+    from kiln.frontend.torch_import import import_torch_program
 
-    module = import_torch_module(model, example_inputs, func_name or "forward", dynamic_shapes)
-    return module, type(model).__name__.lower(), None
+    module, boundary = import_torch_program(
+        model, example_inputs, func_name or "forward", dynamic_shapes
+    )
+    return module, type(model).__name__.lower(), None, boundary
 
 
 def parse_mlir(text: str, source_name: str) -> ir.Module:

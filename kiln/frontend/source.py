@@ -7,6 +7,7 @@ frame a user wants is the innermost one in their own code.
 
 from __future__ import annotations
 
+import inspect
 import re
 import traceback
 from pathlib import Path
@@ -63,3 +64,14 @@ def op_name(node) -> str:
     if hasattr(node.target, "_schema"):
         return str(node.target)
     return getattr(node.target, "__name__", str(node.target))
+
+
+def forward_location(model) -> str:
+    """``file:line:0`` of the model's ``forward`` definition, where its inputs are declared."""
+    forward = getattr(type(model), "forward", None) or model
+    try:
+        file = inspect.getsourcefile(forward)
+        line = inspect.getsourcelines(forward)[1]
+    except (OSError, TypeError):
+        return UNKNOWN
+    return str(SourceLocation(file, line, 0)) if file else UNKNOWN

@@ -25,8 +25,10 @@ from kiln.errors import (
     format_mlir_error,
     user_location,
 )
+from kiln.frontend.boundary import TorchBoundary
 from kiln.frontend.decompositions import decomposition_table
 from kiln.frontend.export import export_program
+from kiln.frontend.program import prepare_program
 from kiln.frontend.unsupported import diagnosed_ops, frontend_error
 from kiln.ir import MLIRError, PassManager, ir
 
@@ -68,7 +70,17 @@ def import_torch_module(
     func_name: str = "forward",
     dynamic_shapes=None,
 ) -> ir.Module:
-    """The model as linalg-on-tensors IR, in a context with kiln's dialect loaded.
+    """The model as linalg-on-tensors IR, in a context with kiln's dialect loaded."""
+    return import_torch_program(model, example_inputs, func_name, dynamic_shapes)[0]
+
+
+def import_torch_program(
+    model: torch.nn.Module,
+    example_inputs: tuple,
+    func_name: str = "forward",
+    dynamic_shapes=None,
+) -> tuple[ir.Module, TorchBoundary]:
+    """The model as linalg-on-tensors IR, and how to call the compiled code like the model.
 
     Raises ``UnsupportedOpsError`` naming the op or construct (and the
     user's line) that torch.export, torch-mlir's importer or its lowering
@@ -78,15 +90,11 @@ def import_torch_module(
         model = model.eval()
     program = export_program(model, example_inputs, dynamic_shapes)
     try:
-        raw = fx.export_and_import(
-            program,
-            output_type=OutputType.RAW,
-            func_name=func_name,
-            hooks=_DenseLiterals(),
-            decomposition_table=decomposition_table(),
-        )
-    except Exception as err:  # torch-mlir's importer asserts on what it cannot import
-        raise frontend_error(err, "torch-mlir cannot import it") from err
+        program = program.run_decompositions(decomposition_table())
+    except Exception as err:  # a decomposition failing on this program
+        raise frontend_error(err, "a decomposition failed") from err
+    boundary = prepare_program(program, model)
+    raw = _import(program, func_name)
     _record_dtypes(raw, program)
     unknown = _unknown_operators(raw)
     snapshot = raw.operation.clone(ip=False)
@@ -110,7 +118,42 @@ def import_torch_module(
     _drop_zero_divisor_checks(raw)
     if dynamic_shapes is not None:
         _reject_static_assumptions(raw)
-    return raw
+    return raw, boundary
+
+
+def _import(program, func_name: str) -> ir.Module:
+    """torch-mlir's import of a program ``prepare_program`` made pure: torch-dialect IR.
+
+    ``import_program`` rather than ``import_frozen_program``: the frozen
+    import looks lifted state up in ``state_dict`` only (non-persistent
+    buffers are in ``constants``) and replaces placeholders by raw tensors,
+    which its list importer rejects (``table[index]``: "Heterogeneous lists").
+    """
+    try:
+        module = fx.export_and_import(
+            program,
+            output_type=OutputType.RAW,
+            func_name=func_name,
+            hooks=_DenseLiterals(),
+            decomposition_table={},  # applied before prepare_program
+            experimental_support_mutation=True,
+        )
+    except Exception as err:  # torch-mlir's importer asserts on what it cannot import
+        raise frontend_error(err, "torch-mlir cannot import it") from err
+    _drop_strict_shapes_assumption(module)
+    return module
+
+
+def _drop_strict_shapes_assumption(module: ir.Module) -> None:
+    """Removes ``torch.assume_strict_symbolic_shapes``, which ``import_program`` sets.
+
+    With it, torch-mlir drops the run-time checks that dynamic dimensions
+    match (``x + y`` with batches 5 and 6): kiln keeps them, so a call that
+    breaks the exported shape constraints raises instead of reading out of bounds.
+    """
+    for op in module.body.operations:
+        if "torch.assume_strict_symbolic_shapes" in op.attributes:
+            del op.attributes["torch.assume_strict_symbolic_shapes"]
 
 
 ZERO_DIVISOR_CHECK = "unimplemented: tensor with zero element"
@@ -174,7 +217,7 @@ def _record_dtypes(module: ir.Module, program) -> None:
     user_inputs = [
         spec.arg.name
         for spec in program.graph_signature.input_specs
-        if spec.kind.name == "USER_INPUT"
+        if spec.kind.name == "USER_INPUT" and type(spec.arg).__name__ == "TensorArgument"
     ]
     nodes = {n.name: n for n in program.graph.nodes}
     inputs = [_dtype_of(nodes[name]) for name in user_inputs if name in nodes]

@@ -4,16 +4,19 @@ and in-place mutation of inputs and buffers, which must follow eager (issue 13).
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 
+import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 import kiln
-from kiln.errors import UnsupportedOpsError
+from kiln.errors import InputMismatchError, UnsupportedOpsError
+from kiln.runtime.compiled import CompiledModel
 
 
 def _line_of(obj, needle: str) -> int:
@@ -29,6 +32,94 @@ def _assert_located(unsupported, obj, needle: str) -> None:
     match = re.fullmatch(r"(.+):(\d+):(\d+)", unsupported.location)
     assert match, unsupported
     assert (match.group(1), int(match.group(2))) == (__file__, _line_of(obj, needle)), unsupported
+
+
+# --- non-persistent buffers (BERT position_ids, LLaMA rotary inv_freq) --------
+
+
+class PositionEmbeddings(nn.Module):
+    """BERT's embeddings: ``position_ids`` is a non-persistent buffer, sliced to the length."""
+
+    def __init__(self, vocab: int = 50, max_len: int = 32, dim: int = 16):
+        super().__init__()
+        self.tokens = nn.Embedding(vocab, dim)
+        self.positions = nn.Embedding(max_len, dim)
+        self.norm = nn.LayerNorm(dim)
+        ids = torch.arange(max_len).expand((1, -1))
+        self.register_buffer("position_ids", ids, persistent=False)
+
+    def forward(self, ids):
+        positions = self.position_ids[:, : ids.shape[1]]
+        return self.norm(self.tokens(ids) + self.positions(positions))
+
+
+def _rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+class Rotary(nn.Module):
+    """LLaMA's rotary embedding: ``inv_freq`` is a non-persistent float buffer."""
+
+    def __init__(self, dim: int = 16, base: float = 10000.0):
+        super().__init__()
+        inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
+        self.register_buffer("inv_freq", inv_freq, persistent=False)
+
+    def forward(self, x):
+        t = torch.arange(x.shape[-2], dtype=torch.float32)
+        freqs = torch.outer(t, self.inv_freq)
+        emb = torch.cat((freqs, freqs), dim=-1)
+        return x * emb.cos() + _rotate_half(x) * emb.sin()
+
+
+def test_non_persistent_position_ids():
+    torch.manual_seed(0)
+    model, ids = PositionEmbeddings().eval(), torch.randint(0, 50, (2, 12))
+    compiled = kiln.compile(model, ids, threads=1)
+    torch.testing.assert_close(compiled(ids), model(ids), rtol=1e-5, atol=1e-5)
+
+
+def test_non_persistent_rotary_inv_freq():
+    torch.manual_seed(0)
+    model, x = Rotary().eval(), torch.randn(2, 4, 10, 16)
+    compiled = kiln.compile(model, x, threads=1)
+    torch.testing.assert_close(compiled(x), model(x), rtol=1e-5, atol=1e-5)
+
+
+# --- a table indexed by a buffer (Swin, CoAtNet, LeViT relative-position bias) --
+
+
+class RelativePositionBias(nn.Module):
+    """Window attention logits plus ``table[index]``, with ``index`` a long buffer:
+    flat as torchvision's Swin keeps it, or 2-D and flattened in forward as timm does."""
+
+    def __init__(self, window: int = 3, heads: int = 2, flat: bool = True, persistent=True):
+        super().__init__()
+        n = window * window
+        self.n, self.heads, self.flat = n, heads, flat
+        self.table = nn.Parameter(torch.randn((2 * window - 1) ** 2, heads))
+        coords = torch.stack(
+            torch.meshgrid(torch.arange(window), torch.arange(window), indexing="ij")
+        )
+        relative = (coords.flatten(1)[:, :, None] - coords.flatten(1)[:, None, :]).permute(1, 2, 0)
+        index = (relative[..., 0] + window - 1) * (2 * window - 1) + relative[..., 1] + window - 1
+        self.register_buffer("index", index.flatten() if flat else index, persistent=persistent)
+
+    def forward(self, logits):
+        index = self.index if self.flat else self.index.view(-1)
+        bias = self.table[index].view(self.n, self.n, self.heads).permute(2, 0, 1)
+        return (logits + bias).softmax(-1)
+
+
+@pytest.mark.parametrize("flat", [True, False], ids=["flat", "view"])
+@pytest.mark.parametrize("persistent", [True, False], ids=["persistent", "non_persistent"])
+def test_table_indexed_by_buffer(flat, persistent):
+    torch.manual_seed(0)
+    model = RelativePositionBias(flat=flat, persistent=persistent).eval()
+    logits = torch.randn(4, 2, 9, 9)
+    compiled = kiln.compile(model, logits, threads=1)
+    torch.testing.assert_close(compiled(logits), model(logits), rtol=1e-5, atol=1e-6)
 
 
 # --- Python numbers from tensors, as inputs and as outputs ----------------------
@@ -55,6 +146,115 @@ def test_number_of_a_tensor_in_python_arithmetic(model_cls):
         torch.testing.assert_close(compiled(inputs), model(inputs), rtol=1e-6, atol=1e-6)
 
 
+class Scaled(nn.Module):
+    def forward(self, x, scale: float):
+        return x * scale + 1
+
+
+def test_python_number_input_is_fixed_at_compile_time():
+    x = torch.randn(3, 5)
+    compiled = kiln.compile(Scaled(), x, 2.5, threads=1)
+    assert len(compiled.signature.inputs) == 1  # the number is not an argument of the code
+    torch.testing.assert_close(compiled(x, 2.5), Scaled()(x, 2.5), rtol=0, atol=0)
+    with pytest.raises(InputMismatchError, match=r"compiled for the value 2\.5.*0-d tensor"):
+        compiled(x, 3.0)
+
+
+def test_zero_dim_tensor_input_is_a_run_time_number():
+    x = torch.randn(3, 5)
+    compiled = kiln.compile(Scaled(), x, torch.tensor(2.5), threads=1)
+    for scale in (2.5, -0.75):
+        got = compiled(x, torch.tensor(scale))
+        torch.testing.assert_close(got, Scaled()(x, torch.tensor(scale)), rtol=0, atol=0)
+
+
+class OptionalMask(nn.Module):
+    def forward(self, x, mask=None):
+        return x.relu() if mask is None else x.relu() * mask
+
+
+def test_none_input():
+    x = torch.randn(3, 5)
+    compiled = kiln.compile(OptionalMask(), x, None, threads=1)
+    torch.testing.assert_close(compiled(x, None), OptionalMask()(x), rtol=0, atol=0)
+
+
+class Statistics(nn.Module):
+    """Python numbers, a constant and a 0-d tensor out, in a dict as Hugging Face returns."""
+
+    def forward(self, x):
+        return {
+            "mean": x.mean().item(),
+            "argmax": int(x.argmax()),
+            "positive": bool(x.sum() > 0),
+            "classes": 10,
+            "total": x.sum(),
+            "scaled": x * 2,
+        }
+
+
+def test_python_number_and_zero_dim_outputs():
+    torch.manual_seed(0)
+    model, x = Statistics(), torch.randn(6, 7)
+    compiled = kiln.compile(model, x, threads=1)
+    for inputs in (x, -x):
+        got, want = compiled(inputs), model(inputs)
+        assert list(got) == list(want)
+        assert isinstance(got["mean"], float) and got["mean"] == pytest.approx(
+            want["mean"], abs=1e-6
+        )
+        assert (type(got["argmax"]), got["argmax"]) == (int, want["argmax"])
+        assert (type(got["positive"]), got["positive"]) == (bool, want["positive"])
+        assert got["classes"] == 10
+        assert got["total"].shape == () and got["total"].dtype == torch.float32
+        torch.testing.assert_close(got["total"], want["total"], rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(got["scaled"], want["scaled"], rtol=0, atol=0)
+
+
+def test_single_zero_dim_result_stays_a_tensor():
+    x = torch.randn(6, 7)
+    compiled = kiln.compile(nn.Softmax(-1), x, threads=1)  # a plain model: no adapter
+    assert isinstance(compiled, CompiledModel)
+
+    class Total(nn.Module):
+        def forward(self, x):
+            return x.sum()
+
+    got = kiln.compile(Total(), x, threads=1)(x)
+    assert isinstance(got, torch.Tensor) and got.shape == ()
+    torch.testing.assert_close(got, x.sum(), rtol=1e-5, atol=1e-5)
+
+
+# --- complex tensors: refused at the op that creates them -----------------------
+
+
+class Polar(nn.Module):
+    def forward(self, x):
+        z = torch.polar(x.abs(), x)
+        return torch.view_as_real(z).sum(-1)
+
+
+class ComplexInput(nn.Module):
+    def forward(self, z):
+        return z.real * 2
+
+
+def test_complex_op_is_refused_at_its_line():
+    with pytest.raises(UnsupportedOpsError) as info:
+        kiln.compile(Polar(), torch.randn(4), threads=1)
+    (op,) = info.value.ops
+    assert op.op.startswith("aten.polar") and "complex" in op.reason
+    _assert_located(op, Polar, "torch.polar(")
+
+
+def test_complex_input_is_refused_by_name():
+    with pytest.raises(UnsupportedOpsError) as info:
+        kiln.compile(ComplexInput(), torch.randn(4, dtype=torch.complex64), threads=1)
+    (op,) = info.value.ops
+    assert op.op == "complex input 'z'" and "complex" in op.reason
+    _assert_located(op, ComplexInput, "def forward(")
+
+
 # --- adaptive_max_pool2d ----------------------------------------------------------
 
 
@@ -79,6 +279,92 @@ def test_adaptive_max_pool2d(shape, size, return_indices):
     model, x = AdaptiveMax(size, return_indices), torch.randn(shape)
     compiled = kiln.compile(model, x, threads=1)
     torch.testing.assert_close(compiled(x), model(x), rtol=0, atol=0)
+
+
+# --- in-place mutation: eager's single result, written back into the caller's tensor
+
+
+class DoublesInput(nn.Module):
+    def forward(self, x):
+        x.mul_(2)
+        return x + 1
+
+
+class ReluInPlace(nn.Module):
+    def forward(self, x):
+        x.relu_()
+        return x
+
+
+@pytest.mark.parametrize("model_cls", [DoublesInput, ReluInPlace], ids=lambda c: c.__name__)
+def test_mutated_input_is_written_back(model_cls):
+    torch.manual_seed(0)
+    x = torch.randn(4, 6)
+    compiled = kiln.compile(model_cls(), x.clone(), threads=1)
+    for _ in range(2):  # the second call starts from the mutated values
+        mine, theirs = x.clone(), x.clone()
+        got = compiled(mine)
+        want = model_cls()(theirs)
+        assert isinstance(got, torch.Tensor)
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+        torch.testing.assert_close(mine, theirs, rtol=0, atol=0)
+        x = theirs
+
+
+def test_mutated_numpy_input_is_written_back():
+    x = np.random.default_rng(0).standard_normal((4, 6)).astype(np.float32)
+    compiled = kiln.compile(DoublesInput(), torch.from_numpy(x.copy()), threads=1)
+    mine = x.copy()
+    got = compiled(mine)
+    np.testing.assert_allclose(mine, x * 2, rtol=0, atol=0)
+    np.testing.assert_allclose(got, x * 2 + 1, rtol=0, atol=0)
+
+
+class CallCounter(nn.Module):
+    """A buffer updated in place on every call: compiled code must see each new value."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("calls", torch.zeros(()))
+
+    def forward(self, x):
+        self.calls.add_(1)
+        return x * self.calls
+
+
+def test_mutated_buffer_follows_eager_across_calls():
+    x = torch.randn(3, 4)
+    compiled_model, eager_model = CallCounter(), CallCounter()
+    compiled = kiln.compile(compiled_model, x, threads=1)
+    for _ in range(3):
+        torch.testing.assert_close(compiled(x), eager_model(x), rtol=0, atol=0)
+    torch.testing.assert_close(compiled_model.calls, eager_model.calls, rtol=0, atol=0)
+
+
+class NormNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.BatchNorm2d(4)
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(self.norm(x))
+
+
+def test_batch_norm_model_in_eval_mode_is_untouched():
+    torch.manual_seed(0)
+    model = NormNet()
+    with torch.no_grad():
+        model.norm.running_mean.uniform_(-1, 1)
+        model.norm.running_var.uniform_(0.5, 2)
+    model.train()  # kiln compiles for inference: eval mode, no statistics update
+    state = copy.deepcopy(model.state_dict())
+    x = torch.randn(2, 4, 8, 8)
+    compiled = kiln.compile(model, x, threads=1)
+    assert isinstance(compiled, CompiledModel)
+    torch.testing.assert_close(compiled(x), model.eval()(x), rtol=1e-4, atol=1e-5)
+    for name, value in model.state_dict().items():
+        torch.testing.assert_close(value, state[name], rtol=0, atol=0)
 
 
 # --- frontend failures: UnsupportedOpsError naming the construct and the line ---

@@ -1,0 +1,149 @@
+"""How a compiled PyTorch model is called like the module it came from.
+
+The compiled function takes and returns tensors only. A PyTorch ``forward``
+may also take Python scalars, ``None`` or nested lists, return Python
+numbers, constants or dicts, and mutate its inputs and buffers in place. A
+``TorchBoundary`` records how one maps onto the other; ``TorchCall`` applies
+it around each call:
+
+- inputs are flattened like torch.export flattens them (``pytree``);
+- non-tensor inputs are fixed at compile time (torch.export specializes the
+  graph on their values): a call with another value raises
+  ``InputMismatchError`` (pass a 0-d tensor to make a number a run-time input);
+- inputs and buffers the model mutates come back from the compiled code as
+  extra results that are copied into the caller's tensors, as eager does;
+- Python numbers are returned as 0-d tensors and turned back into numbers,
+  constants are re-inserted, and the result is rebuilt in eager's structure.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.utils._pytree as pytree
+
+from kiln.errors import InputMismatchError
+
+
+@dataclass(frozen=True)
+class Output:
+    """One flattened output of ``forward``: where its value comes from.
+
+    ``kind`` is ``result`` (result ``index`` of the compiled function),
+    ``number`` (result ``index``, a 0-d tensor returned as a Python number) or
+    ``constant`` (``value``, known at compile time).
+    """
+
+    kind: str
+    index: int = -1
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class TorchBoundary:
+    """The calling convention of a compiled PyTorch model (see the module docstring).
+
+    ``arguments``: per argument of the compiled function, the index of a
+    flattened input, or the buffer tensor it reads. ``fixed``: (input index,
+    value) of the inputs fixed at compile time. ``write_backs``: (result
+    index, input index or buffer tensor) for every in-place mutation.
+    """
+
+    in_spec: pytree.TreeSpec
+    out_spec: pytree.TreeSpec
+    arguments: tuple[int | torch.Tensor, ...]
+    fixed: tuple[tuple[int, Any], ...]
+    outputs: tuple[Output, ...]
+    write_backs: tuple[tuple[int, int | torch.Tensor], ...]
+
+    @property
+    def is_plain(self) -> bool:
+        """True if tensors map one to one onto the compiled function's arguments and results."""
+        n_in, n_out = len(self.arguments), len(self.outputs)
+        flat_in = pytree.tree_flatten(((0,) * n_in, {}))[1]
+        flat_out = pytree.tree_flatten(0 if n_out == 1 else (0,) * n_out)[1]
+        return (
+            self.in_spec == flat_in
+            and self.out_spec == flat_out
+            and all(type(a) is int and a == i for i, a in enumerate(self.arguments))
+            and not self.fixed
+            and not self.write_backs
+            and self.outputs == tuple(Output("result", i) for i in range(n_out))
+        )
+
+
+class TorchCall:
+    """A compiled model called like the PyTorch module it came from.
+
+    Everything else (``signature``, ``profile()``, ``set_threads()``...) is the
+    wrapped compiled model's.
+    """
+
+    def __init__(self, compiled, boundary: TorchBoundary):
+        self.compiled = compiled
+        self.boundary = boundary
+
+    def __getattr__(self, name: str):
+        if name in ("compiled", "boundary"):  # not set yet (copy, pickle): no recursion
+            raise AttributeError(name)
+        return getattr(self.compiled, name)
+
+    def __call__(self, *args):
+        boundary = self.boundary
+        leaves = _flat_inputs(boundary, args)
+        arguments = [a if isinstance(a, torch.Tensor) else leaves[a] for a in boundary.arguments]
+        results = self.compiled(*arguments)
+        if not isinstance(results, tuple):
+            results = (results,)
+        for index, target in boundary.write_backs:
+            _copy_into(
+                target if isinstance(target, torch.Tensor) else leaves[target], results[index]
+            )
+        flat = [_output_value(out, results) for out in boundary.outputs]
+        return pytree.tree_unflatten(flat, boundary.out_spec)
+
+
+def _flat_inputs(boundary: TorchBoundary, args: tuple) -> list:
+    """The flattened inputs; InputMismatchError if their structure or fixed values differ."""
+    leaves, spec = pytree.tree_flatten((args, {}))
+    if spec != boundary.in_spec:
+        raise InputMismatchError(
+            f"the inputs are structured as {spec}; the model was compiled for {boundary.in_spec}"
+        )
+    for index, value in boundary.fixed:
+        if not _same_value(leaves[index], value):
+            raise InputMismatchError(
+                f"input {index}: the model was compiled for the value {value!r} (Python values "
+                f"are fixed at compile time), got {leaves[index]!r}; compile again, or pass a "
+                "0-d tensor to make a number a run-time input"
+            )
+    return leaves
+
+
+def _same_value(got, expected) -> bool:
+    if type(got) is not type(expected):
+        return False
+    if isinstance(expected, float) and math.isnan(expected):
+        return math.isnan(got)
+    return got == expected
+
+
+def _copy_into(target, value) -> None:
+    """Writes a mutated input's new value into the caller's tensor or array."""
+    if isinstance(target, np.ndarray):
+        np.copyto(target, np.asarray(value))
+        return
+    with torch.no_grad():
+        target.copy_(torch.as_tensor(value))
+
+
+def _output_value(out: Output, results: tuple):
+    if out.kind == "result":
+        return results[out.index]
+    if out.kind == "number":
+        return results[out.index].item()
+    return out.value
