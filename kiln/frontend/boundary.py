@@ -64,11 +64,9 @@ class TorchBoundary:
     def is_plain(self) -> bool:
         """True if tensors map one to one onto the compiled function's arguments and results."""
         n_in, n_out = len(self.arguments), len(self.outputs)
-        flat_in = pytree.tree_flatten(((0,) * n_in, {}))[1]
-        flat_out = pytree.tree_flatten(0 if n_out == 1 else (0,) * n_out)[1]
         return (
-            self.in_spec == flat_in
-            and self.out_spec == flat_out
+            self.in_spec == _flat_spec(((0,) * n_in, {}))
+            and self.out_spec == _flat_spec(0 if n_out == 1 else (0,) * n_out)
             and all(type(a) is int and a == i for i, a in enumerate(self.arguments))
             and not self.fixed
             and not self.write_backs
@@ -86,6 +84,11 @@ class TorchCall:
     def __init__(self, compiled, boundary: TorchBoundary):
         self.compiled = compiled
         self.boundary = boundary
+        # pytree costs ~20 us a call: skip it for flat tuples, the common case.
+        n_in, n_out = boundary.in_spec.num_leaves, boundary.out_spec.num_leaves
+        self._flat_in = n_in if boundary.in_spec == _flat_spec(((0,) * n_in, {})) else None
+        self._flat_out = boundary.out_spec == _flat_spec((0,) * n_out)
+        self._leaf_out = boundary.out_spec == _flat_spec(0)
 
     def __getattr__(self, name: str):
         if name in ("compiled", "boundary"):  # not set yet (copy, pickle): no recursion
@@ -94,7 +97,10 @@ class TorchCall:
 
     def __call__(self, *args):
         boundary = self.boundary
-        leaves = _flat_inputs(boundary, args)
+        if len(args) == self._flat_in:
+            leaves = _check_fixed(boundary, list(args))
+        else:
+            leaves = _flat_inputs(boundary, args)
         arguments = [a if isinstance(a, torch.Tensor) else leaves[a] for a in boundary.arguments]
         results = self.compiled(*arguments)
         if not isinstance(results, tuple):
@@ -104,7 +110,13 @@ class TorchCall:
                 target if isinstance(target, torch.Tensor) else leaves[target], results[index]
             )
         flat = [_output_value(out, results) for out in boundary.outputs]
-        return pytree.tree_unflatten(flat, boundary.out_spec)
+        if self._leaf_out:
+            return flat[0]
+        return tuple(flat) if self._flat_out else pytree.tree_unflatten(flat, boundary.out_spec)
+
+
+def _flat_spec(tree) -> pytree.TreeSpec:
+    return pytree.tree_flatten(tree)[1]
 
 
 def _flat_inputs(boundary: TorchBoundary, args: tuple) -> list:
@@ -114,6 +126,11 @@ def _flat_inputs(boundary: TorchBoundary, args: tuple) -> list:
         raise InputMismatchError(
             f"the inputs are structured as {spec}; the model was compiled for {boundary.in_spec}"
         )
+    return _check_fixed(boundary, leaves)
+
+
+def _check_fixed(boundary: TorchBoundary, leaves: list) -> list:
+    """``leaves``; InputMismatchError if an input fixed at compile time has another value."""
     for index, value in boundary.fixed:
         if not _same_value(leaves[index], value):
             raise InputMismatchError(

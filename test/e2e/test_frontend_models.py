@@ -177,6 +177,20 @@ def test_none_input():
     x = torch.randn(3, 5)
     compiled = kiln.compile(OptionalMask(), x, None, threads=1)
     torch.testing.assert_close(compiled(x, None), OptionalMask()(x), rtol=0, atol=0)
+    with pytest.raises(InputMismatchError, match="compiled for the value None"):
+        compiled(x, torch.ones(3, 5))
+
+
+class OneTuple(nn.Module):
+    def forward(self, x):
+        return (x.exp(),)
+
+
+def test_tuple_of_one_stays_a_tuple():
+    x = torch.randn(3, 5)
+    got = kiln.compile(OneTuple(), x, threads=1)(x)
+    assert isinstance(got, tuple) and len(got) == 1
+    torch.testing.assert_close(got[0], x.exp(), rtol=1e-6, atol=1e-6)
 
 
 class Statistics(nn.Module):
