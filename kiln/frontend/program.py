@@ -204,12 +204,13 @@ def reject_complex(program, inputs_location: str = UNKNOWN) -> None:
 
     ``inputs_location`` is where the inputs are declared (``forward``'s line).
     """
+    specs = {spec.arg.name: spec for spec in program.graph_signature.input_specs}
     found = []
     for node in program.graph.nodes:
         if not _is_complex(node.meta.get("val")):
             continue
         if node.op == "placeholder":
-            found.append(UnsupportedOp(f"complex input '{node.name}'", inputs_location, _COMPLEX))
+            found.append(UnsupportedOp(_input_name(specs[node.name]), inputs_location, _COMPLEX))
         elif node.op == "call_function" and not any(
             _is_complex(arg.meta.get("val")) for arg in node.all_input_nodes
         ):
@@ -219,6 +220,13 @@ def reject_complex(program, inputs_location: str = UNKNOWN) -> None:
 
 
 _COMPLEX = "a complex tensor: kiln does not support complex dtypes"
+
+
+def _input_name(spec: InputSpec) -> str:
+    """``complex input 'x'``, ``complex buffer 'freqs_cis'``: a lifted input as the user names it."""
+    if spec.kind == InputKind.USER_INPUT:
+        return f"complex input '{spec.arg.name}'"
+    return f"complex {spec.kind.name.lower().replace('_', ' ')} '{spec.target}'"
 
 
 def _is_complex(val) -> bool:

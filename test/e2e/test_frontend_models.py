@@ -253,6 +253,17 @@ class ComplexInput(nn.Module):
         return z.real * 2
 
 
+class ComplexRotary(nn.Module):
+    """Meta's original LLaMA keeps its rotary frequencies as a complex buffer."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("freqs_cis", torch.polar(torch.ones(4), torch.arange(4.0)))
+
+    def forward(self, x):
+        return torch.view_as_real(torch.view_as_complex(x) * self.freqs_cis).flatten(-2)
+
+
 def test_complex_op_is_refused_at_its_line():
     with pytest.raises(UnsupportedOpsError) as info:
         kiln.compile(Polar(), torch.randn(4), threads=1)
@@ -267,6 +278,14 @@ def test_complex_input_is_refused_by_name():
     (op,) = info.value.ops
     assert op.op == "complex input 'z'" and "complex" in op.reason
     _assert_located(op, ComplexInput, "def forward(")
+
+
+def test_complex_buffer_is_refused_by_name():
+    with pytest.raises(UnsupportedOpsError) as info:
+        kiln.compile(ComplexRotary(), torch.randn(4, 2), threads=1)
+    names = {op.op for op in info.value.ops}
+    assert "complex buffer 'freqs_cis'" in names, info.value.ops
+    assert any(name.startswith("aten.view_as_complex") for name in names), info.value.ops
 
 
 # --- adaptive_max_pool2d ----------------------------------------------------------
