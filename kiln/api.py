@@ -67,7 +67,8 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
         raise ValueError(f"kiln.compile: cuda_options= is for target 'cuda', not '{target}'")
     else:
         cpu = host_target(threads)
-    module, name, source, boundary = _load(model, example_inputs, func_name, dynamic_shapes)
+    dumps = str(dump_dir) if dump_dir else None
+    module, name, source, boundary = _load(model, example_inputs, func_name, dynamic_shapes, dumps)
     if target == "cuda":
         compiled = _compile_cuda(
             module, name, dump_dir, options, chip_given="chip" in (cuda_options or {})
@@ -155,14 +156,20 @@ def load_model(
     return _load(model, example_inputs, func_name, dynamic_shapes)[:3]
 
 
-def _load(model, example_inputs: tuple, func_name: str | None, dynamic_shapes=None):
-    """``load_model``'s results, and the ``TorchBoundary`` of a PyTorch model (else None)."""
+def _load(model, example_inputs: tuple, func_name: str | None, dynamic_shapes=None, dump_dir=None):
+    """``load_model``'s results, and the ``TorchBoundary`` of a PyTorch model (else None).
+
+    ``dump_dir`` receives the frontend's stages (``<name>.frontend.NN-<stage>.mlir``).
+    """
     if isinstance(model, str | os.PathLike) and os.fspath(model).endswith(".onnx"):
         from kiln.frontend.onnx_import import import_onnx_model
 
         shapes = [tuple(x.shape) for x in example_inputs] or None  # fix symbolic input dims
-        module = import_onnx_model(model, func_name, input_shapes=shapes)
-        return module, Path(model).stem, os.fspath(model), None
+        name = Path(model).stem
+        module = import_onnx_model(
+            model, func_name, input_shapes=shapes, dump_dir=dump_dir, name=name
+        )
+        return module, name, os.fspath(model), None
     if isinstance(model, os.PathLike) or (
         isinstance(model, str) and model.endswith(".mlir") and "\n" not in model
     ):
@@ -182,10 +189,11 @@ def _load(model, example_inputs: tuple, func_name: str | None, dynamic_shapes=No
         )
     from kiln.frontend.torch_import import import_torch_program
 
+    name = type(model).__name__.lower()
     module, boundary = import_torch_program(
-        model, example_inputs, func_name or "forward", dynamic_shapes
+        model, example_inputs, func_name or "forward", dynamic_shapes, dump_dir=dump_dir, name=name
     )
-    return module, type(model).__name__.lower(), None, boundary
+    return module, name, None, boundary
 
 
 def parse_mlir(text: str, source_name: str) -> ir.Module:

@@ -86,7 +86,9 @@ def run_pipeline(
         try:
             _run_stage(stage, module.operation, ctx, verify_each, before)
         except MLIRError as err:
-            raise _stage_error(stage, before, name, format_mlir_error(err, source_name)) from None
+            failure = _stage_error(stage, before, name, format_mlir_error(err, source_name))
+            failure.mlir_error = err  # for callers that read the diagnostics' locations
+            raise failure from None
         except (ValueError, RuntimeError, TypeError, KeyError, IndexError) as err:
             detail = "".join(traceback.format_exception_only(type(err), err)).strip()
             raise _stage_error(stage, before, name, detail) from err

@@ -16,8 +16,10 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from kiln.errors import KilnError, UnsupportedOp, UnsupportedOpsError
+from kiln.errors import KilnError, PipelineError, UnsupportedOp, UnsupportedOpsError
+from kiln.frontend.pipelines import ONNX_FRONTEND, run_frontend
 from kiln.ir import MLIRError, PassManager, ir, new_context
+from kiln.pipeline import pipeline_text
 
 try:
     import onnx
@@ -27,9 +29,9 @@ except ImportError as _err:  # onnx is an optional dependency
         "kiln: importing ONNX models needs the onnx package (pip install 'kiln[onnx]')"
     ) from _err
 
-ONNX_TO_TORCH = "builtin.module(func.func(convert-torch-onnx-to-torch))"
-TORCH_BACKEND = "builtin.module(torch-onnx-to-torch-backend-pipeline)"
-LINALG_BACKEND = "builtin.module(torch-backend-to-linalg-on-tensors-backend-pipeline)"
+# The stages as text, for the diagnostic re-runs on snapshots (kiln/frontend/pipelines.py).
+ONNX_TO_TORCH = pipeline_text(ONNX_FRONTEND.stage("onnx").passes)
+TORCH_BACKEND = pipeline_text(ONNX_FRONTEND.stage("torch").passes)
 # An ONNX op whose conversion pattern failed is renamed to this prefix, out of the
 # conversion's reach, so that the conversion can go on and find the others.
 _REJECTED = "kiln.rejected."
@@ -41,6 +43,8 @@ def import_onnx_model(
     model: str | os.PathLike | onnx.ModelProto,
     func_name: str | None = None,
     input_shapes: Shapes | None = None,
+    dump_dir: str | None = None,
+    name: str = "module",
 ) -> ir.Module:
     """The ONNX model (a path or a ``ModelProto``) as linalg-on-tensors IR.
 
@@ -48,6 +52,8 @@ def import_onnx_model(
     function is ``func_name`` (default: the ONNX graph's name when it is an
     identifier, else ``main``). ``input_shapes`` (by input name, or one
     shape per input in order) fixes the symbolic dims of the graph inputs.
+    torch-mlir's conversions run as the stages of ``ONNX_FRONTEND`` (dumped to
+    ``dump_dir`` as ``<name>.frontend.NN-<stage>.mlir``).
     """
     source = "<ModelProto>" if isinstance(model, onnx.ModelProto) else os.fspath(model)
     proto = _static_inputs(_load(model), input_shapes)
@@ -55,19 +61,16 @@ def import_onnx_model(
     module = _import(proto, func_name)
     snapshot = module.operation.clone(ip=False)
     try:
-        _run(module, ONNX_TO_TORCH)
+        run_frontend(module, ONNX_FRONTEND, stop_after="onnx", dump_dir=dump_dir, name=name)
         left = _operators(module.operation, "onnx.")
         if left:
             raise UnsupportedOpsError(_unsupported_ops(snapshot) or [_onnx_op(op) for op in left])
-        _run(module, TORCH_BACKEND)
-        _run(module, LINALG_BACKEND)
-    except MLIRError as err:
+        run_frontend(module, ONNX_FRONTEND, start_at="torch", dump_dir=dump_dir, name=name)
+    except PipelineError:
         unsupported = _unsupported_ops(snapshot)
         if unsupported:
             raise UnsupportedOpsError(unsupported) from None
-        raise KilnError(
-            f"kiln: torch-mlir could not lower the ONNX model:\n{_format(err)}"
-        ) from None
+        raise  # torch-mlir failed on something that is not an op: the reproducer replays it
     finally:
         snapshot.erase()
     return module
@@ -232,13 +235,6 @@ def _node_name(loc: ir.Location | str) -> str:
     """The ONNX node name that the importer recorded as ``loc("name")``."""
     match = re.search(r'"((?:[^"\\]|\\.)*)"', str(loc))
     return match.group(1) if match else "unknown location"
-
-
-def _format(err: MLIRError) -> str:
-    diags = getattr(err, "error_diagnostics", None) or []
-    if not diags:
-        return str(err)
-    return "\n".join(f"{_node_name(d.location)}: error: {d.message}" for d in diags)
 
 
 def _unsupported_ops(snapshot: ir.Operation) -> list[UnsupportedOp]:

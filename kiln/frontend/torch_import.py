@@ -20,23 +20,22 @@ from torch_mlir.extras.fx_importer import FxImporterHooks
 
 from kiln.errors import (
     KilnError,
+    PipelineError,
     UnsupportedOp,
     UnsupportedOpsError,
-    format_mlir_error,
     user_location,
 )
 from kiln.frontend.boundary import TorchBoundary
 from kiln.frontend.decompositions import decomposition_table
 from kiln.frontend.export import export_program
+from kiln.frontend.pipelines import TORCH_FRONTEND, mlir_error_of, run_frontend
 from kiln.frontend.program import prepare_program
 from kiln.frontend.unsupported import diagnosed_ops, frontend_error
 from kiln.ir import MLIRError, PassManager, ir
+from kiln.pipeline import pipeline_text
 
-TORCH_BACKEND = (
-    "builtin.module(func.func(torch-match-quantized-custom-ops), "
-    "torchdynamo-export-to-torch-backend-pipeline)"
-)
-LINALG_BACKEND = "builtin.module(torch-backend-to-linalg-on-tensors-backend-pipeline)"
+# The torch stage as text, for diagnostic re-runs on snapshots (kiln/frontend/pipelines.py).
+TORCH_BACKEND = pipeline_text(TORCH_FRONTEND.stage("torch").passes)
 # The conversions inside LINALG_BACKEND, run alone: they leave what they cannot convert.
 PARTIAL_CONVERSIONS = (
     "builtin.module(func.func(convert-torch-to-tmtensor, convert-torch-to-linalg, "
@@ -69,9 +68,10 @@ def import_torch_module(
     example_inputs: tuple,
     func_name: str = "forward",
     dynamic_shapes=None,
+    **dumps,
 ) -> ir.Module:
     """The model as linalg-on-tensors IR, in a context with kiln's dialect loaded."""
-    return import_torch_program(model, example_inputs, func_name, dynamic_shapes)[0]
+    return import_torch_program(model, example_inputs, func_name, dynamic_shapes, **dumps)[0]
 
 
 def import_torch_program(
@@ -79,8 +79,13 @@ def import_torch_program(
     example_inputs: tuple,
     func_name: str = "forward",
     dynamic_shapes=None,
+    dump_dir: str | None = None,
+    name: str = "module",
 ) -> tuple[ir.Module, TorchBoundary]:
     """The model as linalg-on-tensors IR, and how to call the compiled code like the model.
+
+    torch-mlir's conversions run as the stages of ``TORCH_FRONTEND``
+    (dumped to ``dump_dir`` as ``<name>.frontend.NN-<stage>.mlir``).
 
     Raises ``UnsupportedOpsError`` naming the op or construct (and the
     user's line) that torch.export, torch-mlir's importer or its lowering
@@ -101,15 +106,15 @@ def import_torch_program(
     try:
         if unknown:
             raise UnsupportedOpsError(unknown + _unconverted_ops(snapshot))
-        _run(raw, TORCH_BACKEND)
-        _run(raw, LINALG_BACKEND)
-    except MLIRError as err:
-        unsupported = _unconverted_ops(snapshot) or diagnosed_ops(err, snapshot)
+        run_frontend(raw, TORCH_FRONTEND, dump_dir=dump_dir, name=name)
+    except PipelineError as err:
+        mlir_error = mlir_error_of(err)
+        unsupported = _unconverted_ops(snapshot) or (
+            diagnosed_ops(mlir_error, snapshot) if mlir_error is not None else []
+        )
         if unsupported:
             raise UnsupportedOpsError(unsupported) from None
-        raise KilnError(
-            f"kiln: torch-mlir could not lower the model:\n{format_mlir_error(err)}"
-        ) from None
+        raise  # torch-mlir failed on something that is not an op: the reproducer replays it
     finally:
         snapshot.erase()
     from kiln.dialects import load_kiln_dialect
@@ -285,11 +290,6 @@ def _zero_literal(ty: ir.Type, anchor: ir.Operation):
         return ir.Operation.create(
             "torch.vtensor.literal", results=[ty], attributes={"value": attr}
         ).result
-
-
-def _run(module: ir.Module, pipeline: str) -> None:
-    with module.context:
-        PassManager.parse(pipeline).run(module.operation)
 
 
 def _unknown_operators(module: ir.Module) -> list[UnsupportedOp]:

@@ -1,0 +1,69 @@
+"""The frontends' own pipelines: torch-mlir's conversions to linalg, run as kiln stages.
+
+They run through ``kiln.driver.run_pipeline`` like a target's stages, so they
+get the same dumps (``<name>.frontend.NN-<stage>.mlir`` in ``dump_dir``), IR
+verification and reproducers with a ``kiln-opt`` replay command when
+torch-mlir fails for a reason that is not an unsupported op.
+
+- ``torch``: torch.export's FX graph (imported) → torch-mlir's backend contract
+  (value semantics, shapes refined, decompositions applied);
+- ``linalg``: torch dialect → linalg, tensor, arith and tm_tensor on tensors;
+- ``onnx`` (ONNX models only, first): ONNX ops → torch ops.
+"""
+
+from __future__ import annotations
+
+from kiln.errors import PipelineError
+from kiln.ir import ir
+from kiln.pipeline import Pipeline, Stage
+
+TORCH_BACKEND = (
+    "func.func(torch-match-quantized-custom-ops)",
+    "torchdynamo-export-to-torch-backend-pipeline",
+)
+ONNX_TO_TORCH = ("func.func(convert-torch-onnx-to-torch)",)
+ONNX_TORCH_BACKEND = ("torch-onnx-to-torch-backend-pipeline",)
+LINALG_BACKEND = ("torch-backend-to-linalg-on-tensors-backend-pipeline",)
+
+TORCH_FRONTEND = Pipeline(
+    "torch-frontend",
+    (
+        Stage("torch", TORCH_BACKEND, "torch-mlir's backend contract"),
+        Stage("linalg", LINALG_BACKEND, "linalg on tensors"),
+    ),
+)
+ONNX_FRONTEND = Pipeline(
+    "onnx-frontend",
+    (
+        Stage("onnx", ONNX_TO_TORCH, "ONNX ops as torch ops"),
+        Stage("torch", ONNX_TORCH_BACKEND, "torch-mlir's backend contract"),
+        Stage("linalg", LINALG_BACKEND, "linalg on tensors"),
+    ),
+)
+
+
+def run_frontend(
+    module: ir.Module,
+    pipeline: Pipeline,
+    *,
+    start_at: str | None = None,
+    stop_after: str | None = None,
+    dump_dir: str | None = None,
+    name: str = "module",
+) -> None:
+    """Runs stages of a frontend pipeline on ``module`` in place (raises ``PipelineError``)."""
+    from kiln.driver import run_pipeline
+
+    run_pipeline(
+        module,
+        pipeline,
+        start_at=start_at,
+        stop_after=stop_after,
+        dump_dir=dump_dir,
+        name=f"{name}.frontend",
+    )
+
+
+def mlir_error_of(err: PipelineError):
+    """The ``MLIRError`` behind a failed frontend stage (None when a Python error failed it)."""
+    return getattr(err, "mlir_error", None)
