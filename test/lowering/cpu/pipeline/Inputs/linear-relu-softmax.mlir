@@ -1,4 +1,4 @@
-// Input of the cpu pipeline boundary tests (test/pipelines/cpu-*.mlir):
+// Input of the cpu pipeline boundary tests (test/lowering/cpu/pipeline/*.mlir):
 // nn.Linear(16, 16) with a constant weight, + bias, ReLU; and a row softmax.
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>

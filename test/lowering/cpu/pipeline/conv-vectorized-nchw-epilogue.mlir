@@ -3,7 +3,7 @@
 // conv: its BatchNorm/relu epilogue, fused with the transpose back to NCHW, is
 // a standalone generic with [C,1,1] operands indexed (d1, 0, 0), which
 // kiln-tile-and-fuse does not tile (see
-// test/passes/tile-and-fuse-broadcast-maps.mlir), so it stays a scalar loop
+// test/lowering/cpu/tile-and-fuse-broadcast-maps.mlir), so it stays a scalar loop
 // nest outside any scf.forall.
 
 // CHECK-LABEL: func.func @conv_bn_relu

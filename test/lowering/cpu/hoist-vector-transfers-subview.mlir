@@ -2,7 +2,7 @@
 // Known limitation (upstream): kiln-hoist-vector-transfers relies on MLIR's
 // hoistRedundantVectorTransfers, which refuses any transfer whose memref comes
 // from a view-like op. The cpu pipeline therefore hoists accumulators earlier,
-// on tensors, in kiln-vectorize (see test/pipelines/cpu-bufferized-hoisted-accumulators.mlir).
+// on tensors, in kiln-vectorize (see test/lowering/cpu/pipeline/bufferized-hoisted-accumulators.mlir).
 // RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-hoist-vector-transfers)' | FileCheck %s
 
 // CHECK-LABEL: func.func @accumulator_in_subview
