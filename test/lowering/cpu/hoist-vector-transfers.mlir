@@ -10,7 +10,7 @@
 // CHECK-NEXT: %[[BV:.*]] = vector.transfer_read %{{.*}}[%[[K]], %{{.*}}]
 // CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[BV]] : vector<4x16xf32>
 // CHECK-NEXT: scf.yield %[[SUM]] : vector<4x16xf32>
-// CHECK-NEXT: }
+// CHECK-NEXT: {{^ *}}}
 // CHECK-NEXT: vector.transfer_write %[[FINAL]], %[[C]][%{{.*}}, %{{.*}}] {in_bounds = [true, true]} : vector<4x16xf32>, memref<4x16xf32>
 func.func @accumulator_in_argument(%b: memref<16x16xf32>, %c: memref<4x16xf32>) {
   %c0 = arith.constant 0 : index
@@ -35,7 +35,7 @@ func.func @accumulator_in_argument(%b: memref<16x16xf32>, %c: memref<4x16xf32>) 
 // CHECK-NEXT: %[[FINAL:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[INIT]]) -> (vector<4x16xf32>)
 // CHECK-NOT: vector.transfer_write
 // CHECK: scf.yield
-// CHECK-NEXT: }
+// CHECK-NEXT: {{^ *}}}
 // CHECK-NEXT: vector.transfer_write %[[FINAL]], %[[BUF]]
 // CHECK-NEXT: memref.copy %[[BUF]]
 func.func @accumulator_in_alloca(%b: memref<16x16xf32>, %out: memref<4x16xf32>) {
@@ -62,8 +62,8 @@ func.func @accumulator_in_alloca(%b: memref<16x16xf32>, %out: memref<4x16xf32>) 
 // CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK-NEXT: vector.transfer_read %{{.*}}[%[[I]], %{{.*}}]
 // CHECK-NEXT: arith.addf
-// CHECK-NEXT: vector.transfer_write %{{.*}}, %{{.*}}[%[[I]], %{{.*}}]
-// CHECK-NEXT: }
+// CHECK-NEXT: vector.transfer_write %{{.*}}, %{{.*}}[%[[I]], %{{.*}}] {{.*}}
+// CHECK-NEXT: {{^ *}}}
 func.func @loop_variant_indices(%c: memref<16x16xf32>) {
   %c0 = arith.constant 0 : index
   %c4 = arith.constant 4 : index

@@ -4,15 +4,15 @@
 
 // A runtime B whose n dimension is innermost is read in place through a free
 // reshape; loops are (m1, n1, k, m0, n0) with a 4 x 16 register block.
-// CHECK: #[[MAPA:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d2)>
-// CHECK: #[[MAPB:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d2, d1, d4)>
-// CHECK: #[[MAPC:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
+// CHECK: #[[$MAPA:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d2)>
+// CHECK: #[[$MAPB:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d2, d1, d4)>
+// CHECK: #[[$MAPC:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
 // CHECK-LABEL: func.func @matmul_runtime_rhs
 // CHECK-SAME: (%[[A:.*]]: tensor<8x16xf32>, %[[B:.*]]: tensor<16x16xf32>, %[[C:.*]]: tensor<8x16xf32>)
 // CHECK-NOT: linalg.matmul
 // CHECK-DAG: %[[A4:.*]] = tensor.expand_shape %[[A]] {{\[\[}}0, 1], [2]] output_shape [2, 4, 16]
 // CHECK-DAG: %[[BP:.*]] = tensor.expand_shape %[[B]] {{\[}}[0], [1, 2]] output_shape [16, 1, 16]
-// CHECK: %[[BLOCKED:.*]] = linalg.generic {indexing_maps = [#[[MAPA]], #[[MAPB]], #[[MAPC]]], iterator_types = ["parallel", "parallel", "reduction", "parallel", "parallel"]}
+// CHECK: %[[BLOCKED:.*]] = linalg.generic {indexing_maps = [#[[$MAPA]], #[[$MAPB]], #[[$MAPC]]], iterator_types = ["parallel", "parallel", "reduction", "parallel", "parallel"]}
 // CHECK-SAME: ins(%[[A4]], %[[BP]] : tensor<2x4x16xf32>, tensor<16x1x16xf32>) outs(%{{.*}} : tensor<2x4x1x16xf32>)
 // CHECK-SAME: kiln.blocked = array<i64: 4, 16>
 // CHECK-NEXT: ^bb0(%[[X:.*]]: f32, %[[Y:.*]]: f32, %[[ACC:.*]]: f32):

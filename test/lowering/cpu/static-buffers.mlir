@@ -3,11 +3,11 @@
 
 // A static temporary of an entry function becomes a private, uninitialized,
 // 64-byte aligned global, allocated once at load time.
-// CHECK: memref.global "private" @[[BUF:__kiln_buffer_[0-9]+]] : memref<8x16xf32> = uninitialized {alignment = 64 : i64}
+// CHECK: memref.global "private" @[[$BUF:__kiln_buffer_[0-9]+]] : memref<8x16xf32> = uninitialized {alignment = 64 : i64}
 // CHECK-LABEL: func.func @entry
 // CHECK-SAME: (%[[X:.*]]: memref<8x16xf32>, %[[OUT:.*]]: memref<8x16xf32>)
 // CHECK-NOT: memref.alloc
-// CHECK: %[[TMP:.*]] = memref.get_global @[[BUF]] : memref<8x16xf32>
+// CHECK: %[[TMP:.*]] = memref.get_global @[[$BUF]] : memref<8x16xf32>
 // CHECK: linalg.copy {{.*}}ins(%[[X]] : memref<8x16xf32>) outs(%[[TMP]] : memref<8x16xf32>)
 // CHECK: linalg.copy {{.*}}ins(%[[TMP]] : memref<8x16xf32>) outs(%[[OUT]] : memref<8x16xf32>)
 func.func @entry(%x: memref<8x16xf32>, %out: memref<8x16xf32>) {

@@ -41,7 +41,7 @@ func.func @two_pieces(%b: memref<64x16xf32>, %out: memref<64x64xf32>, %row: inde
 // CHECK: scf.for
 // CHECK-NEXT: vector.transfer_read
 // CHECK: vector.transfer_write
-// CHECK-NEXT: }
+// CHECK-NEXT: {{^ *}}}
 func.func @buffer_read_elsewhere(%out: memref<64x64xf32>, %row: index) {
   %c0 = arith.constant 0 : index
   %c16 = arith.constant 16 : index

@@ -10,8 +10,8 @@
 // NONE-NOT: memref.copy
 // NONE-NOT: memref.alloc
 
-// CHECK-DAG: memref.global "private" @[[TMP1:__kiln_buffer_[0-9]+]] : memref<8xf32> = uninitialized {alignment = 64 : i64}
-// CHECK-DAG: memref.global "private" @[[TMP2:__kiln_buffer_[0-9]+]] : memref<8x16xf32> = uninitialized {alignment = 64 : i64}
+// CHECK-DAG: memref.global "private" @[[$TMP1:__kiln_buffer_[0-9]+]] : memref<8xf32> = uninitialized {alignment = 64 : i64}
+// CHECK-DAG: memref.global "private" @[[$TMP2:__kiln_buffer_[0-9]+]] : memref<8x16xf32> = uninitialized {alignment = 64 : i64}
 // CHECK-DAG: memref.global "private" constant @{{.*}} : memref<{{.*}}xf32> = dense<5.000000e-01>
 
 // CHECK-LABEL: func.func @linear_relu
@@ -27,7 +27,7 @@
 
 // CHECK-LABEL: func.func @row_softmax
 // CHECK-SAME: (%{{.*}}: memref<8x16xf32>, %{{.*}}: memref<8x16xf32>) {
-// CHECK-DAG: memref.get_global @[[TMP1]] : memref<8xf32>
-// CHECK-DAG: memref.get_global @[[TMP2]] : memref<8x16xf32>
+// CHECK-DAG: memref.get_global @[[$TMP1]] : memref<8xf32>
+// CHECK-DAG: memref.get_global @[[$TMP2]] : memref<8x16xf32>
 // CHECK-NOT: memref.dealloc
 // CHECK: return{{$}}
