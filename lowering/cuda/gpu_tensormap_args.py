@@ -10,8 +10,13 @@ remove the casts. The host side keeps its descriptor values (the launch plan
 reads them) and passes them through the same cast (``gpu.launch_func``
 checks its operand types against the kernel's).
 
+Device functions (``gpu.func`` without ``kernel``) keep their descriptor
+arguments: their callers pass descriptors, and ``convert-nvgpu-to-nvvm``
+converts those signatures itself.
+
 Pre: outlined ``gpu.func`` kernels. Post: no kernel argument and no
-``gpu.launch_func`` operand has a ``!nvgpu.tensormap.descriptor`` type.
+``gpu.launch_func`` operand has a ``!nvgpu.tensormap.descriptor`` type;
+device functions are unchanged.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from kiln.passes.registry import KilnPass, register
 from kiln.ir import ir
 
 TENSORMAP_PREFIX = "!nvgpu.tensormap.descriptor"
+KERNEL_ATTR = "kernel"  # the unit attribute `gpu.func ... kernel` sets
 
 
 @register
@@ -39,23 +45,31 @@ class GpuTensormapArgs(KilnPass):
                         cast = _cast(operand, ptr)
                     launch.operands[index] = cast.results[0]
         for func in collect_ops(module, ["gpu.func"]):
-            body = func.regions[0].blocks[0]
-            changed = False
-            for arg in body.arguments:
-                if not str(arg.type).startswith(TENSORMAP_PREFIX):
-                    continue
-                descriptor_type = arg.type
-                arg.set_type(ptr)
-                with ir.InsertionPoint.at_block_begin(body), func.location:
-                    cast = _cast(arg, descriptor_type)
-                for use in list(arg.uses):
-                    owner = use.owner.operation if isinstance(use.owner, ir.OpView) else use.owner
-                    if owner != cast:
-                        owner.operands[use.operand_number] = cast.results[0]
-                changed = True
-            if changed:
-                inputs = [a.type for a in body.arguments]
-                func.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(inputs, []))
+            if KERNEL_ATTR in func.attributes:
+                _pointer_arguments(func, ptr)
+
+
+def _pointer_arguments(kernel: ir.Operation, ptr: ir.Type) -> None:
+    """Descriptor arguments of ``kernel`` become ``ptr``, cast back at its top."""
+    body = kernel.regions[0].blocks[0]
+    changed = False
+    for arg in body.arguments:
+        if not str(arg.type).startswith(TENSORMAP_PREFIX):
+            continue
+        descriptor_type = arg.type
+        arg.set_type(ptr)
+        with ir.InsertionPoint.at_block_begin(body), kernel.location:
+            cast = _cast(arg, descriptor_type)
+        for use in list(arg.uses):
+            owner = use.owner.operation if isinstance(use.owner, ir.OpView) else use.owner
+            if owner != cast:
+                owner.operands[use.operand_number] = cast.results[0]
+        changed = True
+    if changed:
+        old = ir.FunctionType(ir.TypeAttr(kernel.attributes["function_type"]).value)
+        inputs = [a.type for a in body.arguments]
+        new = ir.FunctionType.get(inputs, list(old.results))
+        kernel.attributes["function_type"] = ir.TypeAttr.get(new)
 
 
 def _cast(value: ir.Value, to: ir.Type) -> ir.Operation:
