@@ -8,16 +8,18 @@ warp-mapped foralls inside to ``gpu.thread_id`` arithmetic for the marked
 ``kiln.gpu.block_dims`` (threads past a forall's trip count are predicated
 off; a barrier follows each distributed forall).
 
-Pre: output of ``kiln-gpu-distribute``, on buffers.
+Pre: output of ``kiln-gpu-distribute``, on buffers; each kernel forall
+carries its ``kiln.gpu.block_dims``, enough threads for the foralls inside.
 Post: no ``scf.forall`` with a GPU mapping and no ``kiln.gpu.*`` attribute
-remains; each kernel is a ``gpu.launch`` in its host function.
+remains; each kernel is a ``gpu.launch`` in its host function. A kernel that
+cannot be mapped is an error at its forall, with upstream's reason.
 """
 
 from __future__ import annotations
 
 from kiln.lowering.cuda.schedules.common import BLOCK_DIMS_ATTR, KERNEL_ATTR, MARKERS, GpuSchedule
 from kiln.passes.common import collect_ops
-from kiln.passes.registry import KilnPass, register
+from kiln.passes.registry import KilnPass, PassFailure, register
 
 from kiln.ir import ir
 
@@ -31,19 +33,42 @@ class GpuMap(KilnPass):
     name = "kiln-gpu-map"
 
     def run(self, module: ir.Operation) -> None:
-        kernels = [op for op in collect_ops(module, ["scf.forall"]) if KERNEL_ATTR in op.attributes]
-        if not kernels:
-            return
-        sched = GpuSchedule(module.context)
-        for index, forall in enumerate(kernels):
-            tag = f"{TAG_PREFIX}{index}"
+        errors = []
+        kernels = []  # (tag, location, block dims): no op handle is kept across a transform
+        for forall in collect_ops(module, ["scf.forall"]):
+            if KERNEL_ATTR not in forall.attributes:
+                continue
+            if BLOCK_DIMS_ATTR not in forall.attributes:
+                errors.append((forall.location, f"{self.name}: kernel has no {BLOCK_DIMS_ATTR}"))
+                continue
+            tag = f"{TAG_PREFIX}{len(kernels)}"
             forall.attributes[tag] = ir.UnitAttr.get()
             block_dims = list(ir.DenseI64ArrayAttr(forall.attributes[BLOCK_DIMS_ATTR]))
+            kernels.append((tag, forall.location, block_dims))
+        # One schedule per kernel, so that a failure is reported at the kernel it is about
+        # (the transform interpreter's diagnostic has no payload location).
+        for tag, location, block_dims in kernels:
+            sched = GpuSchedule(module.context)
             launch = sched.map_forall_to_blocks(sched.match(["scf.forall"], attr=tag))
             sched.map_nested_forall_to_threads(launch, block_dims)
-        sched.apply(module)
+            try:
+                sched.apply(module)
+            except ValueError as err:  # the transform interpreter failed
+                message = f"cannot map the kernel to {block_dims} threads: {_reason(err)}"
+                errors.append((location, f"{self.name}: {message}"))
+        if errors:
+            raise PassFailure(errors)
         for op in collect_ops(module):
             for name in [
                 n for n in op.attributes if n.startswith(MARKERS) or n.startswith(TAG_PREFIX)
             ]:
                 del op.attributes[name]
+
+
+def _reason(err: ValueError) -> str:
+    """The interpreter's diagnostics in ``err``, without its header and location prefixes."""
+    lines = str(err).splitlines()[1:] or [str(err)]
+    prefix = "Diagnostic message at "
+    return "; ".join(
+        line.split("): ", 1)[-1] if line.startswith(prefix) else line for line in lines
+    )
