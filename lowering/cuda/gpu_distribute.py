@@ -41,7 +41,7 @@ from kiln.lowering.cuda.schedules.common import (
 from kiln.lowering.cuda.schedules.matmul import distribute_mma_step, promote_and_distribute
 from kiln.lowering.gpu_warp_reduce import lower_warp_reduction
 from kiln.passes.common import collect_ops
-from kiln.passes.registry import KilnPass, register
+from kiln.passes.registry import KilnPass, PassFailure, register
 from kiln.passes.transform_script import (
     canonicalization,
     cast_away_leading_unit_dims,
@@ -126,6 +126,10 @@ def _drop_batch(op: ir.Operation) -> ir.Operation:
     """
     if op.name != "linalg.batch_matmul":
         return op
+    for value in op.operands[:3]:
+        if ir.MemRefType(value.type).shape[0] != 1:
+            message = f"a tensor-core batch_matmul step holds one batch per block, got {value.type}"
+            raise PassFailure([(op.location, f"{GpuDistribute.name}: {message}")])
     with ir.InsertionPoint(op), op.location:
         a, b, c = (_rank_reduced(v) for v in op.operands[:3])
         new = linalg.matmul(a, b, outs=[c])
@@ -139,8 +143,6 @@ def _drop_batch(op: ir.Operation) -> ir.Operation:
 def _rank_reduced(value: ir.Value) -> ir.Value:
     """``value`` (a memref with a leading unit dim) without that dim, as a subview."""
     ty = ir.MemRefType(value.type)
-    if ty.shape[0] != 1:
-        raise ValueError(f"expected one batch per block, got {ty}")
     strides, offset = ty.get_strides_and_offset()
     layout = ir.StridedLayoutAttr.get(offset, strides[1:])
     reduced = ir.MemRefType.get(ty.shape[1:], ty.element_type, layout, ty.memory_space)
@@ -240,7 +242,8 @@ def _kernel_of(op: ir.Operation) -> ir.Operation:
             parent = parent.parent
         if parent is not None:
             return parent
-    raise ValueError(f"shared buffer at {op.location} is not used inside a kernel")
+    message = f"shared buffer is not used inside a kernel ({KERNEL_ATTR} forall)"
+    raise PassFailure([(op.location, f"{GpuDistribute.name}: {message}")])
 
 
 def _block_threads(kernel: ir.Operation) -> int:
