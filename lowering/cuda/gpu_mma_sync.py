@@ -21,14 +21,17 @@ The conversion emits f32 ``mma.sync`` without ``tf32Enabled``, which
 allows TF32, so those ops get the flag here.
 
 Pre: outlined kernels; accumulators hoisted (``kiln-gpu-hoist-accumulators``).
-Post: no ``vector.contract`` in any ``gpu.module``; f32 ``nvgpu.mma.sync``
-carry ``tf32Enabled``; bf16 kernels' ``mma.sync`` multiply bf16.
+Post: no ``vector.contract`` result is used in any ``gpu.module`` (the
+conversion leaves the dead contractions and their reads to the canonicalizer
+that follows in the pipeline); f32 ``nvgpu.mma.sync`` carry ``tf32Enabled``;
+bf16 kernels' ``mma.sync`` multiply bf16. A bf16 tile read other than by
+vector transfers is an error at the reading op.
 """
 
 from __future__ import annotations
 
 from kiln.passes.common import collect_ops, element_type
-from kiln.passes.registry import KilnPass, register
+from kiln.passes.registry import KilnPass, PassFailure, register
 
 from kiln.ir import PassManager, arith, ir
 
@@ -94,9 +97,8 @@ def _pun_bf16_as_f16(gpu_module: ir.Operation) -> None:
                     cast = arith.BitcastOp(_with_f16(user.operands[0].type), user.operands[0])
                 user.operands[0] = cast.result
             else:
-                raise ValueError(
-                    f"kiln-gpu-mma-sync: cannot retype a bf16 tile used by {user.name}"
-                )
+                message = f"{GpuMmaSync.name}: cannot retype a bf16 tile used by {user.name}"
+                raise PassFailure([(user.location, message)])
 
 
 def _operands_as_bf16(mma: ir.Operation) -> None:
