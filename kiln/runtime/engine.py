@@ -79,6 +79,9 @@ class Engine:
     def __init__(self, module: ir.Module, opt_level: int, shared_libs: list[str]):
         refs = [_string_ref(path) for path in shared_libs]
         paths = (_StringRef * max(len(refs), 1))(*refs)
+        # Kept on the engine: an engine that lives until interpreter exit is destroyed
+        # after this module's globals (``_capi`` among them) may already be None.
+        self._destroy = _capi().mlirExecutionEngineDestroy
         self._handle = _capi().mlirExecutionEngineCreate(
             _module_handle(module), opt_level, len(refs), paths, False
         )
@@ -100,7 +103,7 @@ class Engine:
     def __del__(self) -> None:
         handle = getattr(self, "_handle", None)
         if handle is not None and handle.ptr:
-            _capi().mlirExecutionEngineDestroy(handle)
+            self._destroy(handle)
             handle.ptr = None
 
 
