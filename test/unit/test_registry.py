@@ -149,6 +149,17 @@ def test_every_pass_has_a_lit_test_that_runs_it(name):
     assert any(pattern.search(p.read_text()) for p in files), f"no lit RUN line runs {name}"
 
 
+@pytest.mark.parametrize("name", sorted(registry.PASS_MODULES))
+def test_every_pass_is_tested_in_a_file_named_after_it_beside_its_source(name):
+    """Tests mirror the source tree (STYLE.md): kiln-gpu-map, defined in
+    kiln.lowering.cuda.gpu_map, is run by test/lowering/cuda/gpu-map.mlir."""
+    folder = registry.PASS_MODULES[name].split(".")[1:-1]
+    path = TEST_ROOT.joinpath(*folder, name.removeprefix("kiln-") + ".mlir")
+    assert path.exists(), f"{name}: no {path.relative_to(TEST_ROOT.parent)}"
+    pattern = re.compile(r"^// RUN:.*[(,{ ]" + re.escape(name) + r"\b", re.M)
+    assert pattern.search(path.read_text()), f"no RUN line of {path.name} runs {name}"
+
+
 def test_lookup_imports_only_the_pass_asked_for():
     """A lookup loads one pass module, not the whole table (checked in a fresh process)."""
     code = (
