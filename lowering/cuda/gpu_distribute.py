@@ -39,7 +39,7 @@ from kiln.lowering.cuda.schedules.common import (
     linear_mapping,
 )
 from kiln.lowering.cuda.schedules.matmul import distribute_mma_step, promote_and_distribute
-from kiln.lowering.gpu_warp_reduce import lower_warp_reduction
+from kiln.lowering.cuda.gpu_warp_reduce import lower_warp_reduction
 from kiln.passes.common import collect_ops
 from kiln.passes.registry import KilnPass, PassFailure, register
 from kiln.passes.transform_script import (

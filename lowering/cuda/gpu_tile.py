@@ -40,7 +40,7 @@ from kiln.lowering.cuda.schedules.reduction import (
     schedule_reduction,
     schedule_warp_reduction,
 )
-from kiln.lowering.gpu_warp_reduce import is_warp_reducible
+from kiln.lowering.cuda.gpu_warp_reduce import is_warp_reducible
 from kiln.passes.common import collect_ops, is_zero_constant
 from kiln.passes.registry import KilnPass, PassFailure, register
 

@@ -6,7 +6,7 @@ loop of at least 32 iterations with a plain combiner (add, max...):
    the fill of the accumulator fused into both;
 2. the per-warp op is marked ``kiln.gpu.warp_reduce``; ``kiln-gpu-distribute``
    turns it into a lane-strided loop (coalesced loads) and a butterfly of
-   ``gpu.shuffle xor`` (``lowering/gpu_warp_reduce.py``); lane 0 stores.
+   ``gpu.shuffle xor`` (``lowering/cuda/gpu_warp_reduce.py``); lane 0 stores.
 
 Thread per output (``schedule_reduction``), for every other reduction:
 1. the parallel loops are tiled to blocks (``#gpu.block``) like an elementwise
@@ -47,7 +47,7 @@ class ReductionPlan:
     loop_sizes: tuple[int, ...]
     kinds: tuple[str, ...]  # "parallel" / "reduction" per loop
     output_rank: int  # rank of the result (the fill's loops)
-    warp_reducible: bool = False  # see lowering.gpu_warp_reduce.is_warp_reducible
+    warp_reducible: bool = False  # see lowering.cuda.gpu_warp_reduce.is_warp_reducible
 
 
 @dataclass(frozen=True)
