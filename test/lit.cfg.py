@@ -32,6 +32,7 @@ def tool(name):
 
 config.substitutions.append(("%PYTHON", python))
 config.substitutions.append(("kiln-opt", tool("kiln-opt")))
+config.substitutions.append(("kiln-bisect", tool("kiln-bisect")))
 
 
 def llvm_filecheck():
