@@ -28,6 +28,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     profile: bool = False,
     cuda_options: dict | None = None,
     dynamic_shapes=None,
+    report: str | os.PathLike | None = None,
 ) -> CompiledModel:
     """Compiles ``model`` for ``target`` and returns a callable ``CompiledModel``.
 
@@ -51,7 +52,14 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     checked at each call (pass a 0-d tensor for a number that changes);
     Python numbers, constants and nested outputs come back as eager returns
     them; inputs and buffers the model mutates in place are updated as in eager.
+    ``report="report.html"`` writes an HTML report of the compile (stage
+    times and sizes, fusion groups; with ``profile=True`` the model is run on
+    copies of ``example_inputs`` and every loop nest is placed on a roofline,
+    see ``kiln.debug.report``).
     """
+    from kiln.debug.progress import CompileLog
+
+    log = CompileLog(detail=report is not None)
     entry = target_entry(target)
     if opt_level not in (0, 1, 2, 3):
         raise ValueError(
@@ -62,6 +70,10 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
             raise ValueError(
                 "kiln.compile: threads= is a cpu option; target 'cuda' takes cuda_options"
             )
+        if report is not None:
+            raise ValueError(
+                "kiln.compile: report= is a cpu option (stage times work on any target)"
+            )
         options = entry.make_options(**(cuda_options or {}))  # validated before the model loads
     elif cuda_options:
         raise ValueError(f"kiln.compile: cuda_options= is for target 'cuda', not '{target}'")
@@ -69,6 +81,8 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
         cpu = host_target(threads)
     dumps = str(dump_dir) if dump_dir else None
     module, name, source, boundary = _load(model, example_inputs, func_name, dynamic_shapes, dumps)
+    log.name = name
+    log.mark("import")
     if target == "cuda":
         compiled = _compile_cuda(
             module, name, dump_dir, options, chip_given="chip" in (cuda_options or {})
@@ -88,6 +102,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
         dump_dir=str(dump_dir) if dump_dir else None,
         name=name,
         source_name=source,
+        on_stage=log.on_stage,
     )
     from kiln.lowering.cpu.assertions_to_errors import MESSAGES_ATTR
     from kiln.lowering.cpu.profile_regions import REGIONS_ATTR
@@ -95,10 +110,24 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     regions = _string_list(module, REGIONS_ATTR) if profile else None
     assertions = _string_list(module, MESSAGES_ATTR)
     jit = JitModule(module, opt_level=opt_level)
-    compiled = CompiledModel(
-        jit, signature, cpu.threads, profile_regions=regions, assertions=assertions
+    log.mark("jit")
+    compiled = _called_like(
+        CompiledModel(jit, signature, cpu.threads, profile_regions=regions, assertions=assertions),
+        boundary,
     )
-    return _called_like(compiled, boundary)
+    if report is not None:
+        from kiln.debug.report import write_report
+
+        write_report(
+            report,
+            log,
+            compiled=compiled,
+            inputs=example_inputs,
+            target=cpu,
+            pipeline_name=pipeline.name,
+            source=source,
+        )
+    return compiled
 
 
 def _called_like(compiled, boundary):

@@ -110,6 +110,16 @@ class Pipeline:
         return pipeline_text(self.specs())
 
 
+def one_stage_per_pass(name: str, specs: Sequence[str]) -> Pipeline:
+    """A pipeline whose stages are single passes, named ``NN-pass`` (``01-canonicalize``):
+    what bisection and compile reports use to name a pass of a textual pipeline."""
+    stages = []
+    for i, spec in enumerate(specs):
+        short = re.split(r"[{(]", spec, maxsplit=1)[0].strip()
+        stages.append(Stage(f"{i + 1:02d}-{short}", (spec,)))
+    return Pipeline(name, tuple(stages))
+
+
 def pipeline_text(specs: Sequence[str]) -> str:
     """``builtin.module(spec, spec, ...)``: the textual form kiln-opt accepts."""
     return "builtin.module(" + ",".join(specs) + ")"

@@ -7,7 +7,26 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${KILN_VENV:-.venv}"
 
+# The compile report's test renders it in a real headless browser (Debian's
+# chromium-headless-shell); installed here, once, when no Chromium is on PATH.
+browser() {
+  for b in chromium-headless-shell chromium chromium-browser google-chrome; do
+    command -v "$b" >/dev/null && return 0
+  done
+  if ! command -v apt-get >/dev/null; then
+    echo "dev.sh: no headless Chromium and no apt-get: install Chromium for test/e2e/test_report.py" >&2
+    return 0
+  fi
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "dev.sh: installing chromium-headless-shell (the compile report's browser test)" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+    chromium-headless-shell >/dev/null
+}
+
 setup() {
+  browser
   if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
   fi

@@ -89,11 +89,12 @@ def _check(args) -> int:
 
 def _bisect(args) -> int:
     from kiln.debug.bisect import bisect
+    from kiln.pipeline import one_stage_per_pass, split_pipeline
 
     if args.pipeline and args.pass_pipeline:
         raise ValueError("give --pipeline or --pass-pipeline, not both")
     if args.pass_pipeline:
-        pipeline = pass_stages(args.pass_pipeline)
+        pipeline = one_stage_per_pass("pass-pipeline", split_pipeline(args.pass_pipeline))
     elif args.pipeline:
         pipeline = load_pipeline(args.pipeline)
     else:
@@ -110,18 +111,6 @@ def _bisect(args) -> int:
         **_tolerances(args),
     )
     return 0 if result.stage is None else 1
-
-
-def pass_stages(text: str):
-    """A pipeline with one stage per top-level pass of ``text``, named ``NN-pass``."""
-    from kiln.pipeline import Pipeline, Stage, split_pipeline
-
-    specs = split_pipeline(text)
-    stages = []
-    for i, spec in enumerate(specs):
-        short = spec.split("{")[0].split("(")[0]
-        stages.append(Stage(f"{i + 1:02d}-{short}", (spec,)))
-    return Pipeline("pass-pipeline", tuple(stages))
 
 
 def load_pipeline(where: str):

@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mlir-print-ir-after-all", action="store_true")
     p.add_argument("--mlir-print-ir-before-all", action="store_true")
     p.add_argument("--mlir-print-debuginfo", action="store_true", help="print locations")
+    p.add_argument(
+        "--report", help="write an HTML report (time and ops after each stage, fusion groups)"
+    )
     p.add_argument("--list-passes", action="store_true", help="list kiln passes and pipelines")
     p.add_argument("--list-stages", action="store_true", help="list the stages of --kiln-pipeline")
     return p
@@ -85,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
         text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
     except OSError as err:
         print(f"kiln-opt: cannot read {source}: {err.strerror}", file=sys.stderr)
+        return 1
+    if args.report and (args.split_input_file or args.mlir_print_ir_after_all):
+        print(
+            "kiln-opt: --report takes one input, without --split-input-file or IR printing",
+            file=sys.stderr,
+        )
         return 1
     chunks = _split(text) if args.split_input_file else [(1, text)]
     outputs, failed = [], False
@@ -172,6 +181,25 @@ def _named_stages(args):
     return pipeline.select(args.start_at, last)
 
 
+def _run_with_report(module, specs, stages, source: str, args) -> None:
+    """Runs stage by stage (a textual pipeline: pass by pass), then writes ``--report``."""
+    from kiln.debug.progress import CompileLog
+    from kiln.debug.report import write_report
+    from kiln.driver import run_pipeline
+    from kiln.pipeline import Pipeline, one_stage_per_pass
+
+    name = Path(source).stem if source != "<stdin>" else "stdin"
+    if stages is not None:
+        pipeline = Pipeline(args.kiln_pipeline, tuple(stages))
+    else:
+        pipeline = one_stage_per_pass("pass-pipeline", specs)
+    log = CompileLog(detail=True, name=name)
+    run_pipeline(
+        module, pipeline, name=name, on_stage=log.on_stage, source_name=source, verify_each=True
+    )
+    write_report(args.report, log, pipeline_name=pipeline.name, source=source)
+
+
 def _split(text: str) -> list[tuple[int, str]]:
     chunks, line = [], 1
     for chunk in text.split(SPLIT_MARKER):
@@ -192,7 +220,9 @@ def _process(chunk: str, first_line: int, source: str, args, stages) -> str | No
         specs = split_pipeline(args.pass_pipeline) if args.pass_pipeline else []
         if stages is not None:
             specs = [spec for stage in stages for spec in stage.passes]
-        if specs:
+        if args.report:
+            _run_with_report(module, specs, stages, source, args)
+        elif specs:
             pm = build_pass_manager(specs, ctx)
             if args.mlir_print_ir_after_all or args.mlir_print_ir_before_all:
                 pm.enable_ir_printing(

@@ -160,6 +160,17 @@ class CompiledModel:
 
         Needs ``kiln.compile(..., profile=True)``; counters accumulate over calls.
         """
+        cycles = self.profile_cycles()
+        total = max(sum(c for _, c in cycles), 1)
+        shares = [(name, c / total) for name, c in cycles]
+        return sorted(shares, key=lambda item: -item[1])
+
+    def profile_cycles(self) -> list[tuple[str, int]]:
+        """(region, cycles counted so far) per loop nest, in the module's order.
+
+        Needs ``kiln.compile(..., profile=True)``; the cycles are those of
+        ``llvm.readcyclecounter`` (on x86 the constant-rate TSC).
+        """
         if self._profile_regions is None:
             raise ValueError("compile with kiln.compile(..., profile=True) to profile")
         counters = np.zeros(len(self._profile_regions), np.int64)
@@ -169,11 +180,7 @@ class CompiledModel:
             _call_with_buffer(
                 self._jit.packed_function(READ_FUNCTION), counters, self.signature.dynamic
             )
-        total = max(int(counters.sum()), 1)
-        shares = [
-            (name, int(c) / total) for name, c in zip(self._profile_regions, counters, strict=True)
-        ]
-        return sorted(shares, key=lambda item: -item[1])
+        return [(name, int(c)) for name, c in zip(self._profile_regions, counters, strict=True)]
 
     def set_threads(self, threads: int) -> None:
         """Changes the number of threads the compiled code runs on (up to the compiled split)."""
