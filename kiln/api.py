@@ -29,6 +29,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     cuda_options: dict | None = None,
     dynamic_shapes=None,
     report: str | os.PathLike | None = None,
+    quiet: bool | None = None,
 ) -> CompiledModel:
     """Compiles ``model`` for ``target`` and returns a callable ``CompiledModel``.
 
@@ -55,11 +56,12 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     ``report="report.html"`` writes an HTML report of the compile (stage
     times and sizes, fusion groups; with ``profile=True`` the model is run on
     copies of ``example_inputs`` and every loop nest is placed on a roofline,
-    see ``kiln.debug.report``).
+    see ``kiln.debug.report``). On a terminal one line per stage shows
+    progress; ``quiet=True`` (or ``KILN_QUIET=1``) silences it.
     """
     from kiln.debug.progress import CompileLog
 
-    log = CompileLog(detail=report is not None)
+    log = CompileLog(quiet=quiet, detail=report is not None)
     entry = target_entry(target)
     if opt_level not in (0, 1, 2, 3):
         raise ValueError(
@@ -85,7 +87,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     log.mark("import")
     if target == "cuda":
         compiled = _compile_cuda(
-            module, name, dump_dir, options, chip_given="chip" in (cuda_options or {})
+            module, name, dump_dir, options, chip_given="chip" in (cuda_options or {}), log=log
         )
         return _called_like(compiled, boundary)
     check_buffer_sizes(module, source_name=source)
@@ -111,6 +113,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     assertions = _string_list(module, MESSAGES_ATTR)
     jit = JitModule(module, opt_level=opt_level)
     log.mark("jit")
+    log.done()
     compiled = _called_like(
         CompiledModel(jit, signature, cpu.threads, profile_regions=regions, assertions=assertions),
         boundary,
@@ -160,7 +163,7 @@ def _torch_signature(module: ir.Module, signature):
     return with_torch_dtypes(signature, inputs, outputs)
 
 
-def _compile_cuda(module: ir.Module, name: str, dump_dir, options, chip_given: bool):
+def _compile_cuda(module: ir.Module, name: str, dump_dir, options, chip_given: bool, log=None):
     """Compiles for an NVIDIA GPU and loads the result (raises KilnError without a driver).
 
     Without a ``chip`` option the code is built for the GPU it will run on.
@@ -173,8 +176,14 @@ def _compile_cuda(module: ir.Module, name: str, dump_dir, options, chip_given: b
     if not chip_given and cuda_driver.available():
         options = dataclasses.replace(options, chip=cuda_driver.device_chip(0))
     compilation = compile_cuda(
-        module, options, dump_dir=str(dump_dir) if dump_dir else None, name=name
+        module,
+        options,
+        dump_dir=str(dump_dir) if dump_dir else None,
+        name=name,
+        on_stage=log.on_stage if log is not None else None,
     )
+    if log is not None:
+        log.done()
     return compilation.load()
 
 

@@ -193,7 +193,7 @@ def _run_with_report(module, specs, stages, source: str, args) -> None:
         pipeline = Pipeline(args.kiln_pipeline, tuple(stages))
     else:
         pipeline = one_stage_per_pass("pass-pipeline", specs)
-    log = CompileLog(detail=True, name=name)
+    log = CompileLog(quiet=True, detail=True, name=name)
     run_pipeline(
         module, pipeline, name=name, on_stage=log.on_stage, source_name=source, verify_each=True
     )

@@ -1,15 +1,21 @@
-"""What one compile did, step by step: times, IR sizes, fusion groups.
+"""What one compile did, step by step: times, IR sizes, fusion groups; and progress lines.
 
 ``kiln.compile`` marks each step (the import, every pipeline stage through
-``run_pipeline``'s ``on_stage``, the JIT) on a ``CompileLog``. With
-``detail=True`` (a compile report was asked for) it also counts each stage's
-ops and records the fusion groups and the profiled loop nests' costs.
+``run_pipeline``'s ``on_stage``, the JIT) on a ``CompileLog``. On a terminal
+it prints one line per step as it finishes, so a long compile shows where it
+is; it is quiet when stderr is not a terminal, when ``KILN_QUIET=1`` or with
+``quiet=True`` (``quiet=False`` prints even to a pipe). With ``detail=True``
+(a compile report was asked for) it also counts each stage's ops and records
+the fusion groups and the profiled loop nests' costs.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from kiln.errors import user_location
 from kiln.ir import ir
@@ -34,17 +40,31 @@ class FusionGroup:
     location: str
 
 
+def progress_wanted(quiet: bool | None, stream: TextIO) -> bool:
+    """Whether to print progress: ``quiet`` if given, else a terminal without KILN_QUIET=1."""
+    if quiet is not None:
+        return not quiet
+    if os.environ.get("KILN_QUIET", "") not in ("", "0"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
 @dataclass
 class CompileLog:
     """The steps of one compile, in order (see the module docstring)."""
 
+    quiet: bool | None = None
     detail: bool = False
+    stream: TextIO | None = None
     name: str = "module"
     steps: list[Step] = field(default_factory=list)
     groups: list[FusionGroup] = field(default_factory=list)
     nest_costs: list = field(default_factory=list)  # roofline.NestCost per profiled nest
 
     def __post_init__(self) -> None:
+        self.stream = self.stream or sys.stderr
+        self.verbose = progress_wanted(self.quiet, self.stream)
         self._last = time.perf_counter()
 
     def mark(self, name: str, module: ir.Module | None = None) -> None:
@@ -54,6 +74,10 @@ class CompileLog:
         step = Step(name, now - self._last, ops)
         self.steps.append(step)
         self._last = now
+        if self.verbose:
+            size = f"  {ops} ops" if ops is not None else ""
+            line = f"kiln: {name:<12} {step.seconds:7.2f} s{size}"
+            print(line, file=self.stream, flush=True)
 
     def on_stage(self, stage, module: ir.Module) -> None:
         """``run_pipeline``'s callback: marks the stage; with detail, reads groups and nests."""
@@ -67,6 +91,11 @@ class CompileLog:
 
                 self.nest_costs = nest_costs(profiled_nests(module.operation))
         self.mark(stage.name, module)
+
+    def done(self) -> None:
+        """Prints the total (on a terminal)."""
+        if self.verbose:
+            print(f"kiln: compiled {self.name} in {self.total:.2f} s", file=self.stream, flush=True)
 
     @property
     def total(self) -> float:

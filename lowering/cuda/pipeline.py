@@ -256,15 +256,26 @@ def compile_cuda(
     *,
     dump_dir: str | None = None,
     name: str = "module",
+    on_stage=None,
 ) -> CudaCompilation:
-    """Runs every stage and step of the cuda pipeline on ``module`` (linalg, tensors), in place."""
+    """Runs every stage and step of the cuda pipeline on ``module`` (linalg, tensors), in place.
+
+    ``on_stage(stage, module)`` is called after each MLIR stage (progress lines).
+    """
     from kiln.lowering.cuda.gpu_launch_plan import launch_plans
 
     from kiln.driver import run_pipeline
 
     target = CudaTarget() if target is None else target
     outputs: dict = {}
-    run_pipeline(module, cuda_pipeline(target), dump_dir=dump_dir, name=name, outputs=outputs)
+    run_pipeline(
+        module,
+        cuda_pipeline(target),
+        dump_dir=dump_dir,
+        name=name,
+        outputs=outputs,
+        on_stage=on_stage,
+    )
     ptx = outputs["ptx"]
     binary = CudaBinary(
         target.chip, outputs["llvm-ir"], ptx, outputs["cubin"], tuple(nvvm_to_ptx.kernel_names(ptx))
