@@ -71,11 +71,9 @@ def write_report(
     """
     nests, machine = [], None
     if compiled is not None and getattr(compiled, "_profile_regions", None) is not None:
-        threads = getattr(target, "threads", 1)
-        lanes = getattr(target, "vector_width", 8)
         from kiln.debug.machine import measure_machine
 
-        machine = measure_machine(threads, lanes)
+        machine = measure_machine(getattr(target, "threads", 1))
         nests = profile_nests(compiled, inputs, log.nest_costs, machine.cycles_hz)
     html = render(log, nests, machine, target=target, pipeline_name=pipeline_name, source=source)
     out = Path(path)
@@ -273,8 +271,8 @@ def _nest_row(n: Nest, source: str | None) -> str:
 def _machine(machine) -> str:
     return (
         f'<p id="machine">Roofs measured on this machine ({escape(machine.cpu)}, '
-        f"{machine.threads} thread(s)): f32 FMA peak <b>{machine.peak_gflops:.1f} GFLOP/s</b> "
-        f"({machine.lanes}-lane FMAs), copy bandwidth <b>{machine.bandwidth_gbs:.1f} GB/s</b>; "
+        f"{machine.threads} thread(s)): f32 FMA peak <b>{machine.peak_gflops:.1f} GFLOP/s</b>, "
+        "copy bandwidth <b>{machine.bandwidth_gbs:.1f} GB/s</b>; "
         f"cycle counter {machine.cycles_hz / 1e9:.3f} GHz; measured {escape(machine.measured)} "
         f"(delete <code>{escape(str(cache_path()))}</code> to measure again). Flops and bytes are "
         "counted in the loop-level IR; bytes are each buffer a nest touches, once (a lower "
