@@ -280,8 +280,10 @@ class _Session:
             else:
                 lo = mid + 1
         index = candidates[hi]
-        op = Body(module).ops[index]
-        result.op = op.get_asm(use_local_scope=True, large_elements_limit=16).strip()
+        body = Body(module)
+        op = body.ops[index]
+        result.op = "\n".join(_asm(body.ops[d]) for d in _scalar_constants(body, index))
+        result.op = (result.op + "\n" + _asm(op)).strip()
         result.location = _source_location(op.location, self.source)
         result.op_index = index
 
@@ -314,6 +316,20 @@ def located_text(module: ir.Module) -> str:
     return module.operation.get_asm(
         large_elements_limit=None, enable_debug_info=True, assume_verified=True
     )
+
+
+def _asm(op: ir.Operation) -> str:
+    return op.get_asm(use_local_scope=True, large_elements_limit=16).strip()
+
+
+def _scalar_constants(body: Body, index: int) -> list[int]:
+    """The scalar constants op ``index`` uses (its text names them, not their values)."""
+    found = []
+    for d in sorted(body.used_definers(index)):
+        op = body.ops[d]
+        if op.name == "arith.constant" and not isinstance(op.results[0].type, ir.ShapedType):
+            found.append(d)
+    return found
 
 
 def _as_array(x) -> np.ndarray:
