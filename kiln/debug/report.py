@@ -272,7 +272,7 @@ def _machine(machine) -> str:
     return (
         f'<p id="machine">Roofs measured on this machine ({escape(machine.cpu)}, '
         f"{machine.threads} thread(s)): f32 FMA peak <b>{machine.peak_gflops:.1f} GFLOP/s</b>, "
-        "copy bandwidth <b>{machine.bandwidth_gbs:.1f} GB/s</b>; "
+        f"copy bandwidth <b>{machine.bandwidth_gbs:.1f} GB/s</b>; "
         f"cycle counter {machine.cycles_hz / 1e9:.3f} GHz; measured {escape(machine.measured)} "
         f"(delete <code>{escape(str(cache_path()))}</code> to measure again). Flops and bytes are "
         "counted in the loop-level IR; bytes are each buffer a nest touches, once (a lower "

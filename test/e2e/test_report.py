@@ -131,6 +131,9 @@ def test_loop_nests_have_times_rates_and_a_roofline(profiled):
     rows = report.sections["loop-nests"][1:]
     assert len(rows) == len(compiled.profile())
     assert {"loop-nests", "roofline", "machine"} <= report.ids
+    text = (tmp / "report.html").read_text()
+    assert re.search(r"FMA peak <b>\d+\.\d GFLOP/s</b>, copy bandwidth <b>\d+\.\d GB/s</b>", text)
+    assert re.search(r"cycle counter \d\.\d{3} GHz", text)
     fma = [r for r in rows if r[1].startswith("fma")]
     assert len(fma) == 2
     first = next(r for r in fma if r[9].startswith(f"test_report.py:{_line('first')} "))
