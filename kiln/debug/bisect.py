@@ -235,6 +235,7 @@ class _Session:
             return BisectResult(None)
         say(f"kiln-bisect: the compiled model differs: {mismatch}")
         result = BisectResult(None, mismatch=mismatch)
+        width = max(len(stage) for stage, _ in texts)
         for stage, text in texts:
             outputs = self.reference_run(text, self.inputs) if stage == IMPORT else None
             if outputs is None:
@@ -246,7 +247,7 @@ class _Session:
             )
             result.stages.append(check)
             verdict = "DIFFERS" if check.mismatch else "ok"
-            say(f"  after {stage:<12} max error {check.max_error:9.3g}  {verdict}")
+            say(f"  after {stage:<{width}} max error {check.max_error:9.3g}  {verdict}")
             if check.mismatch is not None:
                 result.stage = stage
                 break
