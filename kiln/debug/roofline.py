@@ -228,10 +228,11 @@ def roofline_svg(points: list[Point], peak_gflops: float, bandwidth_gbs: float) 
         f'<text class="roof-label" x="{sx(10**x1) - 4:.1f}" y="{sy(peak_gflops) - 6:.1f}" '
         f'text-anchor="end">peak {peak_gflops:.0f} GFLOP/s</text>'
     )
-    slope_x = max(left, ridge / 30)
+    # Above and left of a point of the slanted roof: the roof rises to the right of it.
+    label_x = min(left * 4, ridge)
     parts.append(
-        f'<text class="roof-label" x="{sx(slope_x) - 6:.1f}" y="{sy(bandwidth_gbs * slope_x) - 6:.1f}" '
-        f'text-anchor="end">{bandwidth_gbs:.1f} GB/s</text>'
+        f'<text class="roof-label" x="{sx(label_x) - 6:.1f}" '
+        f'y="{sy(bandwidth_gbs * label_x) - 6:.1f}" text-anchor="end">{bandwidth_gbs:.1f} GB/s</text>'
     )
     for p in points:
         cx, cy = sx(p.intensity), sy(p.gflops)
