@@ -158,3 +158,23 @@ def _run_line(command: str, path: str) -> subprocess.CompletedProcess:
     assert args[0] == "kiln-bisect"
     args[0] = str(KILN_BISECT)
     return subprocess.run(args, capture_output=True, text=True, timeout=600, env=dict(os.environ))
+
+
+def test_the_documented_example(tmp_path):
+    """docs/debugging.md's worked example: examples/buggy_pass.py's pass breaks GELU's 0.5 * x."""
+    from kiln.debug.reduce import load_plugin
+
+    example = load_plugin(Path(__file__).resolve().parents[2] / "examples" / "buggy_pass.py")
+    try:
+        torch.manual_seed(0)
+        x = torch.randn(8, 32)
+        result = kiln.debug.bisect(
+            example.Block().eval(), x, pipeline=example.buggy_pipeline(), out_dir=tmp_path, log=None
+        )
+    finally:
+        registry._PASSES.pop("kiln-mul-to-add", None)
+    assert result.stage == "strength" and result.reproduces
+    assert "arith.constant 5.000000e-01 : f32" in result.op and "arith.mulf" in result.op
+    lines, first = inspect.getsourcelines(example.Block.forward)
+    gelu = next(first + i for i, line in enumerate(lines) if "gelu" in line)
+    assert result.location.startswith(f"{example.__file__}:{gelu}:")
