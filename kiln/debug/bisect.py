@@ -119,6 +119,11 @@ def bisect(
     silent); the result is returned.
     """
     say = log or (lambda _line: None)
+    if pipeline is not None and any(not stage.is_mlir for stage in pipeline.stages):
+        raise KilnError(
+            f"kiln.debug.bisect: pipeline '{pipeline.name}' has tool stages after MLIR; "
+            "bisection runs each stage's IR in the CPU JIT (the cpu target's pipelines)"
+        )
     session = _Session.load(model, inputs, pipeline, reference, func_name, seed, rtol, atol)
     say(
         f"kiln-bisect: {session.name}: pipeline '{session.pipeline.name}' "

@@ -18,6 +18,7 @@ import torch
 from kiln.passes import registry
 
 import kiln.debug
+from kiln.errors import KilnError
 from kiln.pipeline import Pipeline, Stage
 from kiln.targets import TARGETS, host_target
 
@@ -178,3 +179,8 @@ def test_the_documented_example(tmp_path):
     lines, first = inspect.getsourcelines(example.Block.forward)
     gelu = next(first + i for i, line in enumerate(lines) if "gelu" in line)
     assert result.location.startswith(f"{example.__file__}:{gelu}:")
+
+
+def test_a_pipeline_with_tool_stages_is_refused_before_anything_runs(tmp_path):
+    with pytest.raises(KilnError, match="has tool stages after MLIR"):
+        kiln.debug.bisect("x.mlir", pipeline=TARGETS["cuda"].pipeline(), out_dir=tmp_path)
