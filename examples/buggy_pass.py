@@ -52,8 +52,12 @@ def buggy_pipeline():
     from kiln.pipeline import Stage
     from kiln.targets import TARGETS, host_target
 
-    return TARGETS["cpu"].pipeline(host_target(1)).insert_after(
-        "graph", Stage("strength", ("kiln-mul-to-add",), "multiplications by 2 as adds")
+    return (
+        TARGETS["cpu"]
+        .pipeline(host_target(1))
+        .insert_after(
+            "graph", Stage("strength", ("kiln-mul-to-add",), "multiplications by 2 as adds")
+        )
     )
 
 
