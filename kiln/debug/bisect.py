@@ -165,10 +165,17 @@ class _Session:
         signature = entry_signature(module, func_name)
         if signature.dynamic:
             raise KilnError("kiln.debug.bisect: the entry function needs static shapes")
+        if not all(hasattr(x, "shape") for x in inputs):
+            raise KilnError("kiln.debug.bisect: inputs must be tensors or numpy arrays")
         rng = np.random.default_rng(seed)
         arrays = [_as_array(x) for x in inputs] or [
             random_like_spec(s, rng) for s in signature.inputs
         ]
+        if len(arrays) != len(signature.inputs):
+            raise KilnError(
+                f"kiln.debug.bisect: {len(arrays)} inputs given, the model's function "
+                f"'{signature.name}' takes {len(signature.inputs)}"
+            )
         pipeline = pipeline or TARGETS["cpu"].pipeline(host_target())
         session = cls(
             located_text(module), name, source, signature, arrays, pipeline, reference, rtol, atol

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from kiln.passes import registry
@@ -184,3 +185,11 @@ def test_the_documented_example(tmp_path):
 def test_a_pipeline_with_tool_stages_is_refused_before_anything_runs(tmp_path):
     with pytest.raises(KilnError, match="has tool stages after MLIR"):
         kiln.debug.bisect("x.mlir", pipeline=TARGETS["cuda"].pipeline(), out_dir=tmp_path)
+
+
+def test_inputs_must_match_the_function(tmp_path):
+    text = Path(__file__).parents[1].joinpath("tools", "bisect.mlir")
+    with pytest.raises(KilnError, match="1 inputs given, the model's function 'f' takes 2"):
+        kiln.debug.bisect(text, np.zeros((4, 8), np.float32), out_dir=tmp_path)
+    with pytest.raises(KilnError, match="inputs must be tensors or numpy arrays"):
+        kiln.debug.bisect(text, 1.0, 2.0, out_dir=tmp_path)
