@@ -24,6 +24,7 @@ reductions) are for ``convert-linalg-to-loops``.
 
 from __future__ import annotations
 
+from kiln.lowering.cuda.gpu_warp_reduce import lower_warp_reduction
 from kiln.lowering.cuda.schedules.common import (
     BLOCK_DIMS_ATTR,
     COPY_LANES_ATTR,
@@ -39,7 +40,6 @@ from kiln.lowering.cuda.schedules.common import (
     linear_mapping,
 )
 from kiln.lowering.cuda.schedules.matmul import distribute_mma_step, promote_and_distribute
-from kiln.lowering.cuda.gpu_warp_reduce import lower_warp_reduction
 from kiln.passes.common import collect_ops
 from kiln.passes.registry import KilnPass, PassFailure, register
 from kiln.passes.transform_script import (

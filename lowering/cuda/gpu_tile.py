@@ -24,6 +24,7 @@ for ``kiln-gpu-distribute``, matmul steps carry ``kiln.gpu.promote`` +
 
 from __future__ import annotations
 
+from kiln.lowering.cuda.gpu_warp_reduce import is_warp_reducible
 from kiln.lowering.cuda.schedules.common import GpuSchedule
 from kiln.lowering.cuda.schedules.elementwise import ElementwisePlan, schedule_elementwise
 from kiln.lowering.cuda.schedules.matmul import (
@@ -40,7 +41,6 @@ from kiln.lowering.cuda.schedules.reduction import (
     schedule_reduction,
     schedule_warp_reduction,
 )
-from kiln.lowering.cuda.gpu_warp_reduce import is_warp_reducible
 from kiln.passes.common import collect_ops, is_zero_constant
 from kiln.passes.registry import KilnPass, PassFailure, register
 
