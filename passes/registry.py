@@ -24,6 +24,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-expand-powi": "kiln.passes.expand_powi",
     "kiln-fold-constant-layout": "kiln.passes.fold_constant_layout",
     "kiln-fuse-elementwise": "kiln.passes.fuse_elementwise",
+    "kiln-readonly-arguments": "kiln.passes.readonly_arguments",
     "kiln-select-to-minmax": "kiln.passes.select_to_minmax",
     "kiln-unshare-destinations": "kiln.passes.unshare_destinations",
     # lowering/cpu

@@ -43,6 +43,7 @@ from kiln.passes.distinct_results import DistinctResults
 from kiln.passes.expand_powi import ExpandPowi
 from kiln.passes.fold_constant_layout import FoldConstantLayout
 from kiln.passes.fuse_elementwise import FuseElementwise
+from kiln.passes.readonly_arguments import ReadonlyArguments
 from kiln.passes.select_to_minmax import SelectToMinMax
 from kiln.passes.unshare_destinations import UnshareDestinations
 
@@ -148,6 +149,8 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     UnshareDestinations().spec(),
                     "eliminate-empty-tensors",
                     "empty-tensor-to-alloc-tensor",
+                    # The caller owns the inputs: an in-place update copies them first.
+                    ReadonlyArguments().spec(),
                     "one-shot-bufferize{bufferize-function-boundaries "
                     "function-boundary-type-conversion=identity-layout-map}",
                     "canonicalize",
@@ -156,6 +159,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     # Static temporaries as module globals: no malloc per call.
                     StaticBuffers().spec(),
                     "buffer-deallocation-pipeline",
+                    # A returned view of an input or a global is cloned (the caller frees
+                    # results): clones become allocs and copies (linalg.copy just below).
+                    "convert-bufferization-to-memref",
                     "canonicalize",
                     HoistVectorTransfers().spec(),
                     CopyToLinalg().spec(),

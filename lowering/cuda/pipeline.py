@@ -45,6 +45,7 @@ from kiln.lowering.cuda.gpu_wgmma import GpuWgmma
 from kiln.lowering.cuda.pad_to_generic import PadToGeneric
 from kiln.lowering.cuda.specialize_contractions import SpecializeContractions
 from kiln.passes.fuse_elementwise import FuseElementwise
+from kiln.passes.readonly_arguments import ReadonlyArguments
 from kiln.passes.unshare_destinations import UnshareDestinations
 
 from kiln.ir import ir
@@ -134,6 +135,8 @@ def cuda_pipeline(target: CudaTarget | None = None) -> Pipeline:
                 (
                     "eliminate-empty-tensors",
                     "empty-tensor-to-alloc-tensor",
+                    # The caller owns the inputs: an in-place update copies them first.
+                    ReadonlyArguments().spec(),
                     "one-shot-bufferize{bufferize-function-boundaries "
                     "function-boundary-type-conversion=identity-layout-map}",
                     # Twice: the first round exposes the self-copies the second removes.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from caller_inputs import call_keeping_inputs
 
 import kiln
 from kiln.zoo import ZOO
@@ -60,6 +61,13 @@ def test_second_call_on_new_inputs_matches_eager(zoo_case, compiled):
     with torch.no_grad():
         reference = model(*fresh)
     torch.testing.assert_close(compiled(*fresh), reference, rtol=entry.rtol, atol=entry.atol)
+
+
+def test_inputs_are_left_unchanged(zoo_case, compiled):
+    # kiln never writes the caller's memory, through either path of the runtime.
+    _, _, inputs, _ = zoo_case
+    call_keeping_inputs(compiled, *inputs)
+    call_keeping_inputs(compiled, *(x.numpy() for x in inputs))
 
 
 def test_runs_on_the_requested_threads(compiled, request):
