@@ -44,6 +44,7 @@ from kiln.lowering.cuda.gpu_tile import GpuTile
 from kiln.lowering.cuda.gpu_wgmma import GpuWgmma
 from kiln.lowering.cuda.pad_to_generic import PadToGeneric
 from kiln.lowering.cuda.specialize_contractions import SpecializeContractions
+from kiln.passes.distinct_results import DistinctResults
 from kiln.passes.fuse_elementwise import FuseElementwise
 from kiln.passes.readonly_arguments import ReadonlyArguments
 from kiln.passes.unshare_destinations import UnshareDestinations
@@ -133,6 +134,9 @@ def cuda_pipeline(target: CudaTarget | None = None) -> Pipeline:
             Stage(
                 "bufferized",
                 (
+                    # A tensor returned twice is copied first: out-params are distinct buffers
+                    # (buffer-results-to-out-params crashes on a repeated result).
+                    DistinctResults().spec(),
                     "eliminate-empty-tensors",
                     "empty-tensor-to-alloc-tensor",
                     # The caller owns the inputs: an in-place update copies them first.
