@@ -23,10 +23,13 @@ PASS_MODULES: dict[str, str] = {
     "kiln-distinct-results": "kiln.passes.distinct_results",
     "kiln-expand-powi": "kiln.passes.expand_powi",
     "kiln-fold-constant-layout": "kiln.passes.fold_constant_layout",
+    "kiln-fold-zero-size": "kiln.passes.fold_zero_size",
     "kiln-fuse-elementwise": "kiln.passes.fuse_elementwise",
     "kiln-readonly-arguments": "kiln.passes.readonly_arguments",
     "kiln-select-to-minmax": "kiln.passes.select_to_minmax",
     "kiln-unshare-destinations": "kiln.passes.unshare_destinations",
+    # frontend
+    "kiln-fold-zero-size-torch": "kiln.frontend.fold_zero_size_torch",
     # lowering/cpu
     "kiln-approximate-math": "kiln.lowering.cpu.approximate_math",
     "kiln-assertions-to-errors": "kiln.lowering.cpu.assertions_to_errors",

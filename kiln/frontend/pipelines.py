@@ -7,13 +7,15 @@ torch-mlir fails for a reason that is not an unsupported op.
 
 - ``torch``: torch.export's FX graph (imported) → torch-mlir's backend contract
   (value semantics, shapes refined, decompositions applied);
-- ``linalg``: torch dialect → linalg, tensor, arith and tm_tensor on tensors;
+- ``linalg``: zero-element tensors as literals (``kiln-fold-zero-size-torch``),
+  then torch dialect → linalg, tensor, arith and tm_tensor on tensors;
 - ``onnx`` (ONNX models only, first): ONNX ops → torch ops.
 """
 
 from __future__ import annotations
 
 from kiln.errors import PipelineError
+from kiln.frontend.fold_zero_size_torch import FoldZeroSizeTorch
 from kiln.ir import ir
 from kiln.pipeline import Pipeline, Stage
 
@@ -23,7 +25,11 @@ TORCH_BACKEND = (
 )
 ONNX_TO_TORCH = ("func.func(convert-torch-onnx-to-torch)",)
 ONNX_TORCH_BACKEND = ("torch-onnx-to-torch-backend-pipeline",)
-LINALG_BACKEND = ("torch-backend-to-linalg-on-tensors-backend-pipeline",)
+LINALG_BACKEND = (
+    # torch-mlir's conversions crash on tensors with a zero-size dimension.
+    FoldZeroSizeTorch().spec(),
+    "torch-backend-to-linalg-on-tensors-backend-pipeline",
+)
 
 TORCH_FRONTEND = Pipeline(
     "torch-frontend",

@@ -28,6 +28,7 @@ from kiln.errors import (
 from kiln.frontend.boundary import TorchBoundary
 from kiln.frontend.decompositions import decomposition_table
 from kiln.frontend.export import export_program
+from kiln.frontend.fold_zero_size_torch import fold_zero_size_values
 from kiln.frontend.pipelines import TORCH_FRONTEND, mlir_error_of, run_frontend
 from kiln.frontend.program import prepare_program
 from kiln.frontend.unsupported import diagnosed_ops, frontend_error
@@ -324,6 +325,7 @@ def _unconverted_ops(snapshot: ir.Operation) -> list[UnsupportedOp]:
     try:
         with module.context:
             PassManager.parse(TORCH_BACKEND).run(module)
+            fold_zero_size_values(module)  # as the linalg stage does first
             PassManager.parse(PARTIAL_CONVERSIONS).run(module)
     except MLIRError as err:
         module.erase()

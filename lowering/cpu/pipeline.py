@@ -42,6 +42,7 @@ from kiln.passes.bufferize_tm_tensor import BufferizeTmTensor
 from kiln.passes.distinct_results import DistinctResults
 from kiln.passes.expand_powi import ExpandPowi
 from kiln.passes.fold_constant_layout import FoldConstantLayout
+from kiln.passes.fold_zero_size import FoldZeroSize
 from kiln.passes.fuse_elementwise import FuseElementwise
 from kiln.passes.readonly_arguments import ReadonlyArguments
 from kiln.passes.select_to_minmax import SelectToMinMax
@@ -103,6 +104,8 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
             Stage(
                 "graph",
                 (
+                    # Nothing of size zero reaches the schedules (they tile and divide ranges).
+                    FoldZeroSize(flatten_boundaries=True).spec(all_options=True),
                     "canonicalize",
                     "cse",
                     SelectToMinMax().spec(),

@@ -45,6 +45,7 @@ from kiln.lowering.cuda.gpu_wgmma import GpuWgmma
 from kiln.lowering.cuda.pad_to_generic import PadToGeneric
 from kiln.lowering.cuda.specialize_contractions import SpecializeContractions
 from kiln.passes.distinct_results import DistinctResults
+from kiln.passes.fold_zero_size import FoldZeroSize
 from kiln.passes.fuse_elementwise import FuseElementwise
 from kiln.passes.readonly_arguments import ReadonlyArguments
 from kiln.passes.unshare_destinations import UnshareDestinations
@@ -95,6 +96,8 @@ def cuda_pipeline(target: CudaTarget | None = None) -> Pipeline:
             Stage(
                 "graph",
                 (
+                    # Nothing of size zero reaches the schedules (they tile and divide ranges).
+                    FoldZeroSize().spec(),
                     "canonicalize",
                     "cse",
                     PadToGeneric().spec(),
