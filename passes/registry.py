@@ -25,6 +25,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-fold-constant-layout": "kiln.passes.fold_constant_layout",
     "kiln-fold-zero-size": "kiln.passes.fold_zero_size",
     "kiln-fuse-elementwise": "kiln.passes.fuse_elementwise",
+    "kiln-guard-integer-division": "kiln.passes.guard_integer_division",
     "kiln-readonly-arguments": "kiln.passes.readonly_arguments",
     "kiln-select-to-minmax": "kiln.passes.select_to_minmax",
     "kiln-unshare-destinations": "kiln.passes.unshare_destinations",

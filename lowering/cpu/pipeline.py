@@ -44,6 +44,7 @@ from kiln.passes.expand_powi import ExpandPowi
 from kiln.passes.fold_constant_layout import FoldConstantLayout
 from kiln.passes.fold_zero_size import FoldZeroSize
 from kiln.passes.fuse_elementwise import FuseElementwise
+from kiln.passes.guard_integer_division import GuardIntegerDivision
 from kiln.passes.readonly_arguments import ReadonlyArguments
 from kiln.passes.select_to_minmax import SelectToMinMax
 from kiln.passes.unshare_destinations import UnshareDestinations
@@ -106,6 +107,8 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                 (
                     # Nothing of size zero reaches the schedules (they tile and divide ranges).
                     FoldZeroSize(flatten_boundaries=True).spec(all_options=True),
+                    # Dynamic sizes may be 0: size arithmetic must not trap dividing by them.
+                    GuardIntegerDivision().spec(),
                     "canonicalize",
                     "cse",
                     SelectToMinMax().spec(),

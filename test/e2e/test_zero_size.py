@@ -39,6 +39,17 @@ def _cat0(x, y):
     return torch.cat([x, y], 0)
 
 
+class SelfAttention(nn.Module):
+    """nn.MultiheadAttention's reshapes divide by the sequence length when sizing a view."""
+
+    def __init__(self):
+        super().__init__()
+        self.attention = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, x):
+        return self.attention(x, x, x, need_weights=False)[0]
+
+
 def _sdpa(q, k, v):
     return F.scaled_dot_product_attention(q, k, v)
 
@@ -70,6 +81,7 @@ OPS = {
     "cat": (lambda: Fn(_cat0), [[(0, 8), (4, 8)], [(4, 8), (0, 8)]]),
     "empty_slice": (lambda: Fn(lambda x: x[:, 2:2] + 1), [[(4, 8)]]),
     "transpose": (lambda: Fn(lambda x: x.t().contiguous() * 1), [[(0, 8)]]),
+    "self_attention": (SelfAttention, [[(2, 0, 8)]]),
     "cumsum": (lambda: Fn(lambda x: torch.cumsum(x, 1)), [[(8, 0)]]),
     "index_select": (lambda: Fn(lambda x, i: torch.index_select(x, 0, i)), [[(4, 8), (IDS, 0)]]),
     "attention_no_keys": (lambda: Fn(_sdpa), [[(1, 2, 4, 8), (1, 2, 0, 8), (1, 2, 0, 8)]]),
@@ -92,6 +104,7 @@ DYNAMIC = (
     "cumsum",
     "index_select",
     "attention_no_keys",
+    "self_attention",
 )
 
 
