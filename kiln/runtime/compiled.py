@@ -15,7 +15,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from kiln.buffer_sizes import human_bytes, machine_memory_bytes
 from kiln.errors import BufferTooLargeError, InputMismatchError, KilnError
+from kiln.lowering.cpu.result_shapes import PREFIX as RESULT_SHAPES_PREFIX
 from kiln.runtime.descriptors import input_descriptor, results_type, take_result
 from kiln.runtime.jit import JitModule, set_num_threads
 from kiln.runtime.signature import Signature, TensorSpec
@@ -46,9 +48,14 @@ class CompiledModel:
         self.signature = signature
         self.threads = threads
         self.stages = stages or {}
+        self._result_shapes = None
         if signature.dynamic:
             # Descriptors through MLIR's C interface (see kiln.runtime.descriptors).
             self._fn = jit.packed_function(f"_mlir_ciface_{signature.name}")
+            self._result_shapes = _optional_function(
+                jit, f"_mlir_ciface_{RESULT_SHAPES_PREFIX}{signature.name}"
+            )
+            self._memory_limit = machine_memory_bytes()
         else:
             self._fn = jit.packed_function(signature.name)
         self._n_args = len(signature.inputs) + len(signature.outputs)
@@ -140,6 +147,7 @@ class CompiledModel:
         slots = (ctypes.c_void_p * len(pointers))(*[ctypes.addressof(p) for p in pointers])
         with self._lock:
             set_num_threads(self.threads)
+            self._check_output_sizes(descs)
             self._fn(slots)
             self._raise_failed_checks()
         fields = (
@@ -154,6 +162,35 @@ class CompiledModel:
 
             arrays = [torch.from_numpy(a) for a in arrays]
         return arrays[0] if len(arrays) == 1 else tuple(arrays)
+
+    def _check_output_sizes(self, descs: list) -> None:
+        """Raises BufferTooLargeError, before the call, for an output the machine cannot hold.
+
+        The compiled code ``malloc``s its dynamically shaped outputs and cannot
+        survive a failure; the shape function (``kiln-result-shapes``) tells
+        their sizes from the inputs' first.
+        """
+        if self._result_shapes is None:
+            return
+        ranks = [len(spec.shape) for spec in self.signature.outputs]
+        shape_desc = results_type([1])()
+        pointers = [ctypes.pointer(shape_desc)] + [ctypes.pointer(d) for d in descs]
+        self._result_shapes(
+            (ctypes.c_void_p * len(pointers))(*[ctypes.addressof(p) for p in pointers])
+        )
+        sizes = take_result(shape_desc, 1, np.dtype(np.int64)).tolist()
+        limit = self._memory_limit
+        for index, spec in enumerate(self.signature.outputs):
+            shape = sizes[sum(ranks[:index]) : sum(ranks[: index + 1])]
+            if any(size < 0 for size in shape):
+                continue  # unknown before the call (depends on data)
+            nbytes = int(np.prod(shape, dtype=object)) * np.dtype(spec.numpy_dtype).itemsize
+            if nbytes > limit:
+                raise BufferTooLargeError(
+                    f"{self.signature.name}: output {index} of shape {shape} and dtype "
+                    f"{spec.dtype} needs {human_bytes(nbytes)}, more than this machine's "
+                    f"memory ({human_bytes(limit)}); nothing was run"
+                )
 
     def profile(self) -> list[tuple[str, float]]:
         """(region, share of all counted cycles) per loop nest, largest first.
@@ -217,6 +254,14 @@ def _call_with_buffer(fn, array: np.ndarray, descriptors: bool) -> None:
     else:
         fields = [ctypes.c_void_p(array.ctypes.data)]
     fn((ctypes.c_void_p * len(fields))(*[ctypes.addressof(f) for f in fields]))
+
+
+def _optional_function(jit: JitModule, name: str):
+    """The packed entry of function ``name``, None if the module has none."""
+    try:
+        return jit.packed_function(name)
+    except KilnError:
+        return None
 
 
 def _is_torch(x) -> bool:

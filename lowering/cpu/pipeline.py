@@ -33,6 +33,7 @@ from kiln.lowering.cpu.merge_identical_functions import MergeIdenticalFunctions
 from kiln.lowering.cpu.outline_loop_nests import OutlineLoopNests
 from kiln.lowering.cpu.pack_contractions import PackContractions
 from kiln.lowering.cpu.pack_conv_filters import PackConvFilters
+from kiln.lowering.cpu.result_shapes import ResultShapes
 from kiln.lowering.cpu.static_buffers import StaticBuffers
 from kiln.lowering.cpu.tile_and_fuse import TileAndFuse
 from kiln.lowering.cpu.vectorize import Vectorize
@@ -99,6 +100,8 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
         else ("scf-forall-to-for",)
     )
     bare_pointers = "" if dynamic else "{use-bare-ptr-memref-call-conv=true}"
+    # Dynamic results are allocated by the callee: the runtime checks their sizes first.
+    result_shapes = (ResultShapes().spec(),) if dynamic else ()
     return Pipeline(
         "cpu",
         (
@@ -109,6 +112,7 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     FoldZeroSize(flatten_boundaries=True).spec(all_options=True),
                     # Dynamic sizes may be 0: size arithmetic must not trap dividing by them.
                     GuardIntegerDivision().spec(),
+                    *result_shapes,
                     "canonicalize",
                     "cse",
                     SelectToMinMax().spec(),

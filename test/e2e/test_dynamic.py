@@ -111,3 +111,26 @@ def test_failed_runtime_check_raises_instead_of_aborting():
     # The next good call works.
     x, y = torch.randn(2, 3), torch.randn(2, 3)
     torch.testing.assert_close(compiled(x, y), x + y)
+
+
+def test_output_too_large_to_allocate_is_refused_before_the_call():
+    """A 4 TiB output (from an 8 MiB input) is a BufferTooLargeError naming it, not a segfault.
+
+    The code allocates dynamic outputs itself; kiln-result-shapes gives the
+    runtime their sizes first.
+    """
+
+    class Outer(torch.nn.Module):
+        def forward(self, x):
+            return x.unsqueeze(2) * x.unsqueeze(1)
+
+    compiled = kiln.compile(
+        Outer(), torch.randn(4, 8), threads=1, dynamic_shapes={"x": {1: Dim("n", max=2**20)}}
+    )
+    with pytest.raises(
+        kiln.BufferTooLargeError,
+        match=r"forward: output 0 of shape \[4, 524288, 524288\] and dtype float32 needs 4\.0 TiB",
+    ):
+        compiled(torch.randn(4, 2**19))
+    x = torch.randn(4, 5)
+    torch.testing.assert_close(compiled(x), x.unsqueeze(2) * x.unsqueeze(1), rtol=0, atol=0)
