@@ -103,6 +103,7 @@ class CompiledModel:
                 or arg.shape != shape
                 or not arg.is_cpu
                 or not arg.is_contiguous()
+                or arg.is_neg()
             ):
                 return None
         try:
@@ -287,7 +288,12 @@ def _checked(arg, spec: TensorSpec, index: int):
             raise InputMismatchError(
                 f"input {index}: expected a CPU tensor, got one on {arg.device}"
             )
+        # A lazily negated view (torch._neg_view) holds the un-negated values in memory.
+        arg = arg.resolve_neg()
         return arg if arg.is_contiguous() else arg.contiguous()
+    if not arg.dtype.isnative:
+        # Compiled code reads the host's byte order: a big-endian array is converted.
+        arg = arg.astype(arg.dtype.newbyteorder("="))
     return arg if arg.flags.c_contiguous else np.ascontiguousarray(arg)
 
 

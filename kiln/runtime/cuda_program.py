@@ -135,6 +135,7 @@ class CudaProgram:
         what = f"input {index}"
         if mode == "torch":
             _check_tensor(value, spec, self.device.ordinal, what)
+            value = value.resolve_neg()  # a lazily negated view holds un-negated values
             check_aligned(value.data_ptr(), what)
             return value
         if isinstance(value, DeviceBuffer):

@@ -96,6 +96,28 @@ def test_non_contiguous_inputs_are_copied(model):
     np.testing.assert_array_equal(y, xn + n.numpy())
 
 
+def test_big_endian_arrays_are_read_in_the_hosts_byte_order(model):
+    # Regression: '>f4' passed its raw bytes, values off by up to 1e36.
+    _, compiled = model
+    x = np.arange(6, dtype=">f4").reshape(2, 3)
+    n = np.array([1, 2, 3], dtype=">i8")
+    y, m = compiled(x, n)
+    np.testing.assert_array_equal(y, np.arange(6, dtype=np.float32).reshape(2, 3) + [1, 2, 3])
+    np.testing.assert_array_equal(m, [2, 4, 6])
+    assert x.dtype.str == ">f4"  # the caller's array is left as it was
+
+
+def test_negative_strides_and_negated_views_pass_their_values(model):
+    # Regression: torch._neg_view's memory holds the un-negated values.
+    _, compiled = model
+    base = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+    y, _ = compiled(torch._neg_view(base), torch.zeros(3, dtype=torch.int64))
+    torch.testing.assert_close(y, -base)
+    flipped = np.arange(6, dtype=np.float32).reshape(2, 3)[::-1, ::-1]
+    y, _ = compiled(flipped, np.zeros(3, np.int64))
+    np.testing.assert_array_equal(y, flipped)
+
+
 def test_offset_views_pass_their_own_data(model):
     jit, compiled = model
     base = torch.arange(12, dtype=torch.float32).reshape(4, 3)
