@@ -17,7 +17,9 @@ contiguous run of ``kc * nr`` floats:
     %p = tensor.extract_slice %P[%kh, %kw, %b, %c, 0] [1, 1, 1, kc, nr] [1, 1, 1, 1, 1]
     %t = tensor.collapse_shape %p [[0], [1], [2, 3], [4]]
 
-The values read are the same; only the constant's layout changes.
+The values read are the same; only the constant's layout changes. A rank-reducing
+read (a 1x1 filter's tile as ``conv_1d``'s ``kc x nr`` filter) collapses to its own
+type instead.
 
 Applies to a rank-4 f32 ``arith.constant`` whose every use is such a slice, all
 with the same ``nr`` (< F, dividing F) and unit strides, and whose output-channel
@@ -208,7 +210,8 @@ def _pack(const: ir.Operation, reads: list[tuple[ir.Operation, object]]) -> None
                 tile,
                 [1] * 5,
             )
-            same = collapse_to(piece, [[0], [1], [2, 3], [4]])
+            # A rank-reducing read (a 1x1 filter's tile as conv_1d's kc x nr) keeps its type.
+            same = collapse_to(piece, _unit_dim_groups(tile, _result_shape(op)))
         op.results[0].replace_all_uses_with(same)
         op.erase()
     for op in thread_slices:
@@ -216,11 +219,33 @@ def _pack(const: ir.Operation, reads: list[tuple[ir.Operation, object]]) -> None
     const.erase()
 
 
+def _result_shape(op: ir.Operation) -> list[int]:
+    return list(ir.RankedTensorType(op.results[0].type).shape)
+
+
+def _unit_dim_groups(shape: list[int], target: list[int]) -> list[list[int]]:
+    """Reassociation groups collapsing ``shape`` to ``target``, which is ``shape`` less
+    some unit dims (the type of a rank-reducing slice). Each target dim takes source
+    dims until their product is reached; trailing unit dims join the last group."""
+    groups: list[list[int]] = []
+    dim = 0
+    for size in target:
+        group = [dim]
+        while int(np.prod([shape[d] for d in group])) != size:
+            dim += 1
+            group.append(dim)
+        groups.append(group)
+        dim += 1
+    groups[-1].extend(range(dim, len(shape)))
+    return groups
+
+
 def _block_index(base, offset, nr: int):
     """(base + offset) // nr, folded where both are ints; both are multiples of nr."""
     if isinstance(base, int) and isinstance(offset, int):
         return (base + offset) // nr
     index = ir.IndexType.get()
-    values = [v if not isinstance(v, int) else arith.constant(index, v) for v in (base, offset)]
-    total = values[1] if base == 0 else arith.addi(values[0], values[1])
+    terms = [v for v in (base, offset) if not (isinstance(v, int) and v == 0)]
+    values = [v if not isinstance(v, int) else arith.constant(index, v) for v in terms]
+    total = values[0] if len(values) == 1 else arith.addi(values[0], values[1])
     return arith.divui(total, arith.constant(index, nr))

@@ -75,6 +75,14 @@ CONV2D = {
         dict(in_channels=4, out_channels=8, kernel_size=1, stride=2),
         (1, 4, 7, 7),
     ),
+    # Few input channels (all in one register tile) and more output channels than one
+    # tile: the tile is a rank-reducing slice of the filter (MobileNet's 1x1 expansions).
+    "pointwise_16_to_64": (dict(in_channels=16, out_channels=64, kernel_size=1), (1, 16, 8, 8)),
+    "pointwise_8_to_48": (dict(in_channels=8, out_channels=48, kernel_size=1), (1, 8, 5, 5)),
+    "pointwise_3_to_64_stride2": (
+        dict(in_channels=3, out_channels=64, kernel_size=1, stride=2),
+        (1, 3, 9, 9),
+    ),
     "no_bias": (dict(in_channels=3, out_channels=4, kernel_size=3, bias=False), (2, 3, 6, 6)),
     "rect_kernel": (dict(in_channels=2, out_channels=3, kernel_size=(1, 5)), (1, 2, 6, 9)),
     "big_kernel_7": (

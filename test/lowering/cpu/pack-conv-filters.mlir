@@ -120,3 +120,59 @@ func.func @thread_share(%out: tensor<1x1x4x16xf32>) -> tensor<1x1x4x16xf32> {
   }
   return %r : tensor<1x1x4x16xf32>
 }
+
+// -----
+
+// A 1x1 filter whose tiles take every input channel (C = 4 <= kc), as
+// tile-and-fuse reads it for conv_1d: the 4x4 tile, then a rank-reducing
+// slice of it. The tile is also a share (kh, kw, C whole): its reads take the
+// packed constant and keep their rank-reduced type (issue 12: the rewrite
+// gave them the tile's rank-4 type, which conv_1d rejected).
+// CHECK-LABEL: func.func @rank_reducing_tile
+// CHECK: %[[P:.*]] = arith.constant dense<{{.*}}> : tensor<1x1x2x4x4xf32>
+// CHECK: scf.for %[[F:[a-z0-9_]+]] =
+// CHECK: %[[B:.*]] = arith.divui %[[F]], %{{.*}} : index
+// CHECK: %[[S:.*]] = tensor.extract_slice %[[P]][0, 0, %[[B]], 0, 0] [1, 1, 1, 4, 4] [1, 1, 1, 1, 1] : tensor<1x1x2x4x4xf32> to tensor<1x1x1x4x4xf32>
+// CHECK: %[[T:.*]] = tensor.collapse_shape %[[S]] {{\[\[}}0], [1, 2, 3], [4]] : tensor<1x1x1x4x4xf32> into tensor<1x4x4xf32>
+// CHECK: linalg.conv_1d_nwc_wcf {{.*}} ins(%{{.*}}, %[[T]] : tensor<1x4x4xf32>, tensor<1x4x4xf32>)
+func.func @rank_reducing_tile(%in: tensor<1x4x4xf32>, %out: tensor<1x4x8xf32>) -> tensor<1x4x8xf32> {
+  %w = arith.constant dense<[[[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+                               [8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0],
+                               [16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0],
+                               [24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0]]]]> : tensor<1x1x4x8xf32>
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %r = scf.for %f = %c0 to %c8 step %c4 iter_args(%acc = %out) -> (tensor<1x4x8xf32>) {
+    %tile = tensor.extract_slice %w[0, 0, 0, %f] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x4x8xf32> to tensor<1x1x4x4xf32>
+    %w1 = tensor.extract_slice %tile[0, 0, 0, 0] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x4x4xf32> to tensor<1x4x4xf32>
+    %o = tensor.extract_slice %acc[0, 0, %f] [1, 4, 4] [1, 1, 1] : tensor<1x4x8xf32> to tensor<1x4x4xf32>
+    %c = linalg.conv_1d_nwc_wcf {dilations = dense<1> : tensor<1xi64>, strides = dense<1> : tensor<1xi64>} ins(%in, %w1 : tensor<1x4x4xf32>, tensor<1x4x4xf32>) outs(%o : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+    %n = tensor.insert_slice %c into %acc[0, 0, %f] [1, 4, 4] [1, 1, 1] : tensor<1x4x4xf32> into tensor<1x4x8xf32>
+    scf.yield %n : tensor<1x4x8xf32>
+  }
+  return %r : tensor<1x4x8xf32>
+}
+
+// -----
+
+// A tile read that is itself rank-reducing (4x4 of a 1x1 filter) keeps its type.
+// CHECK-LABEL: func.func @rank_reducing_read
+// CHECK: arith.constant dense<{{.*}}> : tensor<1x1x2x4x4xf32>
+// CHECK: %[[T:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2, 3], [4]] : tensor<1x1x1x4x4xf32> into tensor<4x4xf32>
+// CHECK: tensor.insert_slice %[[T]]
+func.func @rank_reducing_read(%out: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %w = arith.constant dense<[[[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+                               [8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0],
+                               [16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0],
+                               [24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0]]]]> : tensor<1x1x4x8xf32>
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %r = scf.for %f = %c0 to %c8 step %c4 iter_args(%acc = %out) -> (tensor<4x8xf32>) {
+    %t = tensor.extract_slice %w[0, 0, 0, %f] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x4x8xf32> to tensor<4x4xf32>
+    %n = tensor.insert_slice %t into %acc[0, %f] [4, 4] [1, 1] : tensor<4x4xf32> into tensor<4x8xf32>
+    scf.yield %n : tensor<4x8xf32>
+  }
+  return %r : tensor<4x8xf32>
+}
