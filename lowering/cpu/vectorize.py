@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from kiln.lowering.cpu.schedules.contraction import FOLD_UNIT_DIMS_ATTR, VECTORIZE_ATTR
 from kiln.lowering.cpu.schedules.generic import VECTOR_WIDTH_ATTR
-from kiln.passes.common import broadcast_dims, collect_ops, indexing_maps
+from kiln.passes.common import broadcast_dims, collect_ops
 from kiln.passes.contraction_analysis import BLOCKED_ATTR
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.transform_script import (
@@ -33,7 +33,7 @@ from kiln.passes.transform_script import (
     transfer_permutation,
 )
 
-from kiln.ir import ir
+from kiln.ir import ir, linalg
 
 
 @register
@@ -94,12 +94,14 @@ def _masked_sizes(op: ir.Operation) -> list[int] | None:
 
 
 def _loop_extents(op: ir.Operation) -> list[int]:
-    """Static loop extents of a linalg op (-1 where dynamic)."""
-    if "indexing_maps" not in op.attributes:
-        return [d if d >= 0 else -1 for d in _shape(op.results[0])]
-    maps = indexing_maps(op)
+    """Static loop extents of a linalg op (-1 where dynamic), read off its operands' shapes
+    through its indexing maps: named ops (a copy, a fill) have them too, and an op on
+    buffers has no result to read a shape from."""
+    maps = [ir.AffineMapAttr(a).value for a in linalg.get_indexing_maps(op)]
     extents = [1] * maps[0].n_dims
     for value, amap in zip(op.operands, maps, strict=True):
+        if not isinstance(value.type, ir.ShapedType):
+            continue  # a fill's scalar
         for d, size in zip(broadcast_dims(amap) or [], _shape(value), strict=False):
             if d >= 0:
                 extents[d] = size if size >= 0 else -1

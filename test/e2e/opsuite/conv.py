@@ -70,6 +70,11 @@ CONV2D = {
         dict(in_channels=8, out_channels=8, kernel_size=3, stride=2, padding=1, groups=8),
         (1, 8, 9, 9),
     ),
+    # MobileNet's first depthwise layer: rows of 112 split into partial vector tiles.
+    "depthwise_112": (
+        dict(in_channels=32, out_channels=32, kernel_size=3, padding=1, groups=32),
+        (1, 32, 112, 112),
+    ),
     "pointwise": (dict(in_channels=5, out_channels=7, kernel_size=1), (2, 5, 4, 6)),
     "pointwise_stride2": (
         dict(in_channels=4, out_channels=8, kernel_size=1, stride=2),

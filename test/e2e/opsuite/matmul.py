@@ -32,6 +32,9 @@ MM_SHAPES = {
     "one_1x1x1": (1, 1, 1),
     "prime_11x23x19": (11, 23, 19),
     "k_long_4x130x6": (4, 130, 6),
+    # N past one register block and not a multiple of it: a partial last tile,
+    # vectorized with masks after bufferization.
+    "n_partial_64x100x100": (64, 100, 100),
 }
 
 for name, (m, k, n) in MM_SHAPES.items():

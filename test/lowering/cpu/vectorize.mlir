@@ -86,6 +86,32 @@ func.func @partial_tile(%x: tensor<1x?xf32>, %o: tensor<1x?xf32>) -> tensor<1x?x
 
 // -----
 
+// Partial last tiles of buffer-level copies and fills (as kiln-vectorize-copies
+// tiles what bufferization made): the op has no result, so the vector sizes
+// come from its operands (issue 12: an IndexError on op.results[0]).
+// CHECK-LABEL: func.func @partial_copy_on_buffers
+// CHECK: %[[MASK:.*]] = vector.create_mask %{{.*}} : vector<8xi1>
+// CHECK: %[[V:.*]] = vector.transfer_read {{.*}} : memref<1x?xf32, strided<[100, 1], offset: ?>>, vector<1x8xf32>
+// CHECK: vector.transfer_write %[[V]], {{.*}} : vector<1x8xf32>, memref<1x?xf32, strided<[100, 1], offset: ?>>
+// CHECK-NOT: linalg.copy
+// CHECK-NOT: kiln.vector_width
+func.func @partial_copy_on_buffers(%x: memref<1x?xf32, strided<[100, 1], offset: ?>>, %o: memref<1x?xf32, strided<[100, 1], offset: ?>>) {
+  linalg.copy {kiln.vectorize, kiln.vector_width = 8 : i64} ins(%x : memref<1x?xf32, strided<[100, 1], offset: ?>>) outs(%o : memref<1x?xf32, strided<[100, 1], offset: ?>>)
+  return
+}
+
+// CHECK-LABEL: func.func @partial_fill_on_buffers
+// CHECK: vector.create_mask %{{.*}} : vector<8xi1>
+// CHECK: vector.transfer_write {{.*}} : vector<3x8xf32>, memref<3x?xf32>
+// CHECK-NOT: linalg.fill
+func.func @partial_fill_on_buffers(%o: memref<3x?xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill {kiln.vectorize, kiln.vector_width = 8 : i64} ins(%zero : f32) outs(%o : memref<3x?xf32>)
+  return
+}
+
+// -----
+
 #id = affine_map<(d0, d1) -> (d0, d1)>
 
 // Must not change: an op without kiln.vectorize is left for the loops stage.
