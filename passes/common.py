@@ -84,19 +84,23 @@ def constant_array(value: ir.Value) -> np.ndarray | None:
     attr = op.attributes["value"]
     if not isinstance(attr, ir.DenseElementsAttr):
         return None
-    return np.array(attr)
+    try:
+        return np.array(attr)
+    except TypeError:  # an element type numpy has no dtype for (bf16, f8): not readable here
+        return None
 
 
 def dense_constant(array: np.ndarray, element_type: ir.Type) -> ir.Value:
-    """An ``arith.constant`` holding ``array`` (at the current insertion point)."""
-    array = np.ascontiguousarray(array)
+    """An ``arith.constant`` holding ``array`` (at the current insertion point), of
+    ``array``'s shape: a 0-d array gives a rank-0 tensor."""
+    array = np.asarray(array, order="C")  # np.ascontiguousarray would make a 0-d array 1-d
     if array.size > 1 and np.all(array.reshape(-1) == array.reshape(-1)[0]):
         tensor_type = ir.RankedTensorType.get(list(array.shape), element_type)
         attr = ir.DenseElementsAttr.get_splat(
             tensor_type, _scalar_attr(array.reshape(-1)[0], element_type)
         )
     else:
-        attr = ir.DenseElementsAttr.get(array, type=element_type)
+        attr = ir.DenseElementsAttr.get(array, type=element_type, shape=list(array.shape))
     return arith.ConstantOp(attr.type, attr).result
 
 

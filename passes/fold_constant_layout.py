@@ -143,6 +143,8 @@ def _drop_true_assertions(op: ir.Operation) -> None:
 def _constant_block_values(op: ir.Operation) -> dict | None:
     """Block arguments of constant operands, as arrays broadcast over the loops."""
     maps = indexing_maps(op)
+    if not maps:
+        return {}  # no operands: conditions can only come from captured constants
     shapes = [static_shape(v) for v in op.operands]
     all_dims = [broadcast_dims(m) for m in maps]
     if any(s is None for s in shapes) or any(d is None for d in all_dims):
@@ -195,8 +197,10 @@ def _evaluate_pad(op: ir.Operation) -> np.ndarray | None:
         return None
     low = list(ir.DenseI64ArrayAttr(op.attributes["static_low"]))
     high = list(ir.DenseI64ArrayAttr(op.attributes["static_high"]))
-    if min(low + high) < 0:
-        return None
+    if any(amount < 0 for amount in low + high):
+        return None  # negative padding crops: left to MLIR
+    if src.ndim == 0:
+        return src  # nothing to pad (np.pad rejects an empty pad width)
     return np.pad(src, list(zip(low, high, strict=True)), constant_values=pad_value)
 
 
@@ -240,8 +244,8 @@ def _evaluate_elementwise(op: ir.Operation) -> np.ndarray | None:
         return None
     out_shape = static_shape(op.results[0])
     maps = indexing_maps(op)
-    if map_dims(maps[-1]) != list(range(len(out_shape))):
-        return None
+    if maps[-1].n_dims != len(out_shape) or map_dims(maps[-1]) != list(range(len(out_shape))):
+        return None  # a loop the output does not index: not elementwise
     operands = []
     for array, amap in zip(inputs, maps, strict=False):
         dims = broadcast_dims(amap)
@@ -281,9 +285,10 @@ def _run_body(block: ir.Block, operands: list[np.ndarray], out_type: ir.Type) ->
         inner = inner.operation
         if inner.name == "linalg.yield":
             result = values.get(inner.operands[0])
-            if result is None:
+            dtype = _np_dtype(out_type)
+            if result is None or dtype is None:
                 return None
-            return np.asarray(result, dtype=_np_dtype(out_type))
+            return np.asarray(result, dtype=dtype)
         if inner.name == "arith.constant":
             scalar = _scalar_constant(inner.results[0])
             if scalar is None:
@@ -298,7 +303,10 @@ def _run_body(block: ir.Block, operands: list[np.ndarray], out_type: ir.Type) ->
         elif inner.name in _UNARY:
             out = _UNARY[inner.name](args[0])
         else:  # casts
-            out = args[0].astype(_np_dtype(inner.results[0].type))
+            dtype = _np_dtype(inner.results[0].type)
+            if dtype is None:
+                return None
+            out = args[0].astype(dtype)
         values[inner.results[0]] = out
     return None
 
@@ -309,11 +317,17 @@ def _captured_scalar(value: ir.Value):
     return None if scalar is None else np.float64(scalar)
 
 
+_INT_DTYPES = {1: np.bool_, 8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}
+
+
 def _np_dtype(ty: ir.Type):
+    """The numpy dtype of an element type; None for those numpy lacks (bf16, f8, ...)."""
     if isinstance(ty, ir.F32Type):
         return np.float32
     if isinstance(ty, ir.F64Type):
         return np.float64
     if isinstance(ty, ir.F16Type):
         return np.float16
-    raise TypeError(f"unsupported element type {ty}")
+    if isinstance(ty, ir.IntegerType):
+        return _INT_DTYPES.get(ir.IntegerType(ty).width)
+    return None
