@@ -4,7 +4,9 @@ Reads the ``kiln.fusion_group`` ops, tags their members, inlines the groups,
 then builds one transform-dialect script: ``schedules.contraction`` for each
 group and ``schedules.generic`` for every other linalg op, and applies it.
 
-Pre: output of ``kiln-form-fusion-groups``: static shapes, groups formed.
+Pre: output of ``kiln-form-fusion-groups``: static shapes, groups formed. A
+group without the anchor its kind names (its contraction folded away, edited
+IR) is inlined and its ops are tiled alone.
 Post: no ``kiln.fusion_group`` remains; every contraction group is one
 ``scf.forall`` (thread split) whose innermost linalg ops are single register
 blocks; vectorizable standalone ops are tiled to vector-sized pieces; every op
@@ -14,6 +16,7 @@ meant for ``kiln-vectorize`` carries ``kiln.vectorize`` and has static shapes
 
 from __future__ import annotations
 
+from kiln.lowering.cpu.form_fusion_groups import CONV_ANCHORS
 from kiln.lowering.cpu.schedules.contraction import ContractionPlan, schedule_contraction_group
 from kiln.lowering.cpu.schedules.conv import (
     ConvPlan,
@@ -68,10 +71,11 @@ class TileAndFuse(KilnPass):
 
     def run(self, module: ir.Operation) -> None:
         sched = Schedule(module.context)
-        groups = [
+        planned = [
             _plan_group(g, i, self.vector_width)
             for i, g in enumerate(collect_ops(module, ["kiln.fusion_group"]))
         ]
+        groups = [plan for plan in planned if plan is not None]
         for group in collect_ops(module, ["kiln.fusion_group"]):
             _inline(group)
         plans = []
@@ -99,29 +103,36 @@ class TileAndFuse(KilnPass):
                 del op.attributes[attr]
 
 
-def _plan_group(group: ir.Operation, index: int, vector_width: int) -> ContractionPlan | ConvPlan:
+def _plan_group(
+    group: ir.Operation, index: int, vector_width: int
+) -> ContractionPlan | ConvPlan | None:
+    """The group's schedule, or None when it has no anchor its kind can be scheduled
+    around (e.g. the contraction was folded away): its ops are then scheduled alone."""
     members = [
         op.operation
         for op in group.regions[0].blocks[0].operations
         if op.operation.name != "kiln.yield"
     ]
+    convolution = ir.StringAttr(group.attributes["kind"]).value == "convolution"
+    anchor_name = ir.StringAttr(group.attributes["anchor"]).value
+    is_anchor = (lambda op: _conv_anchor(op, anchor_name)) if convolution else _blocked_anchor
+    anchor_index = next((j for j, op in enumerate(members) if is_anchor(op)), None)
+    if anchor_index is None:
+        return None
     tags = []
     for j, op in enumerate(members):
         tag = f"{TAG_PREFIX}g{index}m{j}"
         op.attributes[tag] = ir.UnitAttr.get()
         tags.append(tag)
-    anchor_name = ir.StringAttr(group.attributes["anchor"]).value
-    if ir.StringAttr(group.attributes["kind"]).value == "convolution":
-        anchor_index = next(j for j, op in enumerate(members) if op.name == anchor_name)
+    anchor = members[anchor_index]
+    if convolution:
         return ConvPlan(
-            loop_sizes=tuple(_conv_loops(members[anchor_index])),
+            loop_sizes=tuple(_conv_loops(anchor)),
             root_tag=tags[-1],
             member_tags=tuple(tags[:-1]),
             anchor_tag=tags[anchor_index],
             vector_width=vector_width,
         )
-    anchor_index = next(j for j, op in enumerate(members) if BLOCKED_ATTR in op.attributes)
-    anchor = members[anchor_index]
     fill_tag = tags[0] if members[0].name == "linalg.fill" else None
     return ContractionPlan(
         n_batch=len(_loop_sizes(anchor)) - 5,
@@ -134,6 +145,25 @@ def _plan_group(group: ir.Operation, index: int, vector_width: int) -> Contracti
     )
 
 
+def _conv_anchor(op: ir.Operation, anchor_name: str) -> bool:
+    """A statically shaped NHWC/HWCF convolution named ``anchor_name``."""
+    if op.name != anchor_name or op.name not in CONV_ANCHORS:
+        return False
+    shapes = [static_shape(v) for v in (op.results[0], op.operands[1])]
+    return all(shape is not None and len(shape) == 4 for shape in shapes)
+
+
+def _blocked_anchor(op: ir.Operation) -> bool:
+    """A contraction in kiln-pack-contractions' register-block form (batch..., m1, n1, k,
+    m0, n0): marked kiln.blocked, static shapes, its output indexed by plain loops."""
+    if BLOCKED_ATTR not in op.attributes or "indexing_maps" not in op.attributes:
+        return False
+    if len(op.results) != 1 or any(static_shape(v) is None for v in op.operands):
+        return False
+    maps = indexing_maps(op)
+    return maps[0].n_dims >= 5 and map_dims(maps[-1]) is not None
+
+
 def _conv_loops(op: ir.Operation) -> list[int]:
     """(n, oh, ow, f, kh, kw, c) of an NHWC/HWCF convolution."""
     n, oh, ow, f = static_shape(op.results[0])
@@ -144,10 +174,10 @@ def _conv_loops(op: ir.Operation) -> list[int]:
 def _inline(group: ir.Operation) -> None:
     block = group.regions[0].blocks[0]
     ops = [op.operation for op in block.operations]
-    yielded = ops[-1].operands[0]
     for op in ops[:-1]:
         op.move_before(group)
-    group.results[0].replace_all_uses_with(yielded)
+    for result, yielded in zip(group.results, ops[-1].operands, strict=True):
+        result.replace_all_uses_with(yielded)
     group.erase()
 
 
@@ -192,8 +222,11 @@ def _plan_standalone(
         return None
     shape = static_shape(op.results[0])
     if op.name in POOLINGS:
+        window = static_shape(op.operands[1])
+        if window is None:
+            return None
         n, oh, ow, c = shape
-        kh, kw = static_shape(op.operands[1])
+        kh, kw = window
         op.attributes[tag] = ir.UnitAttr.get()
         return PoolPlan(tag, (n, oh, ow, c, kh, kw), vector_width)
     if op.name in ("linalg.fill", "linalg.copy", "linalg.broadcast", "linalg.transpose"):
