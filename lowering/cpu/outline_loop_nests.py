@@ -16,9 +16,11 @@ becomes an argument. A global is passed once per nest, whatever number of
 ``memref.get_global`` ops name it, and its argument is marked ``noalias``
 (distinct globals never overlap) and aligned as the global is. Passing
 globals instead of naming them lets the nests of repeated layers be the same
-function (``kiln-merge-identical-functions``). A nest whose arguments would
-include a memref with a non-identity layout is left in place: the
-bare-pointer calling convention cannot pass it.
+function (``kiln-merge-identical-functions``). With ``bare-pointers`` (the
+static-shape pipeline's calling convention), a nest whose arguments would
+include a memref with a dynamic shape or a non-identity layout is left in
+place: a bare pointer cannot carry its sizes or strides, and func-to-llvm
+would leave its function unconverted. Without, memrefs go as descriptors.
 
     func.func @forward(%x: memref<..>) {       func.func private @__kiln_nest_0(%x: memref<..>)
       scf.for ... { ... %x ... }       ->        attributes {llvm.no_inline} {
@@ -59,6 +61,8 @@ class OutlineLoopNests(KilnPass):
     """Move each top-level loop nest of an entry point into a noinline function."""
 
     name = "kiln-outline-loop-nests"
+    # Functions will be lowered with use-bare-ptr-memref-call-conv (static-shape entry points).
+    bare_pointers: bool = True
 
     def run(self, module: ir.Operation) -> None:
         count = 0
@@ -69,7 +73,7 @@ class OutlineLoopNests(KilnPass):
                 if (
                     op.name in NEST_OPS
                     and not op.results
-                    and _outline(op, module, count, alignments)
+                    and _outline(op, module, count, alignments, self.bare_pointers)
                 ):
                     count += 1
 
@@ -113,7 +117,11 @@ def _global_symbol(value: ir.Value) -> str | None:
 
 
 def _outline(
-    nest: ir.Operation, module: ir.Operation, index: int, alignments: dict[str, int]
+    nest: ir.Operation,
+    module: ir.Operation,
+    index: int,
+    alignments: dict[str, int],
+    bare_pointers: bool,
 ) -> bool:
     """Moves ``nest`` into a new function and calls it; False if it cannot be passed."""
     # Post-order: the nest's arguments come in the order their innermost uses appear.
@@ -138,7 +146,7 @@ def _outline(
 
     cloned = [v for v in outside if _is_cloned(v)]
     arguments = [v for v in outside if not _is_cloned(v)]
-    if not all(_passable(v.type) for v in arguments):
+    if not all(_passable(v.type, bare_pointers) for v in arguments):
         return False
 
     name = f"{PREFIX}{index}"
@@ -199,9 +207,13 @@ def _is_cloned(value: ir.Value) -> bool:
     return producer is not None and producer.name in CLONED_OPS
 
 
-def _passable(ty: ir.Type) -> bool:
-    """Scalars, and memrefs the bare-pointer convention can pass (identity layout)."""
+def _passable(ty: ir.Type, bare_pointers: bool) -> bool:
+    """Scalars and memrefs; with bare pointers only memrefs a pointer describes whole
+    (static shape, identity layout)."""
     if isinstance(ty, ir.MemRefType):
         memref = ir.MemRefType(ty)
-        return memref.layout == ir.AffineMapAttr.get(ir.AffineMap.get_identity(memref.rank))
+        if not bare_pointers:
+            return True
+        identity = ir.AffineMapAttr.get(ir.AffineMap.get_identity(memref.rank))
+        return memref.has_static_shape and memref.layout == identity
     return isinstance(ty, ir.IndexType | ir.IntegerType | ir.FloatType)

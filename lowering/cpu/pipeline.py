@@ -199,7 +199,7 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                 "llvm",
                 (
                     # One function per loop nest: LLVM's loop passes cost loops x function size.
-                    OutlineLoopNests().spec(),
+                    OutlineLoopNests(bare_pointers=not dynamic).spec(all_options=True),
                     # The nests of repeated layers are compiled once.
                     MergeIdenticalFunctions().spec(),
                     # What only rewrites the inside of a function is nested under func.func, so

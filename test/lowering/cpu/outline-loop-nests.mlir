@@ -1,4 +1,5 @@
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-outline-loop-nests)' | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-outline-loop-nests{bare-pointers=false})' | FileCheck %s --check-prefix=DESC
 
 // Each top-level nest moves into an internal noinline function. Constants
 // and views are cloned into it; globals and the entry point's arguments are
@@ -68,5 +69,39 @@ func.func @runtime_value(%x: memref<8xf32>, %n: memref<1xindex>, %s: memref<8xf3
   scf.for %i = %c0 to %m step %c1 {
     memref.store %zero, %s[%i] : memref<8xf32, strided<[2]>>
   }
+  return
+}
+
+// -----
+
+// A memref of dynamic shape (a bool mask's count of elements) cannot go by
+// bare pointer: with bare pointers (the static-shape pipeline) its nest stays
+// in place, so that func-to-llvm converts every function (issue 12: "'llvm.call'
+// op '__kiln_nest_N' does not reference a valid LLVM function"). Without bare
+// pointers (the dynamic-shape pipeline) it is passed as a descriptor.
+// CHECK-LABEL: func.func @dynamic_memref
+// CHECK: call @__kiln_nest_0(%{{.*}}) : (memref<8xf32>) -> ()
+// CHECK-NEXT: %[[D:.*]] = memref.alloc
+// CHECK-NEXT: scf.for
+// CHECK-NEXT: memref.store %{{.*}}, %[[D]][%{{.*}}] : memref<?xf32>
+// CHECK-NOT: __kiln_nest_1
+// DESC-LABEL: func.func @dynamic_memref
+// DESC: call @__kiln_nest_0(%{{.*}}) : (memref<8xf32>) -> ()
+// DESC: %[[D:.*]] = memref.alloc
+// DESC-NEXT: call @__kiln_nest_1(%[[D]], %{{.*}}) : (memref<?xf32>, index) -> ()
+// DESC: func.func private @__kiln_nest_1(%{{.*}}: memref<?xf32>, %{{.*}}: index)
+func.func @dynamic_memref(%x: memref<8xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %c8 step %c1 {
+    memref.store %zero, %x[%i] : memref<8xf32>
+  }
+  %d = memref.alloc(%n) : memref<?xf32>
+  scf.for %i = %c0 to %n step %c1 {
+    memref.store %zero, %d[%i] : memref<?xf32>
+  }
+  memref.dealloc %d : memref<?xf32>
   return
 }
