@@ -87,6 +87,71 @@ def _adaptive_max_indices(x, out_h: int, out_w: int):
     return torch.cat(indices, dim=-2)
 
 
+def _one_bool_index(x, indices) -> tuple[int, torch.Tensor] | None:
+    """(position, mask) when the only index given is a boolean mask over dims of ``x``
+    (``x[mask]``, ``x[:, mask]``), else None (other indexing keeps torch-mlir's lowering)."""
+    given = [(i, index) for i, index in enumerate(indices) if index is not None]
+    if len(given) != 1 or given[0][1].dtype not in (torch.bool, torch.uint8):
+        return None
+    position, mask = given[0]
+    if mask.dim() == 0 or list(mask.shape) != list(x.shape[position : position + mask.dim()]):
+        return None
+    return position, mask.bool()
+
+
+def _index_by_mask(x, indices):
+    # torch-mlir lowers a boolean index as if it held integers (and runs out of
+    # memory doing so): the masked dims are flattened and the selected positions,
+    # torch.nonzero's, gathered, which torch-mlir lowers.
+    found = _one_bool_index(x, indices)
+    if found is None:
+        return NotImplemented
+    position, mask = found
+    flat = x.flatten(position, position + mask.dim() - 1)
+    return flat.index_select(position, mask.reshape(-1).nonzero().squeeze(1))
+
+
+def _index_put_by_mask(x, indices, values, accumulate=False):
+    # x[mask] = values as a select, never a scatter: torch-mlir scatters the mask's
+    # nonzero positions with index tensors broadcast to max(count, 1) rows (an empty
+    # mask writes one garbage position) and dynamic-shape updates.
+    found = _one_bool_index(x, indices)
+    if found is None:
+        return NotImplemented
+    position, mask = found
+    trailing = x.dim() - position - mask.dim()
+    values = values.to(x.dtype)
+    # values broadcast to (count, *trailing dims): count_dim is their count dim.
+    count_dim = values.dim() - trailing - 1
+    if count_dim < 0:
+        update = values  # broadcasts over the masked dims as it is
+    elif _is_one(values.shape[count_dim]):
+        shape = values.shape[:count_dim] + (1,) * mask.dim() + values.shape[count_dim + 1 :]
+        update = values.reshape(shape)
+    else:
+        update = _rows_by_rank(values, count_dim, mask)
+    where = mask.reshape(mask.shape + (1,) * trailing)
+    return torch.where(where, x + update if accumulate else update, x)
+
+
+def _is_one(size) -> bool:
+    # A data-dependent size (y[mask]'s count) is never assumed to be 1: guarding on
+    # it fails the trace; such values hold one row per True position.
+    return isinstance(size, int) and size == 1
+
+
+def _rows_by_rank(values, dim: int, mask):
+    """values' rows along ``dim`` spread over the mask's shape: position p gets row
+    rank(p), the number of True positions before it. A zero row is appended so that
+    an empty mask (values without rows) still reads inside ``values``."""
+    pad_shape = list(values.shape)
+    pad_shape[dim] = 1
+    padded = torch.cat([values, values.new_zeros(pad_shape)], dim=dim)
+    rank = (mask.reshape(-1).long().cumsum(0) - 1).clamp(min=0)
+    rows = padded.index_select(dim, rank)
+    return rows.reshape(rows.shape[:dim] + mask.shape + rows.shape[dim + 1 :])
+
+
 # aten ops torch-mlir cannot lower (or lowers imprecisely, or too slowly traced),
 # written with ops it handles well.
 KILN_DECOMPOSITIONS = {
@@ -95,6 +160,8 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.isfinite.default: _isfinite,
     torch.ops.aten.gelu.default: _gelu,
     torch.ops.aten.adaptive_max_pool2d.default: _adaptive_max_pool2d,
+    torch.ops.aten.index.Tensor: _index_by_mask,
+    torch.ops.aten.index_put.default: _index_put_by_mask,
 }
 
 
