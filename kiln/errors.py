@@ -33,19 +33,29 @@ def source_locations(loc: ir.Location | str) -> list[SourceLocation]:
     ]
 
 
-def user_location(loc: ir.Location | str, library_markers=("/site-packages/", "/torch/")) -> str:
+LIBRARY_MARKERS = ("/site-packages/", "/torch/")
+
+
+def user_location(loc: ir.Location | str, library_markers=LIBRARY_MARKERS) -> str:
     """The most useful position of ``loc`` for a user: their own source line.
 
     torch-mlir's FX importer records a stack of frames; frames inside installed
     libraries (torch.nn modules) are skipped in favour of the user's file.
     """
-    frames = source_locations(loc)
+    frame = user_frame(source_locations(loc), library_markers)
+    return "unknown location" if frame is None else str(frame)
+
+
+def user_frame(
+    frames: list[SourceLocation], library_markers=LIBRARY_MARKERS
+) -> SourceLocation | None:
+    """The innermost of ``frames`` outside installed libraries, else the innermost."""
     if not frames:
-        return "unknown location"
+        return None
     for frame in frames:
         if not any(marker in frame.file for marker in library_markers):
-            return str(frame)
-    return str(frames[0])
+            return frame
+    return frames[0]
 
 
 def format_diagnostic(diag, file_name: str | None = None) -> str:
@@ -59,10 +69,12 @@ def format_diagnostic(diag, file_name: str | None = None) -> str:
 
 
 def _format_one(diag, severity: str, file_name: str | None) -> str:
-    frames = source_locations(diag.location)
-    if not frames:
+    # An op imported from an nn.Module is located at a call stack
+    # (torch/nn/modules/conv.py called from the user's forward): the user's line
+    # is the one to show.
+    where = user_frame(source_locations(diag.location))
+    if where is None:
         return f"{severity}: {diag.message}"
-    where = frames[0]
     file = file_name if (file_name and where.file == "-") else where.file
     return f"{file}:{where.line}:{where.col}: {severity}: {diag.message}"
 

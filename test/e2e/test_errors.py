@@ -3,6 +3,7 @@ that says what is wrong and where, or (non-contiguous, NaN/Inf) is handled like 
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 
@@ -11,6 +12,9 @@ import pytest
 import torch
 import torch.nn as nn
 from kiln.lowering.cpu.pipeline import CpuTarget, cpu_pipeline
+from kiln.passes import registry
+from kiln.passes.common import collect_ops
+from kiln.passes.registry import KilnPass, PassFailure
 
 import kiln
 from kiln.pipeline import Stage
@@ -451,6 +455,52 @@ def test_failing_custom_stage_replays_its_own_passes(tmp_path, monkeypatch, repl
     result = replay(err.command)
     assert result.returncode != 0
     assert _first_error(err.diagnostics) in result.stderr
+
+
+class ConvNet(nn.Module):
+    """A convolution called from this file: its ops are located at torch.nn's line
+    called from the line below."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+
+    def forward(self, x):
+        return self.conv(x).relu()
+
+
+@dataclasses.dataclass(frozen=True)
+class _RejectConvolutions(KilnPass):
+    """Test-only: fails at every convolution, as a pass rejecting its input does."""
+
+    name = "kiln-test-reject-convolutions"
+
+    def run(self, module):
+        errors = [
+            (op.location, f"{self.name}: cannot handle '{op.name}'")
+            for op in collect_ops(module)
+            if op.name.startswith("linalg.conv")
+        ]
+        if errors:
+            raise PassFailure(errors)
+
+
+def test_failing_pass_on_a_module_reports_the_users_line(tmp_path, monkeypatch):
+    # Issue 12: the failure named torch/nn/modules/conv.py, not the model's line.
+    monkeypatch.setenv("KILN_REPRO_DIR", str(tmp_path))
+    registry.all_passes()
+    monkeypatch.setitem(registry._PASSES, _RejectConvolutions.name, _RejectConvolutions)
+    pipeline = cpu_pipeline(CpuTarget("host", vector_width=8, threads=1)).insert_after(
+        "tiled", Stage("check", (_RejectConvolutions.name,))
+    )
+    with pytest.raises(kiln.PipelineError) as info:
+        kiln.compile(ConvNet(), torch.randn(1, 3, 8, 8), threads=1, pipeline=pipeline)
+    err = info.value
+    assert err.stage == "check"
+    first = err.diagnostics.splitlines()[0]
+    file, line = _split_location(first.split(": error: ")[0])
+    assert (file, line) == (__file__, _line_of(ConvNet, "self.conv(x)"))
+    assert "cannot handle 'linalg.conv" in first
 
 
 def test_failing_stage_on_a_file_reports_the_file(tmp_path):

@@ -62,6 +62,22 @@ def test_format_mlir_error_with_an_offset_chunk(ctx):
     assert format_mlir_error(info.value, "in.mlir").startswith("in.mlir:11:8: error: ")
 
 
+def test_format_mlir_error_shows_the_users_line_of_an_imported_op(ctx):
+    # An op imported from an nn.Module is located at torch.nn's line called from the
+    # user's forward: a failure is reported at the user's line.
+    text = (
+        "func.func @f(%a: i32) -> i32 {\n"
+        '  %0 = "arith.addi"(%a) : (i32) -> i32 loc(callsite('
+        f'"{LIBRARY}":125:4 at "/home/me/model.py":7:0))\n'
+        "  return %0 : i32\n}"
+    )
+    with pytest.raises(MLIRError) as info:
+        parse_module(text, ctx)
+    assert format_mlir_error(info.value).startswith(
+        "/home/me/model.py:7:0: error: 'arith.addi' op expected 2 operands"
+    )
+
+
 def test_unsupported_ops_error_lists_every_op():
     ops = [
         UnsupportedOp("aten.histc", "model.py:5:0", "not known to torch-mlir"),
