@@ -8,7 +8,12 @@ thread-safe). The thread tests run several rounds so that a race shows.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 import threading
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -17,6 +22,7 @@ import torch.nn as nn
 import kiln
 
 ROUNDS = 3
+REPO = Path(__file__).resolve().parents[2]
 
 ADD = """
 func.func @f(%a: tensor<{n}x8xf32>, %b: tensor<{n}x8xf32>) -> tensor<{n}x8xf32> {{
@@ -141,3 +147,51 @@ def test_threads_compile_different_modules_and_mlir_at_once():
         jobs = [(_compile_module, round_ * 3 + i) for i in range(3)]
         jobs += [(_compile_mlir, round_ * 3 + i) for i in range(2)]
         assert _run_in_threads(jobs) == []
+
+
+PROCESS_SCRIPT = textwrap.dedent(
+    """
+    import sys, torch, torch.nn as nn, kiln
+
+    class Net(nn.Module):  # both processes: one class name, different models
+        def __init__(self, width):
+            super().__init__()
+            self.fc = nn.Linear(width, 6)
+
+        def forward(self, x):
+            return torch.tanh(self.fc(x))
+
+    width = int(sys.argv[1])
+    torch.manual_seed(width)
+    model, x = Net(width), torch.randn(2, width)
+    compiled = kiln.compile(model, x, threads=1, dump_dir=sys.argv[2])
+    torch.testing.assert_close(torch.as_tensor(compiled(x)), model(x), rtol=1e-4, atol=1e-5)
+    print("ok", width)
+    """
+)
+
+
+def test_two_processes_share_a_dump_dir_without_clobbering(tmp_path):
+    script = tmp_path / "compile_net.py"
+    script.write_text(PROCESS_SCRIPT)
+    dumps = tmp_path / "dumps"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(width), str(dumps)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for width in (5, 7)
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-2000:]
+        assert out.startswith("ok")
+    graphs = sorted(dumps.glob("net*.01-graph.mlir"))
+    assert len(graphs) == 2, sorted(p.name for p in dumps.iterdir())
+    texts = [p.read_text() for p in graphs]
+    assert {("x5xf32>" in t, "x7xf32>" in t) for t in texts} == {(True, False), (False, True)}
+    assert not list(dumps.glob("*.tmp*")), "temporary files left behind"

@@ -461,6 +461,39 @@ def test_failing_stage_on_a_file_reports_the_file(tmp_path):
     assert f"{path}:3:" in info.value.diagnostics
 
 
+class BigWeights(nn.Module):
+    """256 KiB of weights: a reproducer that embedded them would be over 1 MB of text."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(256, 256)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+
+
+def test_reproducer_of_a_model_with_big_weights_is_small_and_replays(
+    tmp_path, monkeypatch, replay
+):
+    # A stage that fails on every model: kiln-verify-llvm right after 'graph'.
+    monkeypatch.setenv("KILN_REPRO_DIR", str(tmp_path))
+    stock = cpu_pipeline(CpuTarget("host", vector_width=8, threads=1))
+    pipeline = stock.insert_after("graph", Stage("check", ("kiln-verify-llvm",)))
+    with pytest.raises(kiln.PipelineError) as info:
+        kiln.compile(BigWeights(), torch.randn(2, 256), threads=1, pipeline=pipeline)
+    err = info.value
+    _check_pipeline_error(err, "check", tmp_path)
+    assert not err.internal
+    text = (tmp_path / err.reproducer.rsplit("/", 1)[-1]).read_text()
+    assert len(text) < 20_000  # the weights (65,536 floats) are splats of their own type
+    assert "dense<5.000000e-01> : tensor<" in text
+    message = _first_error(err.diagnostics)
+    assert message.startswith("kiln-verify-llvm: ")
+    result = replay(err.command)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
 # --- (g) MLIR text at the linalg level ---------------------------------------
 
 MATMUL_BIAS_MLIR = """\
