@@ -169,6 +169,10 @@ class PipelineError(KilnError):
         super().__init__(text)
 
 
+class OptionError(KilnError, ValueError):
+    """An argument of ``kiln.compile`` (or a tool's option) has a value kiln cannot use."""
+
+
 class DumpDirError(KilnError, OSError):
     """``dump_dir`` cannot receive the stage dumps (it is a file, or not writable)."""
 
