@@ -24,7 +24,7 @@ from kiln.errors import (
 from kiln.files import atomic_write, module_hash
 from kiln.ir import MLIRError, PassManager, ir
 from kiln.passes.registry import INTERNAL_TRACEBACKS
-from kiln.pipeline import Pipeline, Stage, build_pass_manager, pipeline_text
+from kiln.pipeline import Pipeline, Stage, build_pass_manager, failing_pass, pipeline_text
 from kiln.reproducer import module_text, repro_dir, reproducer_text, write_reproducer
 
 StageCallback = Callable[[Stage, ir.Module], None]
@@ -175,8 +175,9 @@ def _stage_error(
     verify_each: bool,
     source_name: str | None,
 ) -> PipelineError:
-    """The stage's PipelineError, its input written as a reproducer (large constants
-    elided when the stage still fails the same way without them)."""
+    """The stage's PipelineError: the pass that fails (the stage re-run pass by pass),
+    the stage's input written as a reproducer (large constants elided when the
+    stage still fails the same way without them)."""
     internal = is_internal(detail)
     header = getattr(INTERNAL_TRACEBACKS, "last", "") if internal else ""
     INTERNAL_TRACEBACKS.last = ""
@@ -189,10 +190,13 @@ def _stage_error(
         finally:
             probe.erase()
 
+    culprit = failing_pass(stage.passes, before)
     try:
         text = reproducer_text(before, fails_alike)
         path = write_reproducer(f"{name}.{stage.name}", text, header)
         command = replay_command(path, stage)
     except OSError:
         path, command = None, None
-    return PipelineError(stage.name, detail, path, command, internal=internal)
+    finally:
+        INTERNAL_TRACEBACKS.last = ""
+    return PipelineError(stage.name, detail, path, command, internal=internal, pass_spec=culprit)

@@ -146,7 +146,8 @@ class PipelineError(KilnError):
     reproducer file and the exact kiln-opt command that replays the stage.
 
     ``internal`` is True when the failure is a bug in kiln rather than in its
-    input (a kiln pass raised); the message then asks for a report."""
+    input (a kiln pass raised); the message then asks for a report.
+    ``pass_spec`` is the stage's pass that fails, when it is known."""
 
     def __init__(
         self,
@@ -155,15 +156,21 @@ class PipelineError(KilnError):
         reproducer: str | None,
         command: str | None,
         internal: bool = False,
+        pass_spec: str | None = None,
     ):
         self.stage = stage
         self.diagnostics = diagnostics
         self.reproducer = reproducer
         self.command = command
         self.internal = internal
-        text = f"kiln: stage '{stage}' failed:\n{diagnostics}"
+        self.pass_spec = pass_spec
+        in_pass = f" in pass '{pass_spec}'" if pass_spec else ""
+        text = f"kiln: stage '{stage}' failed{in_pass}:\n{diagnostics}"
         if internal:
-            text = f"kiln: internal error in stage '{stage}' ({REPORT_REQUEST}):\n{diagnostics}"
+            text = (
+                f"kiln: internal error in stage '{stage}'{in_pass.replace(' in', ',')} "
+                f"({REPORT_REQUEST}):\n{diagnostics}"
+            )
         if reproducer:
             text += f"\nreproducer: {reproducer}\nreplay with:\n  {command}"
         super().__init__(text)

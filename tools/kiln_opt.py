@@ -23,7 +23,13 @@ from kiln.passes.registry import INTERNAL_TRACEBACKS
 
 from kiln.errors import INTERNAL_ERROR, REPORT_REQUEST, KilnError, format_mlir_error, is_internal
 from kiln.ir import MLIRError, new_context, parse_module
-from kiln.pipeline import build_pass_manager, pipeline_text, split_pipeline
+from kiln.pipeline import (
+    KILN_PASS_RE,
+    build_pass_manager,
+    failing_pass,
+    pipeline_text,
+    split_pipeline,
+)
 from kiln.reproducer import reproducer_text, write_reproducer
 
 SPLIT_MARKER = "// -----"
@@ -255,8 +261,25 @@ def _process(chunk: str, first_line: int, source: str, args, stages) -> str | No
         return module.operation.get_asm(enable_debug_info=args.mlir_print_debuginfo) + "\n"
     if is_internal(failure):
         failure += "\n" + _internal_report(chunk, first_line, source, specs, failure)
+    else:
+        failure += _failing_pass_note(chunk, first_line, source, specs)
     print(failure, file=sys.stderr)
     return None
+
+
+def _failing_pass_note(chunk: str, first_line: int, source: str, specs: list[str]) -> str:
+    """A note naming the upstream pass that failed (kiln passes name themselves).
+
+    MLIR's diagnostics do not say which pass emitted them: the pipeline is
+    re-run pass by pass on the input to find it.
+    """
+    if len(specs) < 2:
+        return ""
+    original = parse_module(chunk, new_context(), first_line).operation
+    spec = failing_pass(specs, original)
+    if spec is None or KILN_PASS_RE.match(spec):
+        return ""
+    return f"\n{source}: note: the failing pass is '{spec}'"
 
 
 def _specs(args, stages) -> list[str]:

@@ -84,6 +84,7 @@ def test_mlir_failure_writes_the_stage_input_and_replay(ctx, tmp_path, monkeypat
     err = info.value
     assert err.stage == "bufferize"
     assert "sparse_tensor ops must be bufferized with the sparsifier" in err.diagnostics
+    assert err.pass_spec == "one-shot-bufferize{bufferize-function-boundaries}"
     reproducer = Path(err.reproducer)
     assert reproducer.parent == tmp_path / "repro"
     assert re.fullmatch(r"sparse\.bufferize\.[0-9a-f]{10}\.mlir", reproducer.name)
@@ -105,6 +106,20 @@ def test_python_pass_failure_is_a_pipeline_error(ctx, tmp_path, monkeypatch):
     assert info.value.diagnostics == "ValueError: kiln-tile-and-fuse: threads must be >= 1, got 0"
     assert isinstance(info.value.__cause__, ValueError)
     assert "arith.constant 42" in Path(info.value.reproducer).read_text()  # stage ok ran first
+
+
+def test_failure_names_the_failing_pass_of_the_stage(ctx, tmp_path, monkeypatch):
+    """Upstream diagnostics do not say which pass emitted them: the stage is re-run pass
+    by pass and the error names the first that fails."""
+    monkeypatch.setenv("KILN_REPRO_DIR", str(tmp_path))
+    bufferize = "one-shot-bufferize{bufferize-function-boundaries}"
+    pipeline = Pipeline(
+        "p", (Stage("mixed", ("canonicalize", "func.func(cse)", bufferize, "cse")),)
+    )
+    with pytest.raises(PipelineError) as info:
+        run_pipeline(parse_module(SPARSE, ctx), pipeline, name="sparse")
+    assert info.value.pass_spec == bufferize
+    assert str(info.value).startswith(f"kiln: stage 'mixed' failed in pass '{bufferize}':\n")
 
 
 def test_bad_spec_in_a_stage_is_a_pipeline_error(ctx, tmp_path, monkeypatch):

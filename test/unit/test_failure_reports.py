@@ -150,8 +150,10 @@ def test_bug_in_a_pass_is_an_internal_pipeline_error(test_passes, ctx, tmp_path)
         run_pipeline(parse_module(ADD, ctx), pipeline, name="m", source_name="m.mlir")
     err = info.value
     assert err.internal and err.stage == "bug"
+    assert err.pass_spec == "kiln-test-buggy"
     assert str(err).startswith(
-        "kiln: internal error in stage 'bug' (a bug in kiln: please report it with the reproducer)"
+        "kiln: internal error in stage 'bug', pass 'kiln-test-buggy' "
+        "(a bug in kiln: please report it with the reproducer)"
     )
     assert "m.mlir:2:8: error: kiln-test-buggy: internal error on 'arith.addi'" in err.diagnostics
     assert Path(err.reproducer).read_text().startswith("// Traceback")
@@ -162,7 +164,7 @@ def test_input_problem_is_not_internal(test_passes, ctx, tmp_path):
     with pytest.raises(PipelineError) as info:
         run_pipeline(parse_module(ADD, ctx), pipeline, name="m")
     assert not info.value.internal
-    assert str(info.value).startswith("kiln: stage 'refuse' failed:")
+    assert str(info.value).startswith("kiln: stage 'refuse' failed in pass 'kiln-test-refuses':")
     assert "// Traceback" not in Path(info.value.reproducer).read_text()
 
 
