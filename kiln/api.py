@@ -221,7 +221,7 @@ def load_model(
 def _load(model, example_inputs: tuple, func_name: str | None, dynamic_shapes=None, dump_dir=None):
     """``load_model``'s results, and the ``TorchBoundary`` of a PyTorch model (else None).
 
-    ``dump_dir`` receives the frontend's stages (``<name>.frontend.NN-<stage>.mlir``).
+    ``dump_dir`` receives the frontend's stages (``<name>-<hash>.frontend.NN-<stage>.mlir``).
     """
     if isinstance(model, str | os.PathLike) and os.fspath(model).endswith(".onnx"):
         from kiln.frontend.onnx_import import import_onnx_model

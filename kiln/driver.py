@@ -62,7 +62,8 @@ def run_pipeline(
     ``source_name`` is the file the module was parsed from: diagnostics
     located in it name it instead of MLIR's ``-``.
 
-    Dumps are named ``<name>-<hash>.<NN>-<stage>.<suffix>``, the hash covering
+    Dumps are named ``<name>-<hash>.<NN>-<stage>.<suffix>`` (the hash after the
+    first part of a dotted name: ``model-<hash>.frontend.01-torch.mlir``), the hash covering
     the input module and the pipeline: compilations of different modules into
     one ``dump_dir`` (from several processes) never overwrite each other.
 
@@ -78,7 +79,8 @@ def run_pipeline(
         key = module_hash(
             module, pipeline.text(), repr(pipeline.options), *(s.name for s in stages)
         )
-        name = f"{name}-{key}"
+        stem, dot, rest = name.partition(".")  # model.frontend -> model-<hash>.frontend
+        name = f"{stem}-{key}{dot}{rest}"
     previous: object = module
     for stage in stages:
         index = pipeline.stage_names().index(stage.name)

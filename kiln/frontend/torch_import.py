@@ -93,7 +93,7 @@ def import_torch_program(
     """The model as linalg-on-tensors IR, and how to call the compiled code like the model.
 
     torch-mlir's conversions run as the stages of ``TORCH_FRONTEND``
-    (dumped to ``dump_dir`` as ``<name>.frontend.NN-<stage>.mlir``).
+    (dumped to ``dump_dir`` as ``<name>-<hash>.frontend.NN-<stage>.mlir``).
 
     Raises ``UnsupportedOpsError`` naming the op or construct (and the
     user's line) that torch.export, torch-mlir's importer or its lowering
