@@ -12,12 +12,19 @@ from kiln.tools.fuzz.runner import fuzz
 
 SEED, CASES = 0, 80
 
-# Open, owned elsewhere (issue 13 deliverable 3: zero-size dimensions give eager's answer).
+# Open, owned elsewhere (issue 13). Zero-size dimensions (deliverable 3); the tracebacks in
+# kiln-tile-and-fuse and kiln-vectorize (deliverable 5, the passes' owner).
 KNOWN_OPEN = {
     "crash: SIGSEGV in compiled.py:run_raw": "reduction over a zero-size dimension, at call time",
     "crash: SIGSEGV in ir.py:apply_named_sequence (in tile_and_fuse.py:run)": (
-        "matmul/conv/pooling with a zero-size dimension, tiling"
+        "matmul, batch matmul, conv or pooling with a zero-size dimension, CPU tiling"
     ),
+    "crash: SIGSEGV in ir.py:apply_named_sequence (in gpu_tile.py:run)": (
+        "conv with zero input channels, CUDA tiling"
+    ),
+    "bug: kiln-tile-and-fuse: ValueError on linalg.generic": "conv with zero input channels",
+    "bug: kiln-tile-and-fuse: StopIteration on arith.addf": "a fusion group with no anchor",
+    "bug: kiln-vectorize: IndexError on linalg.copy": "matmul with N not a multiple of 16",
 }
 
 

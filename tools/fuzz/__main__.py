@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     for finding in report.bad():
         _keep(finding, report.seed, args)
         print(_finding_line(finding))
+    for reason, count in report.rejections.most_common():
+        print(f"  {count:4}x rejected (valid IR refused): {reason}")
     return 1 if report.findings else 0
 
 

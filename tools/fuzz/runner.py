@@ -144,11 +144,14 @@ class Report:
     seconds: float = 0.0
     kinds: Counter = field(default_factory=Counter)
     findings: dict[str, Finding] = field(default_factory=dict)
+    rejections: Counter = field(default_factory=Counter)  # valid functions refused, by reason
 
     def record(self, case: Case, result: Outcome) -> None:
         """Counts ``result``; keeps the first case of each new bad signature."""
         self.cases += 1
         self.kinds[result.kind] += 1
+        if result.kind == outcome.REJECTED:
+            self.rejections[f"{case.origin}: {result.signature}"] += 1
         if not result.bad:
             return
         key = f"{result.kind}: {result.signature}"
