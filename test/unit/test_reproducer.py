@@ -53,6 +53,14 @@ func.func @f(%a: tensor<{N}x{N}xf32>) -> tensor<{N}x{N}xf32> {{
 }}
 {_resource(N * N)}"""
 
+SPARSE = """\
+#CSR = #sparse_tensor.encoding<{{ map = (d0, d1) -> (d0 : dense, d1 : compressed) }}>
+func.func @f(%a: tensor<{rows}x4xf32>) -> tensor<{rows}x4xf32, #CSR> {{
+  %s = sparse_tensor.convert %a : tensor<{rows}x4xf32> to tensor<{rows}x4xf32, #CSR>
+  return %s : tensor<{rows}x4xf32, #CSR>
+}}
+"""
+
 TOY = Pipeline(
     "toy",
     (
@@ -108,6 +116,21 @@ def test_failing_stage_reproducer_is_small_and_fails_the_same_way(ctx, tmp_path,
     with pytest.raises(PipelineError) as replay:
         run_pipeline(_parse(ctx, text), TOY, start_at="bufferize", name="again")
     assert _messages(replay.value.diagnostics) == _messages(err.diagnostics)
+
+
+def test_two_failing_modules_of_one_name_and_stage_get_their_own_reproducers(
+    ctx, tmp_path, monkeypatch
+):
+    """Two processes compiling models of one class name used to share m.bufferize.mlir."""
+    monkeypatch.setenv("KILN_REPRO_DIR", str(tmp_path))
+    paths = []
+    for size in (8, 9):
+        with pytest.raises(PipelineError) as info:
+            run_pipeline(_parse(ctx, SPARSE.format(rows=size)), TOY, name="m")
+        paths.append(info.value.reproducer)
+    assert paths[0] != paths[1]
+    assert "tensor<8x4xf32>" in Path(paths[0]).read_text()
+    assert "tensor<9x4xf32>" in Path(paths[1]).read_text()
 
 
 def test_keep_constants_flag(ctx, tmp_path, monkeypatch):
