@@ -19,6 +19,7 @@ Python-defined ops print in MLIR's generic form only.
 
 # No `from __future__ import annotations`: ext reads the field annotations as types.
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -120,9 +121,15 @@ class FusionBarrierOp(KilnDialect.Operation, name="fusion_barrier"):
         return True
 
 
+# ``ext.Dialect.load`` keeps the IRDL module it loads in a class attribute and
+# registers the op classes process-wide: two threads loading at once free each
+# other's module while MLIR still reads it (a segfault). One load at a time.
+_LOAD_LOCK = threading.Lock()
+
+
 def load_kiln_dialect(ctx: ir.Context) -> None:
-    """Loads the kiln dialect into ``ctx`` (idempotent)."""
-    with ctx, ir.Location.unknown():
+    """Loads the kiln dialect into ``ctx`` (idempotent; safe from several threads)."""
+    with _LOAD_LOCK, ctx, ir.Location.unknown():
         if ctx.is_dialect_loaded(KilnDialect.DIALECT_NAMESPACE):
             return
         KilnDialect.load()

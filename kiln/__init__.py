@@ -6,9 +6,11 @@ y = compiled(x)
 
 from kiln.errors import (
     BufferTooLargeError,
+    DumpDirError,
     InputMismatchError,
     KilnError,
     MLIRSyntaxError,
+    OptionError,
     PipelineError,
     UnsupportedOpsError,
 )
@@ -23,9 +25,11 @@ def compile(model, *example_inputs, **options):  # noqa: A001
 
 __all__ = [
     "BufferTooLargeError",
+    "DumpDirError",
     "InputMismatchError",
     "KilnError",
     "MLIRSyntaxError",
+    "OptionError",
     "PipelineError",
     "UnsupportedOpsError",
     "compile",

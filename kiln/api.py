@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kiln.buffer_sizes import check_buffer_sizes
 from kiln.driver import run_pipeline
-from kiln.errors import KilnError, MLIRSyntaxError, format_mlir_error
+from kiln.errors import DumpDirError, KilnError, MLIRSyntaxError, OptionError, format_mlir_error
 from kiln.ir import MLIRError, ir, new_context, parse_module
 from kiln.pipeline import Pipeline, Stage
 from kiln.runtime.compiled import CompiledModel
@@ -63,10 +63,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
 
     log = CompileLog(quiet=quiet, detail=report is not None)
     entry = target_entry(target)
-    if opt_level not in (0, 1, 2, 3):
-        raise ValueError(
-            f"kiln.compile: opt_level must be 0, 1, 2 or 3 (LLVM -O levels), got {opt_level!r}"
-        )
+    _check_arguments(threads, opt_level, dump_dir)
     if target == "cuda":
         if threads is not None:
             raise ValueError(
@@ -143,6 +140,33 @@ def _called_like(compiled, boundary):
     return TorchCall(compiled, boundary)
 
 
+def _check_arguments(threads, opt_level, dump_dir) -> None:
+    """Raises a KilnError naming the argument of ``compile`` whose value is unusable.
+
+    ``dump_dir`` is created here, so that a file in its way (or a folder that
+    cannot be written) is reported before the model is traced.
+    """
+    if isinstance(opt_level, bool) or not isinstance(opt_level, int) or opt_level not in range(4):
+        raise OptionError(
+            f"kiln.compile: opt_level must be 0, 1, 2 or 3 (LLVM -O levels), got {opt_level!r}"
+        )
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
+    ):
+        raise OptionError(
+            f"kiln.compile: threads must be an integer >= 1 (or None: every CPU), got {threads!r}"
+        )
+    if dump_dir is None:
+        return
+    try:
+        Path(dump_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        reason = "a file is in the way" if isinstance(err, FileExistsError) else err.strerror
+        raise DumpDirError(
+            f"kiln.compile: dump_dir={os.fspath(dump_dir)!r} cannot be a folder of dumps: {reason}"
+        ) from None
+
+
 def _string_list(module: ir.Module, attr: str) -> list[str]:
     """The module's array-of-strings attribute ``attr`` ([] when absent)."""
     attrs = module.operation.attributes
@@ -197,7 +221,7 @@ def load_model(
 def _load(model, example_inputs: tuple, func_name: str | None, dynamic_shapes=None, dump_dir=None):
     """``load_model``'s results, and the ``TorchBoundary`` of a PyTorch model (else None).
 
-    ``dump_dir`` receives the frontend's stages (``<name>.frontend.NN-<stage>.mlir``).
+    ``dump_dir`` receives the frontend's stages (``<name>-<hash>.frontend.NN-<stage>.mlir``).
     """
     if isinstance(model, str | os.PathLike) and os.fspath(model).endswith(".onnx"):
         from kiln.frontend.onnx_import import import_onnx_model

@@ -9,29 +9,27 @@ exact ``kiln-opt`` command that replays the failing stage.
 
 from __future__ import annotations
 
-import os
 import shlex
-import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from kiln.errors import PipelineError, format_mlir_error
-from kiln.ir import MLIRError, ir
-from kiln.pipeline import Pipeline, Stage, build_pass_manager, pipeline_text
+from kiln.errors import (
+    INTERNAL_ERROR,
+    DumpDirError,
+    PipelineError,
+    format_mlir_error,
+    is_internal,
+)
+from kiln.files import atomic_write, module_hash
+from kiln.ir import MLIRError, PassManager, ir
+from kiln.passes.registry import INTERNAL_TRACEBACKS
+from kiln.pipeline import Pipeline, Stage, build_pass_manager, failing_pass, pipeline_text
+from kiln.reproducer import module_text, repro_dir, reproducer_text, write_reproducer
 
 StageCallback = Callable[[Stage, ir.Module], None]
 
-
-def repro_dir() -> Path:
-    """Where reproducers go: $KILN_REPRO_DIR, else <tmp>/kiln-repro."""
-    return Path(os.environ.get("KILN_REPRO_DIR") or Path(tempfile.gettempdir()) / "kiln-repro")
-
-
-def module_text(module: ir.Module | ir.Operation) -> str:
-    """Full, re-parseable text of a module (constants included)."""
-    op = module.operation if isinstance(module, ir.Module) else module
-    return op.get_asm(large_elements_limit=None, assume_verified=True)
+__all__ = ["module_text", "replay_command", "repro_dir", "run_pipeline"]
 
 
 def replay_command(path: str, stage: Stage) -> str:
@@ -64,16 +62,27 @@ def run_pipeline(
     ``source_name`` is the file the module was parsed from: diagnostics
     located in it name it instead of MLIR's ``-``.
 
+    Dumps are named ``<name>-<hash>.<NN>-<stage>.<suffix>`` (the hash after the
+    first part of a dotted name: ``model-<hash>.frontend.01-torch.mlir``), the hash covering
+    the input module and the pipeline: compilations of different modules into
+    one ``dump_dir`` (from several processes) never overwrite each other.
+
     The IR is verified after each stage; ``verify_each`` verifies it after
     every pass as well (MLIR's default, which costs ResNet-18 a second of
     compile time). When a stage's output fails to verify, the stage is re-run
     on its input with every pass verified, so the error names the pass that
     broke the IR, exactly as with ``verify_each``.
     """
-    ctx = module.context
     target = pipeline.options.get("target")
+    stages = pipeline.select(start_at, stop_after)
+    if dump_dir:
+        key = module_hash(
+            module, pipeline.text(), repr(pipeline.options), *(s.name for s in stages)
+        )
+        stem, dot, rest = name.partition(".")  # model.frontend -> model-<hash>.frontend
+        name = f"{stem}-{key}{dot}{rest}"
     previous: object = module
-    for stage in pipeline.select(start_at, stop_after):
+    for stage in stages:
         index = pipeline.stage_names().index(stage.name)
         if not stage.is_mlir:
             previous = stage.tool(previous, target)
@@ -84,15 +93,16 @@ def run_pipeline(
             continue
         before = module.operation.clone(ip=False)
         try:
-            _run_stage(stage, module.operation, ctx, verify_each, before)
-        except MLIRError as err:
-            failure = _stage_error(stage, before, name, format_mlir_error(err, source_name))
-            failure.mlir_error = err  # for callers that read the diagnostics' locations
-            raise failure from None
-        except (ValueError, RuntimeError, TypeError, KeyError, IndexError) as err:
-            detail = "".join(traceback.format_exception_only(type(err), err)).strip()
-            raise _stage_error(stage, before, name, detail) from err
-        before.erase()
+            failure = _stage_failure(stage, module.operation, verify_each, before, source_name)
+            if failure is not None:
+                detail, cause = failure
+                error = _stage_error(stage, before, name, detail, verify_each, source_name)
+                if not isinstance(cause, MLIRError):
+                    raise error from cause
+                error.mlir_error = cause  # for callers that read the diagnostics' locations
+                raise error from None
+        finally:
+            before.erase()
         if dump_dir:
             _dump(dump_dir, f"{name}.{index + 1:02d}-{stage.name}.mlir", module_text(module))
         if on_stage is not None:
@@ -101,19 +111,47 @@ def run_pipeline(
 
 
 def _dump(dump_dir: str, file_name: str, content: str | bytes) -> None:
-    path = Path(dump_dir, file_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content)
+    try:
+        atomic_write(Path(dump_dir, file_name), content)
+    except OSError as err:
+        raise DumpDirError(
+            f"kiln: dump_dir={dump_dir!r}: cannot write {file_name}: {err.strerror or err}"
+        ) from None
+
+
+def _stage_failure(
+    stage: Stage,
+    op: ir.Operation,
+    verify_each: bool,
+    before: ir.Operation,
+    source_name: str | None,
+) -> tuple[str, Exception | None] | None:
+    """Runs one stage on ``op``; None on success, else the failure as text and
+    the exception behind it (the MLIRError for MLIR diagnostics).
+
+    A bad pass spec (an unknown pass, a bad option) is the pipeline's fault and
+    reported as its ValueError; a failing pass reports MLIR diagnostics (kiln
+    passes turn their own bugs into "internal error" diagnostics). Anything
+    else escaping the pass manager is a bug in kiln, reported as internal.
+    """
+    try:
+        pm = build_pass_manager(stage.passes, op.context)
+    except ValueError as err:
+        return "".join(traceback.format_exception_only(type(err), err)).strip(), err
+    try:
+        _run_stage(pm, stage, op, verify_each, before)
+    except MLIRError as err:
+        return format_mlir_error(err, source_name), err
+    except Exception as err:  # a bug in kiln outside its passes
+        INTERNAL_TRACEBACKS.last = traceback.format_exc()
+        return f"{INTERNAL_ERROR}: {type(err).__name__}: {err}", err
+    return None
 
 
 def _run_stage(
-    stage: Stage, op: ir.Operation, ctx: ir.Context, verify_each: bool, before: ir.Operation
+    pm: PassManager, stage: Stage, op: ir.Operation, verify_each: bool, before: ir.Operation
 ) -> None:
     """Runs one stage on ``op``; raises MLIRError naming the pass whose output is invalid."""
-    pm = build_pass_manager(stage.passes, ctx)
     pm.enable_verifier(verify_each)
     pm.run(op)
     if verify_each:
@@ -123,7 +161,7 @@ def _run_stage(
     except MLIRError as err:
         replay = before.clone(ip=False)
         try:
-            strict = build_pass_manager(stage.passes, ctx)
+            strict = build_pass_manager(stage.passes, op.context)
             strict.enable_verifier(True)
             strict.run(replay)
         finally:
@@ -131,15 +169,36 @@ def _run_stage(
         raise err  # the strict replay verified: report the stage's output itself
 
 
-def _stage_error(stage: Stage, before: ir.Operation, name: str, detail: str) -> PipelineError:
-    directory = repro_dir()
+def _stage_error(
+    stage: Stage,
+    before: ir.Operation,
+    name: str,
+    detail: str,
+    verify_each: bool,
+    source_name: str | None,
+) -> PipelineError:
+    """The stage's PipelineError: the pass that fails (the stage re-run pass by pass),
+    the stage's input written as a reproducer (large constants elided when the
+    stage still fails the same way without them)."""
+    internal = is_internal(detail)
+    header = getattr(INTERNAL_TRACEBACKS, "last", "") if internal else ""
+    INTERNAL_TRACEBACKS.last = ""
+
+    def fails_alike(candidate: ir.Operation) -> bool:
+        probe = candidate.clone(ip=False)
+        try:
+            failure = _stage_failure(stage, candidate, verify_each, probe, source_name)
+            return failure is not None and failure[0] == detail
+        finally:
+            probe.erase()
+
+    culprit = failing_pass(stage.passes, before)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        path = str(directory / f"{name}.{stage.name}.mlir")
-        Path(path).write_text(module_text(before))
+        text = reproducer_text(before, fails_alike)
+        path = write_reproducer(f"{name}.{stage.name}", text, header)
         command = replay_command(path, stage)
     except OSError:
         path, command = None, None
     finally:
-        before.erase()
-    return PipelineError(stage.name, detail, path, command)
+        INTERNAL_TRACEBACKS.last = ""
+    return PipelineError(stage.name, detail, path, command, internal=internal, pass_spec=culprit)

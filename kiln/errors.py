@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import TracebackType
 
 from kiln.ir import ir
 
@@ -87,6 +88,48 @@ def format_mlir_error(err: ir.MLIRError, file_name: str | None = None) -> str:
     return "\n".join(format_diagnostic(d, file_name) for d in diags)
 
 
+# Every message about a bug in kiln itself says "internal error" (tools and the
+# fuzzer look for it) and asks for a report.
+INTERNAL_ERROR = "internal error"
+REPORT_REQUEST = "a bug in kiln: please report it with the reproducer"
+
+
+def is_internal(diagnostics: str) -> bool:
+    """True when ``diagnostics`` report a bug in kiln rather than in its input."""
+    return INTERNAL_ERROR in diagnostics
+
+
+def blamed_op(tb: TracebackType | None, root: ir.Operation) -> ir.Operation | None:
+    """The op that the innermost frame of ``tb`` holding one was working on.
+
+    Frames are searched from the innermost out; in each, a local called ``op``
+    comes first. Only ops still inside ``root`` count: a handle to an op that a
+    rewrite erased must not be touched (its memory is gone), so candidates are
+    matched against ``root``'s live ops by their handles' hash, which is the
+    op's address and reads nothing.
+    """
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    candidates: list[ir.Operation] = []
+    for frame in reversed(frames):
+        local_ops = [v for k, v in frame.f_locals.items() if k == "op"]
+        local_ops += [v for k, v in frame.f_locals.items() if k != "op"]
+        candidates += [v.operation for v in local_ops if isinstance(v, ir.OpView | ir.Operation)]
+    if not candidates:
+        return None
+    live: set[int] = set()
+
+    def visit(op):
+        live.add(hash(op))
+        return ir.WalkResult.ADVANCE
+
+    root.walk(visit)
+    live.discard(hash(root))
+    return next((c for c in candidates if hash(c) in live), None)
+
+
 class MLIRSyntaxError(KilnError):
     """Malformed .mlir input: the message holds MLIR's diagnostics with file:line:col."""
 
@@ -112,17 +155,45 @@ class UnsupportedOpsError(KilnError):
 
 class PipelineError(KilnError):
     """A pipeline stage failed. Carries the stage, MLIR's diagnostics, the
-    reproducer file and the exact kiln-opt command that replays the stage."""
+    reproducer file and the exact kiln-opt command that replays the stage.
 
-    def __init__(self, stage: str, diagnostics: str, reproducer: str | None, command: str | None):
+    ``internal`` is True when the failure is a bug in kiln rather than in its
+    input (a kiln pass raised); the message then asks for a report.
+    ``pass_spec`` is the stage's pass that fails, when it is known."""
+
+    def __init__(
+        self,
+        stage: str,
+        diagnostics: str,
+        reproducer: str | None,
+        command: str | None,
+        internal: bool = False,
+        pass_spec: str | None = None,
+    ):
         self.stage = stage
         self.diagnostics = diagnostics
         self.reproducer = reproducer
         self.command = command
-        text = f"kiln: stage '{stage}' failed:\n{diagnostics}"
+        self.internal = internal
+        self.pass_spec = pass_spec
+        in_pass = f" in pass '{pass_spec}'" if pass_spec else ""
+        text = f"kiln: stage '{stage}' failed{in_pass}:\n{diagnostics}"
+        if internal:
+            text = (
+                f"kiln: internal error in stage '{stage}'{in_pass.replace(' in', ',')} "
+                f"({REPORT_REQUEST}):\n{diagnostics}"
+            )
         if reproducer:
             text += f"\nreproducer: {reproducer}\nreplay with:\n  {command}"
         super().__init__(text)
+
+
+class OptionError(KilnError, ValueError):
+    """An argument of ``kiln.compile`` (or a tool's option) has a value kiln cannot use."""
+
+
+class DumpDirError(KilnError, OSError):
+    """``dump_dir`` cannot receive the stage dumps (it is a file, or not writable)."""
 
 
 class BufferTooLargeError(KilnError, MemoryError):

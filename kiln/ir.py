@@ -8,6 +8,10 @@ import torch (``kiln-opt`` must start fast).
 
 from __future__ import annotations
 
+import ctypes
+import os
+from functools import lru_cache
+
 from torch_mlir import ir, rewrite
 from torch_mlir.dialects import (
     affine,
@@ -38,6 +42,7 @@ __all__ = [
     "MLIRError",
     "PassManager",
     "affine",
+    "apply_named_sequence",
     "arith",
     "bufferization",
     "builtin",
@@ -95,3 +100,48 @@ def parse_module(text: str, ctx: ir.Context, first_line: int = 1) -> ir.Module:
     Raises ``MLIRError`` whose diagnostics are located at ``"-":line:col``.
     """
     return ir.Module.parse("\n" * (first_line - 1) + text, ctx)
+
+
+class _Handle(ctypes.Structure):
+    """An MLIR C API handle: a struct holding one pointer (MlirOperation, ...)."""
+
+    _fields_ = [("ptr", ctypes.c_void_p)]
+
+
+@lru_cache(maxsize=1)
+def _transform_capi() -> ctypes.PyDLL:
+    # PyDLL: the call keeps the GIL, so Python diagnostic handlers run inside it.
+    path = os.path.join(os.path.dirname(ir.__file__), "_mlir_libs", "libTorchMLIRAggregateCAPI.so")
+    lib = ctypes.PyDLL(path)
+    lib.mlirTransformOptionsCreate.restype = _Handle
+    lib.mlirTransformOptionsDestroy.argtypes = [_Handle]
+    lib.mlirTransformApplyNamedSequence.restype = ctypes.c_int8  # MlirLogicalResult
+    lib.mlirTransformApplyNamedSequence.argtypes = [_Handle] * 4
+    return lib
+
+
+def _handle(obj) -> _Handle:
+    capsule = obj._CAPIPtr
+    get_name = ctypes.pythonapi.PyCapsule_GetName
+    get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype, get_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    return _Handle(get_pointer(capsule, get_name(capsule)))
+
+
+def apply_named_sequence(
+    payload: ir.Operation, sequence: ir.Operation, transform_module: ir.Operation
+) -> bool:
+    """Runs a transform sequence on ``payload``; True on success.
+
+    Unlike ``transform_interpreter.apply_named_sequence`` (which folds every
+    diagnostic into the text of one ValueError), the interpreter's diagnostics
+    go to the context's handlers with their locations and notes.
+    """
+    lib = _transform_capi()
+    options = lib.mlirTransformOptionsCreate()
+    try:
+        ops = (payload.operation, sequence.operation, transform_module.operation)
+        return bool(lib.mlirTransformApplyNamedSequence(*map(_handle, ops), options))
+    finally:
+        lib.mlirTransformOptionsDestroy(options)

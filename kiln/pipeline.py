@@ -197,3 +197,22 @@ def build_pass_manager(specs: Sequence[str], ctx: ir.Context) -> PassManager:
             pm.add(kiln_pass, name=kiln_pass.name, argument=kiln_pass.name)
         flush()
     return pm
+
+
+def failing_pass(specs: Sequence[str], op: ir.Operation) -> str | None:
+    """The first of ``specs`` that fails when they run one by one on a copy of ``op``.
+
+    Each pass is verified after it runs (as MLIR's pass manager does by
+    default), so a pass that breaks the IR is the one named. None when no
+    pass fails alone. Used on failures only: it re-runs the pipeline.
+    """
+    probe = op.clone(ip=False)
+    try:
+        for spec in specs:
+            try:
+                build_pass_manager([spec], probe.context).run(probe)
+            except Exception:  # MLIR's diagnostics, a bad spec, a bug: this pass failed
+                return spec
+    finally:
+        probe.erase()
+    return None

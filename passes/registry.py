@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import threading
+import traceback
 import typing
 from typing import ClassVar
 
+from kiln.errors import INTERNAL_ERROR, REPORT_REQUEST, KilnError, blamed_op
 from kiln.ir import ExternalPass, ir
+
+# The traceback of the last internal error of a kiln pass in this thread: the
+# driver writes it at the top of the reproducer (the diagnostic has no room).
+INTERNAL_TRACEBACKS = threading.local()
 
 # CLI name -> the module that defines the pass. Looking a pass up imports only
 # its module, so a tool that runs three passes does not import forty.
@@ -97,14 +104,36 @@ class KilnPass:
 
     def __call__(self, op: ir.Operation, pass_: ExternalPass) -> None:
         # Entry point used by PassManager.add: the op handle is only valid
-        # during this call, so nothing here may keep it.
+        # during this call, so nothing here may keep it. Every failure leaves
+        # as MLIR diagnostics naming this pass, never as a Python exception.
         with op.context:
             try:
                 self.run(op)
             except PassFailure as failure:
                 for location, message in failure.errors:
-                    location.emit_error(message)
+                    location.emit_error(self._named(message))
                 pass_.signal_pass_failure()
+            except KilnError as err:
+                self._report(op, err, internal=False)
+                pass_.signal_pass_failure()
+            except Exception as err:  # a bug in this pass
+                INTERNAL_TRACEBACKS.last = traceback.format_exc()
+                self._report(op, err, internal=True)
+                pass_.signal_pass_failure()
+
+    def _named(self, message: str) -> str:
+        """``message`` prefixed with the pass name (once)."""
+        return message if message.startswith(f"{self.name}:") else f"{self.name}: {message}"
+
+    def _report(self, module: ir.Operation, err: Exception, internal: bool) -> None:
+        """Emits ``err`` as an error at the op the pass was working on when it was raised."""
+        blamed = blamed_op(err.__traceback__, module)
+        on = f" on '{blamed.name}'" if blamed is not None else ""
+        if internal:
+            message = f"{INTERNAL_ERROR}{on}: {type(err).__name__}: {err} ({REPORT_REQUEST})"
+        else:
+            message = f"{err}{on}"
+        (blamed if blamed is not None else module).location.emit_error(self._named(message))
 
     @classmethod
     def from_options(cls, text: str) -> KilnPass:

@@ -9,16 +9,26 @@ interface), never by holding Python handles across IR changes.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from kiln.passes.registry import PassFailure
+
+from kiln.errors import source_locations
 from kiln.ir import (
+    apply_named_sequence,
     ir,
     transform,
-    transform_interpreter,
     transform_loop,
     transform_structured,
     transform_vector,
 )
+
+# Modules whose functions build transform ops for others: a step's location is
+# the first caller outside them.
+BUILDER_MODULES = {__name__, "kiln.lowering.cuda.schedules.common"}
 
 
 class Schedule:
@@ -38,10 +48,15 @@ class Schedule:
                     arg_attrs=[{"transform.readonly": ir.UnitAttr.get()}],
                 )
         self.root = self.sequence.bodyTarget
+        self._steps = 0
         self._ip = ir.InsertionPoint(self.sequence.body)
 
     def _build(self, fn):
-        with self.ctx, self._loc, self._ip:
+        # Each step's transform ops are located at the schedule line that built
+        # them (numbered, as one line may build several), so that a failure
+        # names the transform and where it comes from (see ``apply``).
+        self._steps += 1
+        with self.ctx, ir.Location.name(f"{_builder_site()}#{self._steps}"), self._ip:
             return fn()
 
     @staticmethod
@@ -157,14 +172,93 @@ class Schedule:
 
     # --- running ----------------------------------------------------------
     def apply(self, payload: ir.Operation) -> None:
-        """Runs the schedule on ``payload`` (usually the module)."""
+        """Runs the schedule on ``payload`` (usually the module).
+
+        Raises ``PassFailure`` when a transform fails: one error per diagnostic of
+        the interpreter, located at the payload op it names (else at the
+        transform's own location), saying which transform (and the schedule line
+        that built it) failed on which op. The calling pass adds its name.
+        """
         with self.ctx, self._loc, self._ip:
             transform.YieldOp()
-        transform_interpreter.apply_named_sequence(payload, self.sequence, self.module)
+        errors: list[_Failure] = []
+
+        def collect(diag) -> bool:
+            if diag.severity != ir.DiagnosticSeverity.ERROR:
+                return False  # remarks and warnings go on to the default handlers
+            errors.append(_Failure(diag.location, diag.message, [n.location for n in diag.notes]))
+            return True
+
+        handler = self.ctx.attach_diagnostic_handler(collect)
+        try:
+            applied = apply_named_sequence(payload, self.sequence, self.module)
+        finally:
+            handler.detach()
+        if applied:
+            return
+        if not errors:
+            errors.append(_Failure(payload.location, "the transform sequence failed", []))
+        raise PassFailure([self._describe(failure, payload) for failure in errors])
+
+    def _describe(self, failure: _Failure, payload: ir.Operation) -> tuple[ir.Location, str]:
+        """(location, message) of one interpreter error: at the payload op, naming the step."""
+        site = ""
+        if _is_name_loc(failure.location):
+            step = _op_at(self.module.operation, failure.location)
+            built_at = ir.NameLoc(failure.location).name_str.rsplit("#", 1)[0]
+            site = f"{step.name if step is not None else 'step'} ({built_at}) "
+        where = next(
+            (loc for loc in [failure.location, *failure.notes] if source_locations(loc)),
+            payload.location,
+        )
+        target = _op_at(payload, where) if source_locations(where) else None
+        on = f"on '{target.name}'" if target is not None else "on the payload"
+        return where, f"transform {site}failed {on}: {failure.message}"
 
     def text(self) -> str:
         """The transform script as MLIR text (for dumps and tests)."""
         return str(self.module)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """One error diagnostic of the transform interpreter, copied out of its handler."""
+
+    location: ir.Location
+    message: str
+    notes: list[ir.Location]
+
+
+def _builder_site() -> str:
+    """``file.py:line`` of the innermost caller outside the schedule builders."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_globals.get("__name__") in BUILDER_MODULES:
+        frame = frame.f_back
+    if frame is None:
+        return "schedule"
+    return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+
+def _is_name_loc(location: ir.Location) -> bool:
+    try:
+        ir.NameLoc(location)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _op_at(root: ir.Operation, location: ir.Location) -> ir.Operation | None:
+    """The first op under ``root`` located at ``location`` (None if none is)."""
+    found: list[ir.Operation] = []
+
+    def visit(op):
+        if op.location == location:
+            found.append(op.operation)
+            return ir.WalkResult.INTERRUPT
+        return ir.WalkResult.ADVANCE
+
+    root.walk(visit)
+    return found[0] if found else None
 
 
 # Pattern-op constructors for ``Schedule.apply_patterns``.

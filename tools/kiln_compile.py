@@ -17,11 +17,14 @@ does not import torch.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
+import traceback
 from pathlib import Path
 
-from kiln.errors import KilnError, format_mlir_error
+from kiln.errors import INTERNAL_ERROR, REPORT_REQUEST, KilnError, format_mlir_error
 from kiln.ir import MLIRError, new_context, parse_module
+from kiln.reproducer import write_reproducer
 from kiln.targets import TARGETS, target_entry
 
 DEFAULT_EMIT = {"cpu": "llvm", "cuda": "ptx"}
@@ -56,30 +59,63 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kiln-compile`` console script."""
     args = build_parser().parse_args(argv)
+    source = "<stdin>" if args.input == "-" else args.input
     try:
-        output = compile_file(args)
+        text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
+    except OSError as err:
+        print(f"kiln-compile: error: cannot read {source}: {err.strerror or err}", file=sys.stderr)
+        return 1
+    try:
+        output = compile_file(args, text)
     except (KilnError, ValueError, OSError) as err:
         print(f"kiln-compile: error: {err}", file=sys.stderr)
         return 1
-    except Exception as err:  # a bug in kiln: say so, with the traceback
-        import traceback
-
-        print(f"kiln-compile: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+    except Exception as err:  # a bug in kiln outside the pipeline's passes: say so
         traceback.print_exc()
+        print(_internal_report(err, text, argv), file=sys.stderr)
         return 1
-    if args.output == "-":
-        if isinstance(output, bytes):
-            sys.stdout.buffer.write(output)
-        else:
-            sys.stdout.write(output)
-    else:
-        path = Path(args.output)
-        path.write_bytes(output) if isinstance(output, bytes) else path.write_text(output)
+    try:
+        _write(args.output, output)
+    except OSError as err:
+        print(
+            f"kiln-compile: error: cannot write {args.output}: {err.strerror or err}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
-def compile_file(args: argparse.Namespace) -> str | bytes:
-    """Compiles ``args.input`` through ``args.emit``; returns that stage's output."""
+def _write(output: str, content: str | bytes) -> None:
+    if output != "-":
+        path = Path(output)
+        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    elif isinstance(content, bytes):
+        sys.stdout.buffer.write(content)
+    else:
+        sys.stdout.write(content)
+
+
+def _internal_report(err: Exception, text: str, argv: list[str] | None) -> str:
+    """Writes the input as a reproducer; the message telling the user about the bug."""
+    lines = [f"kiln-compile: {INTERNAL_ERROR}: {type(err).__name__}: {err} ({REPORT_REQUEST})"]
+    try:
+        path = write_reproducer("kiln-compile", text, traceback.format_exc())
+    except OSError as write_error:
+        return "\n".join([*lines, f"(no reproducer written: {write_error})"])
+    args = list(sys.argv[1:] if argv is None else argv)
+    rest = [a for a in args if a != _input_argument(args)]
+    command = " ".join(shlex.quote(a) for a in ["kiln-compile", path, *rest])
+    return "\n".join([*lines, f"reproducer: {path}", f"replay with:\n  {command}"])
+
+
+def _input_argument(args: list[str]) -> str | None:
+    """The positional input argument of a kiln-compile command line (None for stdin)."""
+    parsed = build_parser().parse_args(args)
+    return None if parsed.input == "-" else parsed.input
+
+
+def compile_file(args: argparse.Namespace, text: str) -> str | bytes:
+    """Compiles ``text`` (from ``args.input``) through ``args.emit``; returns that stage's output."""
     from kiln.tools.kiln_opt import target_options
 
     from kiln.driver import run_pipeline
@@ -89,7 +125,6 @@ def compile_file(args: argparse.Namespace) -> str | bytes:
     emit = args.emit or DEFAULT_EMIT[entry.name]
     stage = pipeline.stage(emit)
     source = "<stdin>" if args.input == "-" else args.input
-    text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
     ctx = new_context()
     try:
         module = parse_module(text, ctx)

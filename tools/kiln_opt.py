@@ -14,12 +14,23 @@ It does not import torch.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
+import traceback
 from pathlib import Path
 
-from kiln.errors import KilnError, format_mlir_error
+from kiln.passes.registry import INTERNAL_TRACEBACKS
+
+from kiln.errors import INTERNAL_ERROR, REPORT_REQUEST, KilnError, format_mlir_error, is_internal
 from kiln.ir import MLIRError, new_context, parse_module
-from kiln.pipeline import build_pass_manager, split_pipeline
+from kiln.pipeline import (
+    KILN_PASS_RE,
+    build_pass_manager,
+    failing_pass,
+    pipeline_text,
+    split_pipeline,
+)
+from kiln.reproducer import reproducer_text, write_reproducer
 
 SPLIT_MARKER = "// -----"
 
@@ -63,8 +74,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``kiln-opt`` console script."""
+    """Entry point of the ``kiln-opt`` console script.
+
+    Every error is a diagnostic and exit status 1; a bug in kiln says so
+    ("internal error") and, from a pass, writes a reproducer.
+    """
     args = build_parser().parse_args(argv)
+    try:
+        return _main(args)
+    except Exception as err:  # a bug in kiln outside any pass
+        traceback.print_exc()
+        print(
+            f"kiln-opt: {INTERNAL_ERROR}: {type(err).__name__}: {err} ({REPORT_REQUEST})",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _main(args) -> int:
     if args.list_passes:
         print(list_passes_text())
         return 0
@@ -106,8 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     rendered = ("\n" + SPLIT_MARKER + "\n").join(outputs)
     if args.output == "-":
         sys.stdout.write(rendered)
-    else:
+        return 1 if failed else 0
+    try:
         Path(args.output).write_text(rendered)
+    except OSError as err:
+        print(f"kiln-opt: cannot write {args.output}: {err.strerror or err}", file=sys.stderr)
+        return 1
     return 1 if failed else 0
 
 
@@ -209,42 +240,98 @@ def _split(text: str) -> list[tuple[int, str]]:
 
 
 def _process(chunk: str, first_line: int, source: str, args, stages) -> str | None:
+    """Runs the pipeline on one chunk; its output text, or None after printing its errors."""
     ctx = new_context()
-    errors: list[str] = []
     try:
         module = parse_module(chunk, ctx, first_line)
     except MLIRError as err:
         print(format_mlir_error(err, source), file=sys.stderr)
         return None
     try:
-        specs = split_pipeline(args.pass_pipeline) if args.pass_pipeline else []
-        if stages is not None:
-            specs = [spec for stage in stages for spec in stage.passes]
-        if args.report:
+        specs = _specs(args, stages)
+        if args.report:  # stage by stage through the driver: its PipelineError is a KilnError
             _run_with_report(module, specs, stages, source, args)
-        elif specs:
-            pm = build_pass_manager(specs, ctx)
-            if args.mlir_print_ir_after_all or args.mlir_print_ir_before_all:
-                pm.enable_ir_printing(
-                    print_before_all=args.mlir_print_ir_before_all,
-                    print_after_all=args.mlir_print_ir_after_all,
-                    print_module_scope=True,
-                )
-            pm.run(module.operation)
-    except MLIRError as err:
-        errors.append(format_mlir_error(err, source))
+            return module.operation.get_asm(enable_debug_info=args.mlir_print_debuginfo) + "\n"
+        pm = _pass_manager(specs, ctx, args) if specs else None
     except (ValueError, KilnError) as err:
-        errors.append(f"{source}: error: {err}")
-    except Exception as err:  # a bug in a pass: say so, with the traceback
-        import traceback
-
-        errors.append(
-            f"{source}: internal error: {type(err).__name__}: {err}\n{traceback.format_exc()}"
-        )
-    if errors:
-        print("\n".join(errors), file=sys.stderr)
+        print(f"{source}: error: {err}", file=sys.stderr)
         return None
-    return module.operation.get_asm(enable_debug_info=args.mlir_print_debuginfo) + "\n"
+    failure = _run(pm, module.operation, source) if pm is not None else None
+    if failure is None:
+        return module.operation.get_asm(enable_debug_info=args.mlir_print_debuginfo) + "\n"
+    if is_internal(failure):
+        failure += "\n" + _internal_report(chunk, first_line, source, specs, failure)
+    else:
+        failure += _failing_pass_note(chunk, first_line, source, specs)
+    print(failure, file=sys.stderr)
+    return None
+
+
+def _failing_pass_note(chunk: str, first_line: int, source: str, specs: list[str]) -> str:
+    """A note naming the upstream pass that failed (kiln passes name themselves).
+
+    MLIR's diagnostics do not say which pass emitted them: the pipeline is
+    re-run pass by pass on the input to find it.
+    """
+    if len(specs) < 2:
+        return ""
+    original = parse_module(chunk, new_context(), first_line).operation
+    spec = failing_pass(specs, original)
+    if spec is None or KILN_PASS_RE.match(spec):
+        return ""
+    return f"\n{source}: note: the failing pass is '{spec}'"
+
+
+def _specs(args, stages) -> list[str]:
+    if stages is not None:
+        return [spec for stage in stages for spec in stage.passes]
+    return split_pipeline(args.pass_pipeline) if args.pass_pipeline else []
+
+
+def _pass_manager(specs: list[str], ctx, args=None):
+    pm = build_pass_manager(specs, ctx)
+    if args is not None and (args.mlir_print_ir_after_all or args.mlir_print_ir_before_all):
+        pm.enable_ir_printing(
+            print_before_all=args.mlir_print_ir_before_all,
+            print_after_all=args.mlir_print_ir_after_all,
+            print_module_scope=True,
+        )
+    return pm
+
+
+def _run(pm, op, source: str) -> str | None:
+    """Runs ``pm`` on ``op``: None on success, else the errors as text.
+
+    kiln passes report their own bugs as "internal error" diagnostics; any
+    other exception out of the pass manager is a bug in kiln too.
+    """
+    try:
+        pm.run(op)
+    except MLIRError as err:
+        return format_mlir_error(err, source)
+    except Exception as err:  # a bug in kiln: say so; the report has the traceback
+        INTERNAL_TRACEBACKS.last = traceback.format_exc()
+        return f"{source}: {INTERNAL_ERROR}: {type(err).__name__}: {err}"
+    return None
+
+
+def _internal_report(chunk: str, first_line: int, source: str, specs, failure: str) -> str:
+    """Writes a reproducer for an internal error; the lines telling the user about it."""
+    header = getattr(INTERNAL_TRACEBACKS, "last", "")
+    INTERNAL_TRACEBACKS.last = ""
+    pipeline = pipeline_text(specs)
+
+    def fails_alike(candidate) -> bool:
+        return _run(_pass_manager(specs, candidate.context), candidate, source) == failure
+
+    try:
+        original = parse_module(chunk, new_context(), first_line).operation
+        text = reproducer_text(original, fails_alike)
+        path = write_reproducer(f"kiln-opt.{Path(source).stem or 'stdin'}", text, header)
+    except (OSError, MLIRError) as err:
+        return f"kiln-opt: {REPORT_REQUEST} (no reproducer written: {err})"
+    command = " ".join(shlex.quote(a) for a in ("kiln-opt", path, f"--pass-pipeline={pipeline}"))
+    return f"kiln-opt: {REPORT_REQUEST}\nreproducer: {path}\nreplay with:\n  {command}"
 
 
 if __name__ == "__main__":

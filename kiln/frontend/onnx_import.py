@@ -53,7 +53,7 @@ def import_onnx_model(
     identifier, else ``main``). ``input_shapes`` (by input name, or one
     shape per input in order) fixes the symbolic dims of the graph inputs.
     torch-mlir's conversions run as the stages of ``ONNX_FRONTEND`` (dumped to
-    ``dump_dir`` as ``<name>.frontend.NN-<stage>.mlir``).
+    ``dump_dir`` as ``<name>-<hash>.frontend.NN-<stage>.mlir``).
     """
     source = "<ModelProto>" if isinstance(model, onnx.ModelProto) else os.fspath(model)
     proto = _static_inputs(_load(model), input_shapes)

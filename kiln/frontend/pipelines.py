@@ -1,7 +1,7 @@
 """The frontends' own pipelines: torch-mlir's conversions to linalg, run as kiln stages.
 
 They run through ``kiln.driver.run_pipeline`` like a target's stages, so they
-get the same dumps (``<name>.frontend.NN-<stage>.mlir`` in ``dump_dir``), IR
+get the same dumps (``<name>-<hash>.frontend.NN-<stage>.mlir`` in ``dump_dir``), IR
 verification and reproducers with a ``kiln-opt`` replay command when
 torch-mlir fails for a reason that is not an unsupported op.
 

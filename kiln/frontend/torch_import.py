@@ -11,6 +11,7 @@ source (``UnsupportedOpsError``).
 from __future__ import annotations
 
 import re
+import threading
 
 import numpy as np
 import torch
@@ -42,6 +43,12 @@ PARTIAL_CONVERSIONS = (
     "builtin.module(func.func(convert-torch-to-tmtensor, convert-torch-to-linalg, "
     "convert-torch-to-scf, convert-torch-to-arith, convert-torch-to-tensor))"
 )
+
+
+# torch.export keeps its tracing state (dispatch mode stacks, fake-tensor modes) per
+# process, not per thread: two exports at once fail ("Trying to pop empty mode stack").
+# Exporting, decomposing and importing run one model at a time; lowering runs concurrently.
+_EXPORT_LOCK = threading.Lock()
 
 
 class _DenseLiterals(FxImporterHooks):
@@ -86,7 +93,7 @@ def import_torch_program(
     """The model as linalg-on-tensors IR, and how to call the compiled code like the model.
 
     torch-mlir's conversions run as the stages of ``TORCH_FRONTEND``
-    (dumped to ``dump_dir`` as ``<name>.frontend.NN-<stage>.mlir``).
+    (dumped to ``dump_dir`` as ``<name>-<hash>.frontend.NN-<stage>.mlir``).
 
     Raises ``UnsupportedOpsError`` naming the op or construct (and the
     user's line) that torch.export, torch-mlir's importer or its lowering
@@ -94,13 +101,14 @@ def import_torch_program(
     """
     if isinstance(model, torch.nn.Module):
         model = model.eval()
-    program = export_program(model, example_inputs, dynamic_shapes)
-    try:
-        program = program.run_decompositions(decomposition_table())
-    except Exception as err:  # a decomposition failing on this program
-        raise frontend_error(err, "a decomposition failed") from err
-    boundary = prepare_program(program, model)
-    raw = _import(program, func_name)
+    with _EXPORT_LOCK:
+        program = export_program(model, example_inputs, dynamic_shapes)
+        try:
+            program = program.run_decompositions(decomposition_table())
+        except Exception as err:  # a decomposition failing on this program
+            raise frontend_error(err, "a decomposition failed") from err
+        boundary = prepare_program(program, model)
+        raw = _import(program, func_name)
     _record_dtypes(raw, program)
     unknown = _unknown_operators(raw)
     snapshot = raw.operation.clone(ip=False)

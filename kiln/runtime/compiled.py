@@ -290,11 +290,29 @@ def _checked(arg, spec: TensorSpec, index: int):
             )
         # A lazily negated view (torch._neg_view) holds the un-negated values in memory.
         arg = arg.resolve_neg()
-        return arg if arg.is_contiguous() else arg.contiguous()
+        return arg if arg.is_contiguous() else _copy(arg.contiguous, index, dtype, shape)
     if not arg.dtype.isnative:
         # Compiled code reads the host's byte order: a big-endian array is converted.
-        arg = arg.astype(arg.dtype.newbyteorder("="))
-    return arg if arg.flags.c_contiguous else np.ascontiguousarray(arg)
+        native = arg.dtype.newbyteorder("=")
+        arg = _copy(lambda: arg.astype(native), index, dtype, shape)
+    return (
+        arg
+        if arg.flags.c_contiguous
+        else _copy(lambda: np.ascontiguousarray(arg), index, dtype, shape)
+    )
+
+
+def _copy(make, index: int, dtype: str, shape: tuple):
+    """``make()``: a copy of an input that cannot be passed as it is (a broadcast view
+    may be far larger as a copy); BufferTooLargeError naming the input if it cannot be made."""
+    try:
+        return make()
+    except (MemoryError, RuntimeError) as err:
+        size = f"{dtype}[{', '.join(map(str, shape))}]"
+        raise BufferTooLargeError(
+            f"input {index}: {size} must be copied (it is strided or big-endian) and the copy "
+            f"cannot be allocated: {err}"
+        ) from None
 
 
 def _empty(spec: TensorSpec, use_torch: bool):

@@ -4,6 +4,7 @@ Used by ``kiln-gpu-distribute`` on the per-warp reductions that
 ``gpu_reduction.schedule_warp_reduction`` marks ``kiln.gpu.warp_reduce``::
 
     linalg.generic {"parallel", ..., "reduction"} ins(%x : memref<1x..xN>) outs(%o : memref<1x..>)
+    (or the same linalg.reduce)
     ->  lane-strided scf.for (k = lane; k < N; k += 32) accumulating the body,
         5 x (gpu.shuffle xor + combine), lane 0 stores combine(total, %o)
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from kiln.ir import arith, gpu, ir, memref, scf
+from kiln.ir import arith, gpu, ir, linalg, memref, scf
 
 WARP_SIZE = 32
 # Combiner op -> its neutral element.
@@ -68,7 +69,9 @@ def lower_warp_reduction(op: ir.Operation) -> None:
     final = combiner(op)
     body = op.regions[0].blocks[0]
     n_in = len(op.operands) - 1
-    maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    # Through the LinalgOp interface: named reductions (linalg.reduce) carry no
+    # indexing_maps attribute.
+    maps = [ir.AffineMapAttr(m).value for m in linalg.get_indexing_maps(op)]
     last = maps[0].n_dims - 1
     extent = _reduction_extent(op, maps, last)
     elt = ir.MemRefType(op.operands[n_in].type).element_type

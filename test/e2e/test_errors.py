@@ -340,6 +340,56 @@ def test_tensor_too_large_for_memory_names_shape_size_and_line():
     assert isinstance(info.value, MemoryError)
 
 
+class Double(nn.Module):
+    def forward(self, x):
+        return x * 2
+
+
+@pytest.mark.parametrize(
+    ("option", "named"),
+    [
+        ({"threads": 0}, "threads"),
+        ({"threads": -2}, "threads"),
+        ({"threads": 2.5}, "threads"),
+        ({"threads": True}, "threads"),
+        ({"opt_level": 9}, "opt_level"),
+        ({"opt_level": -1}, "opt_level"),
+        ({"opt_level": 2.0}, "opt_level"),
+        ({"opt_level": True}, "opt_level"),
+    ],
+)
+def test_bad_option_values_are_kiln_errors_naming_the_option(option, named):
+    with pytest.raises(kiln.OptionError) as info:
+        kiln.compile(Double(), torch.randn(3, 4), **option)
+    assert f"kiln.compile: {named} must be" in str(info.value)
+    assert isinstance(info.value, ValueError)  # what callers caught before
+
+
+def test_dump_dir_that_is_a_file_is_a_kiln_error_naming_it(tmp_path):
+    blocker = tmp_path / "dumps"
+    blocker.write_text("not a folder")
+    with pytest.raises(kiln.DumpDirError) as info:
+        kiln.compile(Double(), torch.randn(3, 4), threads=1, dump_dir=blocker)
+    assert f"dump_dir='{blocker}'" in str(info.value)
+    assert "a file is in the way" in str(info.value)
+    with pytest.raises(kiln.DumpDirError, match="dump_dir="):
+        kiln.compile(Double(), torch.randn(3, 4), threads=1, dump_dir=blocker / "sub")
+    assert blocker.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("as_numpy", [False, True])
+def test_huge_broadcast_input_is_a_kiln_error_naming_the_input(as_numpy):
+    """A 2**40-row stride-0 view costs nothing; its contiguous copy would be 16 TiB."""
+    batch = torch.export.Dim("batch")
+    compiled = kiln.compile(
+        Double(), torch.randn(3, 4), threads=1, dynamic_shapes={"x": {0: batch}}
+    )
+    huge = torch.zeros(1, 4).expand(2**40, 4)
+    with pytest.raises(kiln.BufferTooLargeError) as info:
+        compiled(huge.numpy() if as_numpy else huge)
+    assert str(info.value).startswith("input 0: float32[1099511627776, 4] must be copied")
+
+
 HUGE_MLIR = """\
 func.func @f(%a: tensor<65536x65536xf32>) -> tensor<65536x65536xf32> {
   %e = tensor.empty() : tensor<65536x65536xf32>
@@ -509,6 +559,37 @@ def test_failing_stage_on_a_file_reports_the_file(tmp_path):
     with pytest.raises(kiln.PipelineError) as info:
         kiln.compile(str(path), threads=1)
     assert f"{path}:3:" in info.value.diagnostics
+
+
+class BigWeights(nn.Module):
+    """256 KiB of weights: a reproducer that embedded them would be over 1 MB of text."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(256, 256)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+
+
+def test_reproducer_of_a_model_with_big_weights_is_small_and_replays(tmp_path, monkeypatch, replay):
+    # A stage that fails on every model: kiln-verify-llvm right after 'graph'.
+    monkeypatch.setenv("KILN_REPRO_DIR", str(tmp_path))
+    stock = cpu_pipeline(CpuTarget("host", vector_width=8, threads=1))
+    pipeline = stock.insert_after("graph", Stage("check", ("kiln-verify-llvm",)))
+    with pytest.raises(kiln.PipelineError) as info:
+        kiln.compile(BigWeights(), torch.randn(2, 256), threads=1, pipeline=pipeline)
+    err = info.value
+    _check_pipeline_error(err, "check", tmp_path)
+    assert not err.internal
+    text = (tmp_path / err.reproducer.rsplit("/", 1)[-1]).read_text()
+    assert len(text) < 20_000  # the weights (65,536 floats) are splats of their own type
+    assert "dense<5.000000e-01> : tensor<" in text
+    message = _first_error(err.diagnostics)
+    assert message.startswith("kiln-verify-llvm: ")
+    result = replay(err.command)
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 # --- (g) MLIR text at the linalg level ---------------------------------------

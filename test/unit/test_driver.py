@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import tempfile
 from pathlib import Path
 
@@ -57,8 +58,10 @@ def test_runs_every_stage_and_dumps_each(parse, tmp_path):
     assert seen == ["fold", "clean", "bufferize"]
     assert "arith.constant 42 : i32" in str(module)
     dumps = sorted(p.name for p in tmp_path.iterdir())
-    assert dumps == ["toy.01-fold.mlir", "toy.02-clean.mlir", "toy.03-bufferize.mlir"]
-    assert "arith.constant 42" in (tmp_path / "toy.01-fold.mlir").read_text()
+    stem = dumps[0].split(".")[0]
+    assert re.fullmatch(r"toy-[0-9a-f]{10}", stem), dumps
+    assert dumps == [f"{stem}.01-fold.mlir", f"{stem}.02-clean.mlir", f"{stem}.03-bufferize.mlir"]
+    assert "arith.constant 42" in (tmp_path / f"{stem}.01-fold.mlir").read_text()
 
 
 def test_start_at_and_stop_after(parse):
@@ -81,8 +84,10 @@ def test_mlir_failure_writes_the_stage_input_and_replay(ctx, tmp_path, monkeypat
     err = info.value
     assert err.stage == "bufferize"
     assert "sparse_tensor ops must be bufferized with the sparsifier" in err.diagnostics
-    reproducer = tmp_path / "repro" / "sparse.bufferize.mlir"
-    assert err.reproducer == str(reproducer)
+    assert err.pass_spec == "one-shot-bufferize{bufferize-function-boundaries}"
+    reproducer = Path(err.reproducer)
+    assert reproducer.parent == tmp_path / "repro"
+    assert re.fullmatch(r"sparse\.bufferize\.[0-9a-f]{10}\.mlir", reproducer.name)
     # The reproducer is the IR the failing stage received, and it parses again.
     text = reproducer.read_text()
     assert "sparse_tensor.convert" in text and "memref" not in text
@@ -100,7 +105,21 @@ def test_python_pass_failure_is_a_pipeline_error(ctx, tmp_path, monkeypatch):
     assert info.value.stage == "tile"
     assert info.value.diagnostics == "ValueError: kiln-tile-and-fuse: threads must be >= 1, got 0"
     assert isinstance(info.value.__cause__, ValueError)
-    assert "arith.constant 42" in (tmp_path / "m.tile.mlir").read_text()  # stage ok ran first
+    assert "arith.constant 42" in Path(info.value.reproducer).read_text()  # stage ok ran first
+
+
+def test_failure_names_the_failing_pass_of_the_stage(ctx, tmp_path, monkeypatch):
+    """Upstream diagnostics do not say which pass emitted them: the stage is re-run pass
+    by pass and the error names the first that fails."""
+    monkeypatch.setenv("KILN_REPRO_DIR", str(tmp_path))
+    bufferize = "one-shot-bufferize{bufferize-function-boundaries}"
+    pipeline = Pipeline(
+        "p", (Stage("mixed", ("canonicalize", "func.func(cse)", bufferize, "cse")),)
+    )
+    with pytest.raises(PipelineError) as info:
+        run_pipeline(parse_module(SPARSE, ctx), pipeline, name="sparse")
+    assert info.value.pass_spec == bufferize
+    assert str(info.value).startswith(f"kiln: stage 'mixed' failed in pass '{bufferize}':\n")
 
 
 def test_bad_spec_in_a_stage_is_a_pipeline_error(ctx, tmp_path, monkeypatch):
@@ -166,4 +185,4 @@ def test_invalid_ir_from_a_pass_is_reported_with_or_without_verify_each(
     assert "entry block must have 1 arguments to match function signature" in (
         info.value.diagnostics
     )
-    assert "arith.addi" in (tmp_path / "m.broken.mlir").read_text()
+    assert "arith.addi" in Path(info.value.reproducer).read_text()

@@ -22,10 +22,10 @@ llvm.func @lowered(%a: f32, %p: !llvm.ptr) {
 
 // -----
 
-// Every op left over is an error at its own location; the chunk is not printed.
-// ERR: verify-llvm.mlir:[[# @LINE + 3]]:1: error: 'func.func' was not lowered to the LLVM dialect
-// ERR: verify-llvm.mlir:[[# @LINE + 3]]:8: error: 'arith.addf' was not lowered to the LLVM dialect
-// ERR: verify-llvm.mlir:[[# @LINE + 3]]:3: error: 'func.return' was not lowered to the LLVM dialect
+// Every op left over is an error at its own location, naming the pass; the chunk is not printed.
+// ERR: verify-llvm.mlir:[[# @LINE + 3]]:1: error: kiln-verify-llvm: 'func.func' was not lowered to the LLVM dialect
+// ERR: verify-llvm.mlir:[[# @LINE + 3]]:8: error: kiln-verify-llvm: 'arith.addf' was not lowered to the LLVM dialect
+// ERR: verify-llvm.mlir:[[# @LINE + 3]]:3: error: kiln-verify-llvm: 'func.return' was not lowered to the LLVM dialect
 func.func @not_lowered(%a: f32) -> f32 {
   %0 = arith.addf %a, %a : f32
   return %0 : f32

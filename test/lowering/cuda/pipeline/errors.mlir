@@ -2,7 +2,7 @@
 // RUN: not kiln-compile %s --emit=ptx 2>&1 | FileCheck %s
 // RUN: not kiln-compile %s --emit=ptx --chip=gfx90a 2>&1 | FileCheck %s --check-prefix=CHIP
 
-// CHECK: kiln-compile: error: kiln: stage 'tiled' failed:
+// CHECK: kiln-compile: error: kiln: stage 'tiled' failed in pass 'kiln-gpu-tile{{.*}}':
 // CHECK-NEXT: {{.*}}errors.mlir:{{[0-9]+}}:{{[0-9]+}}: error: kiln-gpu-tile: linalg.generic has dynamic shapes
 // CHECK: replay with:
 // CHECK-NEXT: kiln-opt {{.*}}kiln-gpu-tile

@@ -1,0 +1,14 @@
+// Found by kiln's fuzzer (python -m kiln.tools.fuzz --seed 13, case 605),
+// from test/dialects/kiln-ops.mlir (dim); minimized.
+// bug: kiln-tile-and-fuse: StopIteration on arith.addf
+// Not fixed yet: an expected failure until it is (then drop the XFAIL).
+// XFAIL: *
+// RUN: %PYTHON -m kiln.tools.fuzz.check kiln-opt %s --kiln-pipeline=cpu
+
+func.func @group(%a: tensor<1024xf32>) -> tensor<1024xf32> {
+  %r = "kiln.fusion_group"() ({
+    %0 = arith.addf %a, %a : tensor<1024xf32>
+    "kiln.yield"(%0) : (tensor<1024xf32>) -> ()
+  }) {anchor = "arith.addf", kind = "elementwise"} : () -> tensor<1024xf32>
+  return %r : tensor<1024xf32>
+}
