@@ -12,8 +12,7 @@ from kiln.tools.fuzz.runner import fuzz
 
 SEED, CASES = 0, 80
 
-# Open, owned elsewhere (issue 13). Zero-size dimensions (deliverable 3); the tracebacks in
-# kiln-tile-and-fuse and kiln-vectorize (deliverable 5, the passes' owner).
+# Open, owned elsewhere (issue 13): zero-size dimensions (deliverable 3).
 KNOWN_OPEN = {
     "crash: SIGSEGV in compiled.py:run_raw": "reduction over a zero-size dimension, at call time",
     "crash: SIGSEGV in ir.py:apply_named_sequence (in tile_and_fuse.py:run)": (
@@ -23,8 +22,6 @@ KNOWN_OPEN = {
         "conv with zero input channels, CUDA tiling"
     ),
     "bug: kiln-tile-and-fuse: ValueError on linalg.generic": "conv with zero input channels",
-    "bug: kiln-tile-and-fuse: StopIteration on arith.addf": "a fusion group with no anchor",
-    "bug: kiln-vectorize: IndexError on linalg.copy": "matmul with N not a multiple of 16",
 }
 
 

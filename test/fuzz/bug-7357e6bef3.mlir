@@ -1,8 +1,8 @@
 // Found by kiln's fuzzer (python -m kiln.tools.fuzz --seed 13, case 605),
 // from test/dialects/kiln-ops.mlir (dim); minimized.
 // bug: kiln-tile-and-fuse: StopIteration on arith.addf
-// Not fixed yet: an expected failure until it is (then drop the XFAIL).
-// XFAIL: *
+// Fixed: kiln-tile-and-fuse inlines a group with no anchor it can schedule around
+// and tiles its ops alone.
 // RUN: %PYTHON -m kiln.tools.fuzz.check kiln-opt %s --kiln-pipeline=cpu
 
 func.func @group(%a: tensor<1024xf32>) -> tensor<1024xf32> {
