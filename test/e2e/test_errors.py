@@ -535,22 +535,58 @@ class _RejectConvolutions(KilnPass):
             raise PassFailure(errors)
 
 
-def test_failing_pass_on_a_module_reports_the_users_line(tmp_path, monkeypatch):
-    # Issue 12: the failure named torch/nn/modules/conv.py, not the model's line.
+@dataclasses.dataclass(frozen=True)
+class _BuggyOnConvolutions(KilnPass):
+    """Test-only: a pass with a bug that shows on convolutions (an IndexError)."""
+
+    name = "kiln-test-buggy-on-convolutions"
+
+    def run(self, module):
+        for op in collect_ops(module):
+            if op.name.startswith("linalg.conv"):
+                op.results[len(op.results)]  # noqa: B018 - the bug
+
+
+def _compile_failing(tmp_path, monkeypatch, bad_pass) -> kiln.PipelineError:
+    """The PipelineError of ConvNet compiled with ``bad_pass`` as a stage after 'tiled'."""
     monkeypatch.setenv("KILN_REPRO_DIR", str(tmp_path))
     registry.all_passes()
-    monkeypatch.setitem(registry._PASSES, _RejectConvolutions.name, _RejectConvolutions)
+    monkeypatch.setitem(registry._PASSES, bad_pass.name, bad_pass)
     pipeline = cpu_pipeline(CpuTarget("host", vector_width=8, threads=1)).insert_after(
-        "tiled", Stage("check", (_RejectConvolutions.name,))
+        "tiled", Stage("check", ("canonicalize", bad_pass.name))
     )
     with pytest.raises(kiln.PipelineError) as info:
         kiln.compile(ConvNet(), torch.randn(1, 3, 8, 8), threads=1, pipeline=pipeline)
-    err = info.value
-    assert err.stage == "check"
-    first = err.diagnostics.splitlines()[0]
-    file, line = _split_location(first.split(": error: ")[0])
-    assert (file, line) == (__file__, _line_of(ConvNet, "self.conv(x)"))
-    assert "cannot handle 'linalg.conv" in first
+    return info.value
+
+
+def _at_the_users_line(diagnostics: str) -> str:
+    """The first diagnostic's message, after checking it is at ConvNet's call of the conv."""
+    first = diagnostics.splitlines()[0]
+    where, message = first.split(": error: ", 1)
+    assert _split_location(where) == (__file__, _line_of(ConvNet, "self.conv(x)")), first
+    return message
+
+
+def test_failing_pass_on_a_module_names_stage_pass_op_and_the_users_line(tmp_path, monkeypatch):
+    # Issue 12: the failure named neither the pass nor the model's line (it named
+    # torch/nn/modules/conv.py).
+    err = _compile_failing(tmp_path, monkeypatch, _RejectConvolutions)
+    assert (err.stage, err.pass_spec, err.internal) == ("check", _RejectConvolutions.name, False)
+    assert f"stage 'check' failed in pass '{_RejectConvolutions.name}'" in str(err)
+    message = _at_the_users_line(err.diagnostics)
+    assert message.startswith(f"{_RejectConvolutions.name}: cannot handle 'linalg.conv")
+
+
+def test_bug_in_a_pass_on_a_module_is_an_internal_error_at_the_users_line(tmp_path, monkeypatch):
+    # A Python exception inside a pass: never a bare IndexError, but an internal error
+    # naming the pass and the op, at the line of the model the op comes from.
+    err = _compile_failing(tmp_path, monkeypatch, _BuggyOnConvolutions)
+    assert (err.stage, err.pass_spec, err.internal) == ("check", _BuggyOnConvolutions.name, True)
+    assert "a bug in kiln" in str(err)
+    message = _at_the_users_line(err.diagnostics)
+    assert message.startswith(f"{_BuggyOnConvolutions.name}: internal error on 'linalg.conv")
+    assert "IndexError" in message
 
 
 def test_failing_stage_on_a_file_reports_the_file(tmp_path):
