@@ -174,7 +174,7 @@ class Schedule:
     def apply(self, payload: ir.Operation) -> None:
         """Runs the schedule on ``payload`` (usually the module).
 
-        Raises ``PassFailure`` when a transform fails: one error per diagnostic of
+        Raises ``ScheduleFailure`` (a ``PassFailure``) when a transform fails: one error per diagnostic of
         the interpreter, located at the payload op it names (else at the
         transform's own location), saying which transform (and the schedule line
         that built it) failed on which op. The calling pass adds its name.
@@ -198,7 +198,10 @@ class Schedule:
             return
         if not errors:
             errors.append(_Failure(payload.location, "the transform sequence failed", []))
-        raise PassFailure([self._describe(failure, payload) for failure in errors])
+        raise ScheduleFailure(
+            [self._describe(failure, payload) for failure in errors],
+            [failure.message for failure in errors],
+        )
 
     def _describe(self, failure: _Failure, payload: ir.Operation) -> tuple[ir.Location, str]:
         """(location, message) of one interpreter error: at the payload op, naming the step."""
@@ -218,6 +221,15 @@ class Schedule:
     def text(self) -> str:
         """The transform script as MLIR text (for dumps and tests)."""
         return str(self.module)
+
+
+class ScheduleFailure(PassFailure):
+    """A transform of a schedule failed: located errors (see ``Schedule.apply``), and the
+    interpreter's own messages (``reasons``) for passes that report in their own words."""
+
+    def __init__(self, errors: list[tuple[ir.Location, str]], reasons: list[str]):
+        super().__init__(errors)
+        self.reasons = reasons
 
 
 @dataclass(frozen=True)

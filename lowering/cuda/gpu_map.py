@@ -20,6 +20,7 @@ from __future__ import annotations
 from kiln.lowering.cuda.schedules.common import BLOCK_DIMS_ATTR, KERNEL_ATTR, MARKERS, GpuSchedule
 from kiln.passes.common import collect_ops
 from kiln.passes.registry import KilnPass, PassFailure, register
+from kiln.passes.transform_script import ScheduleFailure
 
 from kiln.ir import ir
 
@@ -53,8 +54,9 @@ class GpuMap(KilnPass):
             sched.map_nested_forall_to_threads(launch, block_dims)
             try:
                 sched.apply(module)
-            except ValueError as err:  # the transform interpreter failed
-                message = f"cannot map the kernel to {block_dims} threads: {_reason(err)}"
+            except ScheduleFailure as failure:  # reported at the kernel, in the pass's words
+                reasons = "; ".join(failure.reasons)
+                message = f"cannot map the kernel to {block_dims} threads: {reasons}"
                 errors.append((location, f"{self.name}: {message}"))
         if errors:
             raise PassFailure(errors)
@@ -63,12 +65,3 @@ class GpuMap(KilnPass):
                 n for n in op.attributes if n.startswith(MARKERS) or n.startswith(TAG_PREFIX)
             ]:
                 del op.attributes[name]
-
-
-def _reason(err: ValueError) -> str:
-    """The interpreter's diagnostics in ``err``, without its header and location prefixes."""
-    lines = str(err).splitlines()[1:] or [str(err)]
-    prefix = "Diagnostic message at "
-    return "; ".join(
-        line.split("): ", 1)[-1] if line.startswith(prefix) else line for line in lines
-    )

@@ -1,6 +1,7 @@
 // Found by kiln's fuzzer (python -m kiln.tools.fuzz --seed 13, case 465),
 // from generated conv; minimized.
 // bug: kiln-tile-and-fuse: ValueError on linalg.generic
+// Fixed by kiln-fold-zero-size (zero-size dimensions give eager's answer): a regression test.
 // FUZZ-FUNCTION: {"kind": "conv", "input_shapes": [[5, 0, 11, 7], [2, 0, 3, 2]], "recipe": ["conv", 2], "rtol": 0.001, "atol": 0.001, "seed": 491, "threads": 1}
 // RUN: %PYTHON -m kiln.tools.fuzz.check --exec %s
 

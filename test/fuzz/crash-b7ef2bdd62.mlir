@@ -1,6 +1,7 @@
 // Found by kiln's fuzzer (python -m kiln.tools.fuzz --seed 13, case 31),
 // from generated conv; minimized.
 // crash: SIGSEGV in ir.py:apply_named_sequence (in gpu_tile.py:run)
+// Fixed by kiln-fold-zero-size (zero-size dimensions give eager's answer): a regression test.
 // RUN: %PYTHON -m kiln.tools.fuzz.check kiln-compile %s --target=cuda --emit=ptx -o /dev/null
 
 func.func @f(%x: tensor<7x0x9x7xf32>, %w: tensor<2x0x2x3xf32>) -> (tensor<7x2x8x5xf32>) {

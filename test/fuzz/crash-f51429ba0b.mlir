@@ -1,6 +1,7 @@
 // Found by kiln's fuzzer (python -m kiln.tools.fuzz --seed 13, case 49),
 // from generated matmul; minimized.
 // crash: SIGSEGV in ir.py:apply_named_sequence (in tile_and_fuse.py:run)
+// Fixed by kiln-fold-zero-size (zero-size dimensions give eager's answer): a regression test.
 // FUZZ-FUNCTION: {"kind": "matmul", "input_shapes": [[33, 0], [0, 4]], "recipe": ["matmul", false, "none"], "rtol": 0.001, "atol": 0.001, "seed": 0, "threads": 1}
 // RUN: %PYTHON -m kiln.tools.fuzz.check --exec %s
 
