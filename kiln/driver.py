@@ -93,10 +93,11 @@ def run_pipeline(
             continue
         before = module.operation.clone(ip=False)
         try:
-            failure = _stage_failure(stage, module.operation, verify_each, before, source_name)
+            verify = verify_each or stage.verify_each
+            failure = _stage_failure(stage, module.operation, verify, before, source_name)
             if failure is not None:
                 detail, cause = failure
-                error = _stage_error(stage, before, name, detail, verify_each, source_name)
+                error = _stage_error(stage, before, name, detail, verify, source_name)
                 if not isinstance(cause, MLIRError):
                     raise error from cause
                 error.mlir_error = cause  # for callers that read the diagnostics' locations

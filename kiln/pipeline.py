@@ -32,6 +32,12 @@ class Stage:
     ``tool`` (with no ``passes``) makes it a step after MLIR: ``tool(previous,
     target)`` returns the stage's output (text or bytes; None when the tool is
     not installed and the output is optional), dumped with ``suffix``.
+
+    ``verify_each`` verifies the IR after every pass of the stage, whatever
+    the caller asked: for passes kiln does not own (torch-mlir's), which can
+    leave invalid IR behind when they fail, and the passes after them may then
+    loop on it without end (an uneven adaptive pool's bad ``tensor.cast`` grew
+    to 18 GB in canonicalization before this flag).
     """
 
     name: str
@@ -39,6 +45,7 @@ class Stage:
     summary: str = ""
     tool: Callable[[object, object], str | bytes | None] | None = field(default=None, compare=False)
     suffix: str = "mlir"
+    verify_each: bool = False
 
     def __post_init__(self) -> None:
         if self.tool is not None and self.passes:

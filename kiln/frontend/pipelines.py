@@ -34,16 +34,16 @@ LINALG_BACKEND = (
 TORCH_FRONTEND = Pipeline(
     "torch-frontend",
     (
-        Stage("torch", TORCH_BACKEND, "torch-mlir's backend contract"),
-        Stage("linalg", LINALG_BACKEND, "linalg on tensors"),
+        Stage("torch", TORCH_BACKEND, "torch-mlir's backend contract", verify_each=True),
+        Stage("linalg", LINALG_BACKEND, "linalg on tensors", verify_each=True),
     ),
 )
 ONNX_FRONTEND = Pipeline(
     "onnx-frontend",
     (
-        Stage("onnx", ONNX_TO_TORCH, "ONNX ops as torch ops"),
-        Stage("torch", ONNX_TORCH_BACKEND, "torch-mlir's backend contract"),
-        Stage("linalg", LINALG_BACKEND, "linalg on tensors"),
+        Stage("onnx", ONNX_TO_TORCH, "ONNX ops as torch ops", verify_each=True),
+        Stage("torch", ONNX_TORCH_BACKEND, "torch-mlir's backend contract", verify_each=True),
+        Stage("linalg", LINALG_BACKEND, "linalg on tensors", verify_each=True),
     ),
 )
 
