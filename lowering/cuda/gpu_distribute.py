@@ -58,6 +58,14 @@ WORKGROUP = "#gpu.address_space<workgroup>"
 SHARED_PREFIX = "__kiln_shared_"
 
 
+def _marker_tile(op: ir.Operation, marker: str, attr: str) -> list[int]:
+    """The tile sizes ``attr`` that a ``marker``-ed step carries (kiln-gpu-tile sets both);
+    an error at the op when hand-written or edited IR has the marker alone."""
+    if attr not in op.attributes:
+        raise PassFailure([(op.location, f"'{op.name}' is marked {marker} but has no {attr}")])
+    return list(ir.DenseI64ArrayAttr(op.attributes[attr]))
+
+
 @register
 class GpuDistribute(KilnPass):
     """Stage matmul tiles in shared memory, spread copies over threads, warp-level contractions."""
@@ -69,7 +77,7 @@ class GpuDistribute(KilnPass):
         if promoted:
             sched = GpuSchedule(module.context)
             for tag, op in promoted:
-                tile = list(ir.DenseI64ArrayAttr(op.attributes[THREAD_TILE_ATTR]))
+                tile = _marker_tile(op, PROMOTE_ATTR, THREAD_TILE_ATTR)
                 promote_and_distribute(sched, sched.match(attr=tag), tile, _views(op))
             sched.apply_patterns(sched.match(["func.func"]), [canonicalization])
             sched.apply(module)
@@ -87,7 +95,7 @@ class GpuDistribute(KilnPass):
             sched = GpuSchedule(module.context)
             mma_steps = [(tag, _drop_batch(op)) for tag, op in mma_steps]
             for tag, op in mma_steps:
-                tile = list(ir.DenseI64ArrayAttr(op.attributes[WARP_TILE_ATTR]))
+                tile = _marker_tile(op, MMA_ATTR, WARP_TILE_ATTR)
                 kernel = kernel_around(op)
                 kernel.attributes[f"{tag}.kernel"] = ir.UnitAttr.get()
                 step, kernel = sched.match(attr=tag), sched.match(attr=f"{tag}.kernel")

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from kiln.tools.fuzz import outcome
 from kiln.tools.fuzz.generate import functions
-from kiln.tools.fuzz.minimize import minimize, same_failure, write_lit_test
+from kiln.tools.fuzz.minimize import existing_test, minimize, same_failure, write_lit_test
 from kiln.tools.fuzz.mutate import _run_args, load_corpus, mutants
 from kiln.tools.fuzz.reference import compare
 from kiln.tools.fuzz.runner import REPO, WorkerProcess
@@ -155,6 +155,8 @@ def test_lit_test_of_a_finding_runs_its_oracle(tmp_path):
     text = path.read_text()
     assert "--seed 3, case 5" in text and "// XFAIL: *" in text
     assert "// RUN: %PYTHON -m kiln.tools.fuzz.check kiln-opt %s --kiln-pipeline=cpu" in text
+    assert existing_test(tmp_path, found) == path  # a later run keeps no second copy
+    assert existing_test(tmp_path, outcome.Outcome(outcome.CRASH, "SIGABRT")) is None
     check = [
         sys.executable,
         "-m",

@@ -12,7 +12,7 @@ except ImportError:
     sys.exit("kiln fuzz needs hypothesis: pip install 'kiln[test]'")
 
 from kiln.tools.fuzz import outcome
-from kiln.tools.fuzz.minimize import minimize, same_failure, write_lit_test
+from kiln.tools.fuzz.minimize import existing_test, minimize, same_failure, write_lit_test
 from kiln.tools.fuzz.runner import REPO, Finding, Report, WorkerProcess, fuzz, run_alone
 from kiln.tools.fuzz.worker import EXEC
 
@@ -56,8 +56,13 @@ def _logger(verbose: bool):
 
 
 def _keep(finding: Finding, seed: int, args) -> None:
-    """Confirms a finding alone, minimizes it and writes its lit test (if ``--out``)."""
+    """Confirms a finding alone, minimizes it and writes its lit test (if ``--out``) unless
+    ``--out`` holds one for its signature already."""
     case, result = finding.case, finding.outcome
+    known = existing_test(Path(args.out), result) if args.out else None
+    if known is not None:
+        finding.repro = f"{known} (kept before)"
+        return
     alone = run_alone(case, args.timeout)
     if not same_failure(result)(alone):
         finding.repro = f"not reproduced alone (alone: {alone.kind} {alone.signature})"

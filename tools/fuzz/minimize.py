@@ -60,6 +60,14 @@ def same_failure(expected: Outcome) -> Callable[[Outcome], bool]:
     return check
 
 
+def existing_test(directory: Path, result: Outcome) -> Path | None:
+    """The lit test in ``directory`` already kept for ``result``'s failure, if any."""
+    line = f"// {result.kind}: {result.signature}\n"
+    if not directory.is_dir():
+        return None
+    return next((p for p in sorted(directory.glob("*.mlir")) if line in p.read_text()), None)
+
+
 def write_lit_test(directory: Path, case: Case, result: Outcome, seed: int, fixed: bool) -> Path:
     """Writes ``case`` as a lit test that fails while the bug is there; returns its path."""
     stem = f"{result.kind}-{short_hash(result.signature, case.text)}"

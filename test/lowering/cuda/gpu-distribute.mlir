@@ -163,3 +163,15 @@ func.func @two_batches(%a: memref<2x32x16xf16>, %b: memref<2x16x16xf16>, %c: mem
   } {kiln.gpu.block_dims = array<i64: 32, 1, 1>, kiln.gpu.kernel, mapping = [#gpu.block<y>, #gpu.block<x>]}
   return
 }
+
+// -----
+
+// ... and a step marked for tensor cores without its warp tile (found by the fuzzer:
+// a KeyError in the pass before).
+func.func @mma_without_warp_tile(%a: memref<128x64xf16>, %b: memref<64x128xf16>, %c: memref<128x128xf32>) {
+  scf.forall (%i, %j) in (1, 1) {
+    // ERR: gpu-distribute.mlir:[[# @LINE + 1]]:5: error: kiln-gpu-distribute: 'linalg.matmul' is marked kiln.gpu.mma but has no kiln.gpu.warp_tile
+    linalg.matmul {kiln.gpu.mma} ins(%a, %b : memref<128x64xf16>, memref<64x128xf16>) outs(%c : memref<128x128xf32>)
+  } {kiln.gpu.block_dims = array<i64: 128, 1, 1>, kiln.gpu.kernel, mapping = [#gpu.block<y>, #gpu.block<x>]}
+  return
+}
