@@ -23,7 +23,8 @@ import traceback
 from pathlib import Path
 
 from kiln.errors import INTERNAL_ERROR, REPORT_REQUEST, KilnError, format_mlir_error
-from kiln.ir import MLIRError, new_context, parse_module
+from kiln.ir import MLIRError, new_context
+from kiln.parse_probe import ParserCrash, parse_untrusted
 from kiln.reproducer import write_reproducer
 from kiln.targets import TARGETS, target_entry
 
@@ -127,9 +128,11 @@ def compile_file(args: argparse.Namespace, text: str) -> str | bytes:
     source = "<stdin>" if args.input == "-" else args.input
     ctx = new_context()
     try:
-        module = parse_module(text, ctx)
+        module = parse_untrusted(text, ctx)
     except MLIRError as err:
         raise KilnError(format_mlir_error(err, source)) from None
+    except ParserCrash as err:
+        raise KilnError(f"{source}: error: {err}") from None
     name = Path(source).stem if args.input != "-" else "stdin"
     outputs: dict = {}
     run_pipeline(

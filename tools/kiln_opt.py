@@ -23,6 +23,7 @@ from kiln.passes.registry import INTERNAL_TRACEBACKS
 
 from kiln.errors import INTERNAL_ERROR, REPORT_REQUEST, KilnError, format_mlir_error, is_internal
 from kiln.ir import MLIRError, new_context, parse_module
+from kiln.parse_probe import ParserCrash, parse_untrusted
 from kiln.pipeline import (
     KILN_PASS_RE,
     build_pass_manager,
@@ -243,9 +244,12 @@ def _process(chunk: str, first_line: int, source: str, args, stages) -> str | No
     """Runs the pipeline on one chunk; its output text, or None after printing its errors."""
     ctx = new_context()
     try:
-        module = parse_module(chunk, ctx, first_line)
+        module = parse_untrusted(chunk, ctx, first_line)
     except MLIRError as err:
         print(format_mlir_error(err, source), file=sys.stderr)
+        return None
+    except ParserCrash as err:
+        print(f"{source}: error: {err}", file=sys.stderr)
         return None
     try:
         specs = _specs(args, stages)
