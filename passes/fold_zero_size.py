@@ -119,11 +119,18 @@ def _iterates_zero_times(op: ir.Operation) -> bool:
 
     Every operand of a structured op is read or written at some point of a
     non-empty iteration domain, so an operand with no element means no point.
+    Its inits are its last operands, one per result: ops with ``ins``/``outs``
+    segments say so in ``operandSegmentSizes``; ``linalg.reduce``, ``map``,
+    ``transpose``, ``broadcast`` and ``softmax`` have no segments attribute and
+    end with their inits too.
     """
-    if not op.name.startswith(ZERO_TRIP_PREFIXES) or "operandSegmentSizes" not in op.attributes:
+    if not op.name.startswith(ZERO_TRIP_PREFIXES) or not op.results:
         return False
-    segments = list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))
-    if len(segments) != 2 or segments[1] != len(op.results):
+    if "operandSegmentSizes" in op.attributes:
+        segments = list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))
+        if len(segments) != 2 or segments[1] != len(op.results):
+            return False  # e.g. linalg.pack: padding and tile sizes follow its dest
+    elif len(op.operands) <= len(op.results):
         return False
     return any(_has_zero_dim(operand.type) for operand in op.operands)
 

@@ -99,3 +99,39 @@ func.func @caller(%x: tensor<2x0xf32>) -> tensor<2x0xf32> {
   %r = func.call @callee(%x) : (tensor<2x0xf32>) -> tensor<2x0xf32>
   return %r : tensor<2x0xf32>
 }
+
+// -----
+
+// linalg.reduce has no operandSegmentSizes (its ins and inits are the same count): a
+// sum over an empty dimension is still its init (the CUDA tiler segfaulted on it).
+// CHECK-LABEL: func.func @reduce_over_empty_dim
+// CHECK: %[[FILL:.*]] = linalg.fill
+// CHECK-NOT: linalg.reduce
+// CHECK: return %[[FILL]] : tensor<3x100xf32>
+// FLAT-LABEL: func.func @reduce_over_empty_dim
+// FLAT-SAME: (%{{.*}}: tensor<0xf32>) -> tensor<3x100xf32>
+func.func @reduce_over_empty_dim(%a: tensor<3x100x0xf32>) -> tensor<3x100xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x100xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<3x100xf32>) -> tensor<3x100xf32>
+  %r = linalg.reduce ins(%a : tensor<3x100x0xf32>) outs(%c : tensor<3x100xf32>) dimensions = [2]
+    (%x: f32, %y: f32) {
+      %s = arith.addf %x, %y : f32
+      linalg.yield %s : f32
+    }
+  return %r : tensor<3x100xf32>
+}
+
+// -----
+
+// A reduce over a non-empty dimension is kept.
+// CHECK-LABEL: func.func @reduce_kept
+// CHECK: linalg.reduce
+func.func @reduce_kept(%a: tensor<3x4xf32>, %c: tensor<3xf32>) -> tensor<3xf32> {
+  %r = linalg.reduce ins(%a : tensor<3x4xf32>) outs(%c : tensor<3xf32>) dimensions = [1]
+    (%x: f32, %y: f32) {
+      %s = arith.maximumf %x, %y : f32
+      linalg.yield %s : f32
+    }
+  return %r : tensor<3xf32>
+}
