@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import types
 from pathlib import Path
 
 from kiln.buffer_sizes import check_buffer_sizes
@@ -33,7 +34,8 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
 ) -> CompiledModel:
     """Compiles ``model`` for ``target`` and returns a callable ``CompiledModel``.
 
-    ``model`` is a ``torch.nn.Module`` (traced with ``example_inputs``), a path
+    ``model`` is a ``torch.nn.Module`` or a function of tensors (traced with
+    ``example_inputs``), a path
     to an ``.mlir`` file, or MLIR text, at the linalg-on-tensors level.
     ``threads`` defaults to the CPUs available (or ``KILN_NUM_THREADS``).
     ``dump_dir`` receives the IR after every stage. ``pipeline`` replaces
@@ -251,11 +253,18 @@ def _load(model, example_inputs: tuple, func_name: str | None, dynamic_shapes=No
         )
     from kiln.frontend.torch_import import import_torch_program
 
-    name = type(model).__name__.lower()
+    name = _model_name(model)
     module, boundary = import_torch_program(
         model, example_inputs, func_name or "forward", dynamic_shapes, dump_dir=dump_dir, name=name
     )
     return module, name, None, boundary
+
+
+def _model_name(model) -> str:
+    """The name of dumps and reports: the module's class, or the function's name."""
+    if isinstance(model, types.FunctionType) and model.__name__.isidentifier():
+        return model.__name__.lower()
+    return type(model).__name__.lower()
 
 
 def parse_mlir(text: str, source_name: str) -> ir.Module:

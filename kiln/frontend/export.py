@@ -28,13 +28,28 @@ _CONSTRUCTS = {
 }
 
 
+def as_module(model) -> torch.nn.Module:
+    """``model`` itself, or a plain function as the ``forward`` of a module.
+
+    torch.export takes modules only; the function becomes the instance's
+    ``forward`` attribute (not a method), so its signature, parameter names
+    included (``dynamic_shapes`` names them), is the one exported.
+    """
+    if isinstance(model, torch.nn.Module):
+        return model
+    module = torch.nn.Module()
+    module.forward = model
+    return module
+
+
 def export_program(model, example_inputs: tuple, dynamic_shapes=None):
-    """The ``ExportedProgram`` of ``model`` on ``example_inputs``.
+    """The ``ExportedProgram`` of ``model`` (a module, or a function of tensors) on ``example_inputs``.
 
     Raises ``UnsupportedOpsError`` naming the construct that stopped the
     trace and the user's line when neither export mode can trace the model.
     """
     try:
+        model = as_module(model)
         return _export(model, example_inputs, dynamic_shapes, strict=False)
     except Exception as non_strict:  # torch.export failures come in many types
         try:

@@ -28,7 +28,7 @@ from kiln.errors import (
 )
 from kiln.frontend.boundary import TorchBoundary
 from kiln.frontend.decompositions import decomposition_table
-from kiln.frontend.export import export_program
+from kiln.frontend.export import as_module, export_program
 from kiln.frontend.fold_zero_size_torch import fold_zero_size_values
 from kiln.frontend.pipelines import TORCH_FRONTEND, mlir_error_of, run_frontend
 from kiln.frontend.program import prepare_program
@@ -101,6 +101,7 @@ def import_torch_program(
     """
     if isinstance(model, torch.nn.Module):
         model = model.eval()
+    model = as_module(model)  # a plain function of tensors
     with _EXPORT_LOCK:
         program = export_program(model, example_inputs, dynamic_shapes)
         try:

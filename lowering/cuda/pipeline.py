@@ -47,6 +47,7 @@ from kiln.lowering.cuda.specialize_contractions import SpecializeContractions
 from kiln.passes.distinct_results import DistinctResults
 from kiln.passes.fold_zero_size import FoldZeroSize
 from kiln.passes.fuse_elementwise import FuseElementwise
+from kiln.passes.guard_integer_division import GuardIntegerDivision
 from kiln.passes.readonly_arguments import ReadonlyArguments
 from kiln.passes.unshare_destinations import UnshareDestinations
 
@@ -98,6 +99,8 @@ def cuda_pipeline(target: CudaTarget | None = None) -> Pipeline:
                 (
                     # Nothing of size zero reaches the schedules (they tile and divide ranges).
                     FoldZeroSize().spec(),
+                    # Integer division by 0 gives numpy's 0, as on the CPU (sizes: 1).
+                    GuardIntegerDivision().spec(),
                     "canonicalize",
                     "cse",
                     PadToGeneric().spec(),
