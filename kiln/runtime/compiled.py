@@ -192,6 +192,14 @@ class CompiledModel:
                     f"{spec.dtype} needs {human_bytes(nbytes)}, more than this machine's "
                     f"memory ({human_bytes(limit)}); nothing was run"
                 )
+        # Then the byte counts of the dynamic intermediates (-1: depends on data).
+        for index, nbytes in enumerate(sizes[sum(ranks) :]):
+            if nbytes > limit:
+                raise BufferTooLargeError(
+                    f"{self.signature.name}: for these input shapes, intermediate tensor "
+                    f"{index} of the computation needs {human_bytes(nbytes)}, more than this "
+                    f"machine's memory ({human_bytes(limit)}); nothing was run"
+                )
 
     def profile(self) -> list[tuple[str, float]]:
         """(region, share of all counted cycles) per loop nest, largest first.

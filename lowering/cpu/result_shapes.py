@@ -1,4 +1,4 @@
-"""kiln-result-shapes: each dynamic entry point gets a function computing its results' shapes.
+"""kiln-result-shapes: each dynamic entry point gets a function computing its buffers' sizes.
 
 An entry point with dynamic shapes allocates its results itself; when one
 cannot be allocated (a 4 TiB output from a large dynamic size), ``malloc``
@@ -17,7 +17,7 @@ reduce to arithmetic on the argument sizes; a size that depends on data
 dropped: the entry point makes them.
 
 Pre: tensors (linalg level), entry points not yet rewritten by later stages.
-Post: each public function with a dynamic result has its shape function
+Post: each public function with a dynamic result or intermediate has its shape function
 (public, ``llvm.emit_c_interface``) made of ``arith``/``affine`` ops,
 ``tensor.dim`` of its arguments and one ``tensor.from_elements``.
 """
@@ -44,7 +44,9 @@ class ResultShapes(KilnPass):
     def run(self, module: ir.Operation) -> None:
         for entry in entry_functions(module):
             name = ir.StringAttr(entry.attributes["sym_name"]).value
-            if name.startswith(PREFIX) or not _has_dynamic_result(entry):
+            if name.startswith(PREFIX) or not (
+                _has_dynamic_result(entry) or _dynamic_empties(entry)
+            ):
                 continue
             shapes = entry.clone(ip=ir.InsertionPoint.after(entry))
             shapes.attributes["sym_name"] = ir.StringAttr.get(PREFIX + name)
@@ -64,10 +66,50 @@ def _has_dynamic_result(entry: ir.Operation) -> bool:
     )
 
 
+def _dynamic_empties(function: ir.Operation) -> list[ir.Operation]:
+    """The dynamically shaped ``tensor.empty`` ops of ``function``'s entry block
+    whose element size is known (they are in scope at its return)."""
+    return [
+        op.operation
+        for op in function.regions[0].blocks[0].operations
+        if op.operation.name == "tensor.empty"
+        and not ir.RankedTensorType(op.results[0].type).has_static_shape
+        and _element_bytes(ir.RankedTensorType(op.results[0].type).element_type) is not None
+    ]
+
+
+def _element_bytes(ty: ir.Type) -> int | None:
+    if isinstance(ty, ir.IndexType):
+        return 8
+    if isinstance(ty, ir.IntegerType | ir.FloatType):
+        return (ty.width + 7) // 8
+    return None
+
+
+def _byte_count(empty: ir.Operation) -> ir.Value:
+    """The bytes ``empty``'s buffer takes, as an i64 (its dynamic sizes are its operands)."""
+    i64 = ir.IntegerType.get_signless(64)
+    ty = ir.RankedTensorType(empty.results[0].type)
+    total = arith.constant(i64, _element_bytes(ty.element_type) * _static_product(ty))
+    for size in empty.operands:
+        total = arith.muli(total, arith.index_cast(i64, size))
+    return total
+
+
+def _static_product(ty: ir.RankedTensorType) -> int:
+    product = 1
+    for dim in range(ty.rank):
+        if not ty.is_dynamic_dim(dim):
+            product *= ty.shape[dim]
+    return product
+
+
 def _return_result_sizes(shapes: ir.Operation) -> None:
-    """Makes ``shapes`` return the sizes of the values it returned, as one ``tensor<Nxi64>``."""
+    """Makes ``shapes`` return the sizes of the values it returned, then the byte
+    counts of its dynamic intermediates, as one ``tensor<Nxi64>``."""
     block = shapes.regions[0].blocks[0]
     i64, index = ir.IntegerType.get_signless(64), ir.IndexType.get()
+    empties = _dynamic_empties(shapes)
     for ret in [op for op in block.operations if op.operation.name == "func.return"]:
         with ir.InsertionPoint(ret), ret.location:
             sizes = []
@@ -79,6 +121,7 @@ def _return_result_sizes(shapes: ir.Operation) -> None:
                     else:
                         size = arith.constant(i64, ty.shape[dim])
                     sizes.append(size)
+            sizes.extend(_byte_count(empty) for empty in empties)
             result_type = ir.RankedTensorType.get([len(sizes)], i64)
             func.ReturnOp([tensor.from_elements(result_type, sizes)])
         ret.erase()

@@ -134,3 +134,25 @@ def test_output_too_large_to_allocate_is_refused_before_the_call():
         compiled(torch.randn(4, 2**19))
     x = torch.randn(4, 5)
     torch.testing.assert_close(compiled(x), x.unsqueeze(2) * x.unsqueeze(1), rtol=0, atol=0)
+
+
+def test_intermediate_too_large_to_allocate_is_refused_before_the_call():
+    """A 335 GiB intermediate (x @ x.T of 300,000 rows, reduced to a small output) is a
+    BufferTooLargeError, not a segfault: the shape function sizes intermediates too."""
+
+    class RowSums(torch.nn.Module):
+        def forward(self, x):
+            return (torch.relu(x) @ x.T).sum(1)
+
+    compiled = kiln.compile(
+        RowSums(), torch.randn(4, 8), threads=1, dynamic_shapes={"x": {0: Dim("rows")}}
+    )
+    with pytest.raises(
+        kiln.BufferTooLargeError,
+        match=r"forward: for these input shapes, intermediate tensor \d+ of the computation "
+        r"needs 335\.3 GiB",
+    ):
+        compiled(torch.randn(300_000, 8))
+    x = torch.randn(37, 8)
+    expected = (torch.relu(x) @ x.T).sum(1)
+    torch.testing.assert_close(compiled(x), expected, rtol=1e-4, atol=1e-4)
