@@ -24,6 +24,29 @@ def _gelu(x, approximate="none"):
     return 0.5 * x * (1.0 + torch.erf(x * (1.0 / math.sqrt(2.0))))
 
 
+def _floor_divide(a, b, rounding_mode=None):
+    # torch-mlir lowers an integer floor division through f64 (floor(a / b)): int64
+    # values past 2**53 came back rounded. Integer truncating division is exact;
+    # floor is one less where the division is inexact and the signs differ (never
+    # for a zero divisor: x // 0 stays 0, see kiln-guard-integer-division).
+    if rounding_mode != "floor" or not _integers(a, b):
+        return NotImplemented
+    quotient = torch.div(a, b, rounding_mode="trunc")
+    inexact = (quotient * b != a) & ((a < 0) != (b < 0)) & (b != 0)
+    return quotient - inexact.to(quotient.dtype)
+
+
+def _integers(*values) -> bool:
+    """True when every value is an integer tensor or a Python int (not bool)."""
+    for value in values:
+        if isinstance(value, torch.Tensor):
+            if value.dtype.is_floating_point or value.dtype.is_complex or value.dtype == torch.bool:
+                return False
+        elif not isinstance(value, int) or isinstance(value, bool):
+            return False
+    return True
+
+
 def _batch_norm_inference(inputs, weight, bias, running_mean, running_var, momentum, eps):
     # PyTorch's own decomposition traces some 15 ops per norm (copies of the
     # statistics, reshapes of each): 0.6 s of ResNet-18's compile. Same math.
@@ -157,6 +180,7 @@ def _rows_by_rank(values, dim: int, mask):
 KILN_DECOMPOSITIONS = {
     torch.ops.aten._native_batch_norm_legit_no_training.default: _batch_norm_inference,
     torch.ops.aten.hypot.default: _hypot,
+    torch.ops.aten.div.Tensor_mode: _floor_divide,
     torch.ops.aten.isfinite.default: _isfinite,
     torch.ops.aten.gelu.default: _gelu,
     torch.ops.aten.adaptive_max_pool2d.default: _adaptive_max_pool2d,

@@ -44,14 +44,28 @@ def test_nonzero_divisors_match_eager_and_zero_divisors_give_zero():
 
 
 def floor_divide(x, y):  # a plain function: kiln.compile takes those too
-    return x // y
+    return x // y, torch.div(x, y, rounding_mode="floor"), x // -3
 
 
-def test_floor_divide_by_zero_does_not_trap():
-    # torch-mlir lowers aten.floor_divide on integers through f64 (floor of a / b):
-    # no integer division, so no trap; a zero divisor's quotient is unspecified.
-    a, b = _inputs()
+def test_floor_division_is_exact_for_int64_and_zero_divisors_give_zero():
+    # torch-mlir lowers integer floor division through f64: int64 values past 2**53
+    # came back rounded (2**62 + 1 // 3 was off by 85). kiln decomposes it into exact
+    # integer ops.
+    a = torch.tensor([2**62 + 1, -(2**62) - 3, 7, -7, 7, -7, 0, 5, -(2**63)], dtype=torch.int64)
+    b = torch.tensor([3, 3, 2, 2, -2, -2, 5, 0, -1], dtype=torch.int64)
     got = kiln.compile(floor_divide, a, b, threads=1)(a, b)
     nonzero = b != 0
-    expected = torch.where(nonzero, a, 0) // torch.where(nonzero, b, 1)
-    torch.testing.assert_close(got[nonzero], expected[nonzero], rtol=0, atol=0)
+    expected = floor_divide(a, torch.where(nonzero, b, 1))
+    for result, wanted in zip(got, expected, strict=True):
+        torch.testing.assert_close(result[nonzero], wanted[nonzero], rtol=0, atol=0)
+    assert got[0][~nonzero].tolist() == [0] and got[1][~nonzero].tolist() == [0]
+    torch.testing.assert_close(got[2], a // -3, rtol=0, atol=0)
+
+
+def test_float_floor_division_is_unchanged():
+    # Quotients well away from integers: no rounding can move the floor.
+    a = torch.arange(-32, 32, dtype=torch.float32) + 0.25
+    b = torch.tensor([2.0, -4.0, 0.5, -8.0]).repeat(16)
+    got = kiln.compile(floor_divide, a, b, threads=1)(a, b)
+    for result, wanted in zip(got, floor_divide(a, b), strict=True):
+        torch.testing.assert_close(result, wanted, rtol=1e-5, atol=1e-5)
