@@ -141,9 +141,20 @@ def _cpu_source(info: LibraryInfo) -> str:
             f'  if (!__builtin_cpu_supports("{name}")) return "{name}";' for name in names
         )
         include = ""
-    return f"""{include}static const char *missing_cpu_feature(void) {{
+    return f"""{include}static const char *find_missing_cpu_feature(void) {{
 {checks}
   return NULL;
+}}
+
+/* Checked once: the CPU does not change (a racing first call computes the same answer). */
+static const char *missing_cpu_feature(void) {{
+  static int checked;
+  static const char *missing;
+  if (!checked) {{
+    missing = find_missing_cpu_feature();
+    checked = 1;
+  }}
+  return missing;
 }}"""
 
 

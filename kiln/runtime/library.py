@@ -135,7 +135,7 @@ def check_runnable(info: LibraryInfo, path: str, machine: str, cpu_flags: frozen
     if info.machine != machine:
         raise LibraryError(
             f"kiln.load: {path} is built for {info.machine} ({info.triple}); this machine is "
-            f"{machine}: build it for this machine, or run it on a {info.machine} machine"
+            f"{machine}: build it for this machine, or run it on an {info.machine} one"
         )
     missing = [f for f in info.features if f not in cpu_flags]
     if cpu_flags and missing:
@@ -185,8 +185,9 @@ class LoadedModel:
         self.signature = info.signature
         self.threads = info.threads
         self._library = library
+        # Arguments are ctypes objects built once: a call converts nothing.
         self._run = _function(library, f"{info.prefix}_run_v{ABI_VERSION}", ctypes.c_int)
-        self._run.argtypes = [ctypes.c_uint64, ctypes.c_void_p, ctypes.c_void_p]
+        self._fingerprint = ctypes.c_uint64(info.fingerprint)
         self._last_error = _function(library, f"{info.prefix}_last_error", ctypes.c_char_p)
         self._set_threads = _function(library, f"{info.prefix}_set_threads", ctypes.c_int)
         self._lock = threading.Lock()
@@ -235,7 +236,12 @@ class LoadedModel:
             results = [torch.empty(shape, dtype=dtype) for shape, dtype in out_specs]
         except RuntimeError:
             return None  # the general path reports it
-        self.run_raw([a.data_ptr() for a in args] + [r.data_ptr() for r in results])
+        with self._lock:
+            for i, arg in enumerate(args):
+                self._inputs[i] = arg.data_ptr()
+            for i, result in enumerate(results):
+                self._outputs[i] = result.data_ptr()
+            self._invoke()
         return results[0] if len(results) == 1 else tuple(results)
 
     def run_raw(self, pointers) -> None:
@@ -244,16 +250,18 @@ class LoadedModel:
         with self._lock:
             self._inputs[:n_in] = pointers[:n_in]
             self._outputs[: len(pointers) - n_in] = pointers[n_in:]
+            self._invoke()
+
+    def _invoke(self) -> None:
+        """One call on the pointers in place (the lock held); KilnError if it failed."""
+        if self.info.openmp:
             self._apply_threads()
-            status = self._run(self.info.fingerprint, self._inputs, self._outputs)
-            if status != OK:
-                message = (self._last_error() or b"").decode(errors="replace")
+        status = self._run(self._fingerprint, self._inputs, self._outputs)
         if status != OK:
+            message = (self._last_error() or b"").decode(errors="replace")
             raise KilnError(f"kiln: {message}")
 
     def _apply_threads(self) -> None:
-        if not self.info.openmp:
-            return
         if openmp_handle() is not None:
             set_num_threads(self.threads)  # the runtime the library links, shared with the JIT
         else:
