@@ -8,9 +8,16 @@ process. The modules are translated to LLVM IR text by the wheel's LLVM 24,
 whose float literals LLVM 22 cannot parse until respelled
 (``llvm_literals``). Code is position independent (a shared library's).
 
+Code that rounds to bfloat16 on a CPU without AVX512-BF16 (or NEON's BF16)
+calls compiler-rt's ``__truncsfbf2``/``__truncdfbf2``, which the JIT finds in
+the process but libgcc 12 lacks: when the module has bfloat16, the objects
+include kiln's own definitions (``SUPPORT_IR``, hidden), so the library links
+with ``--no-undefined``.
+
 Pre: the cpu pipeline's ``llvm`` stage output.
-Post: the objects together define every function of the module; the
-externalized constants are undefined symbols, returned with their data.
+Post: the objects together define every function of the module, and every
+compiler runtime function its bfloat16 conversions call; the externalized
+constants are undefined symbols, returned with their data.
 """
 
 from __future__ import annotations
@@ -30,6 +37,31 @@ from kiln.lowering.cuda.llvm_literals import fix_float_literals
 from kiln.runtime.jit import externalize_constants
 from kiln.runtime.split_module import split_module
 
+# float/double -> bfloat16, rounded to nearest even; a NaN stays a quiet NaN (as compiler-rt).
+SUPPORT_IR = """
+define weak hidden bfloat @__truncsfbf2(float %x) {
+  %bits = bitcast float %x to i32
+  %magnitude = and i32 %bits, 2147483647
+  %nan = icmp ugt i32 %magnitude, 2139095040
+  %high = lshr i32 %bits, 16
+  %odd = and i32 %high, 1
+  %bias = add i32 %odd, 32767
+  %rounded = add i32 %bits, %bias
+  %result = lshr i32 %rounded, 16
+  %quiet = or i32 %high, 64
+  %chosen = select i1 %nan, i32 %quiet, i32 %result
+  %short = trunc i32 %chosen to i16
+  %value = bitcast i16 %short to bfloat
+  ret bfloat %value
+}
+
+define weak hidden bfloat @__truncdfbf2(double %x) {
+  %single = fptrunc double %x to float
+  %value = call bfloat @__truncsfbf2(float %single)
+  ret bfloat %value
+}
+"""
+
 
 def emit_objects(
     module: ir.Module, target: CodegenTarget, opt_level: int, work_dir: Path
@@ -38,11 +70,14 @@ def emit_objects(
     constants = externalize_constants(module)
     cores = _cores()
     parts = [part for part, _ in split_module(module, cores)] if cores > 1 else []
-    sources = []
-    for index, part in enumerate([module, *parts]):
-        path = work_dir / f"part{index}.ll"
-        path.write_text(fix_float_literals(llvm.translate_module_to_llvmir(part.operation)))
-        sources.append(path)
+    texts = [
+        fix_float_literals(llvm.translate_module_to_llvmir(p.operation)) for p in [module, *parts]
+    ]
+    if any("bfloat" in text for text in texts):
+        texts.append(SUPPORT_IR)
+    sources = [work_dir / f"part{index}.ll" for index in range(len(texts))]
+    for path, text in zip(sources, texts, strict=True):
+        path.write_text(text)
     with ThreadPoolExecutor(max_workers=cores) as pool:
         objects = list(pool.map(lambda src: _compile(src, target, opt_level), sources))
     return objects, constants

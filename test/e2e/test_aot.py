@@ -247,6 +247,34 @@ def test_kiln_compile_onnx_to_library(tmp_path):
     )
 
 
+TO_BF16 = """
+#map = affine_map<(d0) -> (d0)>
+func.func @forward(%x: tensor<8xf32>) -> tensor<8xbf16> {
+  %e = tensor.empty() : tensor<8xbf16>
+  %r = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xbf16>) {
+  ^bb0(%a: f32, %b: bf16):
+    %t = arith.truncf %a : f32 to bf16
+    linalg.yield %t : bf16
+  } -> tensor<8xbf16>
+  return %r : tensor<8xbf16>
+}
+"""
+
+
+def test_bfloat16_rounding_links_and_matches_pytorch():
+    """LLVM lowers f32 -> bf16 to compiler-rt's __truncsfbf2, which libgcc 12 lacks: the
+    library brings its own (before: 'undefined reference to __truncsfbf2' at link)."""
+    x = np.array(
+        [1.0, 1.00390625, 1.01171875, -0.0, np.inf, -np.inf, np.nan, 3.4e38], np.float32
+    )  # exact, a tie to even (down), a tie to even (up), signed zero, infinities, NaN, max
+    bits = kiln.compile(TO_BF16, threads=1)(x)
+    expected = torch.from_numpy(x).to(torch.bfloat16).view(torch.int16).numpy().view(np.uint16)
+    nan = 6  # any quiet NaN will do (PyTorch's vector path gives 0xFFFF, compiler-rt 0x7FC0)
+    assert bits[nan] & 0x7F80 == 0x7F80 and bits[nan] & 0x0040
+    np.testing.assert_array_equal(np.delete(bits, nan), np.delete(expected, nan))
+
+
 def _patched_copy(path: Path, target: Path, machine_code: int, **changes) -> Path:
     """A copy of the library with its ELF machine and recorded description changed."""
     data = bytearray(path.read_bytes())
