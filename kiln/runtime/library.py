@@ -27,6 +27,7 @@ import dataclasses
 import json
 import os
 import shutil
+import sys
 import threading
 import weakref
 from dataclasses import dataclass
@@ -212,9 +213,7 @@ class LoadedModel:
     def _call_torch_fast(self, args):
         """Contiguous CPU torch tensors of exactly the expected shapes and dtypes, in a few
         microseconds; None (nothing done) for anything else, which ``__call__`` checks."""
-        import sys
-
-        torch = sys.modules.get("torch")
+        torch = sys.modules.get("torch")  # torch tensors exist only if the caller imported it
         if torch is None or len(args) != len(self.signature.inputs):
             return None
         if self._torch_specs is None:
