@@ -26,7 +26,8 @@ _CONTRACT = """\
  *   KILN_ERROR_RUNTIME_CHECK: a check of the model failed on these inputs (a shape or
  *   index assumption); KILN_ERROR_VERSION_MISMATCH: this header comes from a library with
  *   another interface; KILN_ERROR_UNSUPPORTED_CPU: this CPU lacks a feature the code was
- *   built for; KILN_ERROR_NULL_ARGUMENT: a NULL array or buffer pointer.
+ *   built for; KILN_ERROR_NULL_ARGUMENT: a NULL array or buffer pointer (a tensor with
+ *   no elements may have a NULL buffer).
  * - Calls may come from any thread; the library runs them one at a time (its
  *   temporaries are static), each on up to {P}_THREADS OpenMP threads.
  * - Weights are inside the library: nothing else is read at run time.

@@ -90,7 +90,7 @@ int {p}_run_v{ABI_VERSION}(uint64_t fingerprint, const void *const inputs[],
              "the library {p} is built for {info.cpu} CPUs and this CPU lacks %s", missing);
     return fail(KILN_ERROR_UNSUPPORTED_CPU, message);
   }}
-{_null_checks(n_in, n_out)}
+{_null_checks(info)}
   last_error[0] = 0;
   pthread_mutex_lock(&run_lock);
   kiln_model({", ".join(args)});
@@ -169,16 +169,21 @@ int {info.prefix}_set_threads(int threads) {{
 """
 
 
-def _null_checks(n_in: int, n_out: int) -> str:
-    lines = [
-        "  if ((N_INPUTS > 0 && !inputs) || (N_OUTPUTS > 0 && !outputs))",
-        '    return fail(KILN_ERROR_NULL_ARGUMENT, "inputs or outputs is NULL");',
-    ]
-    for kind, count in (("inputs", n_in), ("outputs", n_out)):
-        for i in range(count):
+def _null_checks(info: LibraryInfo) -> str:
+    """Refuses NULL arrays, and NULL buffers of tensors with elements (an empty tensor's data
+    pointer may be NULL: numpy's and torch's are)."""
+    lines = []
+    if info.inputs or info.outputs:
+        lines += [
+            f"  if (({len(info.inputs)} && !inputs) || ({len(info.outputs)} && !outputs))",
+            '    return fail(KILN_ERROR_NULL_ARGUMENT, "inputs or outputs is NULL");',
+        ]
+    for kind, specs in (("inputs", info.inputs), ("outputs", info.outputs)):
+        for i, spec in enumerate(specs):
+            if 0 in spec.shape:
+                continue
             lines += [
                 f"  if (!{kind}[{i}])",
                 f'    return fail(KILN_ERROR_NULL_ARGUMENT, "{kind}[{i}] is NULL");',
             ]
-    text = "\n".join(lines)
-    return text.replace("N_INPUTS", str(n_in)).replace("N_OUTPUTS", str(n_out))
+    return "\n".join(lines)
