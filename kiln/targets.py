@@ -107,6 +107,25 @@ def host_features() -> frozenset[str]:
     return frozenset()
 
 
+@lru_cache(maxsize=1)
+def host_cpu_model() -> str:
+    """The host CPU's vendor, family and model (from /proc/cpuinfo; "" if unknown): with
+    ``host_features``, what LLVM's host CPU name (the libraries' tuning) is detected from."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key in ("vendor_id", "cpu family", "model", "CPU implementer", "CPU part"):
+                    fields.setdefault(key, value.strip())
+                elif not line.strip():
+                    break  # the first processor is enough
+    except OSError:
+        pass
+    return " ".join(f"{k}={v}" for k, v in sorted(fields.items()))
+
+
 def host_target(threads: int | None = None):
     """The CPU kiln runs on (a ``CpuTarget``): AVX-512 -> 16 lanes, AVX2 -> 8, otherwise 4."""
     threads = default_threads() if threads is None else threads

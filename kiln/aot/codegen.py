@@ -68,6 +68,8 @@ def emit_objects(
 ) -> tuple[list[Path], dict[str, np.ndarray]]:
     """Compiles ``module`` into objects in ``work_dir``; returns them and the constants' data."""
     constants = externalize_constants(module)
+    if target.tune:
+        _tune_functions(module, target.tune)
     cores = _cores()
     parts = [part for part, _ in split_module(module, cores)] if cores > 1 else []
     texts = [
@@ -81,6 +83,20 @@ def emit_objects(
     with ThreadPoolExecutor(max_workers=cores) as pool:
         objects = list(pool.map(lambda src: _compile(src, target, opt_level), sources))
     return objects, constants
+
+
+def _tune_functions(module: ir.Module, cpu: str) -> None:
+    """Tunes every function for ``cpu`` (LLVM's ``"tune-cpu"`` attribute; opt and llc have
+    no -mtune). Instructions stay the target's level: only costs and scheduling change.
+
+    Why: the JIT targets the host CPU itself. With x86-64-v4's generic tuning ResNet-18's
+    library ran 3-4% slower than the JIT on a Zen 4 (paired medians); tuned for znver4, level.
+    """
+    name = ir.StringAttr.get(cpu, module.context)
+    for op in module.body.operations:
+        op = op.operation
+        if op.name == "llvm.func" and len(op.regions[0].blocks):
+            op.attributes["tune_cpu"] = name
 
 
 def _compile(source: Path, target: CodegenTarget, opt_level: int) -> Path:

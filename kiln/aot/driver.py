@@ -26,7 +26,7 @@ from kiln.aot.ctext import c_identifier
 from kiln.aot.target import host_machine
 from kiln.errors import KilnWarning, LibraryError
 from kiln.runtime.library import LoadedModel, load
-from kiln.targets import default_threads, host_features, host_vector_width
+from kiln.targets import default_threads, host_cpu_model, host_features, host_vector_width
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class LibraryOptions:
             options=dataclasses.asdict(self),
             machine=host_machine(),
             cpu_flags=sorted(host_features()),
+            cpu_model=host_cpu_model(),  # the CPU the code is tuned for
         )
 
 
@@ -252,6 +253,7 @@ class _CpuCompile:
         def build(library: Path, work_dir: Path) -> None:
             from kiln.aot.build import build_library
             from kiln.aot.target import codegen_target
+            from kiln.aot.toolchain import host_cpu_name
             from kiln.lowering.cpu.assertions_to_errors import MESSAGES_ATTR
 
             run()
@@ -260,7 +262,8 @@ class _CpuCompile:
                 signature,
                 prefix=self.options.name,
                 threads=self.cpu.threads,
-                target=codegen_target(self.cpu.vector_width),
+                # Runs here (a saved copy, on any machine of its level): tuned for this CPU.
+                target=codegen_target(self.cpu.vector_width, tune=host_cpu_name()),
                 opt_level=self.options.opt_level,
                 assertions=api.string_list(module, MESSAGES_ATTR),
                 output=library,

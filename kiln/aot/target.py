@@ -35,6 +35,9 @@ class CodegenTarget:
     cpu: str
     attributes: str  # llc -mattr ("" for none)
     features: tuple[str, ...]  # /proc/cpuinfo flags the code needs
+    # The CPU whose costs and scheduling the code is tuned for ("" for ``cpu``'s own): the
+    # instructions stay ``cpu``'s, so the library still runs on any machine of that level.
+    tune: str = ""
 
     @property
     def is_host(self) -> bool:
@@ -48,10 +51,11 @@ def host_machine() -> str:
     return _ARCH_ALIASES.get(machine, machine)
 
 
-def codegen_target(vector_width: int, triple: str | None = None) -> CodegenTarget:
+def codegen_target(vector_width: int, triple: str | None = None, tune: str = "") -> CodegenTarget:
     """The target for code vectorized ``vector_width`` f32 lanes wide, for ``triple``
-    (default: this machine). ValueError for an architecture kiln cannot build for, or a
-    vector width that architecture does not have.
+    (default: this machine), tuned for the CPU ``tune`` (LLVM's name; "" for none).
+    ValueError for an architecture kiln cannot build for, or a vector width that
+    architecture does not have.
     """
     machine = host_machine() if triple is None else _triple_machine(triple)
     if machine not in TRIPLES:
@@ -67,9 +71,9 @@ def codegen_target(vector_width: int, triple: str | None = None) -> CodegenTarge
                 "cannot run there; build with vector_width=4"
             )
         # NEON (Advanced SIMD) is part of every AArch64 Linux machine; /proc/cpuinfo: asimd.
-        return CodegenTarget(machine, triple, "generic", "+neon", ("asimd",))
+        return CodegenTarget(machine, triple, "generic", "+neon", ("asimd",), tune)
     cpu, features = X86_LEVELS[vector_width]
-    return CodegenTarget(machine, triple, cpu, "", features)
+    return CodegenTarget(machine, triple, cpu, "", features, tune)
 
 
 def _triple_machine(triple: str) -> str:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import shutil
+import subprocess
 from functools import lru_cache
 
 from kiln.errors import LibraryError
@@ -51,6 +53,21 @@ def c_compiler(machine: str, host_machine: str) -> str:
     if found is None:
         raise ToolchainError(f"kiln: building a {machine} library needs '{name}': {hint}")
     return found
+
+
+@lru_cache(maxsize=1)
+def host_cpu_name() -> str:
+    """LLVM 22's name of this machine's CPU (``llc --version``: "Host CPU: znver4"), what the
+    JIT tunes for; "" when unknown or generic."""
+    try:
+        result = subprocess.run(
+            [llvm_tool("llc"), "--version"], capture_output=True, text=True, timeout=60
+        )
+    except (ToolchainError, OSError, subprocess.TimeoutExpired):
+        return ""
+    found = re.search(r"Host CPU:\s*(\S+)", result.stdout)
+    name = found.group(1) if found else ""
+    return "" if name == "generic" else name
 
 
 def available() -> bool:

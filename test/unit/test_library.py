@@ -104,6 +104,23 @@ def test_codegen_targets():
         codegen_target(4, "riscv64-linux-gnu")
 
 
+def test_tuning_changes_costs_not_the_instruction_set():
+    from kiln.aot.codegen import _tune_functions
+    from kiln.ir import ir, llvm
+
+    tuned = codegen_target(16, "x86_64-linux-gnu", tune="znver4")
+    assert (tuned.cpu, tuned.tune) == ("x86-64-v4", "znver4")
+    assert codegen_target(16, "x86_64-linux-gnu").tune == ""
+    module = ir.Module.parse(
+        "llvm.func @declared(f32) -> f32\nllvm.func @f(%a: f32) -> f32 { llvm.return %a : f32 }",
+        ir.Context(),
+    )
+    _tune_functions(module, "znver4")
+    text = llvm.translate_module_to_llvmir(module.operation)
+    assert '"tune-cpu"="znver4"' in text and "target-cpu" not in text
+    assert "declare float @declared(float)\n" in text  # declarations are left alone
+
+
 def test_elf_reader_rejects_what_is_not_a_library(tmp_path):
     text = tmp_path / "model.so"
     text.write_text("not a library")
