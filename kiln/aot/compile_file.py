@@ -89,9 +89,27 @@ def _load(model, func_name: str | None, input_shapes):
     if not api.is_onnx_path(model):
         if input_shapes:
             raise ValueError("--input-shape applies to ONNX models only")
-        return api.load_model(Path(model), (), func_name)
+        path = Path(model)
+        return _parse_untrusted_file(path), api.model_name(path), str(path)
     from kiln.frontend.onnx_import import import_onnx_model
 
     shapes = [tuple(s) for s in input_shapes] if input_shapes else None
     module = import_onnx_model(model, func_name, input_shapes=shapes)
     return module, api.model_name(model), os.fspath(model)
+
+
+def _parse_untrusted_file(path: Path):
+    """The MLIR file parsed as kiln-compile's other outputs are (``kiln.parse_probe``): a
+    crash of MLIR's parser on malformed text is an error naming the file, not a signal."""
+    from kiln.errors import KilnError, MLIRSyntaxError, format_mlir_error
+    from kiln.ir import MLIRError, new_context
+    from kiln.parse_probe import ParserCrash, parse_untrusted
+
+    if not path.exists():
+        raise FileNotFoundError(f"kiln-compile: no such .mlir file: {path}")
+    try:
+        return parse_untrusted(path.read_text(), new_context())
+    except MLIRError as err:
+        raise MLIRSyntaxError(format_mlir_error(err, str(path))) from None
+    except ParserCrash as err:
+        raise KilnError(f"{path}: error: {err}") from None
