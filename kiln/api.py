@@ -1,20 +1,22 @@
-"""``kiln.compile``: a model in, a fast callable out."""
+"""``kiln.compile``: a model in, a fast callable out.
+
+MLIR and torch are imported when a model has to be loaded or compiled, not
+before: a compile-cache hit on MLIR text imports neither (``kiln.aot.driver``).
+"""
 
 from __future__ import annotations
 
 import os
 import types
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kiln.buffer_sizes import check_buffer_sizes
-from kiln.driver import run_pipeline
 from kiln.errors import DumpDirError, KilnError, MLIRSyntaxError, OptionError, format_mlir_error
-from kiln.ir import MLIRError, ir, new_context, parse_module
-from kiln.pipeline import Pipeline, Stage
-from kiln.runtime.compiled import CompiledModel
-from kiln.runtime.jit import DEFAULT_OPT_LEVEL, JitModule
-from kiln.runtime.signature import entry_signature
-from kiln.targets import host_target, target_entry
+from kiln.targets import DEFAULT_OPT_LEVEL, target_entry
+
+if TYPE_CHECKING:
+    from kiln.ir import ir
+    from kiln.pipeline import Pipeline
 
 
 def compile(  # noqa: A001 - the natural name, like torch.compile
@@ -31,8 +33,8 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     dynamic_shapes=None,
     report: str | os.PathLike | None = None,
     quiet: bool | None = None,
-) -> CompiledModel:
-    """Compiles ``model`` for ``target`` and returns a callable ``CompiledModel``.
+) -> object:
+    """Compiles ``model`` for ``target`` and returns a callable (see below).
 
     ``model`` is a ``torch.nn.Module`` or a function of tensors (traced with
     ``example_inputs``), a path
@@ -60,10 +62,13 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     copies of ``example_inputs`` and every loop nest is placed on a roofline,
     see ``kiln.debug.report``). On a terminal one line per stage shows
     progress; ``quiet=True`` (or ``KILN_QUIET=1``) silences it.
-    """
-    from kiln.debug.progress import CompileLog
 
-    log = CompileLog(quiet=quiet, detail=report is not None)
+    On the CPU, a statically shaped model becomes a shared library that is
+    cached on disk (``kiln.aot.cache``: ``KILN_CACHE_DIR``, ``KILN_CACHE=0``)
+    and loaded as a ``kiln.runtime.library.LoadedModel``, whose ``save(path)``
+    writes the library and its C header (``docs/deploy.md``). Dynamic shapes
+    and ``profile=True`` run in the JIT (a ``CompiledModel``, not cached).
+    """
     entry = target_entry(target)
     _check_arguments(threads, opt_level, dump_dir)
     if target == "cuda":
@@ -76,63 +81,39 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
                 "kiln.compile: report= is a cpu option (stage times work on any target)"
             )
         options = entry.make_options(**(cuda_options or {}))  # validated before the model loads
-    elif cuda_options:
-        raise ValueError(f"kiln.compile: cuda_options= is for target 'cuda', not '{target}'")
-    else:
-        cpu = host_target(threads)
-    dumps = str(dump_dir) if dump_dir else None
-    module, name, source, boundary = _load(model, example_inputs, func_name, dynamic_shapes, dumps)
-    log.name = name
-    log.mark("import")
-    if target == "cuda":
+        from kiln.debug.progress import CompileLog
+
+        log = CompileLog(quiet=quiet)
+        dumps = str(dump_dir) if dump_dir else None
+        module, name, _, boundary = import_model(
+            model, example_inputs, func_name, dynamic_shapes, dumps
+        )
+        log.name = name
+        log.mark("import")
         compiled = _compile_cuda(
             module, name, dump_dir, options, chip_given="chip" in (cuda_options or {}), log=log
         )
-        return _called_like(compiled, boundary)
-    check_buffer_sizes(module, source_name=source)
-    signature = _torch_signature(module, entry_signature(module, func_name))
-    _mark_entry_points(module)
-    pipeline = pipeline or entry.pipeline(cpu, dynamic=signature.dynamic)
-    if profile:
-        pipeline = pipeline.insert_after(
-            "loops", Stage("profile", ("kiln-profile-regions",), "cycle counters")
-        )
-    run_pipeline(
-        module,
-        pipeline,
-        dump_dir=str(dump_dir) if dump_dir else None,
-        name=name,
-        source_name=source,
-        on_stage=log.on_stage,
+        return called_like(compiled, boundary)
+    if cuda_options:
+        raise ValueError(f"kiln.compile: cuda_options= is for target 'cuda', not '{target}'")
+    from kiln.aot.driver import compile_cpu
+
+    return compile_cpu(
+        model,
+        example_inputs,
+        threads=threads,
+        func_name=func_name,
+        dump_dir=dump_dir,
+        opt_level=opt_level,
+        pipeline=pipeline,
+        profile=profile,
+        dynamic_shapes=dynamic_shapes,
+        quiet=quiet,
+        report=report,
     )
-    from kiln.lowering.cpu.assertions_to_errors import MESSAGES_ATTR
-    from kiln.lowering.cpu.profile_regions import REGIONS_ATTR
-
-    regions = _string_list(module, REGIONS_ATTR) if profile else None
-    assertions = _string_list(module, MESSAGES_ATTR)
-    jit = JitModule(module, opt_level=opt_level)
-    log.mark("jit")
-    log.done()
-    compiled = _called_like(
-        CompiledModel(jit, signature, cpu.threads, profile_regions=regions, assertions=assertions),
-        boundary,
-    )
-    if report is not None:
-        from kiln.debug.report import write_report
-
-        write_report(
-            report,
-            log,
-            compiled=compiled,
-            inputs=example_inputs,
-            target=cpu,
-            pipeline_name=pipeline.name,
-            source=source,
-        )
-    return compiled
 
 
-def _called_like(compiled, boundary):
+def called_like(compiled, boundary):
     """``compiled``, wrapped to be called like the PyTorch model where the two differ
     (Python-number inputs and outputs, in-place mutation, nested structures)."""
     if boundary is None or boundary.is_plain:
@@ -169,15 +150,18 @@ def _check_arguments(threads, opt_level, dump_dir) -> None:
         ) from None
 
 
-def _string_list(module: ir.Module, attr: str) -> list[str]:
+def string_list(module: ir.Module, attr: str) -> list[str]:
     """The module's array-of-strings attribute ``attr`` ([] when absent)."""
+    from kiln.ir import ir
+
     attrs = module.operation.attributes
     return [ir.StringAttr(a).value for a in ir.ArrayAttr(attrs[attr])] if attr in attrs else []
 
 
-def _torch_signature(module: ir.Module, signature):
+def torch_signature(module: ir.Module, signature):
     """Restores torch dtypes the IR cannot tell apart (uint8 is i8 in linalg)."""
     from kiln.frontend.torch_import import TORCH_DTYPES_ATTR
+    from kiln.ir import ir
     from kiln.runtime.signature import with_torch_dtypes
 
     attrs = module.operation.attributes
@@ -213,36 +197,62 @@ def _compile_cuda(module: ir.Module, name: str, dump_dir, options, chip_given: b
     return compilation.load()
 
 
+def is_onnx_path(model) -> bool:
+    """True for a path to an ``.onnx`` model."""
+    return isinstance(model, str | os.PathLike) and os.fspath(model).endswith(".onnx")
+
+
+def is_mlir_path(model) -> bool:
+    """True for a path to an ``.mlir`` file (any PathLike, or a one-line str ending in .mlir)."""
+    if is_onnx_path(model):
+        return False
+    return isinstance(model, os.PathLike) or (
+        isinstance(model, str) and model.endswith(".mlir") and "\n" not in model
+    )
+
+
+def model_name(model) -> str:
+    """A short name for the model's files and C symbols: its file's stem, ``module`` for
+    MLIR text, the lowercased class name of a PyTorch model (a function's name)."""
+    if is_onnx_path(model) or is_mlir_path(model):
+        return Path(model).stem
+    if isinstance(model, str):
+        return "module"
+    if isinstance(model, types.FunctionType) and model.__name__.isidentifier():
+        return model.__name__.lower()  # a plain function of tensors
+    return type(model).__name__.lower()
+
+
 def load_model(
     model, example_inputs: tuple, func_name: str | None, dynamic_shapes=None
 ) -> tuple[ir.Module, str, str | None]:
     """The model as a linalg-on-tensors module, a short name for files, and its source file."""
-    return _load(model, example_inputs, func_name, dynamic_shapes)[:3]
+    return import_model(model, example_inputs, func_name, dynamic_shapes)[:3]
 
 
-def _load(model, example_inputs: tuple, func_name: str | None, dynamic_shapes=None, dump_dir=None):
+def import_model(
+    model, example_inputs: tuple, func_name: str | None, dynamic_shapes=None, dump_dir=None
+):
     """``load_model``'s results, and the ``TorchBoundary`` of a PyTorch model (else None).
 
     ``dump_dir`` receives the frontend's stages (``<name>-<hash>.frontend.NN-<stage>.mlir``).
     """
-    if isinstance(model, str | os.PathLike) and os.fspath(model).endswith(".onnx"):
+    name = model_name(model)
+    if is_onnx_path(model):
         from kiln.frontend.onnx_import import import_onnx_model
 
         shapes = [tuple(x.shape) for x in example_inputs] or None  # fix symbolic input dims
-        name = Path(model).stem
         module = import_onnx_model(
             model, func_name, input_shapes=shapes, dump_dir=dump_dir, name=name
         )
         return module, name, os.fspath(model), None
-    if isinstance(model, os.PathLike) or (
-        isinstance(model, str) and model.endswith(".mlir") and "\n" not in model
-    ):
+    if is_mlir_path(model):
         path = Path(model)
         if not path.exists():
             raise FileNotFoundError(f"kiln.compile: no such .mlir file: {path}")
-        return parse_mlir(path.read_text(), str(path)), path.stem, str(path), None
+        return parse_mlir(path.read_text(), str(path)), name, str(path), None
     if isinstance(model, str):
-        return parse_mlir(model, "<string>"), "module", "<string>", None
+        return parse_mlir(model, "<string>"), name, "<string>", None
     try:
         import torch
     except ImportError as err:  # pragma: no cover - torch is a dependency
@@ -253,22 +263,16 @@ def _load(model, example_inputs: tuple, func_name: str | None, dynamic_shapes=No
         )
     from kiln.frontend.torch_import import import_torch_program
 
-    name = _model_name(model)
     module, boundary = import_torch_program(
         model, example_inputs, func_name or "forward", dynamic_shapes, dump_dir=dump_dir, name=name
     )
     return module, name, None, boundary
 
 
-def _model_name(model) -> str:
-    """The name of dumps and reports: the module's class, or the function's name."""
-    if isinstance(model, types.FunctionType) and model.__name__.isidentifier():
-        return model.__name__.lower()
-    return type(model).__name__.lower()
-
-
 def parse_mlir(text: str, source_name: str) -> ir.Module:
     """Parses linalg-level MLIR text; syntax errors carry ``source_name:line:col``."""
+    from kiln.ir import MLIRError, new_context, parse_module
+
     ctx = new_context()
     try:
         return parse_module(text, ctx)
@@ -276,8 +280,10 @@ def parse_mlir(text: str, source_name: str) -> ir.Module:
         raise MLIRSyntaxError(format_mlir_error(err, source_name)) from None
 
 
-def _mark_entry_points(module: ir.Module) -> None:
+def mark_entry_points(module: ir.Module) -> None:
     """Public functions are entry points: buffer-results-to-out-params rewrites them."""
+    from kiln.ir import ir
+
     for op in module.body.operations:
         if op.operation.name == "func.func" and "sym_visibility" not in op.attributes:
             op.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get(module.context)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from kiln.ir import ir
+if TYPE_CHECKING:  # annotations only: kiln.load must not import MLIR
+    from kiln.ir import ir
 
 _FILE_LOC_RE = re.compile(r'"([^"]+)":(\d+):(\d+)')
 
@@ -108,6 +110,8 @@ def blamed_op(tb: TracebackType | None, root: ir.Operation) -> ir.Operation | No
     matched against ``root``'s live ops by their handles' hash, which is the
     op's address and reads nothing.
     """
+    from kiln.ir import ir
+
     frames = []
     while tb is not None:
         frames.append(tb.tb_frame)
@@ -202,3 +206,12 @@ class BufferTooLargeError(KilnError, MemoryError):
 
 class InputMismatchError(KilnError, TypeError):
     """A compiled model was called with the wrong number, shape or dtype of inputs."""
+
+
+class LibraryError(KilnError):
+    """A kiln library cannot be built or loaded here: another architecture or CPU, another
+    kiln ABI, a missing runtime or toolchain, a damaged file. The message says which."""
+
+
+class KilnWarning(UserWarning):
+    """Something kiln works around, at a cost the user should know of (e.g. no compile cache)."""

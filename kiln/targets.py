@@ -15,8 +15,17 @@ import importlib
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from kiln.pipeline import Pipeline
+if TYPE_CHECKING:  # annotations only: host_features() serves kiln.load, which imports no MLIR
+    from kiln.pipeline import Pipeline
+
+
+# LLVM -O2. -O3 adds nothing kiln's code can use (its register kernels are already
+# unrolled in MLIR) but a higher full-unroll threshold, which fully unrolled the
+# small CNN's conv loops at 2 threads: JIT 4.3 s at -O3 vs 0.4 s at -O2, the same
+# latency (ResNet-18, GPT-2, encoder, matmul, MLP: within noise as well).
+DEFAULT_OPT_LEVEL = 2
 
 
 @dataclass(frozen=True)
@@ -98,17 +107,39 @@ def host_features() -> frozenset[str]:
     return frozenset()
 
 
+@lru_cache(maxsize=1)
+def host_cpu_model() -> str:
+    """The host CPU's vendor, family and model (from /proc/cpuinfo; "" if unknown): with
+    ``host_features``, what LLVM's host CPU name (the libraries' tuning) is detected from."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key in ("vendor_id", "cpu family", "model", "CPU implementer", "CPU part"):
+                    fields.setdefault(key, value.strip())
+                elif not line.strip():
+                    break  # the first processor is enough
+    except OSError:
+        pass
+    return " ".join(f"{k}={v}" for k, v in sorted(fields.items()))
+
+
 def host_target(threads: int | None = None):
     """The CPU kiln runs on (a ``CpuTarget``): AVX-512 -> 16 lanes, AVX2 -> 8, otherwise 4."""
+    threads = default_threads() if threads is None else threads
+    return TARGETS["cpu"].make_options(vector_width=host_vector_width(), threads=threads)
+
+
+def host_vector_width() -> int:
+    """The host's f32 lanes: AVX-512 -> 16, AVX2 -> 8, otherwise 4 (imports no MLIR)."""
     flags = host_features()
     if "avx512f" in flags:
-        width = 16
-    elif "avx2" in flags:
-        width = 8
-    else:
-        width = 4
-    threads = default_threads() if threads is None else threads
-    return TARGETS["cpu"].make_options(vector_width=width, threads=threads)
+        return 16
+    if "avx2" in flags:
+        return 8
+    return 4
 
 
 def default_threads() -> int:

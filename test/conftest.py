@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # torch.export inside torch-mlir's FX importer uses a deprecated pytree API;
     # the warning is torch's, not kiln's, and drowns the summary.
     config.addinivalue_line("filterwarnings", "ignore:.*LeafSpec.*:FutureWarning")
+    # The suite's machines have the library toolchain: falling back to the JIT is a failure.
+    config.addinivalue_line("filterwarnings", "error::kiln.errors.KilnWarning")
+    # One private compile cache for the whole session (set before any test compiles, and
+    # inherited by the subprocesses tests start): tests never read or fill a user's cache.
+    # Within the session a model compiled twice is a hit, as it would be for a user.
+    os.environ["KILN_CACHE_DIR"] = tempfile.mkdtemp(prefix="kiln-test-cache-")
+    os.environ.pop("KILN_CACHE", None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.get("KILN_CACHE_DIR", ""), ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

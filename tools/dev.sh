@@ -32,6 +32,25 @@ setup() {
   fi
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
   "$VENV/bin/python" -m pip install --quiet -e '.[test]'
+  cross_tools
+}
+
+# The AArch64 tests cross-compile a C driver and run it under qemu-user: Debian's qemu-user,
+# gcc-aarch64-linux-gnu and its C library (libc6-dev-arm64-cross, only recommended). Installed only when missing, and only by root (CI, containers);
+# otherwise the tests that need them fail and name the packages.
+cross_tools() {
+  local missing=()
+  command -v qemu-aarch64 >/dev/null || missing+=(qemu-user)
+  command -v aarch64-linux-gnu-gcc >/dev/null || missing+=(gcc-aarch64-linux-gnu)
+  [ -e /usr/aarch64-linux-gnu/lib/crti.o ] || missing+=(libc6-dev-arm64-cross)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "tools/dev.sh: the AArch64 tests need the Debian packages ${missing[*]}" \
+      "(run tools/dev.sh setup as root, or apt-get install them)" >&2
+  fi
 }
 
 case "${1:-}" in

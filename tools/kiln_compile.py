@@ -1,11 +1,17 @@
-"""kiln-compile: compile an .mlir file (linalg on tensors) for a target, one stage's output.
+"""kiln-compile: compile a model for a target: a CPU shared library, or one stage's output.
 
+    kiln-compile model.mlir --target=cpu -o model.so            # + model.h (docs/deploy.md)
+    kiln-compile model.onnx --target=cpu -o model.so --input-shape=1x3x224x224
+    kiln-compile model.mlir --target=cpu -o model.so --triple=aarch64-linux-gnu
     kiln-compile model.mlir --target=cuda --emit=ptx -o model.ptx
     kiln-compile model.mlir --target=cuda --emit=cubin --chip=sm_80 -o model.cubin
     kiln-compile model.mlir --target=cuda --emit=gpu            # MLIR after a stage
     kiln-compile model.mlir --target=cpu --emit=tiled --threads=2
     kiln-compile model.mlir --target=cuda --emit=ptx --dump-dir=dumps/
 
+With ``--target=cpu`` and an ``-o`` ending in ``.so`` (or ``--emit=library``),
+the output is a shared library with its C header beside it (``model.h``):
+the model's code, its weights and a C entry point (``kiln.aot``). Otherwise
 ``--emit`` names a stage of the target's pipeline (``kiln-opt --kiln-pipeline=T
 --list-stages``): MLIR stages write MLIR text, the cuda tool stages write
 LLVM IR, PTX (text) or a cubin (binary). The default is the target's last
@@ -29,6 +35,7 @@ from kiln.reproducer import write_reproducer
 from kiln.targets import TARGETS, target_entry
 
 DEFAULT_EMIT = {"cpu": "llvm", "cuda": "ptx"}
+LIBRARY = "library"  # --emit value: a shared library and its header (cpu)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,12 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="kiln-compile", description="Compile MLIR (linalg on tensors) with kiln."
     )
-    p.add_argument("input", nargs="?", default="-", help="input .mlir file, '-' for stdin")
+    p.add_argument(
+        "input", nargs="?", default="-", help="input .mlir (or, for libraries, .onnx) file; '-': stdin"
+    )
     p.add_argument("-o", dest="output", default="-", help="output file ('-' for stdout)")
     p.add_argument(
         "--target", default="cuda", choices=tuple(TARGETS), help="code generation target"
     )
-    p.add_argument("--emit", help="the stage to write (default: cuda ptx, cpu llvm)")
+    p.add_argument(
+        "--emit",
+        help="the stage to write, or 'library' (cpu; the default for -o *.so); "
+        "default: cuda ptx, cpu llvm",
+    )
     p.add_argument("--chip", help="cuda: GPU architecture, e.g. sm_80, sm_90a (default sm_90)")
     p.add_argument("--tf32", action="store_true", default=None, help="cuda: f32 matmuls as TF32")
     p.add_argument(
@@ -54,12 +67,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", dest="kiln_threads", type=int, help="cpu: threads (default 1)")
     p.add_argument("--vector-width", dest="kiln_vector_width", type=int, help="cpu: f32 lanes")
     p.add_argument("--dump-dir", help="also write every stage on the way here")
+    p.add_argument(
+        "--triple", help="cpu library: build for another machine, e.g. aarch64-linux-gnu"
+    )
+    p.add_argument("--name", help="cpu library: the C symbols' prefix (default: -o's stem)")
+    p.add_argument("--func-name", help="the entry function (default: the only public one)")
+    p.add_argument(
+        "--input-shape",
+        action="append",
+        type=_shape,
+        help="cpu library from ONNX: one input's static shape, e.g. 1x3x224x224 (repeat per input)",
+    )
+    p.add_argument(
+        "-O", dest="opt_level", type=int, default=None, choices=(0, 1, 2, 3), help="LLVM -O level"
+    )
     return p
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(d) for d in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a shape is like 1x3x224x224, got '{text}'") from None
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kiln-compile`` console script."""
     args = build_parser().parse_args(argv)
+    try:
+        if _emits_library(args):
+            return _write_library(args)
+        if args.triple or args.input_shape or args.name:
+            raise ValueError("--triple, --name and --input-shape apply to cpu libraries (-o *.so)")
+    except (KilnError, ValueError, OSError) as err:
+        print(f"kiln-compile: error: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:  # a bug in kiln: say so (the pipeline's own failures are KilnErrors)
+        traceback.print_exc()
+        print(
+            f"kiln-compile: {INTERNAL_ERROR}: {type(err).__name__}: {err} ({REPORT_REQUEST})",
+            file=sys.stderr,
+        )
+        return 1
     source = "<stdin>" if args.input == "-" else args.input
     try:
         text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
@@ -83,6 +132,38 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    return 0
+
+
+def _emits_library(args: argparse.Namespace) -> bool:
+    if args.emit == LIBRARY:
+        if args.target != "cpu":
+            raise ValueError("--emit=library is for --target=cpu")
+        return True
+    return args.target == "cpu" and args.emit is None and args.output.endswith(".so")
+
+
+def _write_library(args: argparse.Namespace) -> int:
+    """Builds the library ``-o`` names and its header; prints where they are."""
+    from kiln.aot.compile_file import compile_file as compile_library
+    from kiln.targets import DEFAULT_OPT_LEVEL
+
+    if args.input == "-" or args.output == "-":
+        raise ValueError("a library is built from a file (not stdin) into a file (-o model.so)")
+    info = compile_library(
+        args.input,
+        args.output,
+        name=args.name,
+        threads=args.kiln_threads or 1,
+        vector_width=args.kiln_vector_width,
+        triple=args.triple,
+        opt_level=DEFAULT_OPT_LEVEL if args.opt_level is None else args.opt_level,
+        func_name=args.func_name,
+        input_shapes=args.input_shape,
+        dump_dir=args.dump_dir,
+    )
+    header = Path(args.output).with_suffix(".h")
+    print(f"kiln-compile: wrote {args.output} and {header} ({info.prefix}_run, {info.triple})")
     return 0
 
 

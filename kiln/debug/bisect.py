@@ -157,11 +157,11 @@ class _Session:
 
     @classmethod
     def load(cls, model, inputs, pipeline, reference, func_name, seed, rtol, atol) -> _Session:
-        from kiln.api import _mark_entry_points, load_model
+        from kiln.api import load_model, mark_entry_points
         from kiln.targets import TARGETS, host_target
 
         module, name, source = load_model(model, tuple(inputs), func_name)
-        _mark_entry_points(module)
+        mark_entry_points(module)
         signature = entry_signature(module, func_name)
         if signature.dynamic:
             raise KilnError("kiln.debug.bisect: the entry function needs static shapes")

@@ -18,9 +18,10 @@ import numpy as np
 from kiln.buffer_sizes import human_bytes, machine_memory_bytes
 from kiln.errors import BufferTooLargeError, InputMismatchError, KilnError
 from kiln.lowering.cpu.result_shapes import PREFIX as RESULT_SHAPES_PREFIX
+from kiln.runtime.arguments import checked_input, data_pointer, empty_output, is_torch
 from kiln.runtime.descriptors import input_descriptor, results_type, take_result
 from kiln.runtime.jit import JitModule, set_num_threads
-from kiln.runtime.signature import Signature, TensorSpec
+from kiln.runtime.signature import Signature
 
 
 class CompiledModel:
@@ -67,6 +68,7 @@ class CompiledModel:
             *[base + i * size for i in range(self._n_args)]
         )
         self._torch_specs = None  # built on the first call with torch tensors
+        self.cache_status = "off"  # JIT code is never cached
         self._dynamic = signature.dynamic
 
     def __call__(self, *args):
@@ -75,11 +77,11 @@ class CompiledModel:
             if outputs is not None:
                 return outputs
         inputs = self._check_inputs(args)
-        use_torch = any(_is_torch(a) for a in args)
+        use_torch = any(is_torch(a) for a in args)
         if self.signature.dynamic:
             return self._call_with_descriptors(inputs, use_torch)
-        outputs = [_empty(spec, use_torch) for spec in self.signature.outputs]
-        pointers = [_data_pointer(x) for x in inputs] + [_data_pointer(o) for o in outputs]
+        outputs = [empty_output(spec, use_torch) for spec in self.signature.outputs]
+        pointers = [data_pointer(x) for x in inputs] + [data_pointer(o) for o in outputs]
         self.run_raw(pointers)
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
@@ -141,7 +143,7 @@ class CompiledModel:
 
     def _call_with_descriptors(self, inputs: list, use_torch: bool):
         """Calls an entry point with dynamic shapes: descriptors in, owned buffers out."""
-        descs = [input_descriptor(_data_pointer(x), tuple(x.shape)) for x in inputs]
+        descs = [input_descriptor(data_pointer(x), tuple(x.shape)) for x in inputs]
         ranks = [len(spec.shape) for spec in self.signature.outputs]
         results = results_type(ranks)()
         pointers = [ctypes.pointer(results)] + [ctypes.pointer(d) for d in descs]
@@ -228,6 +230,14 @@ class CompiledModel:
             )
         return [(name, int(c)) for name, c in zip(self._profile_regions, counters, strict=True)]
 
+    def save(self, path) -> None:
+        """JIT-compiled code stays in this process: only libraries can be saved."""
+        raise KilnError(
+            "kiln: this model was compiled in the JIT (dynamic shapes, profile=True, or no "
+            "library toolchain), which cannot be saved; compile it with static shapes and "
+            "without profile=True (or use kiln-compile) to get a library"
+        )
+
     def set_threads(self, threads: int) -> None:
         """Changes the number of threads the compiled code runs on (up to the compiled split)."""
         if threads < 1:
@@ -242,7 +252,8 @@ class CompiledModel:
                 f"{self.signature.name} takes {len(specs)} input(s) ({expected}), got {len(args)}"
             )
         return [
-            _checked(arg, spec, i) for i, (arg, spec) in enumerate(zip(args, specs, strict=True))
+            checked_input(arg, spec, i)
+            for i, (arg, spec) in enumerate(zip(args, specs, strict=True))
         ]
 
 
@@ -271,73 +282,3 @@ def _optional_function(jit: JitModule, name: str):
         return jit.packed_function(name)
     except KilnError:
         return None
-
-
-def _is_torch(x) -> bool:
-    return type(x).__module__.startswith("torch")
-
-
-def _checked(arg, spec: TensorSpec, index: int):
-    """The argument as a contiguous array of the right shape and dtype, else an error."""
-    if _is_torch(arg):
-        dtype = str(arg.dtype).removeprefix("torch.")
-        shape = tuple(arg.shape)
-    elif isinstance(arg, np.ndarray):
-        dtype, shape = arg.dtype.name, arg.shape
-    else:
-        raise InputMismatchError(
-            f"input {index}: expected a torch.Tensor or numpy.ndarray {spec}, got {type(arg).__name__}"
-        )
-    if not spec.matches(tuple(shape)) or dtype != spec.dtype:
-        got = f"{dtype}[{', '.join(map(str, shape))}]"
-        raise InputMismatchError(f"input {index}: expected {spec}, got {got}")
-    if _is_torch(arg):
-        if arg.device.type != "cpu":
-            raise InputMismatchError(
-                f"input {index}: expected a CPU tensor, got one on {arg.device}"
-            )
-        # A lazily negated view (torch._neg_view) holds the un-negated values in memory.
-        arg = arg.resolve_neg()
-        return arg if arg.is_contiguous() else _copy(arg.contiguous, index, dtype, shape)
-    if not arg.dtype.isnative:
-        # Compiled code reads the host's byte order: a big-endian array is converted.
-        native = arg.dtype.newbyteorder("=")
-        arg = _copy(lambda: arg.astype(native), index, dtype, shape)
-    return (
-        arg
-        if arg.flags.c_contiguous
-        else _copy(lambda: np.ascontiguousarray(arg), index, dtype, shape)
-    )
-
-
-def _copy(make, index: int, dtype: str, shape: tuple):
-    """``make()``: a copy of an input that cannot be passed as it is (a broadcast view
-    may be far larger as a copy); BufferTooLargeError naming the input if it cannot be made."""
-    try:
-        return make()
-    except (MemoryError, RuntimeError) as err:
-        size = f"{dtype}[{', '.join(map(str, shape))}]"
-        raise BufferTooLargeError(
-            f"input {index}: {size} must be copied (it is strided or big-endian) and the copy "
-            f"cannot be allocated: {err}"
-        ) from None
-
-
-def _empty(spec: TensorSpec, use_torch: bool):
-    """An uninitialized output buffer; BufferTooLargeError if it cannot be allocated."""
-    try:
-        if use_torch:
-            import torch
-
-            return torch.empty(spec.shape, dtype=getattr(torch, spec.dtype))
-        return np.empty(spec.shape, dtype=spec.numpy_dtype)
-    except (MemoryError, RuntimeError) as err:
-        raise BufferTooLargeError(
-            f"cannot allocate an output of shape {list(spec.shape)} and dtype {spec.dtype}: {err}"
-        ) from None
-
-
-def _data_pointer(x) -> int:
-    if _is_torch(x):
-        return x.data_ptr()
-    return x.ctypes.data

@@ -4,54 +4,25 @@ from __future__ import annotations
 
 import ctypes
 import os
-import sys
 import threading
-from functools import lru_cache
 
 import numpy as np
 
 from kiln.errors import KilnError
 from kiln.ir import ir
 from kiln.runtime.engine import Engine, warm_up
+from kiln.runtime.openmp import openmp_handle, openmp_library, set_num_threads
 from kiln.runtime.split_module import split_module
+from kiln.targets import DEFAULT_OPT_LEVEL
 
-
-@lru_cache(maxsize=1)
-def openmp_library() -> str | None:
-    """Path of the LLVM-ABI OpenMP runtime (libiomp5 from the intel-openmp wheel)."""
-    candidates = [os.path.join(sys.prefix, "lib", "libiomp5.so")]
-    candidates += [
-        os.path.join(p, "libiomp5.so")
-        for p in os.environ.get("LD_LIBRARY_PATH", "").split(":")
-        if p
-    ]
-    for path in candidates:
-        if os.path.exists(path):
-            return path
-    return None
-
-
-@lru_cache(maxsize=1)
-def _openmp_handle():
-    path = openmp_library()
-    return ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL) if path else None
-
-
-_threads_set: list[int] = [0]  # the count last given to kiln's OpenMP runtime
-
-
-def set_num_threads(threads: int) -> None:
-    """Sets the OpenMP thread count used by kiln's parallel loops.
-
-    The runtime (libiomp5) is kiln's own (torch uses libgomp): only kiln sets
-    its count, so a call that would not change it is skipped.
-    """
-    if threads == _threads_set[0]:
-        return
-    handle = _openmp_handle()
-    if handle is not None:
-        handle.omp_set_num_threads(ctypes.c_int(threads))
-        _threads_set[0] = threads
+# Re-exported: these lived here before the library loader needed them without MLIR.
+__all__ = [
+    "DEFAULT_OPT_LEVEL",
+    "JitModule",
+    "externalize_constants",
+    "openmp_library",
+    "set_num_threads",
+]
 
 
 def uses_openmp(module: ir.Module) -> bool:
@@ -117,13 +88,6 @@ def _aligned_copy(data: np.ndarray, alignment: int = 64) -> np.ndarray:
     return aligned
 
 
-# LLVM -O2. -O3 adds nothing kiln's code can use (its register kernels are already
-# unrolled in MLIR) but a higher full-unroll threshold, which fully unrolled the
-# small CNN's conv loops at 2 threads: JIT 4.3 s at -O3 vs 0.4 s at -O2, the same
-# latency (ResNet-18, GPT-2, encoder, matmul, MLP: within noise as well).
-DEFAULT_OPT_LEVEL = 2
-
-
 def _cores() -> int:
     """CPU cores this process may run on (a taskset narrows them)."""
     try:
@@ -151,7 +115,7 @@ class JitModule:
                     "kiln: this module runs on several threads but no OpenMP runtime was found; "
                     "install the 'intel-openmp' package or compile with threads=1"
                 )
-            _openmp_handle()
+            openmp_handle()
             libs.append(path)
         cores = _cores()
         parts = split_module(module, cores) if cores > 1 else []

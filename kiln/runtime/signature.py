@@ -1,12 +1,18 @@
-"""Entry-point signatures: the shapes and dtypes a compiled function takes and returns."""
+"""Entry-point signatures: the shapes and dtypes a compiled function takes and returns.
+
+``TensorSpec`` and ``Signature`` import no MLIR (``kiln.load`` uses them);
+reading a signature off a module imports the bindings when called.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kiln.ir import ir
+if TYPE_CHECKING:
+    from kiln.ir import ir
 
 # MLIR element type (as printed) -> numpy dtype name.
 _NUMPY = {
@@ -71,6 +77,8 @@ class Signature:
 
 def tensor_spec(ty: ir.Type) -> TensorSpec:
     """The spec of a ranked, statically shaped tensor type."""
+    from kiln.ir import ir
+
     if not isinstance(ty, ir.RankedTensorType):
         raise ValueError(f"kiln entry points take and return ranked tensors, got {ty}")
     shaped = ir.RankedTensorType(ty)
@@ -105,6 +113,8 @@ def with_torch_dtypes(signature: Signature, inputs: list[str], outputs: list[str
 
 def entry_signature(module: ir.Module, name: str | None = None) -> Signature:
     """The signature of function ``name`` (default: the only public function)."""
+    from kiln.ir import ir
+
     funcs = [op for op in module.body.operations if op.operation.name == "func.func"]
     public = [
         f

@@ -1,8 +1,10 @@
 // MLIR's own parser (torch-mlir 20261001) segfaults on a float in the i64 array of
 // linalg's custom syntax. kiln-opt and kiln-compile parse in a forked probe first:
-// the crash becomes an error naming the file, the process exits 1, not by a signal.
+// the crash becomes an error naming the file, the process exits 1, not by a signal
+// (also when building a library, -o model.so).
 // RUN: not kiln-opt %s --kiln-pipeline=cpu 2>&1 | FileCheck %s
 // RUN: not kiln-compile %s 2>&1 | FileCheck %s
+// RUN: not kiln-compile %s --target=cpu -o %t.so 2>&1 | FileCheck %s
 // A well-formed input still compiles (the probe is transparent).
 // RUN: kiln-opt %S/Inputs/parser-crash-neighbour.mlir | FileCheck %s --check-prefix=FINE
 

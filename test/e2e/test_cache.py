@@ -1,0 +1,172 @@
+"""The compile cache with real compiles: misses then hits (in this process and in fresh
+ones, where a hit on MLIR text imports no MLIR), keys that change with what changes the
+code, KILN_CACHE=0, damaged entries rebuilt in a fresh process, two processes compiling
+one model at once. Each test has its own KILN_CACHE_DIR; no test asserts a time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import kiln
+from kiln.aot.cache import LAYOUT, LIBRARY
+
+SCALE = """
+#map = affine_map<(d0, d1) -> (d0, d1)>
+func.func @forward(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %r = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %c = arith.constant FACTOR : f32
+    %m = arith.mulf %a, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}
+"""
+X = np.arange(32, dtype=np.float32).reshape(4, 8)
+
+
+def _scale(factor: float = 3.0) -> str:
+    return SCALE.replace("FACTOR", f"{factor:e}")
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("KILN_CACHE_DIR", str(folder))
+    return folder
+
+
+def _entries(cache_dir: Path) -> list[Path]:
+    layout = cache_dir / LAYOUT
+    return sorted(layout.iterdir()) if layout.exists() else []
+
+
+def test_second_compile_hits(cache_dir):
+    first = kiln.compile(_scale(), threads=1)
+    second = kiln.compile(_scale(), threads=1)
+    assert (first.cache_status, second.cache_status) == ("miss", "hit")
+    np.testing.assert_array_equal(second(X), X * 3)
+    assert len(_entries(cache_dir)) == 1
+
+
+def test_what_changes_the_code_changes_the_key(cache_dir):
+    kiln.compile(_scale(), threads=1)
+    assert kiln.compile(_scale(2.0), threads=1).cache_status == "miss"  # other text
+    assert kiln.compile(_scale(), threads=2).cache_status == "miss"  # other threads
+    assert kiln.compile(_scale(), threads=1, opt_level=1).cache_status == "miss"
+    assert kiln.compile(_scale(), threads=1).cache_status == "hit"
+    assert len(_entries(cache_dir)) == 4
+
+
+def test_dump_dir_runs_the_stages(cache_dir, tmp_path):
+    kiln.compile(_scale(), threads=1)
+    dumped = kiln.compile(_scale(), threads=1, dump_dir=tmp_path / "dumps")
+    assert dumped.cache_status == "miss"
+    assert any(p.name.endswith("-llvm.mlir") for p in (tmp_path / "dumps").iterdir())
+
+
+def test_kiln_cache_0_disables_it(cache_dir, monkeypatch):
+    monkeypatch.setenv("KILN_CACHE", "0")
+    compiled = kiln.compile(_scale(), threads=1)
+    assert compiled.cache_status == "off"
+    np.testing.assert_array_equal(compiled(X), X * 3)
+    assert not cache_dir.exists()
+
+
+def test_pytorch_model_hits_after_import(cache_dir):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(16, 8), torch.nn.ReLU()).eval()
+    x = torch.randn(4, 16)
+    assert kiln.compile(model, x, threads=1).cache_status == "miss"
+    compiled = kiln.compile(model, x, threads=1)
+    assert compiled.cache_status == "hit"
+    torch.testing.assert_close(compiled(x), model(x), rtol=1e-5, atol=1e-6)
+    with torch.no_grad():
+        model[0].bias.add_(1.0)  # other weights: other imported IR
+    changed = kiln.compile(model, x, threads=1)
+    assert changed.cache_status == "miss"
+    torch.testing.assert_close(changed(x), model(x), rtol=1e-5, atol=1e-6)
+
+
+def _compile_in_subprocess(source: Path, barrier: Path | None = None) -> subprocess.Popen:
+    """A fresh process compiling ``source``; it prints JSON with what happened."""
+    wait = f"while not os.path.exists({str(barrier)!r}): time.sleep(0.01)\n" if barrier else ""
+    script = textwrap.dedent(
+        f"""
+        import json, os, sys, time
+        import numpy as np
+        import kiln
+        {wait}
+        model = kiln.compile({str(source)!r}, threads=1)
+        y = model(np.arange(32, dtype=np.float32).reshape(4, 8))
+        print(json.dumps({{"status": model.cache_status, "y": y.tolist(),
+                          "mlir": "torch_mlir" in sys.modules}}))
+        """
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+
+
+def _result(process: subprocess.Popen) -> dict:
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_fresh_process_hit_imports_no_mlir(cache_dir, tmp_path):
+    source = tmp_path / "scale.mlir"
+    source.write_text(_scale())
+    first = _result(_compile_in_subprocess(source))
+    second = _result(_compile_in_subprocess(source))
+    assert (first["status"], first["mlir"]) == ("miss", True)
+    assert (second["status"], second["mlir"]) == ("hit", False)
+    np.testing.assert_array_equal(np.array(second["y"]), X * 3)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_damaged_entry_is_rebuilt_in_a_fresh_process(cache_dir, tmp_path, damage):
+    source = tmp_path / "scale.mlir"
+    source.write_text(_scale())
+    assert _result(_compile_in_subprocess(source))["status"] == "miss"
+    [entry] = _entries(cache_dir)
+    library = entry / LIBRARY
+    data = bytearray(library.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    else:
+        data[len(data) // 2] ^= 0xFF
+    library.write_bytes(bytes(data))
+    rebuilt = _result(_compile_in_subprocess(source))
+    assert rebuilt["status"] == "rebuilt"
+    np.testing.assert_array_equal(np.array(rebuilt["y"]), X * 3)
+    assert _result(_compile_in_subprocess(source))["status"] == "hit"
+
+
+def test_two_processes_compiling_one_model_both_succeed(cache_dir, tmp_path):
+    source = tmp_path / "scale.mlir"
+    source.write_text(_scale())
+    barrier = tmp_path / "go"
+    processes = [_compile_in_subprocess(source, barrier) for _ in range(2)]
+    barrier.touch()
+    results = [_result(p) for p in processes]
+    for result in results:
+        np.testing.assert_array_equal(np.array(result["y"]), X * 3)
+    assert {r["status"] for r in results} <= {"miss", "hit"}
+    assert len(_entries(cache_dir)) == 1
+    assert list((cache_dir / "tmp").iterdir()) == []  # nothing half built is left
