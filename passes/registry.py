@@ -27,6 +27,7 @@ INTERNAL_TRACEBACKS = threading.local()
 PASS_MODULES: dict[str, str] = {
     # passes (every target)
     "kiln-bufferize-tm-tensor": "kiln.passes.bufferize_tm_tensor",
+    "kiln-compact-broadcast-constants": "kiln.passes.compact_broadcast_constants",
     "kiln-distinct-results": "kiln.passes.distinct_results",
     "kiln-expand-powi": "kiln.passes.expand_powi",
     "kiln-fold-constant-layout": "kiln.passes.fold_constant_layout",

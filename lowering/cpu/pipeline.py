@@ -40,6 +40,7 @@ from kiln.lowering.cpu.vectorize import Vectorize
 from kiln.lowering.cpu.vectorize_copies import VectorizeCopies
 from kiln.lowering.cpu.verify_llvm import VerifyLLVM
 from kiln.passes.bufferize_tm_tensor import BufferizeTmTensor
+from kiln.passes.compact_broadcast_constants import CompactBroadcastConstants
 from kiln.passes.distinct_results import DistinctResults
 from kiln.passes.expand_powi import ExpandPowi
 from kiln.passes.fold_constant_layout import FoldConstantLayout
@@ -122,6 +123,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     fold,
                     ConvToNHWC().spec(),
                     fold,
+                    # Per-channel constants read as 1 x C x 1 x 1 would stop reshapes (around
+                    # grouped convolutions) from moving through their epilogues.
+                    CompactBroadcastConstants().spec(),
                     FuseElementwise().spec(),
                     fold,
                     PackContractions(vector_width=lanes).spec(all_options=True),
