@@ -69,8 +69,10 @@ def test_blocking_invariants_grid(ow, f, c, vector_width):
         (112, 64, 3, 8, ConvBlocking(mr=4, nr=16, ku=3, kc=3)),
         # kc is the largest multiple of ku dividing c, at most 128.
         (14, 256, 512, 16, ConvBlocking(mr=7, nr=32, ku=16, kc=128)),
-        # 7 pixels x 2 vectors + 2 + 1 = 17 > 16 registers at 8 lanes: no 7-pixel row.
-        (7, 512, 512, 8, ConvBlocking(mr=1, nr=16, ku=16, kc=128)),
+        # 7 pixels x 2 vectors + 2 + 1 = 17 > 16 registers at 8 lanes: no 7-pixel row
+        # of two vectors, and a 1-pixel block would load a filter vector per FMA:
+        # a 7-pixel row of one vector instead.
+        (7, 512, 512, 8, ConvBlocking(mr=7, nr=8, ku=16, kc=128)),
         (7, 512, 512, 16, ConvBlocking(mr=7, nr=32, ku=16, kc=128)),
     ],
 )
