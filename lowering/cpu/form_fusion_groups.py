@@ -2,14 +2,16 @@
 
 A group holds, in order: the op initialising the anchor's output (a fill or a
 bias broadcast, if it has no other use), the anchor (a ``kiln.blocked``
-contraction, kind ``contraction``, or an NHWC ``linalg.conv_2d_nhwc_hwcf``,
-kind ``convolution``), and the chain of elementwise ops that each consume the
+contraction, kind ``contraction``; an NHWC ``linalg.conv_2d_nhwc_hwcf``, kind
+``convolution``; a ``linalg.depthwise_conv_2d_nhwc_hwc``, kind ``depthwise``;
+kiln's grouped convolution generic (``grouped_conv.py``), kind ``grouped``),
+and the chain of elementwise ops that each consume the
 previous op's result, whole and as their only use (``kiln.epilogue`` ops for
 contractions). The group's result replaces the last op's result.
 
 Pre: output of ``kiln-pack-contractions`` and ``kiln-block-epilogues``.
-Post: every blocked contraction and static NHWC convolution sits in exactly
-one ``kiln.fusion_group``; groups do not nest; no op outside a group uses a value
+Post: every blocked contraction and static NHWC convolution (plain,
+depthwise or grouped) sits in exactly one ``kiln.fusion_group``; groups do not nest; no op outside a group uses a value
 defined inside it other than the group's result.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from kiln.dialects import FusionGroupOp, YieldOp
 from kiln.lowering.cpu.block_epilogues import EPILOGUE_ATTR
+from kiln.lowering.cpu.grouped_conv import grouped_window
 from kiln.passes.common import (
     collect_ops,
     defining_op,
@@ -32,7 +35,10 @@ from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import ir
 
-CONV_ANCHORS = ("linalg.conv_2d_nhwc_hwcf",)
+CONV_ANCHORS = {
+    "linalg.conv_2d_nhwc_hwcf": "convolution",
+    "linalg.depthwise_conv_2d_nhwc_hwc": "depthwise",
+}
 
 
 @register
@@ -48,7 +54,9 @@ class FormFusionGroups(KilnPass):
             if BLOCKED_ATTR in op.attributes:
                 _form_group(op, "contraction")
             elif op.name in CONV_ANCHORS and static_shape(op.results[0]) is not None:
-                _form_group(op, "convolution")
+                _form_group(op, CONV_ANCHORS[op.name])
+            elif grouped_window(op) is not None:
+                _form_group(op, "grouped")
 
 
 def group_members(anchor: ir.Operation) -> list[ir.Operation]:

@@ -102,8 +102,11 @@ class ConvPlan:
     vector_width: int
 
 
-def _thread_split(n: int, oh: int, f: int, nr: int, threads: int) -> tuple[int, int]:
-    """(output dim, chunk): rows if they divide evenly, else channel blocks, else images."""
+def thread_split(n: int, oh: int, f: int, nr: int, threads: int) -> tuple[int, int]:
+    """(output dim, chunk): rows if they divide evenly, else channel blocks, else images.
+
+    Channel blocks (``f // nr`` of them) are split along output dimension 3.
+    """
     if oh % threads == 0:
         return 1, oh // threads
     if (f // nr) % threads == 0:
@@ -120,11 +123,18 @@ def band_rows(loop_sizes: tuple[int, ...], threads: int) -> int | None:
     multiple of the thread count, so that every thread gets as many.
     """
     n, oh, ow, f, kh, kw, c = loop_sizes
-    if kh * kw * c * f * 4 > BAND_FILTER_BYTES:
+    return output_band_rows(n, oh, ow * f * 4, kh * kw * c * f * 4, threads)
+
+
+def output_band_rows(
+    n: int, oh: int, row_bytes: int, filter_bytes: int, threads: int
+) -> int | None:
+    """``band_rows`` for any convolution: ``row_bytes`` of output per row, a filter of ``filter_bytes``."""
+    if filter_bytes > BAND_FILTER_BYTES:
         return None
     for rows in range(oh, 0, -1):
         bands = n * (oh // rows)
-        if oh % rows == 0 and rows * ow * f * 4 <= BAND_BYTES and bands % threads == 0:
+        if oh % rows == 0 and rows * row_bytes <= BAND_BYTES and bands % threads == 0:
             return rows if bands > threads else None
     return None
 
@@ -140,7 +150,7 @@ def schedule_conv_group(sched: Schedule, plan: ConvPlan, threads: int) -> None:
     if rows is not None:
         split[0], split[1] = (1 if n > 1 else 0), rows
     else:
-        dim, chunk = _thread_split(n, oh, f, blk.nr, threads)
+        dim, chunk = thread_split(n, oh, f, blk.nr, threads)
         split[dim] = chunk
     _, forall = sched.tile_forall(root, split)
     for tag in reversed(plan.member_tags):
@@ -182,7 +192,7 @@ def schedule_pooling(sched: Schedule, plan: PoolPlan, threads: int) -> None:
     """Thread split over rows, (1, 1, mr, nr) window tiles decomposed to 1-D and vectorized."""
     n, oh, ow, c, _, _ = plan.loop_sizes
     blk = conv_blocking(ow, c, 1, plan.vector_width)
-    dim, chunk = _thread_split(n, oh, c, blk.nr, threads)
+    dim, chunk = thread_split(n, oh, c, blk.nr, threads)
     split = [0] * 6
     split[dim] = chunk
     _, forall = sched.tile_forall(sched.match(attr=plan.tag), split)
