@@ -58,23 +58,57 @@ def conv_blocking(ow: int, f: int, c: int, vector_width: int) -> ConvBlocking:
     The block is two vectors wide when the channels allow and a row of at
     least two pixels fits the registers with it, else one vector wide (a
     7-pixel row of one vector beats a 1-pixel block of two: every filter
-    vector loaded then feeds 7 FMAs, not 1).
+    vector loaded then feeds 7 FMAs, not 1). Channel counts that are no
+    multiple of the vector width take the block ``odd_channel_blocks`` rates best.
     """
-    if f % (2 * vector_width) == 0:
-        nr = 2 * vector_width
-    elif f % vector_width == 0:
-        nr = vector_width
+    if f % vector_width:
+        nr, mr = max(
+            (
+                (nr, _pixel_block(ow, nr, vector_width))
+                for nr in odd_channel_blocks(f, vector_width)
+            ),
+            key=lambda block: _lanes_per_instruction(*block, vector_width),
+        )
     else:
-        nr = f if f <= 2 * vector_width else _largest_divisor(f, 2 * vector_width)
-    mr = _pixel_block(ow, nr, vector_width)
-    if mr == 1 and nr == 2 * vector_width:
-        nr, mr = vector_width, _pixel_block(ow, vector_width, vector_width)
+        nr = 2 * vector_width if f % (2 * vector_width) == 0 else vector_width
+        mr = _pixel_block(ow, nr, vector_width)
+        if mr == 1 and nr == 2 * vector_width:
+            nr, mr = vector_width, _pixel_block(ow, vector_width, vector_width)
     ku = _largest_divisor(c, 16)
     kc = ku
     for chunk in range(ku, min(c, 128) + 1, ku):
         if c % chunk == 0:
             kc = chunk
     return ConvBlocking(mr, nr, ku, kc)
+
+
+def odd_channel_blocks(channels: int, vector_width: int) -> list[int]:
+    """Candidate block widths for a channel count that is no multiple of the vector width.
+
+    The divisors of ``channels`` up to four vectors, widest first. LLVM splits
+    a row of ``nr`` lanes into whole vectors and power-of-two pieces of the
+    rest (58 lanes of 16: 16 + 16 + 16 + 8 + 2, five instructions; 29 lanes:
+    16 + 8 + 4 + 1, four), so a wide block wastes fewer instructions than the
+    largest divisor below the vector width.
+    """
+    limit = min(channels, 4 * vector_width)
+    return [d for d in range(limit, 0, -1) if channels % d == 0]
+
+
+def vector_pieces(nr: int, vector_width: int) -> int:
+    """Vector instructions per row of ``nr`` lanes (whole vectors, then powers of two)."""
+    whole, rest = divmod(nr, vector_width)
+    return whole + bin(rest).count("1")
+
+
+def _lanes_per_instruction(nr: int, mr: int, vector_width: int) -> float:
+    """Multiply-adds per instruction of an mr x nr block's k step.
+
+    Each step loads the filter row (one instruction per piece), broadcasts
+    mr inputs and runs mr FMAs per piece.
+    """
+    pieces = vector_pieces(nr, vector_width)
+    return mr * nr / (pieces * (mr + 1) + mr)
 
 
 def _pixel_block(ow: int, nr: int, vector_width: int) -> int:

@@ -22,7 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiln.lowering.cpu.schedules.contraction import VECTORIZE_ATTR
-from kiln.lowering.cpu.schedules.conv import output_band_rows, thread_split
+from kiln.lowering.cpu.schedules.conv import (
+    odd_channel_blocks,
+    output_band_rows,
+    thread_split,
+    vector_pieces,
+)
 from kiln.passes.transform_script import Schedule
 
 from kiln.ir import transform_structured
@@ -42,26 +47,27 @@ class DepthwisePlan:
 
 
 def depthwise_blocking(ow: int, c: int, vector_width: int) -> tuple[int, int]:
-    """(mr, nr): the register block with the most accumulator lanes in half the vector registers.
+    """(mr, nr): the register block that keeps the FMA units busiest.
 
-    The other half holds the taps' loads and the filter weights (16 registers
-    with AVX2, 32 with AVX-512).
-    Channel blocks are one or two vectors when the channels allow, else the
-    largest divisor of the channels up to two vectors; pixel blocks divide
-    the row.
+    Channel blocks are one or two vectors when the channels allow, else a
+    divisor of the channels (``odd_channel_blocks``); pixel blocks divide the
+    row, with at most half the vector registers as accumulators (the other
+    half holds the taps' loads and the filter: 16 registers with AVX2, 32
+    with AVX-512). Every tap is one FMA per accumulator vector, and an FMA
+    chain needs about 8 accumulators in flight (latency 4 x 2 units), so a
+    block does ``mr * nr`` lanes of work in ``max(accumulators, 8)`` FMA slots.
     """
     accumulators = (32 if vector_width >= 16 else 16) // 2
     widths = [v * vector_width for v in (2, 1) if c % (v * vector_width) == 0]
     if not widths:
-        widths = [max(d for d in range(1, min(c, 2 * vector_width) + 1) if c % d == 0)]
-    best = (1, widths[0])
+        widths = odd_channel_blocks(c, vector_width)
+    best, best_rate = (1, widths[0]), 0.0
     for nr in widths:
-        vectors = -(-nr // vector_width)
-        for mr in PIXEL_BLOCKS:
-            if ow % mr == 0 and mr * vectors <= accumulators:
-                if mr * nr > best[0] * best[1]:
-                    best = (mr, nr)
-                break
+        pieces = vector_pieces(nr, vector_width)
+        mr = next((m for m in PIXEL_BLOCKS if ow % m == 0 and m * pieces <= accumulators), 1)
+        rate = mr * nr / max(mr * pieces, 8)
+        if rate > best_rate:
+            best, best_rate = (mr, nr), rate
     return best
 
 
