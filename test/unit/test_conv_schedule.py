@@ -183,3 +183,23 @@ def test_depthwise_blocking(ow, c, vector_width, block):
     assert (mr, nr) == block
     assert ow % mr == 0 and c % nr == 0
     assert mr * vector_pieces(nr, vector_width) <= REGISTERS[vector_width] // 2
+
+
+@pytest.mark.parametrize(
+    ("f", "c", "ku"),
+    [
+        # 58-lane rows rebuild their accumulator lane by lane after each step: few, long steps.
+        (58, 58, 58),
+        (116, 116, 116),
+        (232, 232, 116),
+        # Whole-vector rows: 16 channels a step when c is a multiple of 16, else a divisor
+        # from 16 to 64 (58 = 2 x 29: 29, not 2).
+        (64, 58, 29),
+        (64, 64, 16),
+        (64, 3, 3),
+    ],
+)
+def test_reduction_step(f, c, ku):
+    blk = conv_blocking(28, f, c, 16)
+    assert blk.ku == ku
+    assert c % blk.kc == 0 and blk.kc % blk.ku == 0

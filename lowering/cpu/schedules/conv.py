@@ -74,12 +74,30 @@ def conv_blocking(ow: int, f: int, c: int, vector_width: int) -> ConvBlocking:
         mr = _pixel_block(ow, nr, vector_width)
         if mr == 1 and nr == 2 * vector_width:
             nr, mr = vector_width, _pixel_block(ow, vector_width, vector_width)
-    ku = _largest_divisor(c, 16)
+    ku = _reduction_step(c, nr, vector_width)
     kc = ku
     for chunk in range(ku, min(c, 128) + 1, ku):
         if c % chunk == 0:
             kc = chunk
     return ConvBlocking(mr, nr, ku, kc)
+
+
+def _reduction_step(c: int, nr: int, vector_width: int) -> int:
+    """Input channels per innermost op (``ku``).
+
+    Each innermost op rebuilds its loop-carried accumulator. For a block row
+    that is no multiple of the vector width (58 lanes), LLVM rebuilds it lane
+    by lane, which cost more than the FMAs of a 2-channel step: such blocks
+    take the largest divisor of ``c`` up to 128 channels per step. Others take
+    16 when ``c`` is a multiple of 16, all of ``c`` up to 16, else the
+    smallest divisor of ``c`` from 16 to 64.
+    """
+    if nr % vector_width:
+        return _largest_divisor(c, 128)
+    small = _largest_divisor(c, 16)
+    if c % 16 == 0 or c <= 16:
+        return small
+    return next((d for d in range(16, min(c, 64) + 1) if c % d == 0), small)
 
 
 def odd_channel_blocks(channels: int, vector_width: int) -> list[int]:
