@@ -5,8 +5,9 @@ odd spatial sizes and channel counts) with the epilogue networks put after it
 (bias, BatchNorm, ReLU, ReLU6, SiLU, GELU). Half of the cases hand their result
 on channels-last (``permute(0, 2, 3, 1)``, as ConvNeXt does), so that the
 epilogue is fused into the convolution's tiles as between two layers of a
-network; the others return NCHW. Then the characteristic blocks of MobileNetV2,
-EfficientNet-B0, ShuffleNetV2, ConvNeXt and ResNeXt, at 1 and 2 threads.
+network; the others return NCHW. Cases named ``b2_`` run at batch 2. Then the
+characteristic blocks of MobileNetV2, EfficientNet-B0, ShuffleNet v1 and v2, ConvNeXt
+and ResNeXt, at 1 and 2 threads.
 
 Tolerances: f32 sums of at most 49 x 32 products, reassociated by the
 vectorized kernel, and kiln's polynomial exp/erf (F32_MATH): 1e-5 relative and
@@ -47,6 +48,7 @@ class ConvCase:
     size: int
     epilogue: str  # "bias", "bn" or "bias_bn", then "_<activation>"
     dilation: int = 1
+    batch: int = 1
 
 
 CASES = {
@@ -77,6 +79,26 @@ CASES = {
     "g4_c48_96_7_bias_gelu": ConvCase(48, 96, 4, 3, 1, 7, "bias_gelu"),
     "g2_1x1_c16_32_28_relu": ConvCase(16, 32, 2, 1, 1, 28, "bias_relu"),
     "g3_c9_15_11_bn_relu6": ConvCase(9, 15, 3, 3, 2, 11, "bn_relu6"),
+    # Batch 2 and odd image sizes with the whole MobileNetV2 epilogue (bias, folded
+    # BatchNorm, ReLU6): 3x3 depthwise at stride 1 and 2, 32, 96, 144 and 17 channels.
+    "b2_dw3_s1_c32_17_bias_bn_relu6": ConvCase(32, 32, 32, 3, 1, 17, "bias_bn_relu6", batch=2),
+    "b2_dw3_s2_c32_17_bias_bn_relu6": ConvCase(32, 32, 32, 3, 2, 17, "bias_bn_relu6", batch=2),
+    "b2_dw3_s1_c96_15_bias_bn_relu6": ConvCase(96, 96, 96, 3, 1, 15, "bias_bn_relu6", batch=2),
+    "b2_dw3_s2_c96_29_bias_bn_relu6": ConvCase(96, 96, 96, 3, 2, 29, "bias_bn_relu6", batch=2),
+    "b2_dw3_s1_c144_9_bias_bn_relu6": ConvCase(144, 144, 144, 3, 1, 9, "bias_bn_relu6", batch=2),
+    "b2_dw3_s2_c144_27_bias_bn_relu6": ConvCase(144, 144, 144, 3, 2, 27, "bias_bn_relu6", batch=2),
+    "b2_dw3_s1_c17_13_bias_bn_relu6": ConvCase(17, 17, 17, 3, 1, 13, "bias_bn_relu6", batch=2),
+    "b2_dw3_s2_c17_15_bias_bn_relu6": ConvCase(17, 17, 17, 3, 2, 15, "bias_bn_relu6", batch=2),
+    "dw3_s1_c17_11_bias_bn_relu6": ConvCase(17, 17, 17, 3, 1, 11, "bias_bn_relu6"),
+    "dw3_s2_c17_21_bias_bn_relu6": ConvCase(17, 17, 17, 3, 2, 21, "bias_bn_relu6"),
+    # ResNeXt 32x4d's grouped 3x3 at batch 2 and odd sizes.
+    "b2_g32_c128_15_bias_bn_relu6": ConvCase(128, 128, 32, 3, 1, 15, "bias_bn_relu6", batch=2),
+    "b2_g32_s2_c256_13_bn_relu": ConvCase(256, 256, 32, 3, 2, 13, "bn_relu", batch=2),
+    # ShuffleNet (v1) grouped 1x1 convolutions: 3 and 8 groups, into and out of the bottleneck.
+    "b2_g3_1x1_c240_60_27_bn_relu": ConvCase(240, 60, 3, 1, 1, 27, "bn_relu", batch=2),
+    "b2_g3_1x1_c60_240_13_bn": ConvCase(60, 240, 3, 1, 1, 13, "bn_none", batch=2),
+    "g8_1x1_c384_96_13_bn_relu": ConvCase(384, 96, 8, 1, 1, 13, "bn_relu"),
+    "b2_g8_1x1_c96_384_7_bias_bn_relu6": ConvCase(96, 384, 8, 1, 1, 7, "bias_bn_relu6", batch=2),
 }
 
 
@@ -133,7 +155,7 @@ def test_conv_matches_eager(name):
     # One or two threads and NCHW or channels-last, fixed per case (half of each).
     threads, channels_last = 1 + _crc(name) % 2, bool(_crc(name) // 2 % 2)
     model = ConvBlock(case, channels_last)
-    x = torch.randn(1, case.cin, case.size, case.size)
+    x = torch.randn(case.batch, case.cin, case.size, case.size)
     _check(model, x, threads)
 
 
@@ -200,6 +222,37 @@ class ShuffleUnit(nn.Module):
         return y.view(n, 2, c // 2, h, w).transpose(1, 2).reshape(n, c, h, w)
 
 
+class ShuffleV1Unit(nn.Module):
+    """ShuffleNet (v1) unit: grouped 1x1, channel shuffle, depthwise 3x3, grouped 1x1.
+
+    At stride 2 the input, average-pooled, is concatenated; at stride 1 it is added.
+    """
+
+    def __init__(self, cin, cout, groups, stride):
+        super().__init__()
+        mid = cout // 4
+        self.groups, self.stride = groups, stride
+        out = cout - cin if stride == 2 else cout
+        self.reduce = nn.Sequential(
+            nn.Conv2d(cin, mid, 1, groups=groups, bias=False), _batch_norm(mid), nn.ReLU()
+        )
+        self.depthwise = nn.Sequential(
+            nn.Conv2d(mid, mid, 3, stride, 1, groups=mid, bias=False), _batch_norm(mid)
+        )
+        self.expand = nn.Sequential(
+            nn.Conv2d(mid, out, 1, groups=groups, bias=False), _batch_norm(out)
+        )
+
+    def forward(self, x):
+        y = self.reduce(x)
+        n, c, h, w = y.shape
+        y = y.view(n, self.groups, c // self.groups, h, w).transpose(1, 2).reshape(n, c, h, w)
+        y = self.expand(self.depthwise(y))
+        if self.stride == 2:
+            return torch.relu(torch.cat((nn.functional.avg_pool2d(x, 3, 2, 1), y), dim=1))
+        return torch.relu(x + y)
+
+
 class ConvNeXtBlock(nn.Module):
     """Depthwise 7x7, LayerNorm and a GELU MLP channels-last, layer scale, residual."""
 
@@ -250,6 +303,13 @@ BLOCKS = {
         (1, 40, 14, 14),
     ),
     "shufflenetv2_unit_116": (lambda: ShuffleUnit(116), (1, 116, 28, 28)),
+    "shufflenetv1_g3_s1_b2": (lambda: ShuffleV1Unit(240, 240, 3, 1), (2, 240, 13, 13)),
+    "shufflenetv1_g8_s2_b2": (lambda: ShuffleV1Unit(384, 768, 8, 2), (2, 384, 15, 15)),
+    "mobilenetv2_s2_b2_odd": (lambda: InvertedResidual(24, 32, 2, 6), (2, 24, 27, 27)),
+    "resnext_bottleneck_s2_b2_odd": (
+        lambda: ResNeXtBottleneck(256, 256, 512, 2),
+        (2, 256, 13, 13),
+    ),
     "convnext_block_96": (lambda: ConvNeXtBlock(96), (1, 96, 14, 14)),
     "resnext_bottleneck_s1": (lambda: ResNeXtBottleneck(256, 128, 256, 1), (1, 256, 14, 14)),
     "resnext_bottleneck_s2": (lambda: ResNeXtBottleneck(256, 256, 512, 2), (1, 256, 14, 14)),
