@@ -55,12 +55,29 @@ def build_grouped_conv(x: ir.Value, w: ir.Value, init: ir.Value, window: Grouped
         [ir.Attribute.parse(f"#linalg.iterator_type<{kind}>") for kind in ITERATORS]
     )
     op = linalg.GenericOp([init.type], [x, w], [init], maps, kinds)
-    elt = ir.ShapedType(init.type).element_type
-    body = op.regions[0].blocks.append(elt, elt, elt)
+    # torch-mlir accumulates f16/bf16 convolutions in f32: the block arguments
+    # keep their operands' element types and the inputs are extended to the
+    # accumulator's, as in the named op's body.
+    types = [ir.ShapedType(v.type).element_type for v in (x, w, init)]
+    body = op.regions[0].blocks.append(*types)
     with ir.InsertionPoint(body):
-        product = arith.mulf(body.arguments[0], body.arguments[1])
-        linalg.YieldOp([arith.addf(body.arguments[2], product)])
+        lhs, rhs, acc = body.arguments
+        lhs, rhs = (_extend(v, types[2]) for v in (lhs, rhs))
+        if isinstance(types[2], ir.IntegerType):
+            result = arith.addi(acc, arith.muli(lhs, rhs))
+        else:
+            result = arith.addf(acc, arith.mulf(lhs, rhs))
+        linalg.YieldOp([result])
     return op.results[0]
+
+
+def _extend(value: ir.Value, to: ir.Type) -> ir.Value:
+    """``value`` extended to the accumulator type ``to`` (signed for integers)."""
+    if value.type == to:
+        return value
+    if isinstance(to, ir.IntegerType):
+        return arith.extsi(to, value)
+    return arith.extf(to, value)
 
 
 def grouped_window(op: ir.Operation) -> GroupedWindow | None:

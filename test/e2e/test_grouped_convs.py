@@ -323,3 +323,32 @@ def test_block_matches_eager(name, threads):
     torch.manual_seed(0)
     model = build()
     _check(model, torch.randn(*shape), threads)
+
+
+# --- other element types -------------------------------------------------------------
+
+# f16/bf16 convolutions accumulate in f32 (torch-mlir's lowering) and round once;
+# tolerances are a few ulps of the output near ReLU6's top (ulp(4) = 2^-8 in f16).
+DTYPE_TOLERANCES = {
+    torch.float64: (1e-12, 1e-12),
+    torch.float16: (1e-2, 1e-2),
+    torch.bfloat16: (5e-2, 5e-2),
+}
+
+
+@pytest.mark.parametrize("kind", ["depthwise", "grouped"])
+@pytest.mark.parametrize("dtype", sorted(DTYPE_TOLERANCES, key=str), ids=str)
+def test_other_element_types_match_eager(dtype, kind):
+    """Grouped convolutions of f16, bf16 and f64 (their body extends to the accumulator)."""
+    torch.manual_seed(0)
+    cin, cout, groups = (17, 17, 17) if kind == "depthwise" else (32, 64, 8)
+    model = nn.Sequential(
+        nn.Conv2d(cin, cout, 3, 2, 1, groups=groups), _batch_norm(cout), nn.ReLU6()
+    )
+    model = model.eval().to(dtype)
+    x = torch.randn(2, cin, 15, 15, dtype=dtype)
+    with torch.no_grad():
+        expected = model(x)
+    rtol, atol = DTYPE_TOLERANCES[dtype]
+    compiled = kiln.compile(model, x, threads=1)
+    torch.testing.assert_close(compiled(x), expected, rtol=rtol, atol=atol)

@@ -173,5 +173,42 @@ func.func @grouped_dynamic(%x: tensor<?x4x2x5x5xf32>, %w: tensor<4x3x2x3x3xf32>,
   return %r : tensor<?x4x3x3x3xf32>
 }
 
+// -----
+
+// torch-mlir accumulates an f16 convolution in f32: the grouped form's block
+// arguments keep the operands' types and the inputs are extended (they were
+// all typed f32 once, which the verifier rejected).
+// CHECK-LABEL: func.func @grouped_f16_into_f32
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<1x5x5x2x4xf16>, tensor<2x3x3x4x4xf16>) outs(%{{.*}} : tensor<1x3x3x2x4xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.*]]: f16, %[[W:.*]]: f16, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[XE:.*]] = arith.extf %[[X]] : f16 to f32
+// CHECK-NEXT: %[[WE:.*]] = arith.extf %[[W]] : f16 to f32
+// CHECK-NEXT: %[[MUL:.*]] = arith.mulf %[[XE]], %[[WE]] : f32
+// CHECK-NEXT: %[[ADD:.*]] = arith.addf %[[ACC]], %[[MUL]] : f32
+// CHECK-NEXT: linalg.yield %[[ADD]] : f32
+// CHECK-NOT: linalg.conv_2d_ngchw_gfchw
+func.func @grouped_f16_into_f32(%x: tensor<1x2x4x5x5xf16>, %w: tensor<2x4x4x3x3xf16>, %init: tensor<1x2x4x3x3xf32>) -> tensor<1x2x4x3x3xf32> {
+  %r = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x2x4x5x5xf16>, tensor<2x4x4x3x3xf16>) outs(%init : tensor<1x2x4x3x3xf32>) -> tensor<1x2x4x3x3xf32>
+  return %r : tensor<1x2x4x3x3xf32>
+}
+
+// -----
+
+// Integers: sign-extended, multiplied and added as integers.
+// CHECK-LABEL: func.func @grouped_i8_into_i32
+// CHECK: ^bb0(%[[X:.*]]: i8, %[[W:.*]]: i8, %[[ACC:.*]]: i32):
+// CHECK-NEXT: %[[XE:.*]] = arith.extsi %[[X]] : i8 to i32
+// CHECK-NEXT: %[[WE:.*]] = arith.extsi %[[W]] : i8 to i32
+// CHECK-NEXT: %[[MUL:.*]] = arith.muli %[[XE]], %[[WE]] : i32
+// CHECK-NEXT: %[[ADD:.*]] = arith.addi %[[ACC]], %[[MUL]] : i32
+// CHECK-NEXT: linalg.yield %[[ADD]] : i32
+func.func @grouped_i8_into_i32(%x: tensor<1x2x4x5x5xi8>, %w: tensor<2x4x4x3x3xi8>, %init: tensor<1x2x4x3x3xi32>) -> tensor<1x2x4x3x3xi32> {
+  %r = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x2x4x5x5xi8>, tensor<2x4x4x3x3xi8>) outs(%init : tensor<1x2x4x3x3xi32>) -> tensor<1x2x4x3x3xi32>
+  return %r : tensor<1x2x4x3x3xi32>
+}
+
 // The pass has no options.
 // ERR: error: pass 'kiln-conv-to-nhwc' has no option 'layout'
