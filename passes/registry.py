@@ -27,6 +27,7 @@ INTERNAL_TRACEBACKS = threading.local()
 PASS_MODULES: dict[str, str] = {
     # passes (every target)
     "kiln-bufferize-tm-tensor": "kiln.passes.bufferize_tm_tensor",
+    "kiln-compact-broadcast-constants": "kiln.passes.compact_broadcast_constants",
     "kiln-distinct-results": "kiln.passes.distinct_results",
     "kiln-expand-powi": "kiln.passes.expand_powi",
     "kiln-fold-constant-layout": "kiln.passes.fold_constant_layout",
@@ -44,6 +45,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-block-epilogues": "kiln.lowering.cpu.block_epilogues",
     "kiln-conv-to-nhwc": "kiln.lowering.cpu.conv_to_nhwc",
     "kiln-copy-to-linalg": "kiln.lowering.cpu.copy_to_linalg",
+    "kiln-decompose-grouped-convs": "kiln.lowering.cpu.decompose_grouped_convs",
     "kiln-form-fusion-groups": "kiln.lowering.cpu.form_fusion_groups",
     "kiln-hoist-vector-transfers": "kiln.lowering.cpu.hoist_vector_transfers",
     "kiln-merge-identical-functions": "kiln.lowering.cpu.merge_identical_functions",

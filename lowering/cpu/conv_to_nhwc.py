@@ -10,19 +10,37 @@ Each ``linalg.conv_2d_nchw_fchw`` becomes
 
 with any ``tensor.pad`` of the input redone after the transpose as a fill
 and an ``insert_slice`` (so the producer can write in place), and each
-``linalg.pooling_nchw_max``/``sum`` likewise. The filter transposes fold
-into constants (``kiln-fold-constant-layout``); activation transposes fuse
-into neighbouring elementwise ops (``kiln-fuse-elementwise``), so most of
-them disappear.
+``linalg.pooling_nchw_max``/``sum`` likewise. Depthwise convolutions
+(``linalg.depthwise_conv_2d_nchw_chw``) become
+``linalg.depthwise_conv_2d_nhwc_hwc`` (filter C x KH x KW -> KH x KW x C: a
+pixel's channels are one vector, each multiplied by its own tap). Grouped
+convolutions (``linalg.conv_2d_ngchw_gfchw``, whose input torch-mlir splits
+as N x G x C x H x W) become kiln's grouped form (``grouped_conv.py``): the
+input is the NHWC tensor split into N x H x W x G x C, the filter
+G x KH x KW x C x F, the output N x OH x OW x G x F, collapsed back to NHWC
+and transposed to NCHW.
+
+The filter transposes fold into constants (``kiln-fold-constant-layout``);
+activation transposes fuse into neighbouring elementwise ops
+(``kiln-fuse-elementwise``), so most of them disappear.
 
 Pre: linalg-on-tensors.
-Post: no statically shaped ``linalg.conv_2d_nchw_fchw`` or
+Post: no statically shaped ``linalg.conv_2d_nchw_fchw``,
+``linalg.depthwise_conv_2d_nchw_chw``, ``linalg.conv_2d_ngchw_gfchw`` or
 ``linalg.pooling_nchw_{max,sum}`` remains; results keep their NCHW types.
 """
 
 from __future__ import annotations
 
-from kiln.passes.common import collect_ops, defining_op, static_shape, tensor_type
+from kiln.lowering.cpu.grouped_conv import GroupedWindow, build_grouped_conv
+from kiln.passes.common import (
+    collapse_to,
+    collect_ops,
+    defining_op,
+    split_dim,
+    static_shape,
+    tensor_type,
+)
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import bufferization, ir, linalg, tensor
@@ -30,6 +48,8 @@ from kiln.ir import bufferization, ir, linalg, tensor
 TO_NHWC = [0, 2, 3, 1]
 TO_NCHW = [0, 3, 1, 2]
 CONVS = {"linalg.conv_2d_nchw_fchw": linalg.conv_2d_nhwc_hwcf}
+DEPTHWISE = "linalg.depthwise_conv_2d_nchw_chw"
+GROUPED = "linalg.conv_2d_ngchw_gfchw"
 POOLS = {
     "linalg.pooling_nchw_max": linalg.pooling_nhwc_max,
     "linalg.pooling_nchw_sum": linalg.pooling_nhwc_sum,
@@ -43,29 +63,71 @@ class ConvToNHWC(KilnPass):
     name = "kiln-conv-to-nhwc"
 
     def run(self, module: ir.Operation) -> None:
-        for op in collect_ops(module, [*CONVS, *POOLS]):
+        for op in collect_ops(module, [*CONVS, DEPTHWISE, GROUPED, *POOLS]):
             if any(static_shape(v) is None for v in op.operands):
                 continue
             with ir.InsertionPoint(op), op.location:
-                result = _rewrite(op)
+                result = _grouped(op) if op.name == GROUPED else _rewrite(op)
             op.results[0].replace_all_uses_with(result)
             op.erase()
 
 
-def _rewrite(op: ir.Operation) -> ir.Value:
-    x, window, init = op.operands[0], op.operands[1], op.operands[2]
-    attrs = {
+def _window_attrs(op: ir.Operation) -> dict[str, list[int]]:
+    return {
         "strides": list(ir.DenseIntElementsAttr(op.attributes["strides"])),
         "dilations": list(ir.DenseIntElementsAttr(op.attributes["dilations"])),
     }
+
+
+def _rewrite(op: ir.Operation) -> ir.Value:
+    x, window, init = op.operands[0], op.operands[1], op.operands[2]
+    attrs = _window_attrs(op)
     x_nhwc = _input_nhwc(x)
     init_nhwc = _transpose(init, TO_NHWC)
     if op.name in CONVS:
         filter_hwcf = _transpose(window, [2, 3, 1, 0])
         out = CONVS[op.name](x_nhwc, filter_hwcf, outs=[init_nhwc], **attrs)
+    elif op.name == DEPTHWISE:
+        filter_hwc = _transpose(window, [1, 2, 0])
+        out = linalg.depthwise_conv_2d_nhwc_hwc(x_nhwc, filter_hwc, outs=[init_nhwc], **attrs)
     else:
         out = POOLS[op.name](x_nhwc, window, outs=[init_nhwc], **attrs)
     return _transpose(_value(out), TO_NCHW)
+
+
+def _grouped(op: ir.Operation) -> ir.Value:
+    """conv_2d_ngchw_gfchw -> transpose(expand(grouped(split(pad(transpose(x)))))).
+
+    The 5-D tensors are reshapes of the 4-D NHWC ones, so the transposes are
+    the same NCHW <-> NHWC ones as around the other convolutions and cancel
+    with theirs.
+    """
+    x, w, init = op.operands[0], op.operands[1], op.operands[2]
+    attrs = _window_attrs(op)
+    groups, channels = static_shape(x)[1:3]
+    features = static_shape(init)[2]
+    x_nhwgc = split_dim(_input_nhwc(_collapse_groups(x)), 3, [groups, channels])
+    w_ghwcf = _transpose(w, [0, 3, 4, 2, 1])
+    init_nhwc = _transpose(collapse_to(init, [[0], [1, 2], [3], [4]]), TO_NHWC)
+    init_nhwgf = split_dim(init_nhwc, 3, [groups, features])
+    window = GroupedWindow(tuple(attrs["strides"]), tuple(attrs["dilations"]))
+    out = build_grouped_conv(x_nhwgc, w_ghwcf, init_nhwgf, window)
+    out_nchw = _transpose(collapse_to(out, [[0], [1], [2], [3, 4]]), TO_NCHW)
+    return split_dim(out_nchw, 1, [groups, features])
+
+
+def _collapse_groups(x: ir.Value) -> ir.Value:
+    """N x G x C x H x W as N x (G*C) x H x W: the source of torch-mlir's split if there is one.
+
+    torch-mlir pads the 4-D input and splits its channels after, so the pad
+    is found (and redone in NHWC) on the source of the split.
+    """
+    split = defining_op(x)
+    if split is not None and split.name == "tensor.expand_shape":
+        source = split.operands[0]
+        if static_shape(source) is not None and len(static_shape(source)) == 4:
+            return source
+    return collapse_to(x, [[0], [1, 2], [3], [4]])
 
 
 def _input_nhwc(x: ir.Value) -> ir.Value:

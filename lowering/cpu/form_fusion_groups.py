@@ -2,14 +2,26 @@
 
 A group holds, in order: the op initialising the anchor's output (a fill or a
 bias broadcast, if it has no other use), the anchor (a ``kiln.blocked``
-contraction, kind ``contraction``, or an NHWC ``linalg.conv_2d_nhwc_hwcf``,
-kind ``convolution``), and the chain of elementwise ops that each consume the
+contraction, kind ``contraction``; an NHWC ``linalg.conv_2d_nhwc_hwcf``, kind
+``convolution``; a ``linalg.depthwise_conv_2d_nhwc_hwc``, kind ``depthwise``;
+kiln's grouped convolution generic (``grouped_conv.py``), kind ``grouped``),
+and the chain of elementwise ops that each consume the
 previous op's result, whole and as their only use (``kiln.epilogue`` ops for
 contractions). The group's result replaces the last op's result.
 
+In a convolution group every epilogue op then writes into its producer's
+result (``ins(%conv, %bias) outs(%empty)`` -> ``ins(%bias) outs(%conv)``,
+the body reading the output element): tiled and fused, the init, the
+convolution and the epilogue then update one band of the output in place.
+With the epilogue writing into a fresh destination while reading the
+convolution's, bufferization could not prove the two tile loops disjoint and
+gave every band of every convolution a private buffer, copied in first.
+
 Pre: output of ``kiln-pack-contractions`` and ``kiln-block-epilogues``.
-Post: every blocked contraction and static NHWC convolution sits in exactly
-one ``kiln.fusion_group``; groups do not nest; no op outside a group uses a value
+Post: every blocked contraction and static NHWC convolution (plain,
+depthwise or grouped) sits in exactly one ``kiln.fusion_group``; the
+epilogue ops of convolution groups write into their producer's result where
+their body does not read their own initial output; groups do not nest; no op outside a group uses a value
 defined inside it other than the group's result.
 """
 
@@ -17,6 +29,7 @@ from __future__ import annotations
 
 from kiln.dialects import FusionGroupOp, YieldOp
 from kiln.lowering.cpu.block_epilogues import EPILOGUE_ATTR
+from kiln.lowering.cpu.grouped_conv import grouped_window
 from kiln.passes.common import (
     collect_ops,
     defining_op,
@@ -30,9 +43,12 @@ from kiln.passes.common import (
 from kiln.passes.contraction_analysis import BLOCKED_ATTR
 from kiln.passes.registry import KilnPass, register
 
-from kiln.ir import ir
+from kiln.ir import ir, linalg
 
-CONV_ANCHORS = ("linalg.conv_2d_nhwc_hwcf",)
+CONV_ANCHORS = {
+    "linalg.conv_2d_nhwc_hwcf": "convolution",
+    "linalg.depthwise_conv_2d_nhwc_hwc": "depthwise",
+}
 
 
 @register
@@ -42,13 +58,25 @@ class FormFusionGroups(KilnPass):
     name = "kiln-form-fusion-groups"
 
     def run(self, module: ir.Operation) -> None:
-        for op in collect_ops(module, ["linalg.generic", *CONV_ANCHORS]):
-            if op.parent.operation.name == "kiln.fusion_group":
-                continue
-            if BLOCKED_ATTR in op.attributes:
-                _form_group(op, "contraction")
-            elif op.name in CONV_ANCHORS and static_shape(op.results[0]) is not None:
-                _form_group(op, "convolution")
+        # Anchors first: forming a group replaces epilogue ops (in-place writes).
+        anchors = [
+            (op, kind)
+            for op in collect_ops(module, ["linalg.generic", *CONV_ANCHORS])
+            if (kind := _anchor_kind(op)) is not None
+        ]
+        for op, kind in anchors:
+            _form_group(op, kind)
+
+
+def _anchor_kind(op: ir.Operation) -> str | None:
+    """The group kind ``op`` anchors, or None."""
+    if BLOCKED_ATTR in op.attributes:
+        return "contraction"
+    if op.name in CONV_ANCHORS and static_shape(op.results[0]) is not None:
+        return CONV_ANCHORS[op.name]
+    if grouped_window(op) is not None:
+        return "grouped"
+    return None
 
 
 def group_members(anchor: ir.Operation) -> list[ir.Operation]:
@@ -111,6 +139,52 @@ def _is_init(op: ir.Operation) -> bool:
     )
 
 
+def _write_in_place(op: ir.Operation, value: ir.Value) -> ir.Operation:
+    """``op`` with its input ``value`` (read at the identity) as its output instead.
+
+    ``ins(%v, %b) outs(%e) {^bb0(%x, %y, %o): f(%x, %y)}`` -> ``ins(%b) outs(%v)
+    {^bb0(%y, %x): f(%x, %y)}``. ``op`` itself when its body reads its output
+    element or ``value`` is not such an input.
+    """
+    block = op.regions[0].blocks[0]
+    n_inputs = len(op.operands) - 1
+    maps = indexing_maps(op)
+    identity = list(range(maps[-1].n_dims))
+    index = next(
+        (
+            i
+            for i in range(n_inputs)
+            if op.operands[i] == value and map_dims(maps[i]) == identity == map_dims(maps[-1])
+        ),
+        None,
+    )
+    if index is None or list(block.arguments[n_inputs].uses) or value.type != op.results[0].type:
+        return op
+    keep = [i for i in range(n_inputs) if i != index]
+    with ir.InsertionPoint(op), op.location:
+        new = linalg.GenericOp(
+            [op.results[0].type],
+            [op.operands[i] for i in keep],
+            [value],
+            ir.ArrayAttr.get([ir.AffineMapAttr.get(maps[i]) for i in (*keep, -1)]),
+            op.attributes["iterator_types"],
+        )
+    for name in [n for n in op.attributes if n not in ("indexing_maps", "iterator_types")]:
+        if name != "operandSegmentSizes":
+            new.attributes[name] = op.attributes[name]
+    arg_types = [block.arguments[i].type for i in (*keep, index)]
+    body = new.regions[0].blocks.append(*arg_types, arg_locs=[op.location] * len(arg_types))
+    for position, i in enumerate(keep):
+        block.arguments[i].replace_all_uses_with(body.arguments[position])
+    block.arguments[index].replace_all_uses_with(body.arguments[len(keep)])
+    ip = ir.InsertionPoint(body)
+    for inner in list(block.operations):
+        ip.insert(inner.operation.detach_from_parent())
+    op.results[0].replace_all_uses_with(new.results[0])
+    op.erase()
+    return new.operation
+
+
 def _is_same_shape_elementwise(op: ir.Operation, producer: ir.Operation) -> bool:
     """An all-parallel generic reading ``producer``'s result at the identity, same shape out."""
     if op.name != "linalg.generic" or len(op.results) != 1 or "reduction" in iterator_types(op):
@@ -132,6 +206,10 @@ def _is_same_shape_elementwise(op: ir.Operation, producer: ir.Operation) -> bool
 
 def _form_group(anchor: ir.Operation, kind: str) -> None:
     members = group_members(anchor)
+    if kind != "contraction":
+        start = members.index(anchor) + 1
+        for index in range(start, len(members)):
+            members[index] = _write_in_place(members[index], members[index - 1].results[0])
     last = members[-1]
     result = last.results[0]
     with ir.InsertionPoint(last), last.location:

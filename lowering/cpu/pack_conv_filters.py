@@ -21,10 +21,14 @@ The values read are the same; only the constant's layout changes. A rank-reducin
 read (a 1x1 filter's tile as ``conv_1d``'s ``kc x nr`` filter) collapses to its own
 type instead.
 
-Applies to a rank-4 f32 ``arith.constant`` whose every use is such a slice, all
-with the same ``nr`` (< F, dividing F) and unit strides, and whose output-channel
-offsets are provably multiples of ``nr`` (constants, and induction variables of
-``scf.for``/``scf.forall`` loops with such bounds and steps, added together).
+Grouped convolutions' G x KH x KW x C x F filters (``grouped_conv.py``) are
+packed the same way per group, as ``P[g][kh][kw][F/nr][C][nr]``.
+
+Applies to a rank-4 (or rank-5, grouped) f32 ``arith.constant`` whose every
+use is such a slice, all with the same ``nr`` (< F, dividing F) and unit
+strides, and whose output-channel offsets are provably multiples of ``nr``
+(constants, and induction variables of ``scf.for``/``scf.forall`` loops with
+such bounds and steps, added together).
 A use may also be a thread's share of the output channels (``[kh, kw, C, chunk]``
 at an offset that is a multiple of ``nr``, as a forall split over channel
 blocks makes) when that share is only read by such tiles; the tiles then read
@@ -73,7 +77,7 @@ def _tile_reads(const: ir.Operation) -> list[tuple[ir.Operation, object]]:
         return []
     shape = ir.RankedTensorType(ty).shape
     value = const.attributes["value"]
-    if len(shape) != 4 or not isinstance(value, ir.DenseElementsAttr):
+    if len(shape) not in (4, 5) or not isinstance(value, ir.DenseElementsAttr):
         return []
     if ir.DenseElementsAttr(value).is_splat:  # every layout of a splat is the same
         return []
@@ -85,21 +89,21 @@ def _tile_reads(const: ir.Operation) -> list[tuple[ir.Operation, object]]:
         offsets = _offsets(op)
         inner = users(op.results[0])
         if (
-            sizes[:3] == shape[:3]
-            and offsets[:3] == [0, 0, 0]
+            sizes[:-1] == shape[:-1]
+            and offsets[:-1] == [0] * (len(shape) - 1)
             and inner
             and all(_unit_stride_sizes(i, op.results[0]) is not None for i in inner)
         ):
-            reads.extend((i, offsets[3]) for i in inner)  # a thread's share, read in tiles
+            reads.extend((i, offsets[-1]) for i in inner)  # a thread's share, read in tiles
         else:
             reads.append((op, 0))
     widths = set()
     for op, base in reads:
         sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
-        nr = sizes[3]
-        if sizes[0] != 1 or sizes[1] != 1 or nr >= shape[3] or shape[3] % nr:
+        nr = sizes[-1]
+        if any(s != 1 for s in sizes[:-2]) or nr >= shape[-1] or shape[-1] % nr:
             return []
-        if not (_multiple_of(_offsets(op)[3], nr) and _multiple_of(base, nr)):
+        if not (_multiple_of(_offsets(op)[-1], nr) and _multiple_of(base, nr)):
             return []
         widths.add(nr)
     return reads if len(widths) == 1 else []
@@ -182,9 +186,11 @@ def _affine_multiple_of(apply: ir.Operation, n: int) -> bool:
 
 def _pack(const: ir.Operation, reads: list[tuple[ir.Operation, object]]) -> None:
     weights = np.array(ir.DenseElementsAttr(const.attributes["value"]))
-    kh, kw, c, f = weights.shape
-    nr = list(ir.DenseI64ArrayAttr(reads[0][0].attributes["static_sizes"]))[3]
-    packed = np.ascontiguousarray(weights.reshape(kh, kw, c, f // nr, nr).transpose(0, 1, 3, 2, 4))
+    *lead, c, f = weights.shape
+    rank = weights.ndim
+    nr = list(ir.DenseI64ArrayAttr(reads[0][0].attributes["static_sizes"]))[-1]
+    order = [*range(len(lead)), rank - 1, rank - 2, rank]  # lead..., F/nr, C, nr
+    packed = np.ascontiguousarray(weights.reshape(*lead, c, f // nr, nr).transpose(order))
     f32 = ir.F32Type.get()
     with ir.InsertionPoint(const), const.location:
         packed_value = dense_constant(packed, f32)
@@ -195,11 +201,11 @@ def _pack(const: ir.Operation, reads: list[tuple[ir.Operation, object]]) -> None
         if op.operands[0] != const.results[0]:
             thread_slices[defining_op(op.operands[0])] = None
         with ir.InsertionPoint(op), op.location:
-            block = _block_index(base, offsets[3], nr)
-            new_offsets = [offsets[0], offsets[1], block, offsets[2], 0]
+            block = _block_index(base, offsets[-1], nr)
+            new_offsets = [*offsets[:-2], block, offsets[-2], 0]
             static = [o if isinstance(o, int) else DYNAMIC for o in new_offsets]
             dynamic = [o for o in new_offsets if not isinstance(o, int)]
-            tile = [1, 1, 1, sizes[2], nr]
+            tile = [*sizes[:-2], 1, sizes[-2], nr]
             piece = tensor.extract_slice(
                 ir.RankedTensorType.get(tile, f32),
                 packed_value,
@@ -208,7 +214,7 @@ def _pack(const: ir.Operation, reads: list[tuple[ir.Operation, object]]) -> None
                 [],
                 static,
                 tile,
-                [1] * 5,
+                [1] * (rank + 1),
             )
             # A rank-reducing read (a 1x1 filter's tile as conv_1d's kc x nr) keeps its type.
             same = collapse_to(piece, _unit_dim_groups(tile, _result_shape(op)))

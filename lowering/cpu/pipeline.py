@@ -27,6 +27,7 @@ from kiln.lowering.cpu.assertions_to_errors import AssertionsToErrors
 from kiln.lowering.cpu.block_epilogues import BlockEpilogues
 from kiln.lowering.cpu.conv_to_nhwc import ConvToNHWC
 from kiln.lowering.cpu.copy_to_linalg import CopyToLinalg
+from kiln.lowering.cpu.decompose_grouped_convs import DecomposeGroupedConvs
 from kiln.lowering.cpu.form_fusion_groups import FormFusionGroups
 from kiln.lowering.cpu.hoist_vector_transfers import HoistVectorTransfers
 from kiln.lowering.cpu.merge_identical_functions import MergeIdenticalFunctions
@@ -40,6 +41,7 @@ from kiln.lowering.cpu.vectorize import Vectorize
 from kiln.lowering.cpu.vectorize_copies import VectorizeCopies
 from kiln.lowering.cpu.verify_llvm import VerifyLLVM
 from kiln.passes.bufferize_tm_tensor import BufferizeTmTensor
+from kiln.passes.compact_broadcast_constants import CompactBroadcastConstants
 from kiln.passes.distinct_results import DistinctResults
 from kiln.passes.expand_powi import ExpandPowi
 from kiln.passes.fold_constant_layout import FoldConstantLayout
@@ -122,6 +124,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     fold,
                     ConvToNHWC().spec(),
                     fold,
+                    # Per-channel constants read as 1 x C x 1 x 1 would stop the reshapes
+                    # around grouped convolutions from moving through their epilogues.
+                    CompactBroadcastConstants().spec(),
                     FuseElementwise().spec(),
                     fold,
                     PackContractions(vector_width=lanes).spec(all_options=True),
@@ -136,6 +141,8 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                 "tiled",
                 (
                     TileAndFuse(threads=threads, vector_width=lanes).spec(all_options=True),
+                    # Grouped convolutions have no named op for upstream's decompose.
+                    DecomposeGroupedConvs().spec(),
                     "canonicalize",
                     "cse",
                     # After tiling: filters re-packed for the register tiles the schedule chose.

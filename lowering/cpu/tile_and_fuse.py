@@ -17,6 +17,7 @@ meant for ``kiln-vectorize`` carries ``kiln.vectorize`` and has static shapes
 from __future__ import annotations
 
 from kiln.lowering.cpu.form_fusion_groups import CONV_ANCHORS
+from kiln.lowering.cpu.grouped_conv import grouped_loop_sizes, grouped_window
 from kiln.lowering.cpu.schedules.contraction import ContractionPlan, schedule_contraction_group
 from kiln.lowering.cpu.schedules.conv import (
     ConvPlan,
@@ -24,11 +25,13 @@ from kiln.lowering.cpu.schedules.conv import (
     schedule_conv_group,
     schedule_pooling,
 )
+from kiln.lowering.cpu.schedules.depthwise_conv import DepthwisePlan, schedule_depthwise_group
 from kiln.lowering.cpu.schedules.generic import (
     MIN_PARALLEL_ITERATIONS,
     GenericPlan,
     schedule_generic,
 )
+from kiln.lowering.cpu.schedules.grouped_conv import GroupedPlan, schedule_grouped_group
 from kiln.passes.common import (
     broadcast_dims,
     collect_ops,
@@ -45,6 +48,19 @@ from kiln.passes.transform_script import Schedule
 from kiln.ir import ir
 
 POOLINGS = ("linalg.pooling_nhwc_max", "linalg.pooling_nhwc_sum")
+
+GROUP_SCHEDULES = {
+    ContractionPlan: schedule_contraction_group,
+    ConvPlan: schedule_conv_group,
+    DepthwisePlan: schedule_depthwise_group,
+    GroupedPlan: schedule_grouped_group,
+}
+# The loops of each convolution kind's anchor, read from its operand shapes.
+CONV_PLANS = {
+    "convolution": (ConvPlan, lambda op: _conv_loops(op)),
+    "depthwise": (DepthwisePlan, lambda op: _depthwise_loops(op)),
+    "grouped": (GroupedPlan, lambda op: grouped_loop_sizes(op)),
+}
 
 # Body ops the vectorizer handles for kiln (no gathers, no index arithmetic).
 VECTOR_BODY_DIALECTS = ("arith.", "math.")
@@ -86,10 +102,7 @@ class TileAndFuse(KilnPass):
         if not groups and not plans:
             return
         for plan in groups:
-            if isinstance(plan, ConvPlan):
-                schedule_conv_group(sched, plan, self.threads)
-            else:
-                schedule_contraction_group(sched, plan, self.threads)
+            GROUP_SCHEDULES[type(plan)](sched, plan, self.threads)
         for plan in plans:
             if isinstance(plan, PoolPlan):
                 schedule_pooling(sched, plan, self.threads)
@@ -103,20 +116,20 @@ class TileAndFuse(KilnPass):
                 del op.attributes[attr]
 
 
-def _plan_group(
-    group: ir.Operation, index: int, vector_width: int
-) -> ContractionPlan | ConvPlan | None:
-    """The group's schedule, or None when it has no anchor its kind can be scheduled
-    around (e.g. the contraction was folded away): its ops are then scheduled alone."""
+def _plan_group(group: ir.Operation, index: int, vector_width: int):
+    """The group's schedule (a ContractionPlan or one of CONV_PLANS' plans), or None when it
+    has no anchor its kind can be scheduled around (e.g. the contraction was folded away):
+    its ops are then scheduled alone."""
     members = [
         op.operation
         for op in group.regions[0].blocks[0].operations
         if op.operation.name != "kiln.yield"
     ]
-    convolution = ir.StringAttr(group.attributes["kind"]).value == "convolution"
+    kind = ir.StringAttr(group.attributes["kind"]).value
     anchor_name = ir.StringAttr(group.attributes["anchor"]).value
-    is_anchor = (lambda op: _conv_anchor(op, anchor_name)) if convolution else _blocked_anchor
-    anchor_index = next((j for j, op in enumerate(members) if is_anchor(op)), None)
+    anchor_index = next(
+        (j for j, op in enumerate(members) if _is_anchor(op, kind, anchor_name)), None
+    )
     if anchor_index is None:
         return None
     tags = []
@@ -125,9 +138,10 @@ def _plan_group(
         op.attributes[tag] = ir.UnitAttr.get()
         tags.append(tag)
     anchor = members[anchor_index]
-    if convolution:
-        return ConvPlan(
-            loop_sizes=tuple(_conv_loops(anchor)),
+    if kind in CONV_PLANS:
+        plan_type, loops = CONV_PLANS[kind]
+        return plan_type(
+            loop_sizes=tuple(loops(anchor)),
             root_tag=tags[-1],
             member_tags=tuple(tags[:-1]),
             anchor_tag=tags[anchor_index],
@@ -145,12 +159,25 @@ def _plan_group(
     )
 
 
+def _is_anchor(op: ir.Operation, kind: str, anchor_name: str) -> bool:
+    """``op`` is the anchor a group of ``kind`` is scheduled around."""
+    if kind == "contraction":
+        return _blocked_anchor(op)
+    if kind == "grouped":
+        # A generic, like the init and the epilogue: found by its form.
+        return grouped_window(op) is not None
+    return _conv_anchor(op, anchor_name)
+
+
 def _conv_anchor(op: ir.Operation, anchor_name: str) -> bool:
-    """A statically shaped NHWC/HWCF convolution named ``anchor_name``."""
+    """A statically shaped NHWC convolution (HWCF filter) or depthwise convolution (HWC
+    filter) named ``anchor_name``."""
     if op.name != anchor_name or op.name not in CONV_ANCHORS:
         return False
-    shapes = [static_shape(v) for v in (op.results[0], op.operands[1])]
-    return all(shape is not None and len(shape) == 4 for shape in shapes)
+    result, window = static_shape(op.results[0]), static_shape(op.operands[1])
+    if result is None or window is None or len(result) != 4:
+        return False
+    return len(window) == (3 if op.name == "linalg.depthwise_conv_2d_nhwc_hwc" else 4)
 
 
 def _blocked_anchor(op: ir.Operation) -> bool:
@@ -169,6 +196,13 @@ def _conv_loops(op: ir.Operation) -> list[int]:
     n, oh, ow, f = static_shape(op.results[0])
     kh, kw, c, _ = static_shape(op.operands[1])
     return [n, oh, ow, f, kh, kw, c]
+
+
+def _depthwise_loops(op: ir.Operation) -> list[int]:
+    """(n, oh, ow, c, kh, kw) of an NHWC/HWC depthwise convolution."""
+    n, oh, ow, c = static_shape(op.results[0])
+    kh, kw, _ = static_shape(op.operands[1])
+    return [n, oh, ow, c, kh, kw]
 
 
 def _inline(group: ir.Operation) -> None:

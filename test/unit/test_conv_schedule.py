@@ -1,11 +1,20 @@
-"""lowering/cpu/schedules/conv.py: register blocking of NHWC convolutions (conv_blocking)."""
+"""lowering/cpu/schedules: register blocking of NHWC convolutions (conv_blocking) and of
+depthwise ones (depthwise_blocking)."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
-from kiln.lowering.cpu.schedules.conv import BAND_BYTES, ConvBlocking, band_rows, conv_blocking
+from kiln.lowering.cpu.schedules.conv import (
+    BAND_BYTES,
+    ConvBlocking,
+    band_rows,
+    conv_blocking,
+    odd_channel_blocks,
+    vector_pieces,
+)
+from kiln.lowering.cpu.schedules.depthwise_conv import depthwise_blocking
 
 # Vector registers of the targets: AVX2 (8 f32 lanes) has 16, AVX-512 (16 lanes) 32.
 REGISTERS = {8: 16, 16: 32}
@@ -69,8 +78,10 @@ def test_blocking_invariants_grid(ow, f, c, vector_width):
         (112, 64, 3, 8, ConvBlocking(mr=4, nr=16, ku=3, kc=3)),
         # kc is the largest multiple of ku dividing c, at most 128.
         (14, 256, 512, 16, ConvBlocking(mr=7, nr=32, ku=16, kc=128)),
-        # 7 pixels x 2 vectors + 2 + 1 = 17 > 16 registers at 8 lanes: no 7-pixel row.
-        (7, 512, 512, 8, ConvBlocking(mr=1, nr=16, ku=16, kc=128)),
+        # 7 pixels x 2 vectors + 2 + 1 = 17 > 16 registers at 8 lanes: no 7-pixel row
+        # of two vectors, and a 1-pixel block would load a filter vector per FMA:
+        # a 7-pixel row of one vector instead.
+        (7, 512, 512, 8, ConvBlocking(mr=7, nr=8, ku=16, kc=128)),
         (7, 512, 512, 16, ConvBlocking(mr=7, nr=32, ku=16, kc=128)),
     ],
 )
@@ -122,3 +133,73 @@ def test_bands_are_even_and_within_the_budget():
                     bands = n * oh // rows
                     assert oh % rows == 0 and bands % threads == 0 and bands > threads
                     assert rows * oh * f * 4 <= BAND_BYTES
+
+
+@pytest.mark.parametrize(
+    ("ow", "f", "vector_width", "nr"),
+    [
+        # ShuffleNetV2's 58/116/232 channels: 58-lane rows (16 + 16 + 16 + 8 + 2, five
+        # FMAs) beat 29-lane ones (16 + 8 + 4 + 1, four FMAs for half the lanes).
+        (28, 58, 16, 58),
+        (28, 116, 16, 58),
+        (28, 232, 16, 58),
+        # At 8 lanes 58 is 8 vectors: no row of 2+ pixels fits, 29 lanes instead.
+        (28, 58, 8, 29),
+        # 24 and 40 channels: one row of 16 + 8 (16 + 16 + 8) lanes.
+        (28, 24, 16, 24),
+        (28, 40, 16, 40),
+    ],
+)
+def test_odd_channel_blocks(ow, f, vector_width, nr):
+    blk = conv_blocking(ow, f, 64, vector_width)
+    assert blk.nr == nr
+    check_blocking(ow, f, 64, vector_width)
+
+
+def test_vector_pieces():
+    assert vector_pieces(58, 16) == 5
+    assert vector_pieces(29, 16) == 4
+    assert vector_pieces(32, 16) == 2
+    assert odd_channel_blocks(58, 16) == [58, 29, 2, 1]
+
+
+@pytest.mark.parametrize(
+    ("ow", "c", "vector_width", "block"),
+    [
+        # MobileNetV2 / EfficientNet depthwise layers: 8 pixels x 2 vectors (16 accumulators).
+        (112, 32, 16, (8, 32)),
+        (56, 144, 16, (8, 16)),
+        # 7 and 14 pixel rows: 7 pixels.
+        (7, 96, 16, (7, 32)),
+        (14, 672, 8, (7, 8)),
+        # 58 channels (ShuffleNetV2): 2 pixels x 58 lanes, 10 accumulators in flight.
+        (28, 58, 16, (2, 58)),
+        # 40 channels in a 7-pixel row: 7 x 20 lanes keep the FMAs busier than 1 x 40.
+        (7, 40, 16, (7, 20)),
+    ],
+)
+def test_depthwise_blocking(ow, c, vector_width, block):
+    mr, nr = depthwise_blocking(ow, c, vector_width)
+    assert (mr, nr) == block
+    assert ow % mr == 0 and c % nr == 0
+    assert mr * vector_pieces(nr, vector_width) <= REGISTERS[vector_width] // 2
+
+
+@pytest.mark.parametrize(
+    ("f", "c", "ku"),
+    [
+        # 58-lane rows rebuild their accumulator lane by lane after each step: few, long steps.
+        (58, 58, 58),
+        (116, 116, 116),
+        (232, 232, 116),
+        # Whole-vector rows: 16 channels a step when c is a multiple of 16, else a divisor
+        # from 16 to 64 (58 = 2 x 29: 29, not 2).
+        (64, 58, 29),
+        (64, 64, 16),
+        (64, 3, 3),
+    ],
+)
+def test_reduction_step(f, c, ku):
+    blk = conv_blocking(28, f, c, 16)
+    assert blk.ku == ku
+    assert c % blk.kc == 0 and blk.kc % blk.ku == 0

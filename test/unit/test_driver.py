@@ -137,7 +137,7 @@ def test_replay_command():
     assert command == (
         "kiln-opt '/tmp/my dir/m.tiled.mlir' "
         "'--pass-pipeline=builtin.module(kiln-tile-and-fuse{threads=2 min-parallel-iterations=16384 "
-        "vector-width=16},canonicalize,cse,"
+        "vector-width=16},kiln-decompose-grouped-convs,canonicalize,cse,"
         "kiln-pack-conv-filters)'"
     )
     clean = TOY.stage("clean")

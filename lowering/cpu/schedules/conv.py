@@ -53,26 +53,90 @@ class ConvBlocking:
 
 
 def conv_blocking(ow: int, f: int, c: int, vector_width: int) -> ConvBlocking:
-    """Blocking for an NHWC convolution on a target with ``vector_width`` f32 lanes."""
-    if f % (2 * vector_width) == 0:
-        vectors, nr = 2, 2 * vector_width
-    elif f % vector_width == 0:
-        vectors, nr = 1, vector_width
+    """Blocking for an NHWC convolution on a target with ``vector_width`` f32 lanes.
+
+    The block is two vectors wide when the channels allow and a row of at
+    least two pixels fits the registers with it, else one vector wide (a
+    7-pixel row of one vector beats a 1-pixel block of two: every filter
+    vector loaded then feeds 7 FMAs, not 1). Channel counts that are no
+    multiple of the vector width take the block ``odd_channel_blocks`` rates best.
+    """
+    if f % vector_width:
+        nr, mr = max(
+            (
+                (nr, _pixel_block(ow, nr, vector_width))
+                for nr in odd_channel_blocks(f, vector_width)
+            ),
+            key=lambda block: _lanes_per_instruction(*block, vector_width),
+        )
     else:
-        vectors, nr = 1, f if f <= 2 * vector_width else _largest_divisor(f, 2 * vector_width)
-    registers = 32 if vector_width >= 16 else 16
-    vectors = -(-nr // vector_width)  # registers per block row
-    mr = 1
-    for candidate in (4, 7, 6, 8, 5, 3, 2):
-        if ow % candidate == 0 and candidate * vectors + vectors + 1 <= registers:
-            mr = candidate
-            break
-    ku = _largest_divisor(c, 16)
+        nr = 2 * vector_width if f % (2 * vector_width) == 0 else vector_width
+        mr = _pixel_block(ow, nr, vector_width)
+        if mr == 1 and nr == 2 * vector_width:
+            nr, mr = vector_width, _pixel_block(ow, vector_width, vector_width)
+    ku = _reduction_step(c, nr, vector_width)
     kc = ku
     for chunk in range(ku, min(c, 128) + 1, ku):
         if c % chunk == 0:
             kc = chunk
     return ConvBlocking(mr, nr, ku, kc)
+
+
+def _reduction_step(c: int, nr: int, vector_width: int) -> int:
+    """Input channels per innermost op (``ku``).
+
+    Each innermost op rebuilds its loop-carried accumulator. For a block row
+    that is no multiple of the vector width (58 lanes), LLVM rebuilds it lane
+    by lane, which cost more than the FMAs of a 2-channel step: such blocks
+    take the largest divisor of ``c`` up to 128 channels per step. Others take
+    16 when ``c`` is a multiple of 16, all of ``c`` up to 16, else the
+    smallest divisor of ``c`` from 16 to 64.
+    """
+    if nr % vector_width:
+        return _largest_divisor(c, 128)
+    small = _largest_divisor(c, 16)
+    if c % 16 == 0 or c <= 16:
+        return small
+    return next((d for d in range(16, min(c, 64) + 1) if c % d == 0), small)
+
+
+def odd_channel_blocks(channels: int, vector_width: int) -> list[int]:
+    """Candidate block widths for a channel count that is no multiple of the vector width.
+
+    The divisors of ``channels`` up to four vectors, widest first. LLVM splits
+    a row of ``nr`` lanes into whole vectors and power-of-two pieces of the
+    rest (58 lanes of 16: 16 + 16 + 16 + 8 + 2, five instructions; 29 lanes:
+    16 + 8 + 4 + 1, four), so a wide block wastes fewer instructions than the
+    largest divisor below the vector width.
+    """
+    limit = min(channels, 4 * vector_width)
+    return [d for d in range(limit, 0, -1) if channels % d == 0]
+
+
+def vector_pieces(nr: int, vector_width: int) -> int:
+    """Vector instructions per row of ``nr`` lanes (whole vectors, then powers of two)."""
+    whole, rest = divmod(nr, vector_width)
+    return whole + bin(rest).count("1")
+
+
+def _lanes_per_instruction(nr: int, mr: int, vector_width: int) -> float:
+    """Multiply-adds per instruction of an mr x nr block's k step.
+
+    Each step loads the filter row (one instruction per piece), broadcasts
+    mr inputs and runs mr FMAs per piece.
+    """
+    pieces = vector_pieces(nr, vector_width)
+    return mr * nr / (pieces * (mr + 1) + mr)
+
+
+def _pixel_block(ow: int, nr: int, vector_width: int) -> int:
+    """Pixels per register block: mr x vectors accumulators, a filter row and a broadcast fit."""
+    registers = 32 if vector_width >= 16 else 16
+    vectors = -(-nr // vector_width)  # registers per block row
+    for candidate in (4, 7, 6, 8, 5, 3, 2):
+        if ow % candidate == 0 and candidate * vectors + vectors + 1 <= registers:
+            return candidate
+    return 1
 
 
 def _largest_divisor(n: int, limit: int) -> int:
@@ -90,8 +154,11 @@ class ConvPlan:
     vector_width: int
 
 
-def _thread_split(n: int, oh: int, f: int, nr: int, threads: int) -> tuple[int, int]:
-    """(output dim, chunk): rows if they divide evenly, else channel blocks, else images."""
+def thread_split(n: int, oh: int, f: int, nr: int, threads: int) -> tuple[int, int]:
+    """(output dim, chunk): rows if they divide evenly, else channel blocks, else images.
+
+    Channel blocks (``f // nr`` of them) are split along output dimension 3.
+    """
     if oh % threads == 0:
         return 1, oh // threads
     if (f // nr) % threads == 0:
@@ -108,11 +175,18 @@ def band_rows(loop_sizes: tuple[int, ...], threads: int) -> int | None:
     multiple of the thread count, so that every thread gets as many.
     """
     n, oh, ow, f, kh, kw, c = loop_sizes
-    if kh * kw * c * f * 4 > BAND_FILTER_BYTES:
+    return output_band_rows(n, oh, ow * f * 4, kh * kw * c * f * 4, threads)
+
+
+def output_band_rows(
+    n: int, oh: int, row_bytes: int, filter_bytes: int, threads: int
+) -> int | None:
+    """``band_rows`` for any convolution: ``row_bytes`` of output per row, a filter of ``filter_bytes``."""
+    if filter_bytes > BAND_FILTER_BYTES:
         return None
     for rows in range(oh, 0, -1):
         bands = n * (oh // rows)
-        if oh % rows == 0 and rows * ow * f * 4 <= BAND_BYTES and bands % threads == 0:
+        if oh % rows == 0 and rows * row_bytes <= BAND_BYTES and bands % threads == 0:
             return rows if bands > threads else None
     return None
 
@@ -128,7 +202,7 @@ def schedule_conv_group(sched: Schedule, plan: ConvPlan, threads: int) -> None:
     if rows is not None:
         split[0], split[1] = (1 if n > 1 else 0), rows
     else:
-        dim, chunk = _thread_split(n, oh, f, blk.nr, threads)
+        dim, chunk = thread_split(n, oh, f, blk.nr, threads)
         split[dim] = chunk
     _, forall = sched.tile_forall(root, split)
     for tag in reversed(plan.member_tags):
@@ -170,7 +244,7 @@ def schedule_pooling(sched: Schedule, plan: PoolPlan, threads: int) -> None:
     """Thread split over rows, (1, 1, mr, nr) window tiles decomposed to 1-D and vectorized."""
     n, oh, ow, c, _, _ = plan.loop_sizes
     blk = conv_blocking(ow, c, 1, plan.vector_width)
-    dim, chunk = _thread_split(n, oh, c, blk.nr, threads)
+    dim, chunk = thread_split(n, oh, c, blk.nr, threads)
     split = [0] * 6
     split[dim] = chunk
     _, forall = sched.tile_forall(sched.match(attr=plan.tag), split)

@@ -112,4 +112,87 @@ func.func @no_contraction(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
   return %r : tensor<8x16xf32>
 }
 
+// -----
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#chan = affine_map<(d0, d1, d2, d3) -> (d3)>
+
+// A depthwise convolution with a bias init and a bias-free BN + relu6
+// epilogue: one group of kind depthwise. Each epilogue op writes into its
+// producer's result (ins(%conv, %scale) outs(%e) -> ins(%scale) outs(%conv)),
+// its body reading the output element in place of the input it drops.
+// CHECK-LABEL: func.func @depthwise_in_place
+// CHECK-SAME: (%[[X:.*]]: tensor<1x10x10x16xf32>, %[[W:.*]]: tensor<3x3x16xf32>, %[[B:.*]]: tensor<16xf32>, %[[S:.*]]: tensor<16xf32>)
+// CHECK: "kiln.fusion_group"() ({
+// CHECK-NEXT: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<16xf32>)
+// CHECK: %[[CONV:.*]] = linalg.depthwise_conv_2d_nhwc_hwc {{.*}} outs(%[[INIT]] : tensor<1x8x8x16xf32>)
+// CHECK-NEXT: %[[SCALED:.*]] = linalg.generic {{.*}} ins(%[[S]] : tensor<16xf32>) outs(%[[CONV]] : tensor<1x8x8x16xf32>)
+// CHECK-NEXT: ^bb0(%[[SV:.*]]: f32, %[[OV:.*]]: f32):
+// CHECK-NEXT: arith.mulf %[[OV]], %[[SV]] : f32
+// CHECK: %[[RELU6:.*]] = linalg.generic {{.*}} outs(%[[SCALED]] : tensor<1x8x8x16xf32>)
+// CHECK-NEXT: ^bb0(%[[V:.*]]: f32):
+// CHECK-NEXT: arith.maximumf %[[V]]
+// CHECK: "kiln.yield"(%[[RELU6]])
+// CHECK: anchor = "linalg.depthwise_conv_2d_nhwc_hwc", kind = "depthwise"
+func.func @depthwise_in_place(%x: tensor<1x10x10x16xf32>, %w: tensor<3x3x16xf32>, %b: tensor<16xf32>, %s: tensor<16xf32>) -> tensor<1x8x8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %e = tensor.empty() : tensor<1x8x8x16xf32>
+  %init = linalg.generic {indexing_maps = [#chan, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<16xf32>) outs(%e : tensor<1x8x8x16xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  } -> tensor<1x8x8x16xf32>
+  %conv = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x10x10x16xf32>, tensor<3x3x16xf32>) outs(%init : tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32>
+  %e2 = tensor.empty() : tensor<1x8x8x16xf32>
+  %scaled = linalg.generic {indexing_maps = [#id4, #chan, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%conv, %s : tensor<1x8x8x16xf32>, tensor<16xf32>) outs(%e2 : tensor<1x8x8x16xf32>) {
+  ^bb0(%v: f32, %k: f32, %o: f32):
+    %m = arith.mulf %v, %k : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x16xf32>
+  %relu6 = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%scaled : tensor<1x8x8x16xf32>) outs(%e2 : tensor<1x8x8x16xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %lo = arith.maximumf %v, %zero : f32
+    %hi = arith.minimumf %lo, %six : f32
+    linalg.yield %hi : f32
+  } -> tensor<1x8x8x16xf32>
+  return %relu6 : tensor<1x8x8x16xf32>
+}
+
+// -----
+
+#in = affine_map<(n, oh, ow, g, f, kh, kw, c) -> (n, oh + kh, ow + kw, g, c)>
+#fl = affine_map<(n, oh, ow, g, f, kh, kw, c) -> (g, kh, kw, c, f)>
+#out = affine_map<(n, oh, ow, g, f, kh, kw, c) -> (n, oh, ow, g, f)>
+#id5 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
+
+// kiln's grouped convolution generic anchors a group of kind grouped. An
+// epilogue whose body reads its own output element (an accumulation into
+// %acc) cannot take the convolution as its output: it stays as it is.
+// CHECK-LABEL: func.func @grouped_accumulating_epilogue
+// CHECK: "kiln.fusion_group"() ({
+// CHECK: %[[CONV:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x6x6x2x4xf32>, tensor<2x3x3x4x4xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[CONV]] : tensor<1x4x4x2x4xf32>) outs(%{{.*}} : tensor<1x4x4x2x4xf32>)
+// CHECK: "kiln.yield"(%[[SUM]])
+// CHECK: anchor = "linalg.generic", kind = "grouped"
+func.func @grouped_accumulating_epilogue(%x: tensor<1x6x6x2x4xf32>, %w: tensor<2x3x3x4x4xf32>, %init: tensor<1x4x4x2x4xf32>, %acc: tensor<1x4x4x2x4xf32>) -> tensor<1x4x4x2x4xf32> {
+  %conv = linalg.generic {indexing_maps = [#in, #fl, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x6x6x2x4xf32>, tensor<2x3x3x4x4xf32>) outs(%init : tensor<1x4x4x2x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4x4x2x4xf32>
+  %sum = linalg.generic {indexing_maps = [#id5, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%conv : tensor<1x4x4x2x4xf32>) outs(%acc : tensor<1x4x4x2x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %a = arith.addf %v, %o : f32
+    linalg.yield %a : f32
+  } -> tensor<1x4x4x2x4xf32>
+  return %sum : tensor<1x4x4x2x4xf32>
+}
+
 // ERR: error: pass 'kiln-form-fusion-groups' has no option 'max-size'

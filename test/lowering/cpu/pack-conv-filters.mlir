@@ -176,3 +176,35 @@ func.func @rank_reducing_read(%out: tensor<4x8xf32>) -> tensor<4x8xf32> {
   }
   return %r : tensor<4x8xf32>
 }
+
+// -----
+
+// A grouped convolution's G x KH x KW x C x F filter (2 groups, 1x1, 2 -> 4
+// channels, W[g, 0, 0, c, f] = 8g + 4c + f) read in tiles of one group, 2
+// channels and 2 output channels, rank-reduced as the 1-D convolution reads
+// them: packed per group as P[g, 0, 0, f/2, c, f%2].
+// CHECK-LABEL: func.func @grouped_tiles
+// CHECK: %[[P:.*]] = arith.constant dense<{{\[\[\[\[\[}}[0.000000e+00, 1.000000e+00], [4.000000e+00, 5.000000e+00]], {{\[\[}}2.000000e+00, 3.000000e+00], [6.000000e+00, 7.000000e+00]]]]], {{.*}} : tensor<2x1x1x2x2x2xf32>
+// CHECK-NOT: tensor<2x1x1x2x4xf32>
+// CHECK: scf.for %[[G:[a-z0-9_]+]] =
+// CHECK: scf.for %[[F:[a-z0-9_]+]] =
+// CHECK: %[[B:.*]] = arith.divui %[[F]], %{{.*}} : index
+// CHECK: %[[S:.*]] = tensor.extract_slice %[[P]][%[[G]], 0, 0, %[[B]], 0, 0] [1, 1, 1, 1, 2, 2] [1, 1, 1, 1, 1, 1] : tensor<2x1x1x2x2x2xf32> to tensor<1x1x1x1x2x2xf32>
+// CHECK: %[[T:.*]] = tensor.collapse_shape %[[S]] {{\[\[}}0], [1, 2, 3, 4], [5]] : tensor<1x1x1x1x2x2xf32> into tensor<1x2x2xf32>
+// CHECK: call @use(%[[T]])
+func.func private @use(tensor<1x2x2xf32>)
+func.func @grouped_tiles() {
+  %w = arith.constant dense<[[[[[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]]],
+                             [[[[8.0, 9.0, 10.0, 11.0], [12.0, 13.0, 14.0, 15.0]]]]]> : tensor<2x1x1x2x4xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  scf.for %g = %c0 to %c2 step %c1 {
+    scf.for %f = %c0 to %c4 step %c2 {
+      %t = tensor.extract_slice %w[%g, 0, 0, 0, %f] [1, 1, 1, 2, 2] [1, 1, 1, 1, 1] : tensor<2x1x1x2x4xf32> to tensor<1x2x2xf32>
+      func.call @use(%t) : (tensor<1x2x2xf32>) -> ()
+    }
+  }
+  return
+}

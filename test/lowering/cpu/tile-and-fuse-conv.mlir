@@ -8,7 +8,8 @@
 // width 8: register block mr = 4 pixels x nr = 16 channels, kc = ku = 16.
 // One scf.forall gives each thread 4 of the 8 output rows (6 input rows with
 // the halo); inside it the fill, the convolution and the relu are tiled to
-// 1x1x4x16 register blocks. The convolution runs in 7 loops (image, kernel
+// 1x1x4x16 register blocks, the relu updating the convolution's result in
+// place (its only operand is its output). The convolution runs in 7 loops (image, kernel
 // row and column, input-channel chunk, output-channel block, row, pixel
 // block) around a ku loop, and each innermost step is a 1-D convolution: a
 // 4x16 by 16x16 matrix product.
@@ -29,12 +30,11 @@
 // CHECK-SAME: kiln.vectorize
 // CHECK-SAME: ins(%[[PIXELS]], %[[FILTER]] : tensor<1x4x16xf32>, tensor<1x16x16xf32>) outs(%{{.*}} : tensor<1x4x16xf32>)
 // CHECK-NOT: linalg.conv_2d_nhwc_hwcf
-// CHECK: %[[RELU:.*]] = scf.for
-// CHECK: tensor.extract_slice %[[CONV]]{{.*}} [1, 1, 4, 16]
+// CHECK: %[[RELU:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[CONV]])
 // CHECK: linalg.generic
-// CHECK-SAME: ins(%{{.*}} : tensor<1x1x4x16xf32>) outs(%{{.*}} : tensor<1x1x4x16xf32>) attrs = {kiln.vectorize}
-// CHECK-NEXT: ^bb0
-// CHECK-NEXT: arith.maximumf
+// CHECK-SAME: outs(%{{.*}} : tensor<1x1x4x16xf32>) attrs = {kiln.vectorize}
+// CHECK-NEXT: ^bb0(%[[V:.*]]: f32):
+// CHECK-NEXT: arith.maximumf %[[V]]
 // CHECK: scf.forall.in_parallel {
 // CHECK-NEXT: tensor.parallel_insert_slice %[[RELU]] into %[[OUT]][0, %{{.*}}, 0, 0] [1, 4, 8, 32]
 // CHECK-NOT: kiln.fusion_group
