@@ -82,18 +82,25 @@ def conv_blocking(ow: int, f: int, c: int, vector_width: int) -> ConvBlocking:
     return ConvBlocking(mr, nr, ku, kc)
 
 
+# Input channels per step for block rows that are no multiple of the vector width.
+MAX_ODD_ROW_STEP = 32
+
+
 def _reduction_step(c: int, nr: int, vector_width: int) -> int:
     """Input channels per innermost op (``ku``).
 
     Each innermost op rebuilds its loop-carried accumulator. For a block row
     that is no multiple of the vector width (58 lanes), LLVM rebuilds it lane
     by lane, which cost more than the FMAs of a 2-channel step: such blocks
-    take the largest divisor of ``c`` up to 128 channels per step. Others take
+    take the largest divisor of ``c`` up to 32 channels per step (29 for 58).
+    Up to 128 ran a ShuffleNetV2 unit's 1x1 convs another 1.3x faster but
+    unrolled 232 FMAs of ``vector<4x58xf32>`` per op: LLVM took 5x longer
+    (ShuffleNetV2's compile 13 s -> 67 s). Others take
     16 when ``c`` is a multiple of 16, all of ``c`` up to 16, else the
     smallest divisor of ``c`` from 16 to 64.
     """
     if nr % vector_width:
-        return _largest_divisor(c, 128)
+        return _largest_divisor(c, MAX_ODD_ROW_STEP)
     small = _largest_divisor(c, 16)
     if c % 16 == 0 or c <= 16:
         return small
