@@ -21,6 +21,7 @@ import copy
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import torch
 
@@ -30,6 +31,8 @@ FACTOR = 10.0
 FLOOR = 1e-5
 FLOOR_F32 = 1e-4
 COMPILE_THREADS = 2
+# Frames that run every stage or pass (and this tier's own wrappers): the culprit is below them.
+NOT_THE_CULPRIT = ("kiln/__init__.py", "kiln/driver.py", "kiln/api.py", "test/")
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Outcome:
     compiled: bool = False
     error: str = ""  # one line: the exception type, the stage, the first line of the message
     detail: str = ""  # the full message (truncated), for sorting failures into classes
+    where: str = ""  # for a Python exception inside kiln: its innermost kiln frame
     err_kiln: float | None = None  # max|kiln - ref|
     err_eager: float | None = None  # max|eager f32 - ref| (None without a float64 run)
     scale: float | None = None  # max|ref|
@@ -74,6 +78,25 @@ def summarize(err: BaseException) -> str:
         if len(lines) > 1 and len(head) < 60:
             head += " " + lines[1]
     return head[:240]
+
+
+def kiln_frame(err: BaseException) -> str:
+    """``file:line (function)`` of the innermost frame in kiln's own code that raised ``err``
+    or its cause ("" if none): names the pass behind a bare IndexError in a stage."""
+    root = Path(kiln.__file__).resolve().parent.parent
+    where = ""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        for frame in traceback.extract_tb(err.__traceback__):
+            path = Path(frame.filename).resolve()
+            if not path.is_relative_to(root) or "site-packages" in path.parts:
+                continue
+            name = path.relative_to(root).as_posix()
+            if not name.startswith(NOT_THE_CULPRIT):
+                where = f"{name}:{frame.lineno} ({frame.name})"
+        err = err.__cause__ or err.__context__
+    return where
 
 
 def float64_reference(model: torch.nn.Module, inputs: tuple):
@@ -171,6 +194,7 @@ def run_case(case, timing: bool = False) -> Outcome:
     except Exception as err:
         out.error = summarize(err)
         out.detail = "".join(traceback.format_exception_only(type(err), err))[-4000:]
+        out.where = kiln_frame(err)
         return out
     problems = _check(out, eager, ref, first, second, inputs, clones)
     out.status = "mismatch" if problems else "pass"

@@ -69,14 +69,29 @@ REPROS = {
         Repro(
             "non_persistent_buffer", NonPersistentBuffer, _randn(2, 8), "filled in from the tier"
         ),
-        Repro("table_indexed_by_buffer", TableIndexedByBuffer, _randn(1, 4, 7, 7), ""),
-        Repro("conv1x1", _conv(16, 64, 1), _randn(1, 16, 56, 56), ""),
-        Repro("depthwise_112", _conv(32, 32, 3, padding=1, groups=32), _randn(1, 32, 112, 112), ""),
+        Repro(
+            "table_indexed_by_buffer",
+            TableIndexedByBuffer,
+            _randn(1, 4, 7, 7),
+            "swin_t, swin_v2_t; behind the first class: levit_128s, coatnet_nano_rw_224, tiny_vit_5m_224",
+        ),
+        Repro(
+            "conv1x1",
+            _conv(16, 64, 1),
+            _randn(1, 16, 56, 56),
+            "10: mobilenet_v2/v3, efficientnet_b0 (both), mnasnet, regnet_y, squeezenet, fastvit, rexnet",
+        ),
+        Repro(
+            "depthwise_112",
+            _conv(32, 32, 3, padding=1, groups=32),
+            _randn(1, 32, 112, 112),
+            "ghostnet, edgenext, mobilevit, regnet_x_800mf (same IndexError as attention_197)",
+        ),
         Repro(
             "attention_197",
             Attention,
             lambda: tuple(torch.randn(1, 197, 64) for _ in range(3)),
-            "",
+            "vit_b_16, vit_hf, deit, maxvit, whisper (128 positions); gpt2 (LM head, 50257 columns)",
         ),
     ]
 }
