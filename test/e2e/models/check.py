@@ -126,47 +126,29 @@ def best_ms(fn, inputs: tuple, budget_s: float = 1.0, max_reps: int = 10) -> flo
 
 @contextlib.contextmanager
 def phase_clock(phases: dict[str, float]):
-    """Times kiln.compile's phases (import, each pipeline stage, JIT) into ``phases``.
+    """Records kiln.compile's own step times (``import``, each stage, ``jit``) into ``phases``.
 
-    Wraps ``kiln.api``'s ``load_model``, ``run_pipeline`` and ``JitModule`` while
-    active; if kiln no longer has them, records nothing.
+    Subclasses ``kiln.debug.progress.CompileLog`` while active; records nothing if kiln
+    has none.
     """
-    import kiln.api as api
-
-    names = ("load_model", "run_pipeline", "JitModule")
-    if not all(hasattr(api, n) for n in names):
+    try:
+        from kiln.debug import progress
+    except ImportError:
         yield
         return
-    saved = {n: getattr(api, n) for n in names}
+    base = progress.CompileLog
 
-    def timed(key, fn):
-        def wrapper(*args, **kwargs):
-            t = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                phases[key] = phases.get(key, 0.0) + time.perf_counter() - t
+    class Recording(base):
+        def mark(self, name, module=None):
+            super().mark(name, module)
+            step = self.steps[-1]
+            phases[step.name] = phases.get(step.name, 0.0) + step.seconds
 
-        return wrapper
-
-    def run_pipeline(*args, **kwargs):
-        last = [time.perf_counter()]
-
-        def on_stage(stage, module):
-            now = time.perf_counter()
-            phases[stage.name] = phases.get(stage.name, 0.0) + now - last[0]
-            last[0] = now
-
-        return saved["run_pipeline"](*args, on_stage=on_stage, **kwargs)
-
-    api.load_model = timed("import", saved["load_model"])
-    api.run_pipeline = run_pipeline
-    api.JitModule = timed("llvm", saved["JitModule"])
+    progress.CompileLog = Recording
     try:
         yield
     finally:
-        for n, fn in saved.items():
-            setattr(api, n, fn)
+        progress.CompileLog = base
 
 
 def _max_abs(a: torch.Tensor, b: torch.Tensor) -> float:

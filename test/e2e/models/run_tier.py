@@ -65,7 +65,16 @@ def run_isolated(name: str) -> dict:
         return _crashed(name, MODELS[name].source, f"exit {proc.returncode}: {tail}")
     outcome = json.loads(lines[-1])
     outcome["wall_s"] = time.perf_counter() - start
+    outcome["commit"] = _commit()
     return outcome
+
+
+def _commit() -> str:
+    """The checkout's commit (short hash) the model was measured on."""
+    proc = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return proc.stdout.strip()
 
 
 def _crashed(name: str, source: str, why: str) -> dict:
@@ -94,22 +103,22 @@ def _ratio(outcome: dict, threads: int) -> str:
     return f"{kiln_ms:.1f} / {eager_ms:.1f} ({kiln_ms / eager_ms:.2f})"
 
 
+JIT = ("jit", "llvm")  # kiln's name for the JIT step (results before it said "llvm")
+
+
 def _phases(outcome: dict) -> str:
     phases = outcome.get("phases") or {}
     if not phases:
         return ""
-    stages = sum(v for k, v in phases.items() if k not in ("import", "llvm"))
+    stages = {k: v for k, v in phases.items() if k != "import" and k not in JIT}
+    jit = sum(v for k, v in phases.items() if k in JIT) or None
     parts = [
         ("import", phases.get("import")),
-        ("stages", stages or None),
-        ("llvm", phases.get("llvm")),
+        ("stages", sum(stages.values()) or None),
+        ("jit", jit),
     ]
     text = " + ".join(f"{k} {v:.1f}" for k, v in parts if v is not None)
-    slowest = max(
-        ((k, v) for k, v in phases.items() if k not in ("import", "llvm")),
-        default=None,
-        key=lambda kv: kv[1],
-    )
+    slowest = max(stages.items(), default=None, key=lambda kv: kv[1])
     if slowest and slowest[1] >= 1.0:
         text += f" (slowest stage {slowest[0]} {slowest[1]:.1f})"
     return text
@@ -134,8 +143,8 @@ def table(results: dict[str, dict]) -> str:
         "",
         "| model | source | compiled | result | error class (stage: exception, first line) "
         "| rel. error (vs eager's) | compile s | where compile time goes (s) "
-        "| 1 thread: kiln / eager ms | 2 threads: kiln / eager ms |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| 1 thread: kiln / eager ms | 2 threads: kiln / eager ms | kiln commit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in MODELS:
         if name not in results:
@@ -161,6 +170,7 @@ def table(results: dict[str, dict]) -> str:
             _phases(o),
             _ratio(o, 1),
             _ratio(o, 2),
+            o.get("commit", ""),
         ]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
