@@ -48,6 +48,20 @@ class TableIndexedByBuffer(nn.Module):
         return x + self.table[self.index].view(7, 7, 4).permute(2, 0, 1)
 
 
+class PatchEmbedPlusPosition(nn.Module):
+    """SigLIP's embeddings: a 16x16 patch conv, flattened, plus a position embedding looked
+    up by a constant index buffer."""
+
+    def __init__(self, dim: int = 64):
+        super().__init__()
+        self.conv = nn.Conv2d(3, dim, 16, 16)
+        self.position = nn.Embedding(196, dim)
+        self.register_buffer("ids", torch.arange(196)[None], persistent=False)
+
+    def forward(self, x):
+        return self.conv(x).flatten(2).transpose(1, 2) + self.position(self.ids)
+
+
 class Attention(nn.Module):
     """Single-head attention over ``tokens`` tokens (ViT: 197, Whisper, SigLIP: 196)."""
 
@@ -73,7 +87,7 @@ REPROS = {
             "table_indexed_by_buffer",
             TableIndexedByBuffer,
             _randn(1, 4, 7, 7),
-            "swin_t, swin_v2_t; behind the first class: levit_128s, coatnet_nano_rw_224, tiny_vit_5m_224",
+            "fixed on main: was swin_t, swin_v2_t (and levit, coatnet, tiny_vit behind the class above)",
         ),
         Repro(
             "conv1x1",
@@ -85,13 +99,19 @@ REPROS = {
             "depthwise_112",
             _conv(32, 32, 3, padding=1, groups=32),
             _randn(1, 32, 112, 112),
-            "ghostnet, edgenext, mobilevit, regnet_x_800mf (same IndexError as attention_197)",
+            "ghostnet, edgenext, mobilevit, regnet_x_800mf, levit, coatnet, tiny_vit (as attention_197)",
         ),
         Repro(
             "attention_197",
             Attention,
             lambda: tuple(torch.randn(1, 197, 64) for _ in range(3)),
             "vit_b_16, vit_hf, deit, maxvit, whisper (128 positions); gpt2 (LM head, 50257 columns)",
+        ),
+        Repro(
+            "patch_embed_plus_position",
+            PatchEmbedPlusPosition,
+            _randn(1, 3, 224, 224),
+            "siglip_vision; deberta_v2 (bmm + gathered relative-position scores)",
         ),
     ]
 }
