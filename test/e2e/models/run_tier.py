@@ -70,9 +70,10 @@ def run_isolated(name: str) -> dict:
 
 
 def _commit() -> str:
-    """The checkout's commit (short hash) the model was measured on."""
+    """The last commit that changed kiln's compiler (short hash): what the model was measured on."""
+    code = ["kiln", "passes", "lowering", "dialects"]
     proc = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ["git", "log", "-1", "--format=%h", "--", *code], cwd=ROOT, capture_output=True, text=True
     )
     return proc.stdout.strip()
 
