@@ -490,19 +490,8 @@ VECTORIZE_GATHER_EPILOGUE = (
 )
 
 # Known failures, measured by `run_tier` (docs/models.md); only a model's first failure shows.
-# PACK_CONV_1X1's ten models all pass on 3107116; the class stays named for its repro.
+# PACK_CONV_1X1's ten models all pass on 3107116 and VECTORIZE_PARTIAL_TILE's 13 on
+# bfe591f; the classes stay named for their repros.
 EXPECTED: dict[str, tuple[str, str]] = {
-    # Measured before main's kiln-vectorize partial-tile fix (e12fcd5), not re-run yet:
-    # their 15 class-mates that were re-run all pass now.
-    **dict.fromkeys(
-        [
-            "coatnet_nano_rw_224",
-            "gpt2",
-            "maxvit_t",
-            "vit_b_16",
-            "vit_hf",
-        ],
-        VECTORIZE_PARTIAL_TILE,
-    ),
     **dict.fromkeys(["deberta_v2", "siglip_vision"], VECTORIZE_GATHER_EPILOGUE),
 }
