@@ -490,8 +490,7 @@ VECTORIZE_GATHER_EPILOGUE = (
 )
 
 # Known failures, measured by `run_tier` (docs/models.md); only a model's first failure shows.
-# PACK_CONV_1X1's ten models all pass on 3107116 and VECTORIZE_PARTIAL_TILE's 13 on
-# bfe591f; the classes stay named for their repros.
-EXPECTED: dict[str, tuple[str, str]] = {
-    **dict.fromkeys(["deberta_v2", "siglip_vision"], VECTORIZE_GATHER_EPILOGUE),
-}
+# Every class is fixed: PACK_CONV_1X1's ten models pass on 3107116, VECTORIZE_PARTIAL_TILE's
+# 13 on bfe591f, VECTORIZE_GATHER_EPILOGUE's two on bfabc6c; the classes stay named for their
+# repros. A new failure is listed here with its class, and leaves when it passes.
+EXPECTED: dict[str, tuple[str, str]] = {}
