@@ -111,7 +111,7 @@ REPROS = {
             "patch_embed_plus_position",
             PatchEmbedPlusPosition,
             _randn(1, 3, 224, 224),
-            "fixed (bfabc6c): was siglip_vision; deberta_v2 (bmm + gathered relative-position scores)",
+            "fixed (8f05cd3): was siglip_vision; deberta_v2 (bmm + gathered relative-position scores)",
         ),
     ]
 }

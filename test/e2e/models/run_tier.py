@@ -104,7 +104,7 @@ def _ratio(outcome: dict, threads: int) -> str:
     return f"{kiln_ms:.1f} / {eager_ms:.1f} ({kiln_ms / eager_ms:.2f})"
 
 
-JIT = ("jit", "llvm")  # kiln's name for the JIT step (results before it said "llvm")
+JIT = ("jit", "llvm", "library")  # code generation: the JIT, or the AOT library (opt + llc)
 
 
 def _phases(outcome: dict) -> str:

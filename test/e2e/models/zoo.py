@@ -504,6 +504,6 @@ VECTORIZE_GATHER_EPILOGUE = (
 
 # Known failures, measured by `run_tier` (docs/models.md); only a model's first failure shows.
 # Every class is fixed: PACK_CONV_1X1's ten models pass on 3107116, VECTORIZE_PARTIAL_TILE's
-# 13 on bfe591f, VECTORIZE_GATHER_EPILOGUE's two on bfabc6c; the classes stay named for their
+# 13 on bfe591f, VECTORIZE_GATHER_EPILOGUE's two on 8f05cd3; the classes stay named for their
 # repros. A new failure is listed here with its class, and leaves when it passes.
 EXPECTED: dict[str, tuple[str, str]] = {}
