@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # kiln's developer entry point: set up the environment, run the demo, run the tests.
-#   tools/dev.sh setup   create .venv and install kiln with its test dependencies
+#   tools/dev.sh setup   create .venv and install kiln with its test dependencies (the
+#                        real-model tier's libraries included)
 #   tools/dev.sh demo    setup, then compile a real model and compare it with PyTorch
 #   tools/dev.sh test    setup, then run every test (lit + FileCheck, pytest) through CMake
+#   tools/dev.sh models  setup, then run the real-model tier (--all, --fast or model names)
+#                        and rewrite its table in docs/models.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${KILN_VENV:-.venv}"
@@ -31,7 +34,7 @@ setup() {
     python3 -m venv "$VENV"
   fi
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -e '.[test]'
+  "$VENV/bin/python" -m pip install --quiet -e '.[test,models]'
   cross_tools
 }
 
@@ -62,13 +65,19 @@ case "${1:-}" in
     shift
     "$VENV/bin/python" examples/demo.py "$@"
     ;;
+  models)
+    setup
+    shift
+    cd test/e2e
+    exec "../../$VENV/bin/python" -m models.run_tier "$@"
+    ;;
   test)
     setup
     cmake -S . -B build -DPython3_EXECUTABLE="$PWD/$VENV/bin/python" >/dev/null
     cmake --build build --target check
     ;;
   *)
-    echo "usage: tools/dev.sh {setup|demo|test}" >&2
+    echo "usage: tools/dev.sh {setup|demo|test|models}" >&2
     exit 2
     ;;
 esac

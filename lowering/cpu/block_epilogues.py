@@ -4,7 +4,10 @@ After ``kiln-pack-contractions`` a contraction result is used through a
 ``tensor.collapse_shape`` back to [.., M, N]. An elementwise consumer (bias
 add, activation, residual add) of that value is rewritten over the blocked
 loops (.., m1, m0, .., n1, n0): its operands are reshaped the same way (free
-reshapes), its body is moved unchanged, and its result is collapsed back.
+reshapes), its body is moved over, and its result is collapsed back. A
+``linalg.index`` of an original loop becomes the linearized index of the loops
+it was split into (row = m1 * mr + m0): the body would otherwise read block
+coordinates where it meant rows and columns.
 The contraction and its epilogue then share one iteration space, so
 ``kiln-tile-and-fuse`` can fuse them tile by tile. The rewrite repeats down
 chains of elementwise ops.
@@ -32,7 +35,7 @@ from kiln.passes.common import (
 from kiln.passes.contraction_analysis import BLOCKED_ATTR
 from kiln.passes.registry import KilnPass, register
 
-from kiln.ir import ir, linalg
+from kiln.ir import arith, ir, linalg
 
 EPILOGUE_ATTR = "kiln.epilogue"
 
@@ -112,7 +115,28 @@ def _expand(
             ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * n_new),
         )
         op.regions[0].blocks[0].append_to(generic.regions[0])
+        _remap_indices(generic.operation, groups, blocked_shape)
         generic.operation.attributes[EPILOGUE_ATTR] = ir.UnitAttr.get()
         result = collapse_to(generic.result, groups)
     op.results[0].replace_all_uses_with(result)
     op.erase()
+
+
+def _remap_indices(op: ir.Operation, groups: list[list[int]], blocked_shape: list[int]) -> None:
+    """Rewrites each ``linalg.index d`` of the moved body over the blocked loops:
+    ``linalg.index 1`` of an 8 x 16 epilogue blocked as (2, 4, 1, 16) becomes
+    ``index 2 * 16 + index 3``."""
+    for index in collect_ops(op, ["linalg.index"]):
+        group = groups[ir.IntegerAttr(index.attributes["dim"]).value]
+        with ir.InsertionPoint(index), index.location:
+            value = _index(group[0])
+            for loop in group[1:]:
+                size = arith.constant(ir.IndexType.get(), blocked_shape[loop])
+                value = arith.addi(arith.muli(value, size), _index(loop))
+        index.results[0].replace_all_uses_with(value)
+        index.erase()
+
+
+def _index(loop: int) -> ir.Value:
+    i64 = ir.IntegerType.get_signless(64)
+    return linalg.IndexOp(ir.IntegerAttr.get(i64, loop)).result

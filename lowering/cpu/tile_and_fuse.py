@@ -11,7 +11,10 @@ Post: no ``kiln.fusion_group`` remains; every contraction group is one
 ``scf.forall`` (thread split) whose innermost linalg ops are single register
 blocks; vectorizable standalone ops are tiled to vector-sized pieces; every op
 meant for ``kiln-vectorize`` carries ``kiln.vectorize`` and has static shapes
-(or ``kiln.vector_width`` where its last tile is partial).
+(or ``kiln.vector_width`` where its last tile is partial). A group member whose
+body the vectorizer cannot handle (a gather through ``tensor.extract``, the
+``cf.assert`` guarding its index) is tiled and fused with its group but left
+unmarked: it becomes a scalar loop nest at the ``loops`` stage.
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ CONV_PLANS = {
 
 # Body ops the vectorizer handles for kiln (no gathers, no index arithmetic).
 VECTOR_BODY_DIALECTS = ("arith.", "math.")
+# In a group's register-block tiles (whole, never masked) loop indices vectorize too.
+GROUP_BODY_OPS = (*VECTOR_BODY_DIALECTS, "linalg.index", "linalg.yield")
 TAG_PREFIX = "kiln.t"
 
 
@@ -138,6 +143,11 @@ def _plan_group(group: ir.Operation, index: int, vector_width: int):
         op.attributes[tag] = ir.UnitAttr.get()
         tags.append(tag)
     anchor = members[anchor_index]
+    scalar = tuple(
+        tag
+        for j, (tag, op) in enumerate(zip(tags, members, strict=True))
+        if j != anchor_index and not _vector_member(op)
+    )
     if kind in CONV_PLANS:
         plan_type, loops = CONV_PLANS[kind]
         return plan_type(
@@ -146,6 +156,7 @@ def _plan_group(group: ir.Operation, index: int, vector_width: int):
             member_tags=tuple(tags[:-1]),
             anchor_tag=tags[anchor_index],
             vector_width=vector_width,
+            scalar_tags=scalar,
         )
     fill_tag = tags[0] if members[0].name == "linalg.fill" else None
     return ContractionPlan(
@@ -156,6 +167,7 @@ def _plan_group(group: ir.Operation, index: int, vector_width: int):
         member_tags=tuple(tags[:-1]),
         anchor_tag=tags[anchor_index],
         fill_tag=fill_tag,
+        scalar_tags=scalar,
     )
 
 
@@ -167,6 +179,18 @@ def _is_anchor(op: ir.Operation, kind: str, anchor_name: str) -> bool:
         # A generic, like the init and the epilogue: found by its form.
         return grouped_window(op) is not None
     return _conv_anchor(op, anchor_name)
+
+
+def _vector_member(op: ir.Operation) -> bool:
+    """Whether kiln-vectorize can vectorize a tile of group member ``op`` (a fill, an
+    init or an epilogue): not a gather (``tensor.extract``, and the ``cf.assert`` on
+    its index, which no vectorizer handles), no i1 tensors."""
+    if has_bool_tensors(op):
+        return False
+    if op.name != "linalg.generic":
+        return True
+    body = [inner.operation.name for inner in op.regions[0].blocks[0].operations]
+    return all(name.startswith(GROUP_BODY_OPS) for name in body)
 
 
 def _conv_anchor(op: ir.Operation, anchor_name: str) -> bool:

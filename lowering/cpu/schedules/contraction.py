@@ -11,7 +11,8 @@ Per group (loops of the contraction: batch..., m1, n1, k, m0, n0):
    innermost op is one mr x nr register block updated ku times;
 3. the fill and the epilogue ops are tiled to one register block per
    iteration.
-Every innermost op is marked ``kiln.vectorize`` for ``kiln-vectorize``.
+Every innermost op is marked ``kiln.vectorize`` for ``kiln-vectorize``, except
+the tiles of members the plan lists as scalar (gathers): those become loops.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class ContractionPlan:
     member_tags: tuple[str, ...]  # producers of the root, innermost first... in group order
     anchor_tag: str
     fill_tag: str | None
+    scalar_tags: tuple[str, ...] = ()  # members kiln-vectorize cannot handle (gathers)
 
 
 def cache_tile(k: int, ku: int, target: int = 256) -> int:
@@ -116,5 +118,7 @@ def schedule_contraction_group(sched: Schedule, plan: ContractionPlan, threads: 
     for tag in dict.fromkeys(others):
         op = sched.match(attr=tag, within=forall)
         tiled_op, _ = sched.tile_for(op, block_sizes)
+        if tag in plan.scalar_tags:
+            continue
         sched.annotate(tiled_op, VECTORIZE_ATTR)
         sched.annotate(tiled_op, FOLD_UNIT_DIMS_ATTR)

@@ -18,7 +18,8 @@ mr output pixels along a row x nr output channels (the vector dimension).
    ``structured.decompose`` turns into a 1-D convolution: an mr x ku by
    ku x nr matrix product that ``kiln-vectorize`` turns into FMAs. The filter
    chunk stays in cache while the pixel blocks stream over it.
-3. The init (bias) and the epilogue are tiled to one register block.
+3. The init (bias) and the epilogue are tiled to one register block (and
+   vectorized, unless the plan lists them as scalar: gathers).
 Poolings are split across threads the same way and tiled to (1, 1, mr, nr)
 windows, decomposed to 1-D and vectorized.
 """
@@ -159,6 +160,7 @@ class ConvPlan:
     member_tags: tuple[str, ...]
     anchor_tag: str
     vector_width: int
+    scalar_tags: tuple[str, ...] = ()  # members kiln-vectorize cannot handle (gathers)
 
 
 def thread_split(n: int, oh: int, f: int, nr: int, threads: int) -> tuple[int, int]:
@@ -235,7 +237,8 @@ def schedule_conv_group(sched: Schedule, plan: ConvPlan, threads: int) -> None:
     others = [t for t in (*plan.member_tags, plan.root_tag) if t != plan.anchor_tag]
     for tag in dict.fromkeys(others):
         tiled, _ = sched.tile_for(sched.match(attr=tag, within=forall), [1, 1, blk.mr, blk.nr])
-        sched.annotate(tiled, VECTORIZE_ATTR)
+        if tag not in plan.scalar_tags:
+            sched.annotate(tiled, VECTORIZE_ATTR)
 
 
 @dataclass(frozen=True)

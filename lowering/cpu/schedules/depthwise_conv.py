@@ -44,6 +44,7 @@ class DepthwisePlan:
     member_tags: tuple[str, ...]
     anchor_tag: str
     vector_width: int
+    scalar_tags: tuple[str, ...] = ()  # members kiln-vectorize cannot handle (gathers)
 
 
 def depthwise_blocking(ow: int, c: int, vector_width: int) -> tuple[int, int]:
@@ -94,4 +95,5 @@ def schedule_depthwise_group(sched: Schedule, plan: DepthwisePlan, threads: int)
     others = [t for t in (*plan.member_tags, plan.root_tag) if t != plan.anchor_tag]
     for tag in dict.fromkeys(others):
         tiled, _ = sched.tile_for(sched.match(attr=tag, within=forall), [1, 1, mr, nr])
-        sched.annotate(tiled, VECTORIZE_ATTR)
+        if tag not in plan.scalar_tags:
+            sched.annotate(tiled, VECTORIZE_ATTR)

@@ -38,6 +38,7 @@ class GroupedPlan:
     member_tags: tuple[str, ...]
     anchor_tag: str
     vector_width: int
+    scalar_tags: tuple[str, ...] = ()  # members kiln-vectorize cannot handle (gathers)
 
 
 def grouped_thread_split(n: int, oh: int, g: int, threads: int) -> tuple[int, int]:
@@ -85,4 +86,5 @@ def schedule_grouped_group(sched: Schedule, plan: GroupedPlan, threads: int) -> 
     others = [t for t in (*plan.member_tags, plan.root_tag) if t != plan.anchor_tag]
     for tag in dict.fromkeys(others):
         tiled, _ = sched.tile_for(sched.match(attr=tag, within=forall), [1, 1, blk.mr, 1, blk.nr])
-        sched.annotate(tiled, VECTORIZE_ATTR)
+        if tag not in plan.scalar_tags:
+            sched.annotate(tiled, VECTORIZE_ATTR)

@@ -108,4 +108,58 @@ func.func @not_epilogues(%a: tensor<4x4x16xf32>, %b: tensor<16x1x16xf32>, %c: te
   return %sum, %t : tensor<16xf32>, tensor<16x16xf32>
 }
 
+// -----
+
+#mA = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d2)>
+#mB = affine_map<(d0, d1, d2, d3, d4) -> (d2, d1, d4)>
+#mC = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// An epilogue that reads its loop indices (here v + row - col, as from a fused
+// torch.arange): over the blocked loops (m1, m0, n1, n0) = (2, 4, 2, 16) the
+// row is m1 * 4 + m0 and the column n1 * 16 + n0. The body used to be moved
+// unchanged, so `linalg.index 0` read m1 and `linalg.index 1` read m0 (wrong
+// results, no error).
+// CHECK-LABEL: func.func @epilogue_reads_indices
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK: linalg.generic
+// CHECK-SAME: kiln.blocked
+// CHECK: linalg.generic
+// CHECK-SAME: kiln.epilogue
+// CHECK: %[[M1:.*]] = linalg.index 0 : index
+// CHECK: %[[M1X4:.*]] = arith.muli %[[M1]], %[[C4]] : index
+// CHECK: %[[M0:.*]] = linalg.index 1 : index
+// CHECK: %[[ROW:.*]] = arith.addi %[[M1X4]], %[[M0]] : index
+// CHECK: %[[N1:.*]] = linalg.index 2 : index
+// CHECK: %[[N1X16:.*]] = arith.muli %[[N1]], %[[C16]] : index
+// CHECK: %[[N0:.*]] = linalg.index 3 : index
+// CHECK: %[[COL:.*]] = arith.addi %[[N1X16]], %[[N0]] : index
+// CHECK: arith.subi %[[ROW]], %[[COL]] : index
+// CHECK-NOT: linalg.index
+// CHECK: tensor.collapse_shape
+func.func @epilogue_reads_indices(%a: tensor<2x4x16xf32>, %b: tensor<16x2x16xf32>, %c: tensor<2x4x2x16xf32>) -> tensor<8x32xf32> {
+  %blocked = linalg.generic {indexing_maps = [#mA, #mB, #mC], iterator_types = ["parallel", "parallel", "reduction", "parallel", "parallel"]}
+      ins(%a, %b : tensor<2x4x16xf32>, tensor<16x2x16xf32>) outs(%c : tensor<2x4x2x16xf32>) attrs = {kiln.blocked = array<i64: 4, 16>} {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4x2x16xf32>
+  %mm = tensor.collapse_shape %blocked [[0, 1], [2, 3]] : tensor<2x4x2x16xf32> into tensor<8x32xf32>
+  %e = tensor.empty() : tensor<8x32xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm : tensor<8x32xf32>) outs(%e : tensor<8x32xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %row = linalg.index 0 : index
+    %col = linalg.index 1 : index
+    %d = arith.subi %row, %col : index
+    %i = arith.index_cast %d : index to i64
+    %f = arith.sitofp %i : i64 to f32
+    %s = arith.addf %v, %f : f32
+    linalg.yield %s : f32
+  } -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}
+
 // ERR: error: pass 'kiln-block-epilogues' has no option 'depth'
