@@ -7,6 +7,8 @@ module, and torch is imported only to allocate torch outputs).
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from kiln.errors import BufferTooLargeError, InputMismatchError
@@ -83,3 +85,45 @@ def data_pointer(x) -> int:
     if is_torch(x):
         return x.data_ptr()
     return x.ctypes.data
+
+
+class TorchFastPath:
+    """The common call in a few microseconds: contiguous CPU torch tensors of exactly the
+    expected shapes and dtypes, outputs allocated by torch.
+
+    One check for both runtimes (the JIT's and ``kiln.load``'s): a tensor that needs
+    anything more (a copy, a conversion, a negated view whose bit pattern is not its
+    value) is left to the general path, ``checked_input``.
+    """
+
+    def __init__(self, signature) -> None:
+        self.signature = signature
+        self._specs = None  # built on the first call with torch tensors
+
+    def outputs(self, args) -> list | None:
+        """The torch outputs to write when ``args`` can be passed by pointer as they are,
+        else None (nothing done)."""
+        torch = sys.modules.get("torch")  # torch tensors exist only if the caller imported it
+        if torch is None or len(args) != len(self.signature.inputs):
+            return None
+        if self._specs is None:
+            self._specs = (
+                [(torch.Size(s.shape), getattr(torch, s.dtype)) for s in self.signature.inputs],
+                [(tuple(s.shape), getattr(torch, s.dtype)) for s in self.signature.outputs],
+            )
+        inputs, outputs = self._specs
+        for arg, (shape, dtype) in zip(args, inputs, strict=True):
+            if (
+                type(arg) is not torch.Tensor
+                or arg.dtype is not dtype
+                or arg.shape != shape
+                or not arg.is_cpu
+                or not arg.is_contiguous()
+                or arg.is_neg()  # torch._neg_view: memory holds -x
+                or arg.is_conj()
+            ):
+                return None
+        try:
+            return [torch.empty(shape, dtype=dtype) for shape, dtype in outputs]
+        except RuntimeError:
+            return None  # the general path reports it

@@ -9,7 +9,6 @@ allocated by the caller side here and written in place by the compiled code
 from __future__ import annotations
 
 import ctypes
-import sys
 import threading
 from collections.abc import Sequence
 
@@ -18,7 +17,13 @@ import numpy as np
 from kiln.buffer_sizes import human_bytes, machine_memory_bytes
 from kiln.errors import BufferTooLargeError, InputMismatchError, KilnError
 from kiln.lowering.cpu.result_shapes import PREFIX as RESULT_SHAPES_PREFIX
-from kiln.runtime.arguments import checked_input, data_pointer, empty_output, is_torch
+from kiln.runtime.arguments import (
+    TorchFastPath,
+    checked_input,
+    data_pointer,
+    empty_output,
+    is_torch,
+)
 from kiln.runtime.descriptors import input_descriptor, results_type, take_result
 from kiln.runtime.jit import JitModule, set_num_threads
 from kiln.runtime.signature import Signature
@@ -67,7 +72,7 @@ class CompiledModel:
         self._packed = (ctypes.c_void_p * self._n_args)(
             *[base + i * size for i in range(self._n_args)]
         )
-        self._torch_specs = None  # built on the first call with torch tensors
+        self._fast = TorchFastPath(signature)
         self.cache_status = "off"  # JIT code is never cached
         self._dynamic = signature.dynamic
 
@@ -86,32 +91,11 @@ class CompiledModel:
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def _call_torch_fast(self, args):
-        """The common case in a few microseconds: contiguous CPU torch tensors of exactly
-        the expected shapes and dtypes. None (nothing done) for anything else, which the
-        general path then checks, converts or reports."""
-        torch = sys.modules.get("torch")
-        if torch is None or len(args) != len(self.signature.inputs):
+        """The common case (``TorchFastPath``); None (nothing done) for anything else,
+        which the general path then checks, converts or reports."""
+        results = self._fast.outputs(args)
+        if results is None:
             return None
-        if self._torch_specs is None:
-            self._torch_specs = (
-                [(torch.Size(s.shape), getattr(torch, s.dtype)) for s in self.signature.inputs],
-                [(tuple(s.shape), getattr(torch, s.dtype)) for s in self.signature.outputs],
-            )
-        inputs, outputs = self._torch_specs
-        for arg, (shape, dtype) in zip(args, inputs, strict=True):
-            if (
-                type(arg) is not torch.Tensor
-                or arg.dtype is not dtype
-                or arg.shape != shape
-                or not arg.is_cpu
-                or not arg.is_contiguous()
-                or arg.is_neg()
-            ):
-                return None
-        try:
-            results = [torch.empty(shape, dtype=dtype) for shape, dtype in outputs]
-        except RuntimeError:
-            return None  # the general path reports it
         with self._lock:
             values = self._values
             for i, arg in enumerate(args):

@@ -27,14 +27,19 @@ import dataclasses
 import json
 import os
 import shutil
-import sys
 import threading
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiln.errors import InputMismatchError, KilnError, LibraryError
-from kiln.runtime.arguments import checked_input, data_pointer, empty_output, is_torch
+from kiln.runtime.arguments import (
+    TorchFastPath,
+    checked_input,
+    data_pointer,
+    empty_output,
+    is_torch,
+)
 from kiln.runtime.elf import ELFError, read_elf
 from kiln.runtime.openmp import LIBRARY_NAME, openmp_handle, set_num_threads
 from kiln.runtime.signature import Signature, TensorSpec
@@ -195,7 +200,7 @@ class LoadedModel:
         n_in, n_out = len(info.inputs), len(info.outputs)
         self._inputs = (ctypes.c_void_p * max(n_in, 1))()
         self._outputs = (ctypes.c_void_p * max(n_out, 1))()
-        self._torch_specs = None
+        self._fast = TorchFastPath(info.signature)
         self.cache_status = "off"  # kiln.compile: hit, miss, rebuilt or off
         if owned_dir is not None:  # a private build: its folder goes with the model
             weakref.finalize(self, shutil.rmtree, owned_dir, True)
@@ -211,30 +216,11 @@ class LoadedModel:
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def _call_torch_fast(self, args):
-        """Contiguous CPU torch tensors of exactly the expected shapes and dtypes, in a few
-        microseconds; None (nothing done) for anything else, which ``__call__`` checks."""
-        torch = sys.modules.get("torch")  # torch tensors exist only if the caller imported it
-        if torch is None or len(args) != len(self.signature.inputs):
+        """The common case (``TorchFastPath``); None (nothing done) for anything else,
+        which the general path then checks, converts or reports."""
+        results = self._fast.outputs(args)
+        if results is None:
             return None
-        if self._torch_specs is None:
-            self._torch_specs = (
-                [(torch.Size(s.shape), getattr(torch, s.dtype)) for s in self.signature.inputs],
-                [(tuple(s.shape), getattr(torch, s.dtype)) for s in self.signature.outputs],
-            )
-        specs, out_specs = self._torch_specs
-        for arg, (shape, dtype) in zip(args, specs, strict=True):
-            if (
-                type(arg) is not torch.Tensor
-                or arg.dtype is not dtype
-                or arg.shape != shape
-                or not arg.is_cpu
-                or not arg.is_contiguous()
-            ):
-                return None
-        try:
-            results = [torch.empty(shape, dtype=dtype) for shape, dtype in out_specs]
-        except RuntimeError:
-            return None  # the general path reports it
         with self._lock:
             for i, arg in enumerate(args):
                 self._inputs[i] = arg.data_ptr()

@@ -106,6 +106,22 @@ def test_load_takes_numpy_arrays_and_torch_tensors(saved):
     np.testing.assert_allclose(model(transposed), expected, rtol=RTOL, atol=ATOL)
 
 
+def test_negated_views_and_big_endian_arrays_pass_their_values(saved):
+    # Regression: the library's fast path passed torch._neg_view's memory (the
+    # un-negated values) by pointer; the JIT's fast path had the check, the
+    # library's copy of it had not. Both now share kiln.runtime.arguments.TorchFastPath.
+    path, x, _ = saved
+    model, _ = _model_and_input()
+    loaded = kiln.load(path)
+    negated = torch._neg_view(torch.from_numpy(x))
+    with torch.no_grad():
+        expected = model(-torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(loaded(negated).numpy(), expected, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(
+        loaded(x.astype(">f4")), model(torch.from_numpy(x)).detach().numpy(), rtol=RTOL, atol=ATOL
+    )
+
+
 def test_wrong_inputs_are_refused_before_any_native_code(saved):
     model = kiln.load(saved[0])
     with pytest.raises(kiln.InputMismatchError, match=r"takes 1 input\(s\) \(float32\[32, 64\]\)"):
