@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import io
+import os
 import shutil
 import tempfile
 import warnings
@@ -95,9 +96,14 @@ def build_and_load(build, cache: CompileCache | None, key: str | None, corrupt: 
     ``rebuilt`` (a damaged entry replaced), ``off`` (no cache).
     """
     if cache is not None and key is not None:
-        model = load(cache.store(key, build))
-        model.cache_status = "rebuilt" if corrupt else "miss"
-        return model
+        try:
+            stored = cache.store(key, build)
+        except OSError as err:  # the cache folder failed mid-way (full disk, removed)
+            _warn_no_cache(cache.root, err)
+        else:
+            model = load(stored)
+            model.cache_status = "rebuilt" if corrupt else "miss"
+            return model
     folder = Path(tempfile.mkdtemp(prefix="kiln-library-"))
     try:
         build(folder / "model.so", folder)
@@ -148,7 +154,7 @@ def compile_cpu(
         example_inputs=example_inputs,
         options=options,
         libraries=libraries,
-        cache=CompileCache.from_env() if libraries else None,
+        cache=_usable_cache() if libraries else None,
         may_hit=dump_dir is None and report is None,
         dump_dir=str(dump_dir) if dump_dir else None,
         pipeline=pipeline,
@@ -316,6 +322,31 @@ def _jit_model(module, signature, cpu, opt_level: int, profile: bool):
 
 
 _warned: list[bool] = []
+
+
+def _usable_cache() -> CompileCache | None:
+    """The user's cache when its folder can be made and written; else None, with a
+    warning (a read-only home or a bad ``KILN_CACHE_DIR`` costs the cache, not the compile)."""
+    cache = CompileCache.from_env()
+    if cache is None:
+        return None
+    try:
+        cache.root.mkdir(parents=True, exist_ok=True)
+        if not os.access(cache.root, os.W_OK | os.X_OK):
+            raise PermissionError(f"[Errno 13] Permission denied: '{cache.root}'")
+    except OSError as err:
+        _warn_no_cache(cache.root, err)
+        return None
+    return cache
+
+
+def _warn_no_cache(root: Path, err: OSError) -> None:
+    warnings.warn(
+        f"kiln: the compile cache folder {str(root)!r} cannot be used ({err.strerror or err}): "
+        "compiling without the cache (set KILN_CACHE_DIR to a writable folder, or KILN_CACHE=0)",
+        KilnWarning,
+        stacklevel=6,  # the user's kiln.compile call
+    )
 
 
 def _toolchain_or_warn() -> bool:

@@ -84,6 +84,24 @@ def test_kiln_cache_0_disables_it(cache_dir, monkeypatch):
     assert not cache_dir.exists()
 
 
+@pytest.mark.parametrize("where", ["a file", "under a file", "read-only"])
+def test_an_unusable_cache_folder_costs_the_cache_not_the_compile(tmp_path, monkeypatch, where):
+    # Regression: a KILN_CACHE_DIR that could not be made raised a raw OSError traceback.
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    folders = {"a file": blocker, "under a file": blocker / "cache", "read-only": tmp_path / "ro"}
+    folder = folders[where]
+    if where == "read-only":
+        folder.mkdir(mode=0o500)
+        if os.access(folder, os.W_OK):  # root writes anywhere: the permission is moot
+            folder = blocker
+    monkeypatch.setenv("KILN_CACHE_DIR", str(folder))
+    with pytest.warns(kiln.KilnWarning, match="cannot be used.*compiling without the cache"):
+        compiled = kiln.compile(_scale(), threads=1)
+    assert compiled.cache_status == "off"
+    np.testing.assert_array_equal(compiled(X), X * 3)
+
+
 def test_pytorch_model_hits_after_import(cache_dir):
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(16, 8), torch.nn.ReLU()).eval()
