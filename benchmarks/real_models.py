@@ -13,26 +13,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchmarks.measure import time_calls
 
 ROOT = Path(__file__).resolve().parent.parent
 # Depthwise and grouped convolutions (MobileNetV2, ResNeXt, ShuffleNetV2, ConvNeXt's 7x7).
 DEFAULT_MODELS = ("mobilenet_v2", "resnext50_32x4d", "shufflenet_v2_x1_0", "convnext_tiny")
 
 
-def _median_ms(fn, calls: int = 30) -> float:
-    for _ in range(5):
-        fn()
-    times = []
-    for _ in range(calls):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+def _median_of_30(fn) -> float:
+    return time_calls(fn, min_seconds=0.0, min_repeats=30, warmup=5)
 
 
 def point(name: str, threads: int) -> str:
@@ -49,8 +43,8 @@ def point(name: str, threads: int) -> str:
     compiled = kiln.compile(model, *inputs, threads=threads, quiet=True)
     compile_s = time.perf_counter() - start
     with torch.no_grad():
-        kiln_ms = min(_median_ms(lambda: compiled(*inputs)) for _ in range(2))
-        eager_ms = min(_median_ms(lambda: model(*inputs)) for _ in range(2))
+        kiln_ms = min(_median_of_30(lambda: compiled(*inputs)) for _ in range(2))
+        eager_ms = min(_median_of_30(lambda: model(*inputs)) for _ in range(2))
     return (
         f"| {name} | {threads} | {kiln_ms:.2f} | {eager_ms:.2f} | {kiln_ms / eager_ms:.2f} "
         f"| {compile_s:.1f} |"

@@ -12,6 +12,7 @@ a hit on it imports no MLIR at all.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import io
 import os
@@ -333,7 +334,7 @@ def _usable_cache() -> CompileCache | None:
     try:
         cache.root.mkdir(parents=True, exist_ok=True)
         if not os.access(cache.root, os.W_OK | os.X_OK):
-            raise PermissionError(f"[Errno 13] Permission denied: '{cache.root}'")
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(cache.root))
     except OSError as err:
         _warn_no_cache(cache.root, err)
         return None

@@ -43,13 +43,12 @@ def as_module(model) -> torch.nn.Module:
 
 
 def export_program(model, example_inputs: tuple, dynamic_shapes=None):
-    """The ``ExportedProgram`` of ``model`` (a module, or a function of tensors) on ``example_inputs``.
+    """The ``ExportedProgram`` of ``model`` (a module: see ``as_module``) on ``example_inputs``.
 
     Raises ``UnsupportedOpsError`` naming the construct that stopped the
     trace and the user's line when neither export mode can trace the model.
     """
     try:
-        model = as_module(model)
         return _export(model, example_inputs, dynamic_shapes, strict=False)
     except Exception as non_strict:  # torch.export failures come in many types
         try:
