@@ -31,6 +31,10 @@ from kiln.ir import (
 BUILDER_MODULES = {__name__, "kiln.lowering.cuda.schedules.common"}
 
 
+# Marks the ops ``Schedule.bind`` found; ``Schedule.apply`` removes it.
+BOUND_ATTR = "kiln.bound"
+
+
 class Schedule:
     """A transform script under construction (see module docstring)."""
 
@@ -50,6 +54,8 @@ class Schedule:
         self.root = self.sequence.bodyTarget
         self._steps = 0
         self._ip = ir.InsertionPoint(self.sequence.body)
+        self._bound: dict[str, ir.Value] = {}
+        self._bound_any = False
 
     def _build(self, fn):
         # Each step's transform ops are located at the schedule line that built
@@ -64,6 +70,47 @@ class Schedule:
         return transform.AnyOpType.get()
 
     # --- matching ---------------------------------------------------------
+    def bind(self, payload: ir.Operation, prefix: str) -> None:
+        """Handles to every op under ``payload`` tagged ``prefix...``, found in one walk.
+
+        A ``match`` walks the whole payload: one per tagged op made schedules
+        quadratic in the model's size (DenseNet-121's concatenation copies: 20 s
+        of its compile). Here the tagged ops are marked, matched once, and the
+        handle split into one handle per op, in the interpreter's walk order
+        (post-order, as ``structured.match`` walks); a later root-level
+        ``match(attr=tag)`` returns the tag's handle. Call it after tagging and
+        before the first transform. Each handle serves one ``match``; an op
+        carrying several such tags, a second match of a tag, and tagged ops
+        nested in each other (pre- and post-order differ there) match by walk.
+        """
+        found: list[tuple[str, ir.Operation]] = []
+
+        def visit(op):
+            op = op.operation
+            tags = [name for name in op.attributes if name.startswith(prefix)]
+            if len(tags) == 1 and op != payload:  # match never returns its target
+                found.append((tags[0], op))
+            return ir.WalkResult.ADVANCE
+
+        payload.walk(visit, ir.WalkOrder.POST_ORDER)
+        if not found or _nested(op for _, op in found):
+            return  # nested tagged ops: walk orders differ, keep matching by walk
+        for _, op in found:
+            op.attributes[BOUND_ATTR] = ir.UnitAttr.get()
+        self._bound_any = True
+        ordered = [tag for tag, _ in found]
+        handles = self._build(
+            lambda: (
+                transform.SplitHandleOp(
+                    [self._any()] * len(ordered),
+                    transform_structured.MatchOp(
+                        self._any(), self.root, op_attrs={BOUND_ATTR: ir.UnitAttr.get()}
+                    ).result,
+                ).results
+            )
+        )
+        self._bound.update(zip(ordered, handles, strict=True))
+
     def match(
         self,
         names: Sequence[str] = (),
@@ -72,6 +119,8 @@ class Schedule:
         within=None,
     ):
         """Handle to payload ops under ``within`` (default: the root) by name, attribute or interface."""
+        if within is None and attr in self._bound and not names and not interface:
+            return self._bound.pop(attr)  # once: a consumed handle is gone
         target = self.root if within is None else within
 
         def build():
@@ -194,6 +243,8 @@ class Schedule:
             applied = apply_named_sequence(payload, self.sequence, self.module)
         finally:
             handler.detach()
+            if self._bound_any:
+                _drop_attribute(payload, BOUND_ATTR)  # tiles copied it from their op
         if applied:
             return
         if not errors:
@@ -320,3 +371,25 @@ def lower_masks():
     """``vector.mask`` regions become masked transfers (before bufferization)."""
     transform_vector.ApplyLowerMaskedTransfersPatternsOp()
     transform_vector.ApplyLowerMasksPatternsOp()
+
+
+def _nested(ops) -> bool:
+    """Whether any of ``ops`` lies inside another of them."""
+    ops = list(ops)
+    members = set(ops)
+    for op in ops:
+        parent = op.parent
+        while parent is not None:
+            if parent.operation in members:
+                return True
+            parent = parent.parent
+    return False
+
+
+def _drop_attribute(root: ir.Operation, name: str) -> None:
+    def visit(op):
+        if name in op.operation.attributes:
+            del op.operation.attributes[name]
+        return ir.WalkResult.ADVANCE
+
+    root.walk(visit)

@@ -69,7 +69,7 @@ CONV_PLANS = {
 VECTOR_BODY_DIALECTS = ("arith.", "math.")
 # In a group's register-block tiles (whole, never masked) loop indices vectorize too.
 GROUP_BODY_OPS = (*VECTOR_BODY_DIALECTS, "linalg.index", "linalg.yield")
-TAG_PREFIX = "kiln.t"
+TAG_PREFIX = "kiln.tile."
 
 
 @register
@@ -106,6 +106,7 @@ class TileAndFuse(KilnPass):
                 plans.append(plan)
         if not groups and not plans:
             return
+        sched.bind(module, TAG_PREFIX)
         for plan in groups:
             GROUP_SCHEDULES[type(plan)](sched, plan, self.threads)
         for plan in plans:

@@ -47,10 +47,12 @@ class Vectorize(KilnPass):
         if not marked:
             return
         sched = Schedule(module.context)
+        for i, op in enumerate(marked):
+            op.attributes[f"kiln.vt{i}"] = ir.UnitAttr.get()
+        sched.bind(module, "kiln.vt")
         blocks = []
         for i, op in enumerate(marked):
-            tag = f"kiln.v{i}"
-            op.attributes[tag] = ir.UnitAttr.get()
+            tag = f"kiln.vt{i}"
             sizes = _masked_sizes(op)
             if FOLD_UNIT_DIMS_ATTR in op.attributes or BLOCKED_ATTR in op.attributes:
                 if FOLD_UNIT_DIMS_ATTR in op.attributes:
@@ -80,7 +82,7 @@ class Vectorize(KilnPass):
         sched.hoist_loop_invariant_subsets(sched.match(names=["scf.for"]))
         sched.apply(module)
         for op in collect_ops(module):
-            for attr in [name for name in op.attributes if name.startswith("kiln.v")]:
+            for attr in [name for name in op.attributes if name.startswith("kiln.vt")]:
                 del op.attributes[attr]
 
 

@@ -55,6 +55,7 @@ class VectorizeCopies(KilnPass):
         if not plans:
             return
         sched = Schedule(module.context)
+        sched.bind(module, "kiln.copy")
         for plan in plans:
             schedule_generic(sched, plan, self.threads, min_iterations=self.min_parallel_iterations)
         sched.apply(module)
