@@ -28,8 +28,8 @@ kiln's schedules need; this rewrite keeps channels innermost instead.
 Error: F(m,3) in f32 differs from the exact convolution by at most, to first order,
 ``2^-24 * (C + 6) * E_m * max|w| * max|x|`` per output, with E_2 = 64 and
 E_4 = 2304 (``Winograd.error_factor``), against ``2^-24 * 9C * max|w| * max|x|``
-for the direct sum. In practice (random data) F(2,3) errors are ~2x the direct
-convolution's and F(4,3) ~10-30x (README, Winograd section).
+for the direct sum. Measured on random data, F(2,3) is about as accurate as the
+direct convolution and F(4,3) about 10x less (README, Winograd section).
 
 Pre: linalg-on-tensors after ``kiln-conv-to-nhwc`` and constant folding (HWCF
 filters are constants).
