@@ -59,6 +59,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-vectorize": "kiln.lowering.cpu.vectorize",
     "kiln-vectorize-copies": "kiln.lowering.cpu.vectorize_copies",
     "kiln-verify-llvm": "kiln.lowering.cpu.verify_llvm",
+    "kiln-winograd-conv": "kiln.lowering.cpu.winograd_conv",
     # lowering/cuda
     "kiln-conv-to-img2col": "kiln.lowering.cuda.conv_to_img2col",
     "kiln-fold-matmul-extensions": "kiln.lowering.cuda.fold_matmul_extensions",

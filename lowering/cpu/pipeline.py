@@ -40,6 +40,7 @@ from kiln.lowering.cpu.tile_and_fuse import TileAndFuse
 from kiln.lowering.cpu.vectorize import Vectorize
 from kiln.lowering.cpu.vectorize_copies import VectorizeCopies
 from kiln.lowering.cpu.verify_llvm import VerifyLLVM
+from kiln.lowering.cpu.winograd_conv import WinogradConv
 from kiln.passes.bufferize_tm_tensor import BufferizeTmTensor
 from kiln.passes.compact_broadcast_constants import CompactBroadcastConstants
 from kiln.passes.distinct_results import DistinctResults
@@ -59,11 +60,13 @@ VECTOR_WIDTHS = (4, 8, 16)  # f32 lanes: NEON/SSE, AVX2, AVX-512
 
 @dataclass(frozen=True)
 class CpuTarget:
-    """A CPU: vector width in f32 lanes and the threads to use."""
+    """A CPU: vector width in f32 lanes, the threads to use, and whether 3x3
+    stride-1 convolutions run as Winograd F(m,3) (``kiln-winograd-conv``)."""
 
     name: str = "host"
     vector_width: int = 8
     threads: int = 1
+    winograd: bool = False
 
     def __post_init__(self) -> None:
         if self.vector_width not in VECTOR_WIDTHS:
@@ -73,10 +76,12 @@ class CpuTarget:
             )
         if isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1:
             raise ValueError(f"CpuTarget: threads must be an integer >= 1, got {self.threads!r}")
+        if not isinstance(self.winograd, bool):
+            raise ValueError(f"CpuTarget: winograd must be a bool, got {self.winograd!r}")
 
     def with_threads(self, threads: int) -> CpuTarget:
         """The same target with another thread count."""
-        return CpuTarget(self.name, self.vector_width, threads)
+        return CpuTarget(self.name, self.vector_width, threads, self.winograd)
 
 
 def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
@@ -104,6 +109,7 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
     bare_pointers = "" if dynamic else "{use-bare-ptr-memref-call-conv=true}"
     # Dynamic results are allocated by the callee: the runtime checks their sizes first.
     result_shapes = (ResultShapes().spec(),) if dynamic else ()
+    winograd = (WinogradConv().spec(all_options=True),) if target.winograd else ()
     return Pipeline(
         "cpu",
         (
@@ -124,6 +130,10 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     fold,
                     ConvToNHWC().spec(),
                     fold,
+                    # On NHWC convolutions with folded HWCF filters; before elementwise
+                    # fusion, which fuses the epilogue into the output transform, and
+                    # before packing, which packs the transformed filters.
+                    *winograd,
                     # Per-channel constants read as 1 x C x 1 x 1 would stop the reshapes
                     # around grouped convolutions from moving through their epilogues.
                     CompactBroadcastConstants().spec(),

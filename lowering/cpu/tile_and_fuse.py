@@ -277,7 +277,11 @@ def _inside(op: ir.Operation, names) -> bool:
 def _plan_standalone(
     op: ir.Operation, tag: str, vector_width: int
 ) -> GenericPlan | PoolPlan | None:
-    if len(op.results) != 1 or static_shape(op.results[0]) is None:
+    if not op.results or any(static_shape(r) is None for r in op.results):
+        return None
+    # Several results only from a generic whose loops its maps give (Winograd's
+    # input transform writes one tensor per tile position).
+    if len(op.results) != 1 and op.name != "linalg.generic":
         return None
     shape = static_shape(op.results[0])
     if op.name in POOLINGS:

@@ -1,0 +1,228 @@
+"""Building the IR of one Winograd convolution (see ``winograd_conv.py``)."""
+
+from __future__ import annotations
+
+import numpy as np
+from kiln.lowering.cpu.winograd_matrices import Winograd
+from kiln.passes.common import (
+    affine_map,
+    collapse_to,
+    defining_op,
+    dense_constant,
+    is_zero_constant,
+    split_dim,
+    static_shape,
+    tensor_type,
+)
+
+from kiln.ir import arith, bufferization, ir, linalg, tensor
+
+
+def build_winograd(op: ir.Operation, hwcf: np.ndarray, w: Winograd) -> ir.Value:
+    """The value replacing ``op`` (a 3x3 stride-1 conv_2d_nhwc_hwcf), at the insertion point."""
+    x, init = op.operands[0], op.operands[2]
+    n, out_h, out_w, f = static_shape(init)
+    c = static_shape(x)[3]
+    th, tw = -(-out_h // w.m), -(-out_w // w.m)
+    tw = _blockable_width(n * th, tw)
+    x = _extend(x, [n, th * w.m + 2, tw * w.m + 2, c])
+    v = _input_transform(x, w, [n, th, tw, c])
+    u = dense_constant(w.filter_transform(hwcf).astype(np.float32), ir.F32Type.get())
+    products = _batch_matmul(collapse_to(v, [[0], [1, 2, 3], [4]]), u)
+    m_tiles = split_dim(products, 1, [n, th, tw])
+    return _output_transform(m_tiles, init, w, [n, th, tw, f])
+
+
+def _blockable_width(rows: int, tw: int) -> int:
+    """The fewest tile columns >= ``tw`` making the tile count a multiple of 4 or 6.
+
+    The tile count is the batch matmul's M: the register blocks are 4 or 6 rows
+    (``choose_blocking``), and a count that neither divides (7 x 7 tiles) would run
+    one-row blocks, several times slower than a few extra tiles of zeros.
+    """
+    for width in range(tw, tw + 4):
+        if rows * width % 4 == 0 or rows * width % 6 == 0:
+            return width
+    return tw
+
+
+def _input_transform(x: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
+    """V[e, n, th, tw, c] = (BT d B)[a, b] (e = a*alpha + b), d the tile at (th*m, tw*m).
+
+    Each of the alpha^2 inputs is a strided view of ``x`` (element (r, s) of every
+    tile), so all maps are identities and the op vectorizes along channels.
+    """
+    alpha, f32 = w.alpha, ir.F32Type.get()
+    views = [_strided_view(x, r, s, w.m, tiles) for r in range(alpha) for s in range(alpha)]
+    full = tensor.empty([alpha * alpha, *tiles], f32)
+    outs = [_slice_at(full, e, tiles) for e in range(alpha * alpha)]
+    identity = ir.AffineMapAttr.get(affine_map(4, [0, 1, 2, 3]))
+    generic = linalg.GenericOp(
+        [o.type for o in outs],
+        views,
+        outs,
+        ir.ArrayAttr.get([identity] * (2 * alpha * alpha)),
+        _parallel(4),
+    )
+    block = generic.regions[0].blocks.append(*([f32] * (2 * alpha * alpha)))
+    with ir.InsertionPoint(block):
+        d = [[block.arguments[r * alpha + s] for s in range(alpha)] for r in range(alpha)]
+        t = [
+            [_combine(w.BT[a], [d[r][s] for r in range(alpha)]) for s in range(alpha)]
+            for a in range(alpha)
+        ]
+        v = [_combine(w.BT[b], t[a]) for a in range(alpha) for b in range(alpha)]
+        linalg.YieldOp(v)
+    result = full
+    for e, piece in enumerate(generic.results):
+        result = _insert_at(piece, result, e, tiles)
+    return result
+
+
+def _output_transform(mt: ir.Value, init: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
+    """Y[n, th*m + i, tw*m + j, f] = init + sum_e K[e, i, j] M[e, n, th, tw, f].
+
+    Loops (n, th, i, tw, j, f): the output is ``init`` reshaped to tiles, so
+    the result is a free reshape of the convolution's (cut to its size when
+    the tiles overhang it).
+    """
+    n, th, tw, f = tiles
+    m, alpha, f32 = w.m, w.alpha, ir.F32Type.get()
+    shape = static_shape(init)
+    padded = _pad_high(init, [n, th * m, tw * m, f])
+    init6 = split_dim(split_dim(padded, 2, [tw, m]), 1, [th, m])
+    pieces = [_slice_at(mt, e, tiles) for e in range(alpha * alpha)]
+    coeffs = [dense_constant(k.astype(np.float32), f32) for k in w.output_coefficients()]
+    m_map = ir.AffineMapAttr.get(affine_map(6, [0, 1, 3, 5]))
+    k_map = ir.AffineMapAttr.get(affine_map(6, [2, 4]))
+    out_map = ir.AffineMapAttr.get(affine_map(6, list(range(6))))
+    generic = linalg.GenericOp(
+        [init6.type],
+        [*pieces, *coeffs],
+        [init6],
+        ir.ArrayAttr.get([m_map] * len(pieces) + [k_map] * len(coeffs) + [out_map]),
+        _parallel(6),
+    )
+    block = generic.regions[0].blocks.append(*([f32] * (2 * alpha * alpha + 1)))
+    with ir.InsertionPoint(block):
+        args = list(block.arguments)
+        acc = None
+        for e in range(alpha * alpha):
+            term = arith.mulf(args[alpha * alpha + e], args[e])
+            acc = term if acc is None else arith.addf(acc, term)
+        linalg.YieldOp([arith.addf(args[-1], acc)])
+    y = collapse_to(generic.results[0], [[0], [1, 2], [3, 4], [5]])
+    return y if static_shape(y) == shape else _slice(y, shape)
+
+
+def _combine(coeffs: np.ndarray, values: list[ir.Value]) -> ir.Value:
+    """sum_k coeffs[k] * values[k] with no op for a zero coefficient and none for +-1."""
+    f32 = ir.F32Type.get()
+    # Positive terms first: -a + b is emitted as b - a, not negf(a) + b.
+    terms = sorted(
+        ((c, v) for c, v in zip(coeffs, values, strict=True) if c != 0), key=lambda t: t[0] < 0
+    )
+    acc = None
+    for coeff, value in terms:
+        if acc is None:
+            if coeff == 1:
+                acc = value
+            elif coeff == -1:
+                acc = arith.negf(value)
+            else:
+                acc = arith.mulf(arith.constant(f32, float(coeff)), value)
+        elif coeff == 1:
+            acc = arith.addf(acc, value)
+        elif coeff == -1:
+            acc = arith.subf(acc, value)
+        else:
+            acc = arith.addf(acc, arith.mulf(arith.constant(f32, float(coeff)), value))
+    return acc
+
+
+def _batch_matmul(lhs: ir.Value, rhs: ir.Value) -> ir.Value:
+    batch, rows, _ = static_shape(lhs)
+    cols = static_shape(rhs)[2]
+    f32 = ir.F32Type.get()
+    empty = tensor.empty([batch, rows, cols], f32)
+    zero = _value(linalg.fill(arith.constant(f32, 0.0), outs=[empty]))
+    return _value(linalg.batch_matmul(lhs, rhs, outs=[zero]))
+
+
+def _extend(x: ir.Value, shape: list[int]) -> ir.Value:
+    """``x`` zero-extended at the high end to ``shape``; a zero padding is rebuilt larger."""
+    old = static_shape(x)
+    if old == shape:
+        return x
+    source, offsets = x, [0, 0, 0, 0]
+    insert = defining_op(x)
+    if insert is not None and insert.name == "tensor.insert_slice" and _zero_filled(insert):
+        source = insert.operands[0]
+        offsets = list(ir.DenseI64ArrayAttr(insert.attributes["static_offsets"]))
+    if static_shape(source) is None or ir.ShapedType.get_dynamic_size() in offsets:
+        source, offsets = x, [0, 0, 0, 0]
+    f32 = ir.F32Type.get()
+    # alloc_tensor, not tensor.empty: CSE must not merge the buffers of two convolutions.
+    buffer = bufferization.AllocTensorOp(tensor_type(shape, f32), []).result
+    filled = _value(linalg.fill(arith.constant(f32, 0.0), outs=[buffer]))
+    size = static_shape(source)
+    return tensor.insert_slice(source, filled, [], [], [], offsets, size, [1] * 4)
+
+
+def _zero_filled(insert: ir.Operation) -> bool:
+    """True if the insert_slice's destination is a zero ``linalg.fill``."""
+    fill = defining_op(insert.operands[1])
+    return fill is not None and fill.name == "linalg.fill" and is_zero_constant(fill.operands[0])
+
+
+def _pad_high(value: ir.Value, shape: list[int]) -> ir.Value:
+    old = static_shape(value)
+    if old == shape:
+        return value
+    f32 = ir.F32Type.get()
+    high = [s - o for s, o in zip(shape, old, strict=True)]
+    pad = tensor.PadOp(tensor_type(shape, f32), value, [], [], [0] * len(shape), high)
+    block = pad.regions[0].blocks.append(*([ir.IndexType.get()] * len(shape)))
+    with ir.InsertionPoint(block):
+        tensor.YieldOp(arith.constant(f32, 0.0))
+    return pad.result
+
+
+def _strided_view(x: ir.Value, r: int, s: int, m: int, tiles: list[int]) -> ir.Value:
+    """x[n, th*m + r, tw*m + s, c] as an [N, TH, TW, C] tensor."""
+    ty = tensor_type(tiles, ir.F32Type.get())
+    return tensor.extract_slice(ty, x, [], [], [], [0, r, s, 0], tiles, [1, m, m, 1])
+
+
+def _slice_at(full: ir.Value, e: int, shape: list[int]) -> ir.Value:
+    """full[e] (rank-reduced) of a [E, *shape] tensor."""
+    ty = tensor_type(shape, ir.F32Type.get())
+    rank = len(shape) + 1
+    return tensor.extract_slice(
+        ty, full, [], [], [], [e] + [0] * len(shape), [1, *shape], [1] * rank
+    )
+
+
+def _insert_at(piece: ir.Value, full: ir.Value, e: int, shape: list[int]) -> ir.Value:
+    rank = len(shape) + 1
+    return tensor.insert_slice(
+        piece, full, [], [], [], [e] + [0] * len(shape), [1, *shape], [1] * rank
+    )
+
+
+def _slice(value: ir.Value, shape: list[int]) -> ir.Value:
+    ty = tensor_type(shape, ir.F32Type.get())
+    return tensor.extract_slice(ty, value, [], [], [], [0] * len(shape), shape, [1] * len(shape))
+
+
+def _parallel(n: int) -> ir.ArrayAttr:
+    return ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * n)
+
+
+def _value(built) -> ir.Value:
+    """The single result of what a linalg builder returned (an op view or a value)."""
+    if isinstance(built, ir.Value):
+        return built
+    if isinstance(built, ir.OpResultList):
+        return built[0]
+    return built.results[0]

@@ -1,0 +1,106 @@
+"""kiln-winograd-conv: 3x3 stride-1 convolutions as Winograd F(m,3) transforms + a batch matmul.
+
+An eligible ``linalg.conv_2d_nhwc_hwcf`` (f32, 3x3, stride 1, dilation 1, a
+constant filter, static shapes, at least ``min-channels`` input and output
+channels) becomes, for output tiles of m x m pixels (alpha = m + 2):
+
+    %u = arith.constant                 // [alpha^2, C, F]: G g G^T, numpy float64 -> f32
+    %v = linalg.generic (input transform: BT d B per tile and channel, one result per
+         tile position e, channels innermost; reads alpha^2 strided views of the input)
+    %mm = linalg.batch_matmul ins(collapse(%v) : [alpha^2, T, C], %u : [alpha^2, C, F])
+    %y = linalg.generic (output transform: init + sum_e K_e[i, j] * M_e, over
+         [N, TH, m, TW, m, F], collapsed to [N, OH, OW, F])
+
+The batch matmul is an ordinary contraction: ``kiln-pack-contractions`` packs its
+constant right-hand side at compile time. The output transform is an elementwise
+generic with the convolution's init (the bias) as its output, so
+``kiln-fuse-elementwise`` fuses the epilogue (BN, ReLU, residual add) into it
+when the output is a whole number of tiles (otherwise a slice sits between them).
+Outputs that are not a multiple of m are computed on a zero-extended input and
+sliced. ``tile=0`` picks m in {2, 4} per layer by the multiplies it needs
+(padded tiles x alpha^2); ``tile=2`` or ``tile=4`` forces one.
+
+Upstream's ``linalg.winograd_*_transform`` ops (``transform.structured.winograd_conv2d``)
+take an FHWC filter and decompose into per-tile ``scf.for`` loops of alpha x alpha
+matmuls with channels outermost, which do not vectorize over channels as
+kiln's schedules need; this rewrite keeps channels innermost instead.
+
+Error: F(m,3) in f32 differs from the exact convolution by at most, to first order,
+``2^-24 * (C + 6) * E_m * max|w| * max|x|`` per output, with E_2 = 64 and
+E_4 = 2304 (``Winograd.error_factor``), against ``2^-24 * 9C * max|w| * max|x|``
+for the direct sum. Measured on random data, F(2,3) is about as accurate as the
+direct convolution and F(4,3) about 10x less (README, Winograd section).
+
+Pre: linalg-on-tensors after ``kiln-conv-to-nhwc`` and constant folding (HWCF
+filters are constants).
+Post: eligible convolutions are replaced; others are untouched.
+"""
+
+from __future__ import annotations
+
+import math
+
+from kiln.lowering.cpu.winograd_build import build_winograd
+from kiln.lowering.cpu.winograd_matrices import TRANSFORMS
+from kiln.passes.common import collect_ops, constant_array, static_shape
+from kiln.passes.registry import KilnPass, register
+
+from kiln.ir import ir
+
+CONV = "linalg.conv_2d_nhwc_hwcf"
+
+
+@register
+class WinogradConv(KilnPass):
+    """Rewrite 3x3 stride-1 f32 convolutions with constant filters into Winograd F(m,3)."""
+
+    name = "kiln-winograd-conv"
+    tile: int = 0
+    min_channels: int = 32
+
+    def validate(self) -> None:
+        if self.tile not in (0, 2, 4):
+            raise ValueError(
+                f"kiln-winograd-conv: tile must be 0 (per layer), 2 or 4, got {self.tile}"
+            )
+        if self.min_channels < 1:
+            raise ValueError(
+                f"kiln-winograd-conv: min-channels must be >= 1, got {self.min_channels}"
+            )
+
+    def run(self, module: ir.Operation) -> None:
+        for op in collect_ops(module, [CONV]):
+            filt = _eligible_filter(op, self.min_channels)
+            if filt is None:
+                continue
+            out_h, out_w = static_shape(op.operands[2])[1:3]
+            m = self.tile or choose_tile(out_h, out_w)
+            with ir.InsertionPoint(op), op.location:
+                result = build_winograd(op, filt, TRANSFORMS[m])
+            op.results[0].replace_all_uses_with(result)
+            op.erase()
+
+
+def choose_tile(out_h: int, out_w: int) -> int:
+    """m in (2, 4) needing the fewest multiplies per channel pair, padded tiles counted."""
+
+    def cost(m: int) -> int:
+        return math.ceil(out_h / m) * math.ceil(out_w / m) * (m + 2) ** 2
+
+    return min((2, 4), key=lambda m: (cost(m), m))
+
+
+def _eligible_filter(op: ir.Operation, min_channels: int):
+    """The HWCF filter as a numpy array if ``op`` can be rewritten, else None."""
+    shapes = [static_shape(v) for v in op.operands]
+    if any(s is None for s in shapes):
+        return None
+    if not all(isinstance(ir.ShapedType(v.type).element_type, ir.F32Type) for v in op.operands):
+        return None
+    for name in ("strides", "dilations"):
+        if list(ir.DenseIntElementsAttr(op.attributes[name])) != [1, 1]:
+            return None
+    kh, kw, c, f = shapes[1]
+    if (kh, kw) != (3, 3) or min(c, f) < min_channels:
+        return None
+    return constant_array(op.operands[1])

@@ -1,0 +1,108 @@
+"""Winograd convolutions (``kiln-winograd-conv``) match eager PyTorch and a float64 reference.
+
+Each case compiles with ``CpuTarget(winograd=True)`` and the tile forced to
+F(2,3) or F(4,3) (or chosen per layer). Tolerances:
+- against float64: the documented first-order bound of F(m,3),
+  ``2^-24 * (C + 6) * E_m * max|w| * max|x|`` (E_2 = 64, E_4 = 2304), checked on a
+  bare convolution (no epilogue);
+- against eager f32 (which has its own rounding error, ~``2^-24 * 9C`` times the
+  same magnitudes): 2e-5 absolute and relative for F(2,3), 2e-4 for F(4,3), on
+  outputs of order 1 with channels up to 64.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+from kiln.lowering.cpu.pipeline import CpuTarget, cpu_pipeline
+from kiln.lowering.cpu.winograd_matrices import TRANSFORMS
+
+import kiln
+from kiln.targets import host_target
+from kiln.zoo import ZOO
+
+EPS = 2.0**-24
+TOLERANCE = {2: 2e-5, 4: 2e-4, 0: 2e-4}
+
+
+def winograd_pipeline(threads: int, tile: int):
+    """The CPU pipeline with Winograd on and its tile forced (0: per layer)."""
+    target = dataclasses.replace(host_target(threads), winograd=True)
+    pipeline = cpu_pipeline(target)
+    specs = {"kiln-winograd-conv{tile=0 min-channels=32}": f"kiln-winograd-conv{{tile={tile}}}"}
+    stages = tuple(
+        dataclasses.replace(stage, passes=tuple(specs.get(p, p) for p in stage.passes))
+        for stage in pipeline.stages
+    )
+    return dataclasses.replace(pipeline, stages=stages)
+
+
+class ConvBlock(nn.Module):
+    """conv(+bias) -> ReLU -> conv -> + residual -> ReLU, as a ResNet basic block."""
+
+    def __init__(self, channels: int, padding: int):
+        super().__init__()
+        self.c1 = nn.Conv2d(channels, channels, 3, padding=padding)
+        self.c2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+
+    def forward(self, x):
+        y = torch.relu(self.c1(x))
+        return torch.relu(self.c2(y) + y)
+
+
+@pytest.mark.parametrize(
+    "size,padding,tile",
+    [(14, 1, 2), (14, 1, 4), (13, 1, 2), (11, 0, 4), (7, 1, 0), (9, 0, 2)],
+)
+def test_block_matches_eager(size, padding, tile, tmp_path):
+    torch.manual_seed(size + padding)
+    model = ConvBlock(32, padding).eval()
+    x = torch.randn(1, 32, size, size)
+    pipeline = winograd_pipeline(1, tile)
+    compiled = kiln.compile(model, x, threads=1, pipeline=pipeline, quiet=True, dump_dir=tmp_path)
+    tol = TOLERANCE[tile]
+    torch.testing.assert_close(compiled(x), model(x), rtol=tol, atol=tol)
+    graph = next(tmp_path.glob("*.01-graph.mlir")).read_text()
+    assert "linalg.conv_2d_nhwc_hwcf" not in graph  # both convolutions went Winograd
+
+
+@pytest.mark.parametrize("tile", [2, 4])
+def test_error_within_documented_bound(tile):
+    """A bare 64-channel convolution vs float64, within the F(m,3) bound."""
+    torch.manual_seed(tile)
+    conv = nn.Conv2d(64, 64, 3, padding=1, bias=False).eval()
+    x = torch.randn(1, 64, 12, 12)
+    compiled = kiln.compile(conv, x, threads=1, pipeline=winograd_pipeline(1, tile), quiet=True)
+    exact = conv.double()(x.double()).detach().numpy()
+    error = np.abs(compiled(x).numpy().astype(np.float64) - exact).max()
+    w_max = conv.weight.detach().abs().max().item()
+    bound = EPS * (64 + 6) * TRANSFORMS[tile].error_factor() * w_max * x.abs().max().item()
+    assert error <= bound, f"F({tile},3) error {error:.3g} above the bound {bound:.3g}"
+    assert error > 0  # the Winograd path really ran (a direct conv is not bit-exact here either)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_cnn_matches_eager(threads):
+    entry = ZOO["cnn"]
+    model, inputs = entry.make()
+    compiled = kiln.compile(
+        model, *inputs, threads=threads, pipeline=winograd_pipeline(threads, 0), quiet=True
+    )
+    torch.testing.assert_close(compiled(*inputs), model(*inputs), rtol=2e-4, atol=2e-4)
+
+
+def test_resnet18_matches_eager():
+    model, inputs = ZOO["resnet18"].make()
+    compiled = kiln.compile(model, *inputs, threads=2, pipeline=winograd_pipeline(2, 0), quiet=True)
+    torch.testing.assert_close(compiled(*inputs), model(*inputs), rtol=1e-3, atol=1e-3)
+
+
+def test_off_by_default_and_switchable():
+    assert "kiln-winograd-conv" not in " ".join(cpu_pipeline(CpuTarget()).specs())
+    assert "kiln-winograd-conv" in " ".join(cpu_pipeline(CpuTarget(winograd=True)).specs())
+    with pytest.raises(ValueError, match="winograd must be a bool"):
+        CpuTarget(winograd=1)
