@@ -15,7 +15,14 @@ NAMED_CONTRACTIONS = (
     "linalg.batch_reduce_matmul",
     "linalg.contract",
 )
-BLOCKED_ATTR = "kiln.blocked"
+BLOCKED_ATTR = "kiln.blocked"  # array<i64: mr, nr> (f32) or array<i64: mr, nr, 2> (bf16 pairs)
+
+
+def blocked_k_pack(op: ir.Operation) -> int:
+    """How many k values a lane of a blocked contraction reduces per step: 1 for f32
+    (loops batch..., m1, n1, k, m0, n0), 2 for bf16 pairs (then a last loop kp)."""
+    block = ir.DenseI64ArrayAttr(op.attributes[BLOCKED_ATTR])
+    return block[2] if len(block) > 2 else 1
 
 
 @dataclass(frozen=True)

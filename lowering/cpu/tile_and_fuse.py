@@ -44,7 +44,7 @@ from kiln.passes.common import (
     map_dims,
     static_shape,
 )
-from kiln.passes.contraction_analysis import BLOCKED_ATTR
+from kiln.passes.contraction_analysis import BLOCKED_ATTR, blocked_k_pack
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.transform_script import Schedule
 
@@ -160,7 +160,7 @@ def _plan_group(group: ir.Operation, index: int, vector_width: int):
         )
     fill_tag = tags[0] if members[0].name == "linalg.fill" else None
     return ContractionPlan(
-        n_batch=len(_loop_sizes(anchor)) - 5,
+        n_batch=len(_loop_sizes(anchor)) - 5 - (blocked_k_pack(anchor) > 1),
         loop_sizes=tuple(_loop_sizes(anchor)),
         c_loops=tuple(map_dims(indexing_maps(anchor)[-1])),
         root_tag=tags[-1],
@@ -168,6 +168,7 @@ def _plan_group(group: ir.Operation, index: int, vector_width: int):
         anchor_tag=tags[anchor_index],
         fill_tag=fill_tag,
         scalar_tags=scalar,
+        k_pack=blocked_k_pack(anchor),
     )
 
 
