@@ -44,7 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kiln-compile", description="Compile MLIR (linalg on tensors) with kiln."
     )
     p.add_argument(
-        "input", nargs="?", default="-", help="input .mlir (or, for libraries, .onnx) file; '-': stdin"
+        "input",
+        nargs="?",
+        default="-",
+        help="input .mlir (or, for libraries, .onnx) file; '-': stdin",
     )
     p.add_argument("-o", dest="output", default="-", help="output file ('-' for stdout)")
     p.add_argument(

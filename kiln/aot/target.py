@@ -79,9 +79,7 @@ def codegen_target(
     if bf16:  # no x86-64 level includes AVX512-BF16: named on top of x86-64-v4
         if vector_width != 16:
             raise ValueError(f"bf16 dot products need 16 f32 lanes (AVX-512), not {vector_width}")
-        return CodegenTarget(
-            machine, triple, cpu, "+avx512bf16", (*features, "avx512_bf16"), tune
-        )
+        return CodegenTarget(machine, triple, cpu, "+avx512bf16", (*features, "avx512_bf16"), tune)
     return CodegenTarget(machine, triple, cpu, "", features, tune)
 
 

@@ -99,7 +99,7 @@ def _block_form(op):
     k2 = k2s[0] if k2s else None
     lhs_order = [lhs_dims.index(d) for d in (m, k2, kp) if d is not None]
     rhs_order = [rhs_dims.index(d) for d in (k2, n, kp) if d is not None]
-    size = (lambda d: 1 if d is None else sizes[d])  # noqa: E731
+    size = lambda d: 1 if d is None else sizes[d]  # noqa: E731
     return lhs_order, rhs_order, size(m), size(k2), sizes[n]
 
 

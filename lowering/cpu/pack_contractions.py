@@ -27,6 +27,7 @@ reshaped back, so users see the original type.
 from __future__ import annotations
 
 import numpy as np
+from kiln.lowering.cpu.bf16_operands import K_PACK, bf16_lhs, bf16_rhs
 from kiln.passes.common import (
     affine_map,
     collapse_to,
@@ -46,8 +47,6 @@ from kiln.passes.contraction_analysis import (
     choose_blocking,
 )
 from kiln.passes.registry import KilnPass, register
-
-from kiln.lowering.cpu.bf16_operands import K_PACK, bf16_lhs, bf16_rhs
 
 from kiln.ir import arith, ir, linalg, tensor
 

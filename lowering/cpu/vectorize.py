@@ -17,10 +17,10 @@ Unmarked linalg ops are left for the ``loops`` stage.
 
 from __future__ import annotations
 
+from kiln.lowering.cpu.bf16_dot import lower_bf16_contract
 from kiln.lowering.cpu.schedules.contraction import FOLD_UNIT_DIMS_ATTR, VECTORIZE_ATTR
 from kiln.lowering.cpu.schedules.generic import VECTOR_WIDTH_ATTR
 from kiln.passes.common import broadcast_dims, collect_ops
-from kiln.lowering.cpu.bf16_dot import lower_bf16_contract
 from kiln.passes.contraction_analysis import BLOCKED_ATTR, blocked_k_pack
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.transform_script import (
