@@ -21,6 +21,9 @@ from kiln.passes.contraction_analysis import Blocking, Contraction
 from kiln.ir import arith, ir, linalg, tensor
 
 K_PACK = 2  # bf16 values per 32-bit lane of vdpbf16ps
+# A conversion's vector tile (the standalone schedule's, when set): one panel row of
+# nr pairs at a time, [2, nr] read and interleaved, instead of 2-element vectors.
+VECTOR_TILE_ATTR = "kiln.vector_tile"
 
 
 def round_to_bf16(array: np.ndarray) -> np.ndarray:
@@ -75,7 +78,10 @@ def bf16_rhs(b: ir.Value, c: Contraction, blk: Blocking, panel_loops: list[int])
         factors = [k_even // 2, 2] if d == c.k else [n_blocks, blk.nr]
         b = split_dim(b, c.b_dims.index(d), factors)
     target = [*b_batch, "n1", "k2", "n0", "kp"]
-    return to_bf16(b, [labels.index(t) for t in target]), panel_map
+    packed = to_bf16(b, [labels.index(t) for t in target])
+    tile = [1] * (len(b_batch) + 2) + [blk.nr, K_PACK]
+    packed.owner.attributes[VECTOR_TILE_ATTR] = ir.DenseI64ArrayAttr.get(tile)
+    return packed, panel_map
 
 
 def to_bf16(value: ir.Value, perm: list[int]) -> ir.Value:

@@ -19,6 +19,7 @@ unmarked: it becomes a scalar loop nest at the ``loops`` stage.
 
 from __future__ import annotations
 
+from kiln.lowering.cpu.bf16_operands import VECTOR_TILE_ATTR
 from kiln.lowering.cpu.form_fusion_groups import CONV_ANCHORS
 from kiln.lowering.cpu.grouped_conv import grouped_loop_sizes, grouped_window
 from kiln.lowering.cpu.schedules.contraction import ContractionPlan, schedule_contraction_group
@@ -309,4 +310,7 @@ def _plan_standalone(
     op.attributes[tag] = ir.UnitAttr.get()
     # Reductions vectorize into 1-D reductions once their unit dims are gone.
     fold = op.name == "linalg.generic" and "reduction" in kinds
-    return GenericPlan(tag, tuple(loops), tuple(kinds), vectorizable, fold)
+    tile = None
+    if VECTOR_TILE_ATTR in op.attributes:
+        tile = tuple(ir.DenseI64ArrayAttr(op.attributes[VECTOR_TILE_ATTR]))
+    return GenericPlan(tag, tuple(loops), tuple(kinds), vectorizable, fold, tile)
