@@ -15,9 +15,9 @@ stay in registers across the k loop.
 
 from __future__ import annotations
 
-from kiln.passes.common import map_dims
+from kiln.passes.common import collapse_to, map_dims, static_shape
 
-from kiln.ir import ir, vector, x86
+from kiln.ir import arith, ir, vector, x86
 
 LANES = 16  # f32 lanes of a zmm register, the accumulator of one vdpbf16ps
 PAIR = 2
@@ -32,26 +32,22 @@ def lower_bf16_contract(op, rewriter) -> bool:
     if form is None:
         return True
     lhs_perm, rhs_perm, m, k2, n = form
-    f32, bf16, i32 = ir.F32Type.get(), ir.BF16Type.get(), ir.IntegerType.get_signless(32)
+    f32, i32 = ir.F32Type.get(), ir.IntegerType.get_signless(32)
     with rewriter.ip, op.location:
-        lhs = _reshaped(op.operands[0], lhs_perm, [m, k2, PAIR])
-        rhs = _reshaped(op.operands[1], rhs_perm, [k2, n, PAIR])
+        a_pair = _lhs_pairs(op.operands[0], lhs_perm, m, k2)
+        b_panel = _rhs_panels(op.operands[1], rhs_perm, k2, n)
         acc = vector.shape_cast(ir.VectorType.get([m, n], f32), op.operands[2])
         lane_f32 = ir.VectorType.get([LANES], f32)
-        lane_bf16 = ir.VectorType.get([LANES * PAIR], bf16)
         sums = [
             [_slice(vector.extract(acc, [], [i]), lane_f32, j * LANES) for j in range(n // LANES)]
             for i in range(m)
         ]
         for k in range(k2):
-            row = vector.shape_cast(
-                ir.VectorType.get([n * PAIR], bf16), vector.extract(rhs, [], [k])
-            )
-            panels = [_slice(row, lane_bf16, j * LANES * PAIR) for j in range(n // LANES)]
+            panels = [b_panel(k, j) for j in range(n // LANES)]
             for i in range(m):
-                word = vector.bitcast(ir.VectorType.get([1], i32), vector.extract(lhs, [], [i, k]))
+                word = vector.bitcast(ir.VectorType.get([1], i32), a_pair(i, k))
                 pairs = vector.broadcast(ir.VectorType.get([LANES], i32), word)
-                a = vector.bitcast(lane_bf16, pairs)
+                a = vector.bitcast(_LANE_BF16(), pairs)
                 sums[i] = [x86.avx512_dot(s, a, b) for s, b in zip(sums[i], panels, strict=True)]
         result = acc
         for i, row_sums in enumerate(sums):
@@ -60,6 +56,120 @@ def lower_bf16_contract(op, rewriter) -> bool:
         result = vector.shape_cast(op.results[0].type, result)
     rewriter.replace_op(op, [result])
     return False
+
+
+def _LANE_BF16() -> ir.VectorType:  # noqa: N802 - a type constant, built in a context
+    return ir.VectorType.get([LANES * PAIR], ir.BF16Type.get())
+
+
+def _lhs_pairs(value: ir.Value, perm: list[int], m: int, k2: int):
+    """(i, k) -> A's pair of row i at step k (vector<2xbf16>).
+
+    Read straight from memory (one 32-bit load, which LLVM folds into the
+    broadcast: ``vpbroadcastd mem``) when A comes from a plain transfer_read;
+    else extracted from the vector.
+    """
+    read = _plain_read(value)
+    if read is not None and perm == sorted(perm):
+        rank = len(perm)
+        pair_ty = ir.VectorType.get([PAIR], ir.BF16Type.get())
+
+        def from_memory(i: int, k: int) -> ir.Value:
+            offsets = ([i] if rank == 3 or (rank == 2 and k2 == 1) else []) + (
+                [k] if rank == 3 or (rank == 2 and m == 1) else []
+            )
+            return _read(read, pair_ty, [*offsets, 0])
+
+        if rank == 3 or m == 1 or k2 == 1:
+            return from_memory
+    lhs = _reshaped(value, perm, [m, k2, PAIR])
+    return lambda i, k: vector.extract(lhs, [], [i, k])
+
+
+def _rhs_panels(value: ir.Value, perm: list[int], k2: int, n: int):
+    """(k, j) -> B's panel row k, lanes 16 j .. 16 j + 15 (vector<32xbf16>: 16 pairs).
+
+    When B comes from a plain transfer_read of a tensor whose last two dims
+    are exactly the panel row (nr x 2, contiguous), each of these is one
+    ``vector<32xbf16>`` read of the row-collapsed tensor: a single zmm load.
+    Else they are sliced out of the vector, which LLVM assembles element pair
+    by element pair (the 2-element inner vectors of an n-D vector).
+    """
+    read = _plain_read(value)
+    if read is not None and perm == sorted(perm) and _panel_rows(read, n):
+        src = read.base
+        rank = len(static_shape(src))
+        flat = collapse_to(src, [*([d] for d in range(rank - 2)), [rank - 2, rank - 1]])
+        has_k2 = len(perm) == 3
+
+        def from_memory(k: int, j: int) -> ir.Value:
+            indices = list(read.indices[: rank - 2])
+            if has_k2:
+                indices[-1] = _plus(indices[-1], k)
+            column = arith.constant(ir.IndexType.get(), j * LANES * PAIR)
+            return _transfer_read(_LANE_BF16(), flat, [*indices, column], read.padding)
+
+        return from_memory
+    rhs = _reshaped(value, perm, [k2, n, PAIR])
+
+    def from_vector(k: int, j: int) -> ir.Value:
+        row = vector.shape_cast(
+            ir.VectorType.get([n * PAIR], ir.BF16Type.get()), vector.extract(rhs, [], [k])
+        )
+        return _slice(row, _LANE_BF16(), j * LANES * PAIR)
+
+    return from_vector
+
+
+def _plain_read(value: ir.Value):
+    """The ``vector.transfer_read`` of a static tensor producing ``value``: unmasked, in
+    bounds, its vector the source's trailing dims (minor identity), else None."""
+    if not isinstance(value.owner, ir.OpView) or value.owner.name != "vector.transfer_read":
+        return None
+    read = value.owner
+    if read.mask is not None or not isinstance(read.base.type, ir.RankedTensorType):
+        return None
+    if static_shape(read.base) is None or not all(ir.BoolAttr(b).value for b in read.in_bounds):
+        return None
+    vec_rank = ir.VectorType(value.type).rank
+    src_rank = len(static_shape(read.base))
+    minor = ir.AffineMap.get_minor_identity(src_rank, vec_rank)
+    return read if read.permutation_map.value == minor else None
+
+
+def _panel_rows(read, n: int) -> bool:
+    """Whether the read's last two dims are whole rows of its source (n x 2, at 0, 0)."""
+    shape = static_shape(read.base)
+    return shape[-2:] == [n, PAIR] and all(_is_zero(i) for i in list(read.indices)[-2:])
+
+
+def _is_zero(value: ir.Value) -> bool:
+    owner = value.owner
+    if not isinstance(owner, ir.OpView) or owner.name != "arith.constant":
+        return False
+    return ir.IntegerAttr(owner.attributes["value"]).value == 0
+
+
+def _read(read, ty: ir.VectorType, offsets: list[int]) -> ir.Value:
+    """A 1-D read of ``ty`` from ``read``'s source at its indices plus ``offsets`` (one per
+    vector dim of ``read``, the last one the read's own)."""
+    indices = list(read.indices)
+    lead = len(indices) - len(offsets)
+    for d, off in enumerate(offsets):
+        indices[lead + d] = _plus(indices[lead + d], off)
+    return _transfer_read(ty, read.base, indices, read.padding)
+
+
+def _transfer_read(ty: ir.VectorType, src: ir.Value, indices, padding: ir.Value) -> ir.Value:
+    rank = len(indices)
+    minor = ir.AffineMap.get_minor_identity(rank, 1)
+    return vector.transfer_read(ty, src, indices, minor, padding, [True])
+
+
+def _plus(index: ir.Value, offset: int) -> ir.Value:
+    if offset == 0:
+        return index
+    return arith.addi(index, arith.constant(ir.IndexType.get(), offset))
 
 
 def _block_form(op):

@@ -3,17 +3,22 @@
 // RUN: kiln-opt %s --kiln-pipeline=cpu --kiln-vector-width=16 --stop-after=vectorized | FileCheck %s --check-prefix=F32
 // RUN: not kiln-opt %s --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 --kiln-no-avx512-bf16 2>&1 | FileCheck %s --check-prefix=ERR
 
-// An 8 x 64 x 32 matmul in bf16: a 4 x 32 register block per k step takes one 32-bit
-// broadcast of A's bf16 pair per row and one vdpbf16ps per row and 16 columns:
-// 4 x 2 dots per pair of k, accumulating in f32. No FMA, no contract is left.
+// An 8 x 64 x 32 matmul in bf16: a 4 x 32 register block per k step loads B's panel row
+// as two vector<32xbf16> (16 pairs each, read from the row-collapsed panel: one zmm load
+// each), broadcasts A's bf16 pair as one 32-bit word per row, read straight from memory,
+// and takes one vdpbf16ps per row and 16 columns: 4 x 2 dots per pair of k, accumulating
+// in f32. No FMA, no contract is left.
 // CHECK-LABEL: func.func @mm
 // CHECK: scf.for
-// CHECK: %[[PAIR:.*]] = vector.extract %{{.*}}[0, 0] : vector<2xbf16> from vector<4x8x2xbf16>
+// CHECK: %[[ROW:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2]] : tensor<8x32x2xbf16> into tensor<8x64xbf16>
+// CHECK: %[[B0:.*]] = vector.transfer_read %[[ROW]][%{{.*}}, %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<8x64xbf16>, vector<32xbf16>
+// CHECK: %[[B1:.*]] = vector.transfer_read %[[ROW]][%{{.*}}, %c32], %{{.*}} {in_bounds = [true]} : tensor<8x64xbf16>, vector<32xbf16>
+// CHECK: %[[PAIR:.*]] = vector.transfer_read %{{.*}}, %{{.*}} {in_bounds = [true]} : tensor<4x8x2xbf16>, vector<2xbf16>
 // CHECK: %[[WORD:.*]] = vector.bitcast %[[PAIR]] : vector<2xbf16> to vector<1xi32>
 // CHECK: %[[BCAST:.*]] = vector.broadcast %[[WORD]] : vector<1xi32> to vector<16xi32>
 // CHECK: %[[A:.*]] = vector.bitcast %[[BCAST]] : vector<16xi32> to vector<32xbf16>
-// CHECK: x86.avx512.dot %{{.*}}, %[[A]], %{{.*}} : vector<32xbf16> -> vector<16xf32>
-// CHECK: x86.avx512.dot %{{.*}}, %[[A]], %{{.*}} : vector<32xbf16> -> vector<16xf32>
+// CHECK: x86.avx512.dot %{{.*}}, %[[A]], %[[B0]] : vector<32xbf16> -> vector<16xf32>
+// CHECK: x86.avx512.dot %{{.*}}, %[[A]], %[[B1]] : vector<32xbf16> -> vector<16xf32>
 // CHECK-NOT: vector.contract
 // CHECK-NOT: vector.fma
 // CHECK: return
