@@ -87,8 +87,10 @@ class PackContractions(KilnPass):
             if info is None:
                 continue
             m, n, _ = info.sizes
-            blocking = choose_blocking(m, n, self.vector_width)
             k_pack = K_PACK if self.precision == "bf16" else 1
+            # bf16 runs on AVX-512 (32 zmm registers): wider blocks fit.
+            registers = 32 if k_pack > 1 else 16
+            blocking = choose_blocking(m, n, self.vector_width, registers)
             with ir.InsertionPoint(op), op.location:
                 result = _rewrite(op, info, blocking, k_pack)
             op.results[0].replace_all_uses_with(result)
