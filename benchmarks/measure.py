@@ -1,6 +1,7 @@
 """Measure one (peer, workload, threads) point in this process; print one JSON line.
 
     python -m benchmarks.measure --peer kiln --workload resnet18 --threads 2
+    python -m benchmarks.measure --peer kiln --workload gpt2 --threads 2 --precision bf16
 
 Each point runs in its own process, so thread settings and JIT state never
 leak between peers. Peers that need another environment (ONNX Runtime, IREE)
@@ -34,8 +35,11 @@ def time_calls(fn, min_seconds: float = 1.0, min_repeats: int = 10, warmup: int 
     return statistics.median(times) * 1e3
 
 
-def measure(peer: str, workload: str, threads: int) -> dict:
-    """Compile (timed) and run (timed) ``workload`` with ``peer`` on ``threads`` threads."""
+def measure(peer: str, workload: str, threads: int, precision: str = "f32") -> dict:
+    """Compile (timed) and run (timed) ``workload`` with ``peer`` on ``threads`` threads;
+    ``precision`` is kiln's (``kiln.compile(precision=...)``), f32 for every other peer."""
+    if precision != "f32" and peer != "kiln":
+        raise ValueError(f"precision {precision!r} is a kiln option, not {peer}'s")
     import torch
 
     from benchmarks.workloads import WORKLOADS
@@ -46,7 +50,7 @@ def measure(peer: str, workload: str, threads: int) -> dict:
     if peer == "kiln":
         import kiln
 
-        compiled = kiln.compile(model, *inputs, threads=threads)
+        compiled = kiln.compile(model, *inputs, threads=threads, precision=precision)
         run = lambda: compiled(*inputs)  # noqa: E731
     elif peer == "eager":
         run = lambda: model(*inputs)  # noqa: E731
@@ -76,10 +80,11 @@ def main() -> int:
     parser.add_argument("--peer", required=True)
     parser.add_argument("--workload", required=True)
     parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--precision", default="f32", choices=("f32", "bf16"), help="kiln only")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     os.environ.setdefault("KILN_NUM_THREADS", str(args.threads))
-    print(json.dumps(measure(args.peer, args.workload, args.threads)))
+    print(json.dumps(measure(args.peer, args.workload, args.threads, args.precision)))
     return 0
 
 

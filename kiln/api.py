@@ -33,6 +33,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     dynamic_shapes=None,
     report: str | os.PathLike | None = None,
     quiet: bool | None = None,
+    precision: str = "f32",
 ) -> object:
     """Compiles ``model`` for ``target`` and returns a callable (see below).
 
@@ -62,6 +63,10 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     copies of ``example_inputs`` and every loop nest is placed on a roofline,
     see ``kiln.debug.report``). On a terminal one line per stage shows
     progress; ``quiet=True`` (or ``KILN_QUIET=1``) silences it.
+    ``precision="bf16"`` (cpu) stores the weights of contractions (Linear, matmul)
+    in bf16 and computes them as AVX512-BF16 dot products accumulating in f32;
+    inputs, outputs and elementwise work stay f32. A CPU without ``avx512_bf16``
+    is an ``OptionError`` (no silent fallback to f32).
 
     On the CPU, a statically shaped model becomes a shared library that is
     cached on disk (``kiln.aot.cache``: ``KILN_CACHE_DIR``, ``KILN_CACHE=0``)
@@ -71,6 +76,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     """
     entry = target_entry(target)
     _check_arguments(threads, opt_level, dump_dir)
+    _check_precision(precision, target, pipeline)
     if target == "cuda":
         if threads is not None:
             raise ValueError(
@@ -110,7 +116,29 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
         dynamic_shapes=dynamic_shapes,
         quiet=quiet,
         report=report,
+        precision=precision,
     )
+
+
+def _check_precision(precision, target: str, pipeline) -> None:
+    """Raises an OptionError for a precision kiln cannot compile ``target`` at, here."""
+    if precision == "f32":
+        return
+    if precision != "bf16":
+        raise OptionError(f"kiln.compile: precision must be 'f32' or 'bf16', got {precision!r}")
+    if target != "cpu":
+        raise OptionError(f"kiln.compile: precision='bf16' is a cpu option, not '{target}'s")
+    if pipeline is not None:
+        raise OptionError(
+            "kiln.compile: precision= shapes the target's pipeline; a custom pipeline= "
+            "sets its own (build it from CpuTarget(precision='bf16'))"
+        )
+    from kiln.targets import host_target
+
+    try:
+        host_target(1, precision=precision)
+    except ValueError as err:
+        raise OptionError(f"kiln.compile: {err}") from None
 
 
 def called_like(compiled, boundary):

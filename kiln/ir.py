@@ -30,6 +30,7 @@ from torch_mlir.dialects import (
     tensor,
     transform,
     vector,
+    x86,
 )
 from torch_mlir.dialects.transform import interpreter as transform_interpreter
 from torch_mlir.dialects.transform import loop as transform_loop
@@ -66,6 +67,7 @@ __all__ = [
     "transform_structured",
     "transform_vector",
     "vector",
+    "x86",
 ]
 
 MLIRError = ir.MLIRError
@@ -127,6 +129,22 @@ def _handle(obj) -> _Handle:
     get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
     get_pointer.restype, get_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
     return _Handle(get_pointer(capsule, get_name(capsule)))
+
+
+def dense_bits(attr: ir.DenseElementsAttr):
+    """The elements of a non-splat dense attribute of 16-bit floats (bf16, which numpy
+    has no dtype for) as their uint16 bit patterns, in ``attr``'s shape: its raw
+    storage, read through the C API (the bindings' buffer protocol rejects bf16)."""
+    import numpy as np
+
+    lib = _transform_capi()
+    lib.mlirDenseElementsAttrGetRawData.restype = ctypes.c_void_p
+    lib.mlirDenseElementsAttrGetRawData.argtypes = [_Handle]
+    shape = list(ir.ShapedType(attr.type).shape)
+    count = int(np.prod(shape)) if shape else 1
+    pointer = lib.mlirDenseElementsAttrGetRawData(_handle(attr))
+    raw = (ctypes.c_uint16 * count).from_address(pointer)
+    return np.array(raw, dtype=np.uint16).reshape(shape)
 
 
 def apply_named_sequence(

@@ -355,6 +355,12 @@ def drop_unit_dims_with_shape_cast():
     transform_vector.ApplyDropUnitDimWithShapeCastPatternsOp()
 
 
+def fold_arith_extension():
+    """``arith.extf`` operands of ``vector.contract`` fold into it (a mixed-precision
+    contraction: bf16 x bf16 -> f32)."""
+    transform_vector.ApplyFoldArithExtensionPatternsOp()
+
+
 def lower_contraction_outerproduct():
     """``vector.contract`` becomes outer products (then FMAs)."""
     transform_vector.ApplyLowerContractionPatternsOp(

@@ -44,7 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kiln-compile", description="Compile MLIR (linalg on tensors) with kiln."
     )
     p.add_argument(
-        "input", nargs="?", default="-", help="input .mlir (or, for libraries, .onnx) file; '-': stdin"
+        "input",
+        nargs="?",
+        default="-",
+        help="input .mlir (or, for libraries, .onnx) file; '-': stdin",
     )
     p.add_argument("-o", dest="output", default="-", help="output file ('-' for stdout)")
     p.add_argument(
@@ -66,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--threads", dest="kiln_threads", type=int, help="cpu: threads (default 1)")
     p.add_argument("--vector-width", dest="kiln_vector_width", type=int, help="cpu: f32 lanes")
+    p.add_argument(
+        "--precision",
+        dest="kiln_precision",
+        help="cpu: contractions in f32 (default) or bf16 (AVX512-BF16 dot products)",
+    )
     p.add_argument("--dump-dir", help="also write every stage on the way here")
     p.add_argument(
         "--triple", help="cpu library: build for another machine, e.g. aarch64-linux-gnu"
@@ -156,6 +164,7 @@ def _write_library(args: argparse.Namespace) -> int:
         name=args.name,
         threads=args.kiln_threads or 1,
         vector_width=args.kiln_vector_width,
+        precision=args.kiln_precision or "f32",
         triple=args.triple,
         opt_level=DEFAULT_OPT_LEVEL if args.opt_level is None else args.opt_level,
         func_name=args.func_name,

@@ -51,6 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     # target is an error naming that target's options.
     p.add_argument("--kiln-threads", type=int, help="cpu: threads (default 1)")
     p.add_argument("--kiln-vector-width", type=int, help="cpu: f32 lanes (default: the host's)")
+    p.add_argument(
+        "--kiln-precision", help="cpu: contractions' precision, f32 (default) or bf16 (AVX512-BF16)"
+    )
+    p.add_argument(
+        "--kiln-no-avx512-bf16",
+        dest="kiln_avx512_bf16",
+        action="store_false",
+        default=None,
+        help="cpu: a target without AVX512-BF16 (default: the host's flag)",
+    )
     p.add_argument("--chip", help="cuda: GPU architecture, e.g. sm_80, sm_90a (default sm_90)")
     p.add_argument("--tf32", action="store_true", default=None, help="cuda: f32 matmuls as TF32")
     p.add_argument(
@@ -163,6 +173,8 @@ def list_passes_text() -> str:
 TARGET_FLAGS = {
     "kiln_threads": ("--kiln-threads", "threads"),
     "kiln_vector_width": ("--kiln-vector-width", "vector_width"),
+    "kiln_precision": ("--kiln-precision", "precision"),
+    "kiln_avx512_bf16": ("--kiln-no-avx512-bf16", "avx512_bf16"),
     "chip": ("--chip", "chip"),
     "tf32": ("--tf32", "tf32"),
     "tensor_cores": ("--no-tensor-cores", "tensor_cores"),

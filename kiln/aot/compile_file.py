@@ -19,7 +19,7 @@ from kiln.aot.ctext import c_identifier
 from kiln.aot.target import codegen_target
 from kiln.errors import LibraryError
 from kiln.runtime.library import LibraryInfo
-from kiln.targets import DEFAULT_OPT_LEVEL, host_vector_width, target_entry
+from kiln.targets import DEFAULT_OPT_LEVEL, host_features, host_vector_width, target_entry
 
 
 def compile_file(
@@ -34,12 +34,15 @@ def compile_file(
     func_name: str | None = None,
     input_shapes: Sequence[Sequence[int]] | None = None,
     dump_dir: str | None = None,
+    precision: str = "f32",
 ) -> LibraryInfo:
     """Builds ``output`` (a ``.so``) and its header beside it; returns the library's info.
 
     ``name`` is the C symbols' prefix (default: ``output``'s stem); ``vector_width``
     defaults to the target's (the host's, or 4 for aarch64); ``input_shapes``
-    fixes an ONNX model's symbolic input dimensions.
+    fixes an ONNX model's symbolic input dimensions. ``precision="bf16"`` computes
+    contractions as AVX512-BF16 dot products (the host must have them; a library for
+    another ``triple`` is built for them and refuses machines without them).
     """
     from kiln import api
     from kiln.aot.build import build_library
@@ -52,9 +55,15 @@ def compile_file(
     output = Path(output)
     if vector_width is None:
         vector_width = host_vector_width() if triple is None else 4
-    target = codegen_target(vector_width, triple)  # validated before the model loads
+    bf16 = precision == "bf16"
     entry = target_entry("cpu")
-    cpu = entry.make_options(vector_width=vector_width, threads=threads)
+    cpu = entry.make_options(  # validated before the model loads
+        vector_width=vector_width,
+        threads=threads,
+        avx512_bf16="avx512_bf16" in host_features() if triple is None else bf16,
+        precision=precision,
+    )
+    target = codegen_target(vector_width, triple, bf16=bf16)
     module, stem, source = _load(model, func_name, input_shapes)
     check_buffer_sizes(module, source_name=source)
     signature = api.torch_signature(module, entry_signature(module, func_name))

@@ -41,6 +41,7 @@ class LibraryOptions:
     threads: int
     opt_level: int
     pipeline: tuple[str, ...] | None = None  # a custom pipeline's specs (None: the target's)
+    precision: str = "f32"  # contractions: f32, or bf16 (AVX512-BF16 dot products)
 
     def key(self, source: bytes) -> str:
         """The cache key of ``source`` compiled with these options on this machine."""
@@ -129,6 +130,7 @@ def compile_cpu(
     dynamic_shapes,
     quiet: bool | None = None,
     report=None,
+    precision: str = "f32",
 ):
     """``kiln.compile`` for the CPU: a library (cached on disk) for static shapes, else the JIT.
 
@@ -149,6 +151,7 @@ def compile_cpu(
         threads=default_threads() if threads is None else threads,
         opt_level=opt_level,
         pipeline=tuple(pipeline.specs()) if pipeline is not None else None,
+        precision=precision,
     )
     job = _CpuCompile(
         model=model,
@@ -270,7 +273,11 @@ class _CpuCompile:
                 prefix=self.options.name,
                 threads=self.cpu.threads,
                 # Runs here (a saved copy, on any machine of its level): tuned for this CPU.
-                target=codegen_target(self.cpu.vector_width, tune=host_cpu_name()),
+                target=codegen_target(
+                    self.cpu.vector_width,
+                    tune=host_cpu_name(),
+                    bf16=self.cpu.precision == "bf16",
+                ),
                 opt_level=self.options.opt_level,
                 assertions=api.string_list(module, MESSAGES_ATTR),
                 output=library,
@@ -288,7 +295,7 @@ class _CpuCompile:
         from kiln.pipeline import Stage
         from kiln.targets import host_target, target_entry
 
-        self.cpu = host_target(self.options.threads)
+        self.cpu = host_target(self.options.threads, precision=self.options.precision)
         pipeline = self.pipeline or target_entry("cpu").pipeline(self.cpu, dynamic=dynamic)
         if self.profile:
             pipeline = pipeline.insert_after(

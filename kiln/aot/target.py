@@ -51,9 +51,12 @@ def host_machine() -> str:
     return _ARCH_ALIASES.get(machine, machine)
 
 
-def codegen_target(vector_width: int, triple: str | None = None, tune: str = "") -> CodegenTarget:
+def codegen_target(
+    vector_width: int, triple: str | None = None, tune: str = "", bf16: bool = False
+) -> CodegenTarget:
     """The target for code vectorized ``vector_width`` f32 lanes wide, for ``triple``
-    (default: this machine), tuned for the CPU ``tune`` (LLVM's name; "" for none).
+    (default: this machine), tuned for the CPU ``tune`` (LLVM's name; "" for none);
+    ``bf16``: the code has AVX512-BF16 dot products (``precision="bf16"``).
     ValueError for an architecture kiln cannot build for, or a vector width that
     architecture does not have.
     """
@@ -73,6 +76,10 @@ def codegen_target(vector_width: int, triple: str | None = None, tune: str = "")
         # NEON (Advanced SIMD) is part of every AArch64 Linux machine; /proc/cpuinfo: asimd.
         return CodegenTarget(machine, triple, "generic", "+neon", ("asimd",), tune)
     cpu, features = X86_LEVELS[vector_width]
+    if bf16:  # no x86-64 level includes AVX512-BF16: named on top of x86-64-v4
+        if vector_width != 16:
+            raise ValueError(f"bf16 dot products need 16 f32 lanes (AVX-512), not {vector_width}")
+        return CodegenTarget(machine, triple, cpu, "+avx512bf16", (*features, "avx512_bf16"), tune)
     return CodegenTarget(machine, triple, cpu, "", features, tune)
 
 

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 
 from kiln.errors import KilnError
-from kiln.ir import ir
+from kiln.ir import dense_bits, ir
 from kiln.runtime.engine import Engine, warm_up
 from kiln.runtime.openmp import openmp_handle, openmp_library, set_num_threads
 from kiln.runtime.split_module import split_module
@@ -71,13 +71,21 @@ def externalize_constants(module: ir.Module, min_bytes: int = EXTERNAL_CONSTANT_
         value = attrs["value"]
         if not isinstance(value, ir.DenseElementsAttr) or value.is_splat:
             continue
-        data = np.array(value)
+        data = _dense_data(value)
         if data.nbytes < min_bytes:
             continue
         arrays[ir.StringAttr(attrs["sym_name"]).value] = _aligned_copy(data)
         del attrs["value"]
         attrs["linkage"] = ir.Attribute.parse("#llvm.linkage<external>", module.context)
     return arrays
+
+
+def _dense_data(value: ir.DenseElementsAttr) -> np.ndarray:
+    """The elements of ``value``; bf16 (packed weights of ``precision="bf16"``) as their
+    uint16 bit patterns (numpy has no bf16, and only the bytes matter here)."""
+    if isinstance(ir.ShapedType(value.type).element_type, ir.BF16Type):
+        return dense_bits(value)
+    return np.array(value)
 
 
 def _aligned_copy(data: np.ndarray, alignment: int = 64) -> np.ndarray:

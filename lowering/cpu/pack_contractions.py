@@ -13,6 +13,11 @@ mr x nr register block:
   up to a multiple of nr when needed and sliced back.
 The new op carries ``kiln.blocked = array<i64: mr, nr>``.
 
+With ``precision=bf16`` (AVX512-BF16 targets) the operands are bf16 and k is
+split into (k2, kp) pairs for ``vdpbf16ps`` (``bf16_operands``): loops
+(b..., m1, n1, k2, m0, n0, kp), products extended to f32 and accumulated in
+f32, ``kiln.blocked = array<i64: mr, nr, 2>``. C stays f32.
+
 Pre: linalg-on-tensors, static shapes; contractions are linalg.matmul,
 linalg.batch_matmul or multiply-accumulate generics over f32.
 Post: every such contraction is a ``kiln.blocked`` generic; its result is
@@ -22,6 +27,7 @@ reshaped back, so users see the original type.
 from __future__ import annotations
 
 import numpy as np
+from kiln.lowering.cpu.bf16_operands import K_PACK, bf16_lhs, bf16_rhs
 from kiln.passes.common import (
     affine_map,
     collapse_to,
@@ -48,6 +54,7 @@ from kiln.ir import arith, ir, linalg, tensor
 # has at least this many elements; smaller ones are read in place.
 RUNTIME_PACK_MIN_BLOCKS = 8
 RUNTIME_PACK_MIN_ELEMENTS = 1 << 16
+PRECISIONS = ("f32", "bf16")
 
 
 @register
@@ -56,11 +63,22 @@ class PackContractions(KilnPass):
 
     name = "kiln-pack-contractions"
     vector_width: int = 8
+    precision: str = "f32"  # bf16: bf16 operands, f32 accumulation (vdpbf16ps)
 
     def validate(self) -> None:
         if self.vector_width not in (4, 8, 16):
             raise ValueError(
                 f"kiln-pack-contractions: vector-width must be 4, 8 or 16, got {self.vector_width}"
+            )
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"kiln-pack-contractions: precision must be one of {', '.join(PRECISIONS)}, "
+                f"got '{self.precision}'"
+            )
+        if self.precision == "bf16" and self.vector_width != 16:
+            raise ValueError(
+                "kiln-pack-contractions: precision=bf16 needs vector-width=16 "
+                f"(AVX512-BF16 dot products), got {self.vector_width}"
             )
 
     def run(self, module: ir.Operation) -> None:
@@ -69,27 +87,36 @@ class PackContractions(KilnPass):
             if info is None:
                 continue
             m, n, _ = info.sizes
-            blocking = choose_blocking(m, n, self.vector_width)
+            k_pack = K_PACK if self.precision == "bf16" else 1
+            # bf16 runs on AVX-512 (32 zmm registers): wider blocks fit.
+            registers = 32 if k_pack > 1 else 16
+            blocking = choose_blocking(m, n, self.vector_width, registers)
             with ir.InsertionPoint(op), op.location:
-                result = _rewrite(op, info, blocking)
+                result = _rewrite(op, info, blocking, k_pack)
             op.results[0].replace_all_uses_with(result)
             op.erase()
 
 
-def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking) -> ir.Value:
+def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking, k_pack: int) -> ir.Value:
+    """The blocked generic replacing ``op``; ``k_pack`` = 2 for bf16 pairs (loop kp last)."""
     f32 = ir.F32Type.get()
     nb = len(c.batch)
-    m1, n1, k, m0, n0 = nb, nb + 1, nb + 2, nb + 3, nb + 4
+    m1, n1, k, m0, n0, kp = nb, nb + 1, nb + 2, nb + 3, nb + 4, nb + 5
     new_loops = {d: [i] for i, d in enumerate(c.batch)}
-    new_loops.update({c.m: [m1, m0], c.n: [n1, n0], c.k: [k]})
+    new_loops.update({c.m: [m1, m0], c.n: [n1, n0], c.k: [k] if k_pack == 1 else [k, kp]})
     M, N, K = c.sizes
 
     def remap(dims):
         return [nd for d in dims for nd in new_loops[d]]
 
-    a = split_dim(op.operands[0], c.a_dims.index(c.m), [M // blk.mr, blk.mr])
-    a_map = remap(c.a_dims)
-    b, b_map = _pack_rhs(op.operands[1], c, blk, [n1, k, n0])
+    if k_pack == 1:
+        a = split_dim(op.operands[0], c.a_dims.index(c.m), [M // blk.mr, blk.mr])
+        a_map = remap(c.a_dims)
+        b, b_map = _pack_rhs(op.operands[1], c, blk, [n1, k, n0])
+    else:
+        a, a_dims = bf16_lhs(op.operands[0], c, blk)
+        a_map = remap(a_dims)
+        b, b_map = bf16_rhs(op.operands[1], c, blk, [n1, k, n0, kp])
     init = _pad_dim(op.operands[2], c.c_dims.index(c.n), blk.n_padded)
     c_pos_m, c_pos_n = c.c_dims.index(c.m), c.c_dims.index(c.n)
     for pos, factors in sorted(
@@ -99,9 +126,11 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking) -> ir.Value:
         init = split_dim(init, pos, factors)
     c_map = remap(c.c_dims)
 
-    n_loops = nb + 5
+    n_loops = nb + 5 + (k_pack > 1)
     kinds = ["parallel"] * n_loops
     kinds[k] = "reduction"
+    if k_pack > 1:
+        kinds[kp] = "reduction"
     generic = linalg.GenericOp(
         [init.type],
         [a, b],
@@ -111,11 +140,15 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking) -> ir.Value:
         ),
         ir.ArrayAttr.get([ir.Attribute.parse(f"#linalg.iterator_type<{t}>") for t in kinds]),
     )
-    block = generic.regions[0].blocks.append(f32, f32, f32)
+    operand = f32 if k_pack == 1 else ir.BF16Type.get()
+    block = generic.regions[0].blocks.append(operand, operand, f32)
     with ir.InsertionPoint(block):
-        prod = arith.mulf(block.arguments[0], block.arguments[1])
-        linalg.YieldOp([arith.addf(block.arguments[2], prod)])
-    generic.operation.attributes[BLOCKED_ATTR] = ir.DenseI64ArrayAttr.get([blk.mr, blk.nr])
+        x, y = block.arguments[0], block.arguments[1]
+        if k_pack > 1:  # bf16 products are exact in f32: the dot product's own semantics
+            x, y = arith.extf(f32, x), arith.extf(f32, y)
+        linalg.YieldOp([arith.addf(block.arguments[2], arith.mulf(x, y))])
+    block_attr = [blk.mr, blk.nr] + ([k_pack] if k_pack > 1 else [])
+    generic.operation.attributes[BLOCKED_ATTR] = ir.DenseI64ArrayAttr.get(block_attr)
 
     groups, pos = [], 0
     for d in c.c_dims:

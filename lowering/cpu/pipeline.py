@@ -20,6 +20,7 @@ The stages, each a level of the IR:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from kiln.lowering.cpu.approximate_math import ApproximateMath
@@ -56,16 +57,24 @@ from kiln.passes.unshare_destinations import UnshareDestinations
 from kiln.pipeline import Pipeline, Stage
 
 VECTOR_WIDTHS = (4, 8, 16)  # f32 lanes: NEON/SSE, AVX2, AVX-512
+PRECISIONS = ("f32", "bf16")  # of contractions' operands (accumulation is always f32)
 
 
 @dataclass(frozen=True)
 class CpuTarget:
-    """A CPU: vector width in f32 lanes, the threads to use, and whether 3x3
-    stride-1 convolutions run as Winograd F(m,3) (``kiln-winograd-conv``)."""
+    """A CPU: vector width in f32 lanes, the threads to use, whether it has AVX512-BF16
+    dot products (``vdpbf16ps``), the precision contractions run at, and whether 3x3
+    stride-1 convolutions run as Winograd F(m,3) (``kiln-winograd-conv``).
+
+    ``precision="bf16"`` stores weights in bf16 and computes contractions as bf16
+    dot products accumulating in f32; it needs ``avx512_bf16`` (and 16 lanes).
+    """
 
     name: str = "host"
     vector_width: int = 8
     threads: int = 1
+    avx512_bf16: bool = False
+    precision: str = "f32"
     winograd: bool = False
 
     def __post_init__(self) -> None:
@@ -78,10 +87,22 @@ class CpuTarget:
             raise ValueError(f"CpuTarget: threads must be an integer >= 1, got {self.threads!r}")
         if not isinstance(self.winograd, bool):
             raise ValueError(f"CpuTarget: winograd must be a bool, got {self.winograd!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"CpuTarget: precision must be one of {', '.join(PRECISIONS)}, "
+                f"got {self.precision!r}"
+            )
+        if self.precision == "bf16" and not (self.avx512_bf16 and self.vector_width == 16):
+            raise ValueError(
+                "CpuTarget: precision 'bf16' needs AVX512-BF16 dot products (vdpbf16ps: "
+                "the CPU flag avx512_bf16, 16 f32 lanes); this target has "
+                f"{'avx512_bf16' if self.avx512_bf16 else 'no avx512_bf16'} and "
+                f"{self.vector_width} lanes: compile with precision 'f32'"
+            )
 
     def with_threads(self, threads: int) -> CpuTarget:
         """The same target with another thread count."""
-        return CpuTarget(self.name, self.vector_width, threads, self.winograd)
+        return dataclasses.replace(self, threads=threads)
 
 
 def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
@@ -107,6 +128,7 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
         else ("scf-forall-to-for",)
     )
     bare_pointers = "" if dynamic else "{use-bare-ptr-memref-call-conv=true}"
+    x86_vectors = "{enable-x86=true}" if target.precision == "bf16" else ""
     # Dynamic results are allocated by the callee: the runtime checks their sizes first.
     result_shapes = (ResultShapes().spec(),) if dynamic else ()
     winograd = (WinogradConv().spec(all_options=True),) if target.winograd else ()
@@ -139,7 +161,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     CompactBroadcastConstants().spec(),
                     FuseElementwise().spec(),
                     fold,
-                    PackContractions(vector_width=lanes).spec(all_options=True),
+                    PackContractions(vector_width=lanes, precision=target.precision).spec(
+                        all_options=True
+                    ),
                     BlockEpilogues().spec(),
                     "canonicalize",
                     "cse",
@@ -228,7 +252,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     "func.func(lower-vector-multi-reduction, convert-vector-to-scf{full-unroll=true},"
                     " convert-scf-to-cf, convert-math-to-llvm)",
                     "convert-math-to-libm",
-                    "func.func(convert-vector-to-llvm, expand-strided-metadata, lower-affine)",
+                    # bf16 dot products (x86.avx512.dot) lower with the x86 patterns.
+                    f"func.func(convert-vector-to-llvm{x86_vectors}, expand-strided-metadata,"
+                    " lower-affine)",
                     "finalize-memref-to-llvm",
                     "func.func(convert-arith-to-llvm, convert-index-to-llvm, convert-ub-to-llvm)",
                     # Before convert-openmp-to-llvm: that pass also converts func.func with

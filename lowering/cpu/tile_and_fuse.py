@@ -19,6 +19,7 @@ unmarked: it becomes a scalar loop nest at the ``loops`` stage.
 
 from __future__ import annotations
 
+from kiln.lowering.cpu.bf16_operands import VECTOR_TILE_ATTR
 from kiln.lowering.cpu.form_fusion_groups import CONV_ANCHORS
 from kiln.lowering.cpu.grouped_conv import grouped_loop_sizes, grouped_window
 from kiln.lowering.cpu.schedules.contraction import ContractionPlan, schedule_contraction_group
@@ -44,7 +45,7 @@ from kiln.passes.common import (
     map_dims,
     static_shape,
 )
-from kiln.passes.contraction_analysis import BLOCKED_ATTR
+from kiln.passes.contraction_analysis import BLOCKED_ATTR, blocked_k_pack
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.transform_script import Schedule
 
@@ -161,7 +162,7 @@ def _plan_group(group: ir.Operation, index: int, vector_width: int):
         )
     fill_tag = tags[0] if members[0].name == "linalg.fill" else None
     return ContractionPlan(
-        n_batch=len(_loop_sizes(anchor)) - 5,
+        n_batch=len(_loop_sizes(anchor)) - 5 - (blocked_k_pack(anchor) > 1),
         loop_sizes=tuple(_loop_sizes(anchor)),
         c_loops=tuple(map_dims(indexing_maps(anchor)[-1])),
         root_tag=tags[-1],
@@ -169,6 +170,7 @@ def _plan_group(group: ir.Operation, index: int, vector_width: int):
         anchor_tag=tags[anchor_index],
         fill_tag=fill_tag,
         scalar_tags=scalar,
+        k_pack=blocked_k_pack(anchor),
     )
 
 
@@ -313,4 +315,7 @@ def _plan_standalone(
     op.attributes[tag] = ir.UnitAttr.get()
     # Reductions vectorize into 1-D reductions once their unit dims are gone.
     fold = op.name == "linalg.generic" and "reduction" in kinds
-    return GenericPlan(tag, tuple(loops), tuple(kinds), vectorizable, fold)
+    tile = None
+    if VECTOR_TILE_ATTR in op.attributes:
+        tile = tuple(ir.DenseI64ArrayAttr(op.attributes[VECTOR_TILE_ATTR]))
+    return GenericPlan(tag, tuple(loops), tuple(kinds), vectorizable, fold, tile)

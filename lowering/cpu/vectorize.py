@@ -3,7 +3,9 @@
 Each marked linalg op becomes vector transfers plus vector arithmetic (masked
 to ``kiln.vector_width`` lanes where its last tile is partial). Register-block
 contractions become ``vector.contract``, lowered to outer products and then to
-``vector.fma`` on broadcasts: mr x (nr / lanes) FMAs per k step.
+``vector.fma`` on broadcasts: mr x (nr / lanes) FMAs per k step. bf16 blocks
+(``kiln.blocked = array<i64: mr, nr, 2>``) become ``x86.avx512.dot`` instead
+(``bf16_dot``): their contract is lowered in Python between two schedules.
 
 Pre: output of ``kiln-tile-and-fuse``.
 Post: no linalg op carries ``kiln.vectorize``; marked ops are replaced by
@@ -15,16 +17,18 @@ Unmarked linalg ops are left for the ``loops`` stage.
 
 from __future__ import annotations
 
+from kiln.lowering.cpu.bf16_dot import lower_bf16_contract
 from kiln.lowering.cpu.schedules.contraction import FOLD_UNIT_DIMS_ATTR, VECTORIZE_ATTR
 from kiln.lowering.cpu.schedules.generic import VECTOR_WIDTH_ATTR
 from kiln.passes.common import broadcast_dims, collect_ops
-from kiln.passes.contraction_analysis import BLOCKED_ATTR
+from kiln.passes.contraction_analysis import BLOCKED_ATTR, blocked_k_pack
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.transform_script import (
     Schedule,
     canonicalization,
     cast_away_leading_unit_dims,
     drop_unit_dims_with_shape_cast,
+    fold_arith_extension,
     fold_unit_extent_dims,
     lower_contraction_outerproduct,
     lower_masks,
@@ -33,7 +37,7 @@ from kiln.passes.transform_script import (
     transfer_permutation,
 )
 
-from kiln.ir import ir, linalg
+from kiln.ir import ir, linalg, rewrite
 
 
 @register
@@ -51,6 +55,7 @@ class Vectorize(KilnPass):
             op.attributes[f"kiln.vt{i}"] = ir.UnitAttr.get()
         sched.bind(module, "kiln.vt")
         blocks = []
+        bf16 = any(BLOCKED_ATTR in op.attributes and blocked_k_pack(op) > 1 for op in marked)
         for i, op in enumerate(marked):
             tag = f"kiln.vt{i}"
             sizes = _masked_sizes(op)
@@ -73,6 +78,15 @@ class Vectorize(KilnPass):
         sched.apply_patterns(
             funcs, [cast_away_leading_unit_dims, drop_unit_dims_with_shape_cast, canonicalization]
         )
+        if bf16:
+            # bf16 x bf16 -> f32 contractions become dot products before the f32
+            # lowering below sees them: the transform script stops here for that.
+            sched.apply_patterns(funcs, [fold_arith_extension, canonicalization])
+            sched.apply_patterns(funcs, [reduction_to_contract, canonicalization])
+            sched.apply(module)
+            _lower_bf16_contracts(module)
+            sched = Schedule(module.context)
+            funcs = sched.match(names=["func.func"])
         sched.apply_patterns(funcs, [lower_contraction_outerproduct])
         sched.apply_patterns(funcs, [lower_outerproduct, canonicalization])
         sched.apply_patterns(funcs, [lower_masks, canonicalization])
@@ -84,6 +98,12 @@ class Vectorize(KilnPass):
         for op in collect_ops(module):
             for attr in [name for name in op.attributes if name.startswith("kiln.vt")]:
                 del op.attributes[attr]
+
+
+def _lower_bf16_contracts(module: ir.Operation) -> None:
+    patterns = rewrite.RewritePatternSet(module.context)
+    patterns.add("vector.contract", lower_bf16_contract)
+    rewrite.apply_patterns_and_fold_greedily(module, patterns.freeze())
 
 
 def _masked_sizes(op: ir.Operation) -> list[int] | None:

@@ -207,15 +207,31 @@ def test_choose_blocking(m, n, width, blocking):
     assert choose_blocking(m, n, width) == blocking
 
 
+@pytest.mark.parametrize(
+    ("m", "n", "blocking"),
+    [
+        (1024, 1024, Blocking(4, 64, 1024)),  # four zmm wide with 32 registers
+        (384, 768, Blocking(6, 64, 768)),
+        (256, 96, Blocking(4, 32, 96)),  # N no multiple of 64: two wide, as with 16
+        (32, 10, Blocking(8, 16, 16)),
+    ],
+)
+def test_choose_blocking_32_registers(m, n, blocking):
+    assert choose_blocking(m, n, 16, registers=32) == blocking
+
+
 @pytest.mark.parametrize("width", [4, 8, 16])
-def test_blocking_invariants(width):
+@pytest.mark.parametrize("registers", [16, 32])
+def test_blocking_invariants(width, registers):
     for m in range(1, 70):
-        for n in range(1, 3 * width + 3):
-            b = choose_blocking(m, n, width)
-            assert b.nr in (width, 2 * width)
+        for n in range(1, 5 * width + 3):
+            b = choose_blocking(m, n, width, registers)
+            assert b.nr in (
+                (width, 2 * width, 4 * width) if registers == 32 else (width, 2 * width)
+            )
             assert m % b.mr == 0
             assert b.n_padded % b.nr == 0 and n <= b.n_padded < n + b.nr
             vectors = b.nr // width
             assert b.mr in MR_CHOICES[vectors]
-            # accumulators + one B load per vector + one broadcast fit in 16 registers
-            assert b.mr * vectors + vectors + 1 <= 16
+            # accumulators + one B load per vector + one broadcast fit in the registers
+            assert b.mr * vectors + vectors + 1 <= registers

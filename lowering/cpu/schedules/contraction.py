@@ -1,6 +1,6 @@
 """Schedule for a fusion group: a blocked contraction with its fill and epilogue.
 
-Per group (loops of the contraction: batch..., m1, n1, k, m0, n0):
+Per group (loops of the contraction: batch..., m1, n1, k, m0, n0, and kp for bf16 pairs):
 1. the last op of the group (the root) is tiled by an ``scf.forall`` that
    splits one of n1 / m1 / batch across the threads (over n1: one column
    strip per iteration, the strips dealt out evenly, so that each strip's
@@ -31,13 +31,14 @@ class ContractionPlan:
     """Static facts about one group, read from the IR before scheduling."""
 
     n_batch: int
-    loop_sizes: tuple[int, ...]  # of the contraction: batch..., m1, n1, k, m0, n0
+    loop_sizes: tuple[int, ...]  # of the contraction: batch..., m1, n1, k, m0, n0 (, kp)
     c_loops: tuple[int, ...]  # contraction loop of each output dim
     root_tag: str
     member_tags: tuple[str, ...]  # producers of the root, innermost first... in group order
     anchor_tag: str
     fill_tag: str | None
     scalar_tags: tuple[str, ...] = ()  # members kiln-vectorize cannot handle (gathers)
+    k_pack: int = 1  # 2: bf16 pairs, a last loop kp (never tiled: the dot product's pair)
 
 
 def cache_tile(k: int, ku: int, target: int = 256) -> int:
@@ -104,10 +105,11 @@ def schedule_contraction_group(sched: Schedule, plan: ContractionPlan, threads: 
     ku = inner_step(k_size)
     kc = cache_tile(k_size, ku)
     anchor = sched.match(attr=plan.anchor_tag, within=forall)
-    sizes = [1] * nb + [1, 1, kc, 0, 0]
-    interchange = list(range(nb)) + [n1, k, m1, nb + 3, nb + 4]
+    pair = [0] * (plan.k_pack > 1)
+    sizes = [1] * nb + [1, 1, kc, 0, 0] + pair
+    interchange = list(range(nb)) + [n1, k, m1, nb + 3, nb + 4] + [nb + 5] * len(pair)
     tiled, _ = sched.tile_for(anchor, sizes, interchange=interchange)
-    inner, _ = sched.tile_for(tiled, [0] * (nb + 2) + [ku, 0, 0])
+    inner, _ = sched.tile_for(tiled, [0] * (nb + 2) + [ku, 0, 0] + pair)
     sched.annotate(inner, VECTORIZE_ATTR)
     sched.annotate(inner, FOLD_UNIT_DIMS_ATTR)
 

@@ -33,6 +33,9 @@ class GenericPlan:
     kinds: tuple[str, ...]  # "parallel" / "reduction" per loop
     vectorizable: bool
     fold_unit_dims: bool = False  # drop unit dims before vectorizing (reductions)
+    # The vector tile, when the op asks for one (``kiln.vector_tile``): a transposing
+    # pack whose last loop is short (bf16 pairs) vectorizes over its last two loops.
+    vector_tile: tuple[int, ...] | None = None
 
 
 def vector_length(extent: int, max_vector: int) -> int:
@@ -88,6 +91,8 @@ def schedule_generic(
         last = split[-1]  # the per-thread extent of the last loop
     width = vector_length(last, max_vector)
     sizes = [1] * (len(plan.loop_sizes) - 1) + [width]
+    if plan.vector_tile is not None:
+        sizes, width = list(plan.vector_tile), last
     if all(s == e for s, e in zip(sizes, plan.loop_sizes, strict=True)) and split is None:
         sched.annotate(op, VECTORIZE_ATTR)
         return
