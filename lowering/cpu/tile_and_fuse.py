@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from kiln.lowering.cpu.bf16_operands import VECTOR_TILE_ATTR
 from kiln.lowering.cpu.form_fusion_groups import CONV_ANCHORS
+from kiln.lowering.cpu.group_functions import inline_group_calls, outline_group
 from kiln.lowering.cpu.grouped_conv import grouped_loop_sizes, grouped_window
 from kiln.lowering.cpu.schedules.contraction import ContractionPlan, schedule_contraction_group
 from kiln.lowering.cpu.schedules.conv import (
@@ -92,14 +93,18 @@ class TileAndFuse(KilnPass):
             )
 
     def run(self, module: ir.Operation) -> None:
-        sched = Schedule(module.context)
         planned = [
             _plan_group(g, i, self.vector_width)
             for i, g in enumerate(collect_ops(module, ["kiln.fusion_group"]))
         ]
         groups = [plan for plan in planned if plan is not None]
-        for group in collect_ops(module, ["kiln.fusion_group"]):
-            _inline(group)
+        for i, (group, plan) in enumerate(
+            zip(collect_ops(module, ["kiln.fusion_group"]), planned, strict=True)
+        ):
+            if plan is None:
+                _inline(group)
+            else:
+                outline_group(group, i)  # until scheduled: see group_functions.py
         plans = []
         for i, op in enumerate(_standalone_ops(module)):
             plan = _plan_standalone(op, f"{TAG_PREFIX}s{i}", self.vector_width)
@@ -107,6 +112,16 @@ class TileAndFuse(KilnPass):
                 plans.append(plan)
         if not groups and not plans:
             return
+        try:
+            self._schedule(module, groups, plans)
+        finally:
+            inline_group_calls(module)
+        for op in collect_ops(module):
+            for attr in [name for name in op.attributes if name.startswith(TAG_PREFIX)]:
+                del op.attributes[attr]
+
+    def _schedule(self, module: ir.Operation, groups: list, plans: list) -> None:
+        sched = Schedule(module.context)
         sched.bind(module, TAG_PREFIX)
         for plan in groups:
             GROUP_SCHEDULES[type(plan)](sched, plan, self.threads)
@@ -118,9 +133,6 @@ class TileAndFuse(KilnPass):
                     sched, plan, self.threads, min_iterations=self.min_parallel_iterations
                 )
         sched.apply(module)
-        for op in collect_ops(module):
-            for attr in [name for name in op.attributes if name.startswith(TAG_PREFIX)]:
-                del op.attributes[attr]
 
 
 def _plan_group(group: ir.Operation, index: int, vector_width: int):
