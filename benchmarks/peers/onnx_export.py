@@ -1,4 +1,5 @@
-"""Export a workload to ONNX (with its inputs as .npz) for the ONNX-based peers."""
+"""Export a workload to ONNX for the ONNX-based peers, with its inputs and eager f32's
+outputs (the reference every peer is checked against) as .npz files."""
 
 from __future__ import annotations
 
@@ -8,17 +9,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmarks.workloads import WORKLOADS
+from benchmarks.workloads import WORKLOADS, eager_reference
 
 CACHE = Path(__file__).resolve().parent.parent / ".cache"
 
 
-def export(workload: str) -> tuple[Path, Path]:
-    """Paths of ``<workload>.onnx`` and ``<workload>.npz`` (created if missing)."""
+def export(workload: str) -> tuple[Path, Path, Path]:
+    """Paths of ``<workload>.onnx``, ``.npz`` (inputs) and ``.ref.npz`` (eager f32's
+    outputs), created if missing."""
     CACHE.mkdir(exist_ok=True)
     onnx_path, inputs_path = CACHE / f"{workload}.onnx", CACHE / f"{workload}.npz"
-    if onnx_path.exists() and inputs_path.exists():
-        return onnx_path, inputs_path
+    reference_path = CACHE / f"{workload}.ref.npz"
+    paths = (onnx_path, inputs_path, reference_path)
+    if all(p.exists() for p in paths):
+        return paths
     model, inputs = WORKLOADS[workload].make()
     names = [f"input{i}" for i in range(len(inputs))]
     # nn.TransformerEncoderLayer's inference fast path is one fused op that ONNX
@@ -41,4 +45,6 @@ def export(workload: str) -> tuple[Path, Path]:
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
     np.savez(inputs_path, **{n: t.numpy() for n, t in zip(names, inputs, strict=True)})
-    return onnx_path, inputs_path
+    outputs = eager_reference(model, inputs)
+    np.savez(reference_path, **{f"output{i}": out.numpy() for i, out in enumerate(outputs)})
+    return paths
