@@ -24,6 +24,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from benchmarks.peers import PEERS
@@ -100,6 +101,7 @@ def measure(peer: str, workload: str, threads: int, timeout: int, quick: bool) -
     except RuntimeError as err:
         return point | {"error": str(err)}
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), KILN_NUM_THREADS=str(threads), **COLD)
+    start = time.perf_counter()
     try:
         done = subprocess.run(
             pinned(threads) + cmd,
@@ -110,18 +112,20 @@ def measure(peer: str, workload: str, threads: int, timeout: int, quick: bool) -
             timeout=timeout,
         )
     except subprocess.TimeoutExpired:
-        return point | {"error": f"timed out after {timeout} s"}
-    return point | parse_point(done.stdout, done.stderr, done.returncode)
+        return point | {"error": f"timed out after {timeout} s", "wall_s": timeout}
+    wall = {"wall_s": round(time.perf_counter() - start, 1)}  # what the point cost the run
+    return point | parse_point(done.stdout, done.stderr, done.returncode) | wall
 
 
 def describe(point: dict) -> str:
     """One log line for a point."""
     head = f"  {point['workload']:>18} {point['threads']}T {point['peer']:>16}: "
+    wall = f" [{point.get('wall_s', 0):.0f} s]"
     if "error" in point:
-        return head + "— " + point["error"]
+        return head + "— " + point["error"] + wall
     return head + (
         f"{point['latency_ms']:9.3f} ms (compile {point['compile_s']:.1f} s, "
-        f"error {point['max_rel_error']:.1e})"
+        f"error {point['max_rel_error']:.1e})" + wall
     )
 
 
