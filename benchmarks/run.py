@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -101,7 +102,7 @@ def measure(peer: str, workload: str, threads: int, timeout: int, quick: bool) -
     except RuntimeError as err:
         return point | {"error": str(err)}
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), KILN_NUM_THREADS=str(threads), **COLD)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu_s()
     try:
         done = subprocess.run(
             pinned(threads) + cmd,
@@ -113,14 +114,24 @@ def measure(peer: str, workload: str, threads: int, timeout: int, quick: bool) -
         )
     except subprocess.TimeoutExpired:
         return point | {"error": f"timed out after {timeout} s", "wall_s": timeout}
-    wall = {"wall_s": round(time.perf_counter() - start, 1)}  # what the point cost the run
-    return point | parse_point(done.stdout, done.stderr, done.returncode) | wall
+    # What the point cost the run: wall time under the load there was, and CPU time, which
+    # bounds the wall time on a quiet machine (for planning a full run).
+    cost = {
+        "wall_s": round(time.perf_counter() - start, 1),
+        "cpu_s": round(_children_cpu_s() - cpu, 1),
+    }
+    return point | parse_point(done.stdout, done.stderr, done.returncode) | cost
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def describe(point: dict) -> str:
     """One log line for a point."""
     head = f"  {point['workload']:>18} {point['threads']}T {point['peer']:>16}: "
-    wall = f" [{point.get('wall_s', 0):.0f} s]"
+    wall = f" [{point.get('wall_s', 0):.0f} s wall, {point.get('cpu_s', 0):.0f} s CPU]"
     if "error" in point:
         return head + "— " + point["error"] + wall
     return head + (
