@@ -20,7 +20,7 @@ import sys
 import time
 import warnings
 
-from benchmarks.timing import FULL, QUICK, Repeats, max_rel_error, time_calls
+from benchmarks.timing import FULL, QUICK, Repeats, error_summary, max_rel_error, time_calls
 
 
 def _kiln(precision: str | None):
@@ -118,8 +118,7 @@ def main() -> int:
     try:
         result = measure(args.peer, args.workload, args.threads, repeats)
     except Exception as err:  # noqa: BLE001 - reported as this point's failure, not a crash
-        first_line = (str(err).strip().splitlines() or [""])[0]
-        print(json.dumps({"error": f"{type(err).__name__}: {first_line}"[:300]}))
+        print(json.dumps({"error": error_summary(err)}))
         return 1
     print(json.dumps(result))
     return 0

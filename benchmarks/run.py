@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from benchmarks.peers import PEERS
+from benchmarks.timing import error_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
@@ -68,8 +69,7 @@ def command(peer: str, workload: str, threads: int, quick: bool) -> list[str]:
     try:
         model, inputs, reference = export(workload)
     except Exception as err:  # noqa: BLE001 - an export failure only drops the ONNX peers
-        first = (str(err).strip().splitlines() or [""])[0]
-        raise RuntimeError(f"ONNX export failed: {type(err).__name__}: {first}"[:300]) from err
+        raise RuntimeError(f"ONNX export failed: {error_summary(err)}") from err
     module = "benchmarks.peers.onnx_peers"
     return [str(PEERS_PYTHON), "-m", module, "--peer", peer, "--model", str(model)] + [
         "--inputs",

@@ -64,3 +64,12 @@ def max_rel_error(outputs: Sequence[np.ndarray], references: Sequence[np.ndarray
         diff = float(np.abs(out - ref).max()) if ref.size else 0.0
         worst = max(worst, diff / scale if scale else diff)
     return worst
+
+
+def error_summary(err: BaseException, limit: int = 300) -> str:
+    """One line saying why a point failed: the exception's type and its first diagnostic
+    (a line with "error:", as compilers print them), else its first line."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    diagnostics = [line for line in lines if "error:" in line.lower()]
+    first = (diagnostics or lines or [""])[0]
+    return f"{type(err).__name__}: {first}"[:limit]

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from benchmarks.timing import FULL, QUICK, max_rel_error, time_calls
+from benchmarks.timing import FULL, QUICK, error_summary, max_rel_error, time_calls
 
 
 def run_ort(model: str, feeds: dict, threads: int):
@@ -125,7 +125,12 @@ def main() -> int:
     saved = np.load(args.reference)
     references = [saved[f"output{i}"] for i in range(len(saved.files))]
     repeats = QUICK if args.quick else FULL
-    print(json.dumps(measure(args.peer, args.model, feeds, references, args.threads, repeats)))
+    try:
+        result = measure(args.peer, args.model, feeds, references, args.threads, repeats)
+    except Exception as err:  # noqa: BLE001 - reported as this point's failure, not a crash
+        print(json.dumps({"error": error_summary(err)}))
+        return 1
+    print(json.dumps(result))
     return 0
 
 

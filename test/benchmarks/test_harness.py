@@ -14,7 +14,7 @@ from benchmarks import real_models, run, tables
 from benchmarks.measure import BUILDERS
 from benchmarks.peers import KILN_PEER, PEERS, TOLERANCE, peers_of
 from benchmarks.peers.onnx_peers import RUNNERS
-from benchmarks.timing import max_rel_error
+from benchmarks.timing import error_summary, max_rel_error
 from benchmarks.workloads import TIER_WORKLOADS, WORKLOADS, tier_models
 
 MACHINE = {"fma_peak_gflops_1core": 100.0, "copy_gbs": {"1": 20.0, "2": 30.0}}
@@ -190,3 +190,12 @@ def test_results_json_round_trip_keeps_the_tables():
     res = results(point("kiln", 1.0, threads=1), point("eager", 2.0, threads=1))
     again = json.loads(json.dumps(res))
     assert tables.report(again) == tables.report(res)
+
+
+def test_error_summary_prefers_the_compiler_diagnostic():
+    err = RuntimeError(
+        "Error invoking IREE compiler tool\nfoo.mlir:3: error: failed to legalize\nmore"
+    )
+    assert error_summary(err) == "RuntimeError: foo.mlir:3: error: failed to legalize"
+    assert error_summary(TypeError("no precision\nsecond")) == "TypeError: no precision"
+    assert len(error_summary(ValueError("x" * 1000))) == 300
