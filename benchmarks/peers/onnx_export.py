@@ -3,6 +3,8 @@ outputs (the reference every peer is checked against) as .npz files."""
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import warnings
 from pathlib import Path
 
@@ -30,7 +32,9 @@ def export(workload: str) -> tuple[Path, Path, Path]:
     fastpath = torch.backends.mha.get_fastpath_enabled()
     torch.backends.mha.set_fastpath_enabled(False)
     try:
-        with warnings.catch_warnings(), torch.no_grad():
+        # The dynamo exporter reports progress on stdout, where the harness writes its tables.
+        quiet = contextlib.redirect_stdout(sys.stderr)
+        with warnings.catch_warnings(), torch.no_grad(), quiet:
             warnings.simplefilter("ignore")
             try:
                 torch.onnx.export(
