@@ -51,6 +51,10 @@ def openvino_runner(precision: str):
             "NUM_STREAMS": 1,
         }
         compiled = core.compile_model(model, "CPU", config)
+        wanted = {"f32": ov.Type.f32, "bf16": ov.Type.bf16}[precision]
+        got = compiled.get_property("INFERENCE_PRECISION_HINT")
+        if got != wanted:  # a silent bf16 "f32" would be compared with f32 peers
+            raise RuntimeError(f"OpenVINO compiled for {got}, asked for {precision}")
         request = compiled.create_infer_request()
         outputs = len(compiled.outputs)
 
