@@ -1,7 +1,8 @@
 """kiln side by side with its peers, in one run, at 1 and 2 threads, f32 and bf16.
 
-    python -m benchmarks.run                       # the default set, writes benchmarks/results.md
-    python -m benchmarks.run --all                 # every workload (zoo and real models)
+    python -m benchmarks.run                       # the zoo set, writes benchmarks/results.md
+    python -m benchmarks.run --set real            # the real models (ResNet-50 ... LLaMA)
+    python -m benchmarks.run --all                 # every workload (= --set all)
     python -m benchmarks.run --workloads mlp resnet50 --peers kiln openvino --quick
     python -m benchmarks.run --update-readme       # also rewrites the README's section
 
@@ -35,18 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
 README_BEGIN = "<!-- benchmarks:begin -->"
 README_END = "<!-- benchmarks:end -->"
-# Sized to fit ~25 minutes on the 2-core machine (see the README): the zoo at 1 and 2
-# threads, the real models of the issue at 2 threads (--threads applies to all).
-DEFAULT_WORKLOADS = (
-    "mlp",
-    "cnn",
-    "resnet18",
-    "encoder",
-    "gpt2",
-    "matmul1024",
-    "silu_add",
-    "tiny",
-)
 COLD = {"KILN_CACHE": "0", "TORCHINDUCTOR_FORCE_DISABLE_CACHES": "1"}
 
 
@@ -176,11 +165,12 @@ def run(workloads, peers, thread_counts, timeout: int, quick: bool = False) -> d
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from benchmarks.workloads import WORKLOADS
+    from benchmarks.workloads import WORKLOAD_SETS, WORKLOADS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS))
-    parser.add_argument("--all", action="store_true", help="every workload, zoo and real models")
+    parser.add_argument("--set", choices=list(WORKLOAD_SETS), help="a named set (default: zoo)")
+    parser.add_argument("--all", action="store_true", help="every workload: --set all")
     parser.add_argument("--peers", nargs="+", default=list(PEERS), choices=list(PEERS))
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--timeout", type=int, default=600, help="seconds per point")
@@ -190,9 +180,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results.md"))
     parser.add_argument("--update-readme", action="store_true")
     args = parser.parse_args(argv)
-    if args.all and args.workloads:
-        parser.error("--all and --workloads exclude each other")
-    args.workloads = list(WORKLOADS) if args.all else args.workloads or list(DEFAULT_WORKLOADS)
+    if sum(map(bool, (args.all, args.set, args.workloads))) > 1:
+        parser.error("--workloads, --set and --all exclude each other")
+    if not args.workloads:
+        args.workloads = list(WORKLOAD_SETS["all" if args.all else args.set or "zoo"])
     return args
 
 

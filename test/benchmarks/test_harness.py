@@ -15,7 +15,7 @@ from benchmarks.measure import BUILDERS
 from benchmarks.peers import KILN_PEER, PEERS, TOLERANCE, peers_of
 from benchmarks.peers.onnx_peers import RUNNERS
 from benchmarks.timing import error_summary, max_rel_error
-from benchmarks.workloads import TIER_WORKLOADS, WORKLOADS, tier_models
+from benchmarks.workloads import TIER_WORKLOADS, WORKLOAD_SETS, WORKLOADS, tier_models
 
 MACHINE = {"fma_peak_gflops_1core": 100.0, "copy_gbs": {"1": 20.0, "2": 30.0}}
 
@@ -162,11 +162,13 @@ def test_onnx_peers_without_their_venv_are_a_failed_point(monkeypatch, tmp_path)
 
 
 def test_arguments_default_all_and_quick():
-    assert run.parse_args([]).workloads == list(run.DEFAULT_WORKLOADS)
+    assert run.parse_args([]).workloads == list(WORKLOAD_SETS["zoo"])
+    assert run.parse_args(["--set", "real"]).workloads == list(WORKLOAD_SETS["real"])
     assert run.parse_args(["--all"]).workloads == list(WORKLOADS)
-    assert set(run.DEFAULT_WORKLOADS) <= set(WORKLOADS)
-    with pytest.raises(SystemExit):
-        run.parse_args(["--all", "--workloads", "mlp"])
+    assert all(set(names) <= set(WORKLOADS) for names in WORKLOAD_SETS.values())
+    for clash in (["--all", "--workloads", "mlp"], ["--set", "zoo", "--all"]):
+        with pytest.raises(SystemExit):
+            run.parse_args(clash)
     cmd = run.command("kiln", "mlp", 2, quick=True)
     assert cmd[-3:] == ["--threads", "2", "--quick"]
 
