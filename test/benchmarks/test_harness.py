@@ -101,6 +101,11 @@ def test_bf16_table_and_a_kiln_failure_show_a_dash_and_the_reason():
     cells = dict(zip(row_of(table, "workload"), row_of(table, "mlp"), strict=True))
     assert cells["kiln-bf16 ms"] == "—" and cells["kiln GFLOP/s"] == "—"
     assert cells["best peer"] == "openvino-bf16" and cells["kiln-bf16 / best"] == "—"
+    measured = results(point("kiln-bf16", 1.0, error=4e-3), point("openvino-bf16", 0.5))
+    table = tables.latency_table(measured, "bf16")
+    cells = dict(zip(row_of(table, "workload"), row_of(table, "mlp"), strict=True))
+    assert cells["kiln GFLOP/s"] == "2000.0" and cells["% peak"] == "500%"  # of 2x the FMA peak
+    assert cells["kiln-bf16 / best"] == "2.00"
     assert f"- mlp 2T kiln-bf16: {reason}" in tables.failures(res)
 
 
