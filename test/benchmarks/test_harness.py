@@ -206,3 +206,19 @@ def test_error_summary_prefers_the_compiler_diagnostic():
     assert error_summary(err) == "RuntimeError: foo.mlir:3: error: failed to legalize"
     assert error_summary(TypeError("no precision\nsecond")) == "TypeError: no precision"
     assert len(error_summary(ValueError("x" * 1000))) == 300
+
+
+def test_a_point_runs_end_to_end_in_its_own_pinned_process():
+    got = run.measure("eager", "tiny", 1, timeout=300, quick=True)
+    assert "error" not in got, got
+    assert got["max_rel_error"] == 0.0 and got["latency_ms"] > 0 and got["wall_s"] >= 0
+
+
+def test_measure_precision_bf16_is_kiln_only(monkeypatch, capsys):
+    from benchmarks import measure
+
+    argv = ["measure", "--peer", "eager", "--workload", "tiny", "--threads", "1"]
+    monkeypatch.setattr("sys.argv", [*argv, "--precision", "bf16"])
+    with pytest.raises(SystemExit):
+        measure.main()
+    assert "--precision bf16 is a kiln option, not eager's" in capsys.readouterr().err
