@@ -89,9 +89,9 @@ WORKLOADS = {
 }
 
 # Named sets for benchmarks.run --set. Costs measured with --quick on the 2-core machine
-# under load (CPU time, which bounds a quiet run's time; a full run adds ~1.5 s a point):
-# "zoo" ~14 min at 1 and 2 threads, each real model ~2.5-3 min a thread count (Inductor's
-# two cold compiles are half to two thirds of it).
+# under load (CPU time, which bounds a quiet run's time; a full run adds ~1.5-3 s a point):
+# "zoo" ~15 min at 1 and 2 threads, each real model ~3 min a thread count (Inductor's two
+# cold compiles are half to two thirds of it): "real" at 2 threads ~20 min, "all" ~85 min.
 WORKLOAD_SETS = {
     "zoo": ("mlp", "cnn", "resnet18", "encoder", "gpt2", "matmul1024", "silu_add", "tiny"),
     "real": ("resnet50", "mobilenet_v2", "convnext_tiny", "vit_b_16", "bert", "llama"),
