@@ -21,6 +21,7 @@ max relative errors.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -53,12 +54,10 @@ def command(peer: str, workload: str, threads: int, quick: bool) -> list[str]:
         return measure + ["--peer", peer, "--workload", workload, *tail]
     if not PEERS_PYTHON.exists():
         raise RuntimeError("not installed (run benchmarks/setup_peers.sh)")
-    from benchmarks.peers.onnx_export import export
-
-    try:
-        model, inputs, reference = export(workload)
-    except Exception as err:  # noqa: BLE001 - an export failure only drops the ONNX peers
-        raise RuntimeError(f"ONNX export failed: {error_summary(err)}") from err
+    exported = onnx_files(workload)
+    if isinstance(exported, str):
+        raise RuntimeError(exported)
+    model, inputs, reference = exported
     module = "benchmarks.peers.onnx_peers"
     return [str(PEERS_PYTHON), "-m", module, "--peer", peer, "--model", str(model)] + [
         "--inputs",
@@ -67,6 +66,19 @@ def command(peer: str, workload: str, threads: int, quick: bool) -> list[str]:
         str(reference),
         *tail,
     ]
+
+
+@functools.cache
+def onnx_files(workload: str) -> tuple[Path, Path, Path] | str:
+    """The workload's ONNX model, inputs and eager reference, exported afresh once per run
+    (a file left by an older run could hold another model or another reference); the
+    reason as a string when the export fails (it drops the ONNX peers, not the run)."""
+    from benchmarks.peers.onnx_export import export
+
+    try:
+        return export(workload, fresh=True)
+    except Exception as err:  # noqa: BLE001 - an export failure only drops the ONNX peers
+        return f"ONNX export failed: {error_summary(err)}"
 
 
 def parse_point(stdout: str, stderr: str, returncode: int) -> dict:

@@ -16,15 +16,17 @@ from benchmarks.workloads import WORKLOADS, eager_reference
 CACHE = Path(__file__).resolve().parent.parent / ".cache"
 
 
-def export(workload: str) -> tuple[Path, Path, Path]:
+def export(workload: str, fresh: bool = False) -> tuple[Path, Path, Path]:
     """Paths of ``<workload>.onnx``, ``.npz`` (inputs) and ``.ref.npz`` (eager f32's
-    outputs), created if missing."""
+    outputs), created if missing or if ``fresh``."""
     CACHE.mkdir(exist_ok=True)
     onnx_path, inputs_path = CACHE / f"{workload}.onnx", CACHE / f"{workload}.npz"
     reference_path = CACHE / f"{workload}.ref.npz"
     paths = (onnx_path, inputs_path, reference_path)
-    if all(p.exists() for p in paths):
+    if not fresh and all(p.exists() for p in paths):
         return paths
+    for path in paths:  # a failed export must not leave an older run's files behind
+        path.unlink(missing_ok=True)
     model, inputs = WORKLOADS[workload].make()
     names = [f"input{i}" for i in range(len(inputs))]
     # nn.TransformerEncoderLayer's inference fast path is one fused op that ONNX

@@ -222,3 +222,24 @@ def test_measure_precision_bf16_is_kiln_only(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         measure.main()
     assert "--precision bf16 is a kiln option, not eager's" in capsys.readouterr().err
+
+
+def test_onnx_export_happens_once_a_run_and_a_failure_drops_only_onnx_peers(monkeypatch, tmp_path):
+    from benchmarks.peers import onnx_export
+
+    calls = []
+
+    def failing_export(workload, fresh=False):
+        calls.append((workload, fresh))
+        raise RuntimeError("Unsupported: aten::foo\nmore")
+
+    monkeypatch.setattr(onnx_export, "export", failing_export)
+    monkeypatch.setattr(run, "PEERS_PYTHON", tmp_path)  # exists: the peers look installed
+    run.onnx_files.cache_clear()
+    try:
+        for peer in ("ort", "openvino", "iree"):
+            got = run.measure(peer, "mlp", 2, timeout=5, quick=True)
+            assert got["error"] == "ONNX export failed: RuntimeError: Unsupported: aten::foo"
+    finally:
+        run.onnx_files.cache_clear()
+    assert calls == [("mlp", True)]
