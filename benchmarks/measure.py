@@ -1,11 +1,14 @@
-"""Measure one (peer, workload, threads) point in this process; print one JSON line.
+"""Measure one (peer, workload, threads) point of a PyTorch-side peer in this process;
+print one JSON line.
 
-    python -m benchmarks.measure --peer kiln --workload resnet18 --threads 2
+    python -m benchmarks.measure --peer kiln --workload resnet18 --threads 2 [--quick]
     python -m benchmarks.measure --peer kiln --workload gpt2 --threads 2 --precision bf16
 
-Each point runs in its own process, so thread settings and JIT state never
-leak between peers. Peers that need another environment (ONNX Runtime, IREE)
-are run by ``benchmarks.peers.onnx_peers`` inside the peers' virtualenv.
+Each point runs in its own process, so thread settings and JIT state never leak
+between peers. The ONNX peers (ONNX Runtime, OpenVINO, IREE) run in the peers'
+virtualenv (``benchmarks.peers.onnx_peers``). Every peer's output is compared with
+eager PyTorch's f32 output (``max_rel_error``). On failure the JSON line is
+``{"error": "..."}`` and the exit status 1.
 """
 
 from __future__ import annotations
@@ -13,78 +16,111 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 import warnings
 
-
-def time_calls(fn, min_seconds: float = 1.0, min_repeats: int = 10, warmup: int = 3) -> float:
-    """Median latency of ``fn()`` in milliseconds (>= min_repeats calls, >= min_seconds total)."""
-    for _ in range(warmup):
-        fn()
-    times, total = [], 0.0
-    while len(times) < min_repeats or total < min_seconds:
-        start = time.perf_counter()
-        fn()
-        elapsed = time.perf_counter() - start
-        times.append(elapsed)
-        total += elapsed
-        if len(times) > 2000:
-            break
-    return statistics.median(times) * 1e3
+from benchmarks.timing import FULL, QUICK, Repeats, error_summary, max_rel_error, time_calls
 
 
-def measure(peer: str, workload: str, threads: int, precision: str = "f32") -> dict:
-    """Compile (timed) and run (timed) ``workload`` with ``peer`` on ``threads`` threads;
-    ``precision`` is kiln's (``kiln.compile(precision=...)``), f32 for every other peer."""
-    if precision != "f32" and peer != "kiln":
-        raise ValueError(f"precision {precision!r} is a kiln option, not {peer}'s")
+def _kiln(precision: str | None):
+    def build(model, inputs, threads):
+        import kiln
+
+        options = {"precision": precision} if precision else {}
+        compiled = kiln.compile(model, *inputs, threads=threads, quiet=True, **options)
+        return lambda: compiled(*inputs)
+
+    return build
+
+
+def _eager(model, inputs, threads):
+    return lambda: model(*inputs)
+
+
+def _eager_bf16(model, inputs, threads):
     import torch
 
-    from benchmarks.workloads import WORKLOADS
+    def run():
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return model(*inputs)
+
+    return run
+
+
+def _torch_compile(model, inputs, threads):
+    import torch
+
+    compiled = torch.compile(model)
+    return lambda: compiled(*inputs)
+
+
+def _inductor_frozen(model, inputs, threads):
+    """Inductor as PyTorch's CPU inference guide recommends: weights frozen into the graph
+    (constant-folded, pre-packed), max-autotune; compiled on the first call, under no_grad."""
+    import torch
+    import torch._inductor.config as inductor_config
+
+    inductor_config.freezing = True
+    compiled = torch.compile(model, mode="max-autotune")
+    return lambda: compiled(*inputs)
+
+
+BUILDERS = {
+    "kiln": _kiln(None),
+    "kiln-bf16": _kiln("bf16"),
+    "eager": _eager,
+    "eager-bf16": _eager_bf16,
+    "torch.compile": _torch_compile,
+    "inductor-frozen": _inductor_frozen,
+}
+
+
+def measure(peer: str, workload: str, threads: int, repeats: Repeats = FULL) -> dict:
+    """Compile ``workload`` with ``peer`` (timed up to the end of the first call, where
+    torch.compile compiles), check its output against eager f32, and time it."""
+    import torch
+
+    from benchmarks.workloads import WORKLOADS, eager_reference, flat_outputs
 
     torch.set_num_threads(threads)
     model, inputs = WORKLOADS[workload].make()
-    start = time.perf_counter()
-    if peer == "kiln":
-        import kiln
-
-        compiled = kiln.compile(model, *inputs, threads=threads, precision=precision)
-        run = lambda: compiled(*inputs)  # noqa: E731
-    elif peer == "eager":
-        run = lambda: model(*inputs)  # noqa: E731
-    elif peer in ("torch.compile", "torch.compile-max-autotune"):
-        mode = "max-autotune" if peer.endswith("max-autotune") else None
-        compiled = torch.compile(model, mode=mode)
-        with torch.no_grad():
-            compiled(*inputs)  # compilation happens on the first call
-        run = lambda: compiled(*inputs)  # noqa: E731
-    else:
-        raise ValueError(f"unknown peer {peer}")
+    reference = eager_reference(model, inputs)
     with torch.no_grad():
-        run()
+        start = time.perf_counter()
+        run = BUILDERS[peer](model, inputs, threads)
+        outputs = flat_outputs(run())
         compile_s = time.perf_counter() - start
-        latency = time_calls(run)
-    return {
-        "peer": peer,
-        "workload": workload,
-        "threads": threads,
-        "latency_ms": latency,
-        "compile_s": compile_s,
-    }
+        latency = time_calls(run, repeats)
+    error = max_rel_error(
+        [o.detach().float().numpy() for o in outputs], [r.numpy() for r in reference]
+    )
+    return {"latency_ms": latency, "compile_s": compile_s, "max_rel_error": error}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--peer", required=True)
+    parser.add_argument("--peer", choices=list(BUILDERS), required=True)
     parser.add_argument("--workload", required=True)
     parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--precision", default="f32", choices=("f32", "bf16"), help="kiln only")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--precision", default="f32", choices=("f32", "bf16"), help="kiln's: --peer kiln-bf16"
+    )
     args = parser.parse_args()
+    if args.precision == "bf16":
+        if args.peer != "kiln":
+            parser.error(f"--precision bf16 is a kiln option, not {args.peer}'s")
+        args.peer = "kiln-bf16"
     warnings.filterwarnings("ignore")
     os.environ.setdefault("KILN_NUM_THREADS", str(args.threads))
-    print(json.dumps(measure(args.peer, args.workload, args.threads, args.precision)))
+    repeats = QUICK if args.quick else FULL
+    try:
+        result = measure(args.peer, args.workload, args.threads, repeats)
+    except Exception as err:  # noqa: BLE001 - reported as this point's failure, not a crash
+        print(json.dumps({"error": error_summary(err)}))
+        return 1
+    print(json.dumps(result))
     return 0
 
 

@@ -1,83 +1,41 @@
-"""Real models of the model tier against eager PyTorch, one fresh pinned process a point.
+"""Real models of the model tier against eager PyTorch: a front-end of ``benchmarks.run``.
 
-    python -m benchmarks.real_models                                  # the default set, 1 and 2 threads
-    python -m benchmarks.real_models --models resnext50_32x4d --threads 2
+    python -m benchmarks.real_models                          # the depthwise/grouped set, 1 and 2 threads
+    python -m benchmarks.real_models --models densenet121 --threads 2 --peers kiln eager ort
 
-Each point builds the model from ``test/e2e/models/zoo.py`` (weights from seed 0;
-needs the ``models`` extra), compiles it with the compile cache off (so the compile
-time is a cold one), and reports the better of two medians of 30 calls for kiln and
-eager, interleaved, with the ratio (< 1: kiln faster).
+is ``python -m benchmarks.run --workloads <models> --peers kiln eager`` (any other
+``benchmarks.run`` option passes through) writing ``benchmarks/real_models.md``: the
+same timing, the same cold compiles, the same checks against eager f32.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-from benchmarks.measure import time_calls
+from benchmarks.workloads import TIER_WORKLOADS
 
-ROOT = Path(__file__).resolve().parent.parent
 # Depthwise and grouped convolutions (MobileNetV2, ResNeXt, ShuffleNetV2, ConvNeXt's 7x7).
 DEFAULT_MODELS = ("mobilenet_v2", "resnext50_32x4d", "shufflenet_v2_x1_0", "convnext_tiny")
+OUTPUT = Path(__file__).resolve().parent / "real_models.md"
 
 
-def _median_of_30(fn) -> float:
-    return time_calls(fn, min_seconds=0.0, min_repeats=30, warmup=5)
-
-
-def point(name: str, threads: int) -> str:
-    """One row, measured in this process."""
-    sys.path.insert(0, str(ROOT / "test" / "e2e"))
-    import torch
-    from models.zoo import MODELS
-
-    import kiln
-
-    torch.set_num_threads(threads)
-    model, inputs = MODELS[name].make()
-    start = time.perf_counter()
-    compiled = kiln.compile(model, *inputs, threads=threads, quiet=True)
-    compile_s = time.perf_counter() - start
-    with torch.no_grad():
-        kiln_ms = min(_median_of_30(lambda: compiled(*inputs)) for _ in range(2))
-        eager_ms = min(_median_of_30(lambda: model(*inputs)) for _ in range(2))
-    return (
-        f"| {name} | {threads} | {kiln_ms:.2f} | {eager_ms:.2f} | {kiln_ms / eager_ms:.2f} "
-        f"| {compile_s:.1f} |"
-    )
+def run_arguments(argv: list[str] | None = None) -> list[str]:
+    """The ``benchmarks.run`` arguments this front-end stands for."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), choices=TIER_WORKLOADS)
+    parser.add_argument("--peers", nargs="+", default=["kiln", "eager"])
+    args, rest = parser.parse_known_args(argv)
+    if "--output" not in rest:
+        rest += ["--output", str(OUTPUT)]
+    return ["--workloads", *args.models, "--peers", *args.peers, *rest]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS))
-    parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
-    parser.add_argument("--point", nargs=2, metavar=("MODEL", "THREADS"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.point:
-        print(point(args.point[0], int(args.point[1])))
-        return 0
-    print("| model | T | kiln ms | eager ms | kiln / eager | kiln compile s |")
-    print("|---|---|---|---|---|---|")
-    env = dict(os.environ, KILN_CACHE="0")
-    for name in args.models:
-        for threads in args.threads:
-            cores = ",".join(str(c) for c in sorted(os.sched_getaffinity(0))[:threads])
-            command = ["taskset", "-c", cores, sys.executable, "-m", "benchmarks.real_models"]
-            done = subprocess.run(
-                [*command, "--point", name, str(threads)],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=900,
-            )
-            rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
-            print(rows[-1] if rows else f"| {name} | {threads} | failed: {done.stderr[-200:]!r} |")
-    return 0
+    from benchmarks import run
+
+    return run.main(run_arguments(argv))
 
 
 if __name__ == "__main__":

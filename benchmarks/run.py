@@ -1,208 +1,224 @@
-"""kiln side by side with its peers, in one run, at 1 and 2 threads.
+"""kiln side by side with its peers, in one run, at 1 and 2 threads, f32 and bf16.
 
-    python -m benchmarks.run                       # everything, writes benchmarks/results.md
-    python -m benchmarks.run --workloads mlp matmul1024 --peers kiln eager
-    python -m benchmarks.run --update-readme       # also rewrites the README's table
+    python -m benchmarks.run                       # the zoo set, writes benchmarks/results.md
+    python -m benchmarks.run --set real            # the real models (ResNet-50 ... LLaMA)
+    python -m benchmarks.run --all                 # every workload (= --set all)
+    python -m benchmarks.run --workloads mlp resnet50 --peers kiln openvino --quick
+    python -m benchmarks.run --update-readme       # also rewrites the README's section
 
-Peers: ``eager`` (PyTorch), ``torch.compile`` (Inductor), and when
-``benchmarks/setup_peers.sh`` has been run, ``ort`` (ONNX Runtime) and
-``iree`` (IREE llvm-cpu), each in its own process. Each point is measured in a
-fresh process pinned to as many cores as it has threads. Reported: median
-latency, kiln's GFLOP/s and % of this machine's measured FMA peak (GB/s and %
-of copy bandwidth for memory-bound workloads), compile times, and kiln/best
-peer (< 1 means kiln is faster).
+Peers (``benchmarks/peers/__init__.py``): f32 ``kiln``, ``eager``, ``torch.compile``,
+``inductor-frozen`` (freezing + max-autotune), and after ``benchmarks/setup_peers.sh``
+``ort``, ``openvino``, ``iree`` on the same ONNX export; bf16 ``kiln-bf16``,
+``openvino-bf16``, ``eager-bf16`` (autocast). Each point is measured in a fresh
+process pinned to as many cores as it has threads, with kiln's and Inductor's
+compile caches off (compile times are cold). Every output is checked against eager
+f32. A point that fails or passes ``--timeout`` shows "—" and its reason. Reported:
+median latency, kiln's GFLOP/s and % of this machine's FMA peak (GB/s and % of copy
+bandwidth for memory-bound workloads), kiln / best peer per precision, compile times,
+max relative errors.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
+import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from benchmarks.peers import PEERS
+from benchmarks.timing import error_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
-DEFAULT_PEERS = ("kiln", "eager", "torch.compile", "ort", "iree")
 README_BEGIN = "<!-- benchmarks:begin -->"
 README_END = "<!-- benchmarks:end -->"
+COLD = {"KILN_CACHE": "0", "TORCHINDUCTOR_FORCE_DISABLE_CACHES": "1"}
 
 
-def _pinned(threads: int) -> list[str]:
+def pinned(threads: int) -> list[str]:
+    """taskset prefix pinning a process to the first ``threads`` cores we may use."""
     cores = ",".join(str(c) for c in sorted(os.sched_getaffinity(0))[:threads])
     return ["taskset", "-c", cores]
 
 
-def measure(peer: str, workload: str, threads: int, timeout: int) -> dict | None:
-    """One point, in a fresh process; None if the peer failed or is not installed."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), KILN_NUM_THREADS=str(threads))
-    if peer in ("ort", "iree"):
-        if not PEERS_PYTHON.exists():
-            return None
-        from benchmarks.peers.onnx_export import export
+def command(peer: str, workload: str, threads: int, quick: bool) -> list[str]:
+    """The command measuring one point; exports the ONNX file first for ONNX peers."""
+    tail = ["--threads", str(threads)] + (["--quick"] if quick else [])
+    if PEERS[peer].process == "torch":
+        measure = [sys.executable, "-m", "benchmarks.measure"]
+        return measure + ["--peer", peer, "--workload", workload, *tail]
+    if not PEERS_PYTHON.exists():
+        raise RuntimeError("not installed (run benchmarks/setup_peers.sh)")
+    exported = onnx_files(workload)
+    if isinstance(exported, str):
+        raise RuntimeError(exported)
+    model, inputs, reference = exported
+    module = "benchmarks.peers.onnx_peers"
+    return [str(PEERS_PYTHON), "-m", module, "--peer", peer, "--model", str(model)] + [
+        "--inputs",
+        str(inputs),
+        "--reference",
+        str(reference),
+        *tail,
+    ]
 
+
+@functools.cache
+def onnx_files(workload: str) -> tuple[Path, Path, Path] | str:
+    """The workload's ONNX model, inputs and eager reference, exported afresh once per run
+    (a file left by an older run could hold another model or another reference); the
+    reason as a string when the export fails (it drops the ONNX peers, not the run)."""
+    from benchmarks.peers.onnx_export import export
+
+    try:
+        return export(workload, fresh=True)
+    except Exception as err:  # noqa: BLE001 - an export failure only drops the ONNX peers
+        return f"ONNX export failed: {error_summary(err)}"
+
+
+def parse_point(stdout: str, stderr: str, returncode: int) -> dict:
+    """A point's result from its process's output: the last JSON line, else the error tail."""
+    lines = [line for line in stdout.strip().splitlines() if line.startswith("{")]
+    if lines:
         try:
-            model, inputs = export(workload)
-        except Exception as err:  # noqa: BLE001 - an export failure only drops this peer
-            print(f"  {peer}/{workload}: ONNX export failed: {err}", file=sys.stderr)
-            return None
-        script = ROOT / "benchmarks" / "peers" / "onnx_peers.py"
-        cmd = [
-            str(PEERS_PYTHON),
-            str(script),
-            "--runtime",
-            peer,
-            "--model",
-            str(model),
-            "--inputs",
-            str(inputs),
-        ]
-    else:
-        cmd = [sys.executable, "-m", "benchmarks.measure", "--peer", peer, "--workload", workload]
-    cmd = _pinned(threads) + cmd + ["--threads", str(threads)]
+            result = json.loads(lines[-1])
+        except json.JSONDecodeError:
+            result = None
+        if isinstance(result, dict) and (returncode == 0 or "error" in result):
+            return result
+    tail = (stderr or stdout).strip().splitlines()[-2:]
+    return {"error": f"exit {returncode}: {' | '.join(tail)}"[:300]}
+
+
+def measure(peer: str, workload: str, threads: int, timeout: int, quick: bool) -> dict:
+    """One point, in a fresh pinned process; a failure is a point with ``error``."""
+    point = {"peer": peer, "workload": workload, "threads": threads}
+    try:
+        cmd = command(peer, workload, threads, quick)
+    except RuntimeError as err:
+        return point | {"error": str(err)}
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), KILN_NUM_THREADS=str(threads), **COLD)
+    start, cpu = time.perf_counter(), _children_cpu_s()
     try:
         done = subprocess.run(
-            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+            pinned(threads) + cmd,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
-        print(f"  {peer}/{workload}/{threads}T: timed out", file=sys.stderr)
-        return None
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        print(f"  {peer}/{workload}/{threads}T failed: {' | '.join(tail)}", file=sys.stderr)
-        return None
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    result.update(peer=peer, workload=workload, threads=threads)
-    return result
+        return point | {"error": f"timed out after {timeout} s", "wall_s": timeout}
+    # What the point cost the run: wall time under the load there was, and CPU time, which
+    # bounds the wall time on a quiet machine (for planning a full run).
+    cost = {
+        "wall_s": round(time.perf_counter() - start, 1),
+        "cpu_s": round(_children_cpu_s() - cpu, 1),
+    }
+    return point | parse_point(done.stdout, done.stderr, done.returncode) | cost
 
 
-def run(workloads, peers, thread_counts, timeout: int) -> dict:
-    """Measures everything; returns the machine figures and all points."""
-    from benchmarks.machine import fma_peak_gflops, memory_bandwidth_gbs
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def describe(point: dict) -> str:
+    """One log line for a point."""
+    head = f"  {point['workload']:>18} {point['threads']}T {point['peer']:>16}: "
+    wall = f" [{point.get('wall_s', 0):.0f} s wall, {point.get('cpu_s', 0):.0f} s CPU]"
+    if "error" in point:
+        return head + "— " + point["error"] + wall
+    return head + (
+        f"{point['latency_ms']:9.3f} ms (compile {point['compile_s']:.1f} s, "
+        f"error {point['max_rel_error']:.1e})" + wall
+    )
+
+
+def workload_info(name: str) -> dict:
+    """FLOPs / bytes of a workload, for kiln's GFLOP/s and % peak columns."""
     from benchmarks.workloads import WORKLOADS, bytes_moved, flop_count
+
+    workload = WORKLOADS[name]
+    model, inputs = workload.make()
+    return {
+        "flops": flop_count(model, inputs) if not workload.memory_bound else 0,
+        "bytes": bytes_moved(model, inputs),
+        "memory_bound": workload.memory_bound,
+        "overhead": workload.overhead,
+        "description": workload.description,
+    }
+
+
+def run(workloads, peers, thread_counts, timeout: int, quick: bool = False) -> dict:
+    """Measures everything; returns the machine figures, the workloads and all points."""
+    from benchmarks.machine import fma_peak_gflops, memory_bandwidth_gbs
 
     machine = {
         "fma_peak_gflops_1core": fma_peak_gflops(),
         "copy_gbs": {t: memory_bandwidth_gbs(threads=t) for t in thread_counts},
     }
-    bandwidth = ", ".join(f"{gbs:.1f} GB/s at {t}T" for t, gbs in machine["copy_gbs"].items())
-    print(
-        f"machine: FMA peak {machine['fma_peak_gflops_1core']:.1f} GFLOP/s per core, "
-        f"copy bandwidth {bandwidth}",
-        file=sys.stderr,
-    )
+    print(f"machine: {machine}", file=sys.stderr)
     points, work = [], {}
     for name in workloads:
-        model, inputs = WORKLOADS[name].make()
-        work[name] = {
-            "flops": flop_count(model, inputs),
-            "bytes": bytes_moved(model, inputs),
-            "memory_bound": WORKLOADS[name].memory_bound,
-            "overhead": WORKLOADS[name].overhead,
-            "description": WORKLOADS[name].description,
-        }
+        work[name] = workload_info(name)
         for threads in thread_counts:
             for peer in peers:
-                point = measure(peer, name, threads, timeout)
-                if point is not None:
-                    print(
-                        f"  {name:>10} {threads}T {peer:>16}: {point['latency_ms']:9.3f} ms "
-                        f"(compile {point['compile_s']:.1f} s)",
-                        file=sys.stderr,
-                    )
-                    points.append(point)
+                point = measure(peer, name, threads, timeout, quick)
+                print(describe(point), file=sys.stderr, flush=True)
+                points.append(point)
     return {"machine": machine, "workloads": work, "points": points}
 
 
-def table(results: dict) -> str:
-    """The results as a markdown table."""
-    machine, work = results["machine"], results["workloads"]
-    peers = sorted({p["peer"] for p in results["points"]} - {"kiln"}, key=DEFAULT_PEERS.index)
-    head = [
-        "workload",
-        "T",
-        "kiln ms",
-        *[f"{p} ms" for p in peers],
-        "kiln GFLOP/s",
-        "% peak",
-        "kiln compile s",
-        "best peer",
-        "kiln / best",
-    ]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for name, info in work.items():
-        for threads in sorted({p["threads"] for p in results["points"] if p["workload"] == name}):
-            row = {
-                p["peer"]: p
-                for p in results["points"]
-                if p["workload"] == name and p["threads"] == threads
-            }
-            kiln = row.get("kiln")
-            cells = [name, str(threads), f"{kiln['latency_ms']:.3f}" if kiln else "fail"]
-            cells += [f"{row[p]['latency_ms']:.3f}" if p in row else "—" for p in peers]
-            if kiln and info.get("overhead"):
-                cells += [f"{1000 * kiln['latency_ms']:.1f} µs/call", "—"]
-            elif kiln and info["memory_bound"]:
-                gbs = info["bytes"] / kiln["latency_ms"] / 1e6
-                copy = (
-                    machine["copy_gbs"][threads]
-                    if threads in machine["copy_gbs"]
-                    else machine["copy_gbs"][str(threads)]
-                )
-                cells += [f"{gbs:.1f} GB/s", f"{100 * gbs / copy:.0f}% bw"]
-            elif kiln:
-                gflops = info["flops"] / kiln["latency_ms"] / 1e6
-                peak = machine["fma_peak_gflops_1core"] * threads
-                cells += [f"{gflops:.1f}", f"{100 * gflops / peak:.0f}%"]
-            else:
-                cells += ["—", "—"]
-            cells.append(f"{kiln['compile_s']:.1f}" if kiln else "—")
-            others = [(row[p]["latency_ms"], p) for p in peers if p in row]
-            if others and kiln:
-                best_ms, best = min(others)
-                cells += [best, f"{kiln['latency_ms'] / best_ms:.2f}"]
-            else:
-                cells += ["—", "—"]
-            lines.append("| " + " | ".join(cells) + " |")
-    bandwidth = ", ".join(f"{float(g):.1f} GB/s at {t}T" for t, g in machine["copy_gbs"].items())
-    note = (
-        f"\nMachine: FMA peak {machine['fma_peak_gflops_1core']:.1f} GFLOP/s per core (measured), "
-        f"copy bandwidth {bandwidth} (measured). Latency: median. `% peak` is of the FMA peak "
-        "times the threads. `kiln / best` < 1 means kiln is faster than every peer measured. "
-        "`tiny` (x+1 on 16 floats) measures what one call costs beyond its work.\n"
-    )
-    return "\n".join(lines) + "\n" + note
-
-
-def main() -> int:
-    from benchmarks.workloads import WORKLOADS
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from benchmarks.workloads import WORKLOAD_SETS, WORKLOADS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
-    parser.add_argument(
-        "--peers",
-        nargs="+",
-        default=list(DEFAULT_PEERS),
-        choices=list(DEFAULT_PEERS) + ["torch.compile-max-autotune"],
-    )
+    parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS))
+    parser.add_argument("--set", choices=list(WORKLOAD_SETS), help="a named set (default: zoo)")
+    parser.add_argument("--all", action="store_true", help="every workload: --set all")
+    parser.add_argument("--peers", nargs="+", default=list(PEERS), choices=list(PEERS))
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
-    parser.add_argument("--timeout", type=int, default=900, help="seconds per point")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds per point")
+    parser.add_argument(
+        "--quick", action="store_true", help="a few calls a point: checks, not figures"
+    )
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results.md"))
     parser.add_argument("--update-readme", action="store_true")
-    args = parser.parse_args()
-    results = run(args.workloads, args.peers, args.threads, args.timeout)
-    command = "python -m benchmarks.run " + " ".join(sys.argv[1:])
-    text = f"Command: `{command.strip()}`\n\n" + table(results)
+    args = parser.parse_args(argv)
+    if sum(map(bool, (args.all, args.set, args.workloads))) > 1:
+        parser.error("--workloads, --set and --all exclude each other")
+    if not args.workloads:
+        args.workloads = list(WORKLOAD_SETS["all" if args.all else args.set or "zoo"])
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks.tables import report
+
+    args = parse_args(argv)
+    results = run(args.workloads, args.peers, args.threads, args.timeout, args.quick)
+    shown = " ".join(["python -m benchmarks.run", *(sys.argv[1:] if argv is None else argv)])
+    text = f"Command: `{shown}`\n\n" + report(results)
     Path(args.output).write_text(text)
     Path(args.output).with_suffix(".json").write_text(json.dumps(results, indent=1))
     print(text)
     if args.update_readme:
-        readme = ROOT / "README.md"
-        body = readme.read_text()
-        start, end = body.index(README_BEGIN) + len(README_BEGIN), body.index(README_END)
-        readme.write_text(body[:start] + "\n" + text + body[end:])
+        update_readme(ROOT / "README.md", text)
     return 0
+
+
+def update_readme(readme: Path, text: str) -> None:
+    """Replaces what lies between the README's benchmark markers with ``text``."""
+    body = readme.read_text()
+    start, end = body.index(README_BEGIN) + len(README_BEGIN), body.index(README_END)
+    readme.write_text(body[:start] + "\n" + text + body[end:])
 
 
 if __name__ == "__main__":

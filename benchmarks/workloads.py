@@ -1,8 +1,12 @@
-"""The workloads benchmarked: the model zoo, a 1024^3 matmul and a memory-bound chain."""
+"""The workloads benchmarked: the model zoo, a 1024^3 matmul, a memory-bound chain, the
+per-call overhead, and real models from the real-model tier (``test/e2e/models/zoo.py``,
+needs the ``models`` extra: torchvision, timm, transformers)."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn as nn
@@ -39,10 +43,13 @@ class Workload:
     description: str
     memory_bound: bool = False
     overhead: bool = False  # reported as microseconds per call
+    tier: bool = False  # a real model, built by the real-model tier
 
     def make(self) -> tuple[nn.Module, tuple]:
         """The model (eval mode, seeded) and its example inputs."""
         torch.manual_seed(0)
+        if self.tier:
+            return tier_models()[self.name].make()
         if self.name in ZOO:
             return ZOO[self.name].make()
         if self.name == "matmul1024":
@@ -55,6 +62,21 @@ class Workload:
         raise KeyError(self.name)
 
 
+# Real models: the CNN families (plain, inverted-residual, grouped/depthwise, ConvNeXt's 7x7
+# depthwise + LayerNorm) and the transformer ones (vision, encoder, LLaMA-style decoder).
+TIER_WORKLOADS = {
+    "resnet50": "ResNet-50 (torchvision), 1x3x224x224",
+    "mobilenet_v2": "MobileNetV2 (torchvision), 1x3x224x224",
+    "convnext_tiny": "ConvNeXt-T (torchvision), 1x3x224x224",
+    "vit_b_16": "ViT-B/16 (torchvision), 1x3x224x224",
+    "bert": "BERT-base widths, 4 of 12 layers (transformers), 128 tokens",
+    "llama": "LLaMA (TinyLlama-1.1B widths, 2 of 22 layers, transformers), 128 tokens",
+    "resnext50_32x4d": "ResNeXt-50 32x4d (torchvision), 1x3x224x224",
+    "shufflenet_v2_x1_0": "ShuffleNetV2 x1.0 (torchvision), 1x3x224x224",
+    "efficientnet_b0": "EfficientNet-B0 (torchvision), 1x3x224x224",
+    "densenet121": "DenseNet-121 (torchvision), 1x3x224x224",
+}
+
 WORKLOADS = {
     w.name: w
     for w in (
@@ -62,8 +84,40 @@ WORKLOADS = {
         Workload("matmul1024", "1024x1024x1024 matmul, both operands inputs"),
         Workload("silu_add", "x*sigmoid(x)+y on 4M floats", memory_bound=True),
         Workload("tiny", "x+1 on 16 floats: per-call overhead", overhead=True),
+        *(Workload(name, text, tier=True) for name, text in TIER_WORKLOADS.items()),
     )
 }
+
+# Named sets for benchmarks.run --set. Costs measured with --quick on the 2-core machine
+# under load (CPU time, which bounds a quiet run's time; a full run adds ~1.5-3 s a point):
+# "zoo" ~15 min at 1 and 2 threads, each real model ~3 min a thread count (Inductor's two
+# cold compiles are half to two thirds of it): "real" at 2 threads ~20 min, "all" ~85 min.
+WORKLOAD_SETS = {
+    "zoo": ("mlp", "cnn", "resnet18", "encoder", "gpt2", "matmul1024", "silu_add", "tiny"),
+    "real": ("resnet50", "mobilenet_v2", "convnext_tiny", "vit_b_16", "bert", "llama"),
+    "all": tuple(WORKLOADS),
+}
+
+
+def tier_models() -> dict:
+    """The real-model tier's table (imports torchvision, timm and transformers)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "test" / "e2e"))
+    from models.zoo import MODELS
+
+    return MODELS
+
+
+def flat_outputs(out) -> list[torch.Tensor]:
+    """A model's result as a flat list of tensors (a tensor, or nested tuples/lists of them)."""
+    if isinstance(out, torch.Tensor):
+        return [out]
+    return [t for item in out for t in flat_outputs(item)]
+
+
+def eager_reference(model: nn.Module, inputs: tuple) -> list[torch.Tensor]:
+    """Eager PyTorch's f32 outputs: what every peer is checked against."""
+    with torch.no_grad():
+        return [t.detach().float() for t in flat_outputs(model(*inputs))]
 
 
 def flop_count(model: nn.Module, inputs: tuple) -> int:
