@@ -67,8 +67,10 @@ class Bf16ConvBlocks(KilnPass):
             const, terms, chain = tap
             with ir.InsertionPoint(op), op.location:
                 _rewrite(op, const, terms, packed)
-            dead.extend(chain)
-        for op in dead:  # the f32 filter slices, innermost first
+            dead.extend(op.operation for op in chain)
+        # The f32 filter slices, innermost first, then the f32 filters themselves.
+        filters = [const.owner.operation for const, _ in packed]
+        for op in dict.fromkeys([*dead, *filters]):
             if not users(op.results[0]):
                 op.erase()
 

@@ -19,7 +19,7 @@ padded buffer. The filter stays an f32 constant (zero-padded to the even C):
 ``kiln-bf16-conv-blocks`` rounds and packs it in pairs once the schedule has
 chosen the register tiles, and turns each tile into bf16 dot products.
 
-Applies to convolutions with a constant filter, static shapes and a
+Applies to convolutions with a constant (non-splat) filter, static shapes and a
 multiple of 16 output channels (the dot kernel's lanes); others stay f32.
 
 Pre: NHWC convolutions (``kiln-conv-to-nhwc``), constants folded.
@@ -67,7 +67,10 @@ def _applies(op: ir.Operation) -> bool:
         return False
     if not all(isinstance(ir.ShapedType(v.type).element_type, ir.F32Type) for v in (x, w, out)):
         return False
-    return constant_array(w) is not None and static_shape(w)[3] % LANES == 0
+    if constant_array(w) is None or static_shape(w)[3] % LANES:
+        return False
+    # A splat filter is not packed (its tiles fold to smaller splats): it stays f32.
+    return not ir.DenseElementsAttr(defining_op(w).attributes["value"]).is_splat
 
 
 def _rewrite(op: ir.Operation) -> None:
