@@ -7,7 +7,8 @@ the channels of a pixel are contiguous, and the input converted to bf16 is
 already [.., C/2, 2] pairs (a free reshape). This pass converts the input
 once per convolution, with a ``linalg.generic`` of ``arith.truncf`` that
 elementwise fusion then merges into the producer (the previous layer's
-epilogue writes bf16), and pads an odd C with a zero channel:
+epilogue writes bf16), and pads an odd C with a zero channel (in f32, before
+the conversion):
 
     conv_2d_nhwc_hwcf ins(%x, %w : f32, f32)
       ->
@@ -29,7 +30,7 @@ Post: those convolutions take a bf16 input with an even channel count.
 from __future__ import annotations
 
 import numpy as np
-from kiln.lowering.cpu.bf16_operands import to_bf16
+from kiln.lowering.cpu.bf16_operands import pad_dim, to_bf16
 from kiln.passes.common import (
     collect_ops,
     constant_array,
@@ -111,18 +112,19 @@ def _erase_unused_padding(x: ir.Value) -> None:
 
 def _input_bf16(x: ir.Value, even: int) -> ir.Value:
     """``x`` in bf16 with ``even`` channels: converted before its zero padding, if any
-    (the padding, then unused, is left to canonicalization)."""
+    (the padding, then unused, is left to canonicalization).
+
+    An odd C is padded in f32 first, so the conversion is as wide as the channels
+    are even: LLVM cannot lower a truncation to bf16 of, e.g., 33 lanes (it splits
+    off one scalar lane, which it cannot soft-promote).
+    """
     pad = _zero_padding(x)
-    if pad is not None:
-        source, filled = pad.operands[0], pad.operands[1]
-        low = list(ir.DenseI64ArrayAttr(pad.attributes["static_offsets"]))
-        shape = static_shape(filled)[:3] + [even]
-        return _insert_padded(to_bf16(source, [0, 1, 2, 3]), shape, low)
-    converted = to_bf16(x, [0, 1, 2, 3])
-    shape = static_shape(x)
-    if shape[3] == even:
+    source = x if pad is None else pad.operands[0]
+    converted = to_bf16(pad_dim(source, 3, even), [0, 1, 2, 3])
+    if pad is None:
         return converted
-    return _insert_padded(converted, shape[:3] + [even], [0, 0, 0, 0])
+    low = list(ir.DenseI64ArrayAttr(pad.attributes["static_offsets"]))
+    return _insert_padded(converted, static_shape(pad.operands[1])[:3] + [even], low)
 
 
 def _zero_padding(x: ir.Value) -> ir.Operation | None:
