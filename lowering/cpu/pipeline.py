@@ -137,6 +137,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
     bf16 = target.precision == "bf16"
     bf16_convs = (Bf16Convs().spec(),) if bf16 else ()
     bf16_conv_blocks = (Bf16ConvBlocks().spec(),) if bf16 else ()
+    # bf16 operands' conversions (a runtime A, a runtime B's packing) merge into the
+    # elementwise ops producing them: the producer writes bf16, no pass of its own.
+    fuse_conversions = (FuseElementwise().spec(),) if bf16 else ()
     return Pipeline(
         "cpu",
         (
@@ -172,6 +175,7 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     PackContractions(vector_width=lanes, precision=target.precision).spec(
                         all_options=True
                     ),
+                    *fuse_conversions,
                     BlockEpilogues().spec(),
                     "canonicalize",
                     "cse",
