@@ -113,7 +113,8 @@ def is_contraction_like(op: ir.Operation) -> bool:
         return True
     if op.name != "linalg.generic" or "reduction" not in iterator_types(op):
         return False
-    names = body_op_names(op)
+    # Operands extended first (bf16 blocks: extf, extf, mulf, addf) are still one.
+    names = [name for name in body_op_names(op) if name != "arith.extf"]
     return (
         len(names) == 3
         and names[0] in ("arith.mulf", "arith.muli")

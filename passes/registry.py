@@ -42,6 +42,8 @@ PASS_MODULES: dict[str, str] = {
     # lowering/cpu
     "kiln-approximate-math": "kiln.lowering.cpu.approximate_math",
     "kiln-assertions-to-errors": "kiln.lowering.cpu.assertions_to_errors",
+    "kiln-bf16-conv-blocks": "kiln.lowering.cpu.bf16_conv_blocks",
+    "kiln-bf16-convs": "kiln.lowering.cpu.bf16_convs",
     "kiln-block-epilogues": "kiln.lowering.cpu.block_epilogues",
     "kiln-conv-to-nhwc": "kiln.lowering.cpu.conv_to_nhwc",
     "kiln-copy-to-linalg": "kiln.lowering.cpu.copy_to_linalg",

@@ -20,6 +20,7 @@ from html import escape
 from kiln.ir import ir
 
 FMA_OPS = ("vector.fma", "math.fma", "llvm.intr.fma")
+BF16_DOT = "x86.avx512.dot"  # vdpbf16ps (precision="bf16")
 # View-like ops: the buffer they read is their source's.
 VIEWS = (
     "memref.subview",
@@ -87,10 +88,12 @@ def _flops(op: ir.Operation, times: int) -> int | None:
 
 def _op_flops(op: ir.Operation) -> int:
     name = op.name
-    if not op.results or not name.startswith(("arith.", "math.", "vector.", "llvm.")):
+    if not op.results or not name.startswith(("arith.", "math.", "vector.", "llvm.", "x86.")):
         return 0
     if name in FMA_OPS:
         return 2 * _lanes(op.results[0].type)
+    if name == BF16_DOT:  # each f32 lane: two products, two adds
+        return 4 * _lanes(op.results[0].type)
     if name in ("vector.reduction", "vector.multi_reduction"):
         return _lanes(op.operands[0].type) if _is_float(op.operands[0].type) else 0
     if name.startswith(("arith.", "math.")) and _is_float(op.results[0].type):

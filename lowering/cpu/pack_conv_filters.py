@@ -86,7 +86,7 @@ def _tile_reads(const: ir.Operation) -> list[tuple[ir.Operation, object]]:
         sizes = _unit_stride_sizes(op, const.results[0])
         if sizes is None:
             return []
-        offsets = _offsets(op)
+        offsets = slice_offsets(op)
         inner = users(op.results[0])
         if (
             sizes[:-1] == shape[:-1]
@@ -103,7 +103,7 @@ def _tile_reads(const: ir.Operation) -> list[tuple[ir.Operation, object]]:
         nr = sizes[-1]
         if any(s != 1 for s in sizes[:-2]) or nr >= shape[-1] or shape[-1] % nr:
             return []
-        if not (_multiple_of(_offsets(op)[-1], nr) and _multiple_of(base, nr)):
+        if not (multiple_of(slice_offsets(op)[-1], nr) and multiple_of(base, nr)):
             return []
         widths.add(nr)
     return reads if len(widths) == 1 else []
@@ -120,35 +120,35 @@ def _unit_stride_sizes(op: ir.Operation, source: ir.Value) -> list[int] | None:
     return sizes
 
 
-def _offsets(op: ir.Operation) -> list:
+def slice_offsets(op: ir.Operation) -> list:
     """The slice's offsets: ints for static ones, Values for dynamic ones."""
     static = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))
     dynamic = iter(op.operands[1:])
     return [next(dynamic) if o == DYNAMIC else o for o in static]
 
 
-def _multiple_of(offset, n: int) -> bool:
+def multiple_of(offset, n: int) -> bool:
     """True if ``offset`` (an int or an index Value) is always a multiple of ``n``."""
     if isinstance(offset, int):
         return offset % n == 0
     producer = defining_op(offset)
     if producer is None:
-        return _loop_variable_multiple_of(offset, n)
+        return _loop_variablemultiple_of(offset, n)
     if producer.name == "arith.constant":
         return ir.IntegerAttr(producer.attributes["value"]).value % n == 0
     if producer.name == "arith.addi":
-        return all(_multiple_of(v, n) for v in producer.operands)
+        return all(multiple_of(v, n) for v in producer.operands)
     if producer.name == "affine.apply":
-        return _affine_multiple_of(producer, n)
+        return _affinemultiple_of(producer, n)
     return False
 
 
-def _loop_variable_multiple_of(value: ir.Value, n: int) -> bool:
+def _loop_variablemultiple_of(value: ir.Value, n: int) -> bool:
     block = value.owner
     loop = block.owner
     if loop.name == "scf.for" and value == block.arguments[0]:
         lower, _, step = loop.operands[0], loop.operands[1], loop.operands[2]
-        return _multiple_of(lower, n) and _multiple_of(step, n)
+        return multiple_of(lower, n) and multiple_of(step, n)
     if loop.name == "scf.forall" and "staticStep" in loop.attributes:
         index = list(block.arguments).index(value)
         lower = list(ir.DenseI64ArrayAttr(loop.attributes["staticLowerBound"]))[index]
@@ -157,7 +157,7 @@ def _loop_variable_multiple_of(value: ir.Value, n: int) -> bool:
     return False
 
 
-def _affine_multiple_of(apply: ir.Operation, n: int) -> bool:
+def _affinemultiple_of(apply: ir.Operation, n: int) -> bool:
     """affine.apply of a single-result map that is a sum of multiples of n."""
     amap = ir.AffineMapAttr(apply.attributes["map"]).value
     if len(amap.results) != 1:
@@ -169,9 +169,9 @@ def _affine_multiple_of(apply: ir.Operation, n: int) -> bool:
         if isinstance(expr, ir.AffineConstantExpr):
             return expr.value % n == 0
         if isinstance(expr, ir.AffineDimExpr):
-            return _multiple_of(operands[expr.position], n)
+            return multiple_of(operands[expr.position], n)
         if isinstance(expr, ir.AffineSymbolExpr):
-            return _multiple_of(operands[n_dims + expr.position], n)
+            return multiple_of(operands[n_dims + expr.position], n)
         if isinstance(expr, ir.AffineAddExpr):
             return check(expr.lhs) and check(expr.rhs)
         if isinstance(expr, ir.AffineMulExpr):
@@ -196,12 +196,12 @@ def _pack(const: ir.Operation, reads: list[tuple[ir.Operation, object]]) -> None
         packed_value = dense_constant(packed, f32)
     thread_slices = {}
     for op, base in reads:
-        offsets = _offsets(op)
+        offsets = slice_offsets(op)
         sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
         if op.operands[0] != const.results[0]:
             thread_slices[defining_op(op.operands[0])] = None
         with ir.InsertionPoint(op), op.location:
-            block = _block_index(base, offsets[-1], nr)
+            block = block_index(base, offsets[-1], nr)
             new_offsets = [*offsets[:-2], block, offsets[-2], 0]
             static = [o if isinstance(o, int) else DYNAMIC for o in new_offsets]
             dynamic = [o for o in new_offsets if not isinstance(o, int)]
@@ -246,7 +246,7 @@ def _unit_dim_groups(shape: list[int], target: list[int]) -> list[list[int]]:
     return groups
 
 
-def _block_index(base, offset, nr: int):
+def block_index(base, offset, nr: int):
     """(base + offset) // nr, folded where both are ints; both are multiples of nr."""
     if isinstance(base, int) and isinstance(offset, int):
         return (base + offset) // nr

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 from kiln.lowering.cpu.approximate_math import ApproximateMath
 from kiln.lowering.cpu.assertions_to_errors import AssertionsToErrors
+from kiln.lowering.cpu.bf16_conv_blocks import Bf16ConvBlocks
+from kiln.lowering.cpu.bf16_convs import Bf16Convs
 from kiln.lowering.cpu.block_epilogues import BlockEpilogues
 from kiln.lowering.cpu.conv_to_nhwc import ConvToNHWC
 from kiln.lowering.cpu.copy_to_linalg import CopyToLinalg
@@ -132,6 +134,12 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
     # Dynamic results are allocated by the callee: the runtime checks their sizes first.
     result_shapes = (ResultShapes().spec(),) if dynamic else ()
     winograd = (WinogradConv().spec(all_options=True),) if target.winograd else ()
+    bf16 = target.precision == "bf16"
+    bf16_convs = (Bf16Convs().spec(),) if bf16 else ()
+    bf16_conv_blocks = (Bf16ConvBlocks().spec(),) if bf16 else ()
+    # bf16 operands' conversions (a runtime A, a runtime B's packing) merge into the
+    # elementwise ops producing them: the producer writes bf16, no pass of its own.
+    fuse_conversions = (FuseElementwise().spec(),) if bf16 else ()
     return Pipeline(
         "cpu",
         (
@@ -156,6 +164,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     # fusion, which fuses the epilogue into the output transform, and
                     # before packing, which packs the transformed filters.
                     *winograd,
+                    # bf16 inputs before elementwise fusion, which merges each conversion
+                    # into its producer (the previous layer's epilogue then writes bf16).
+                    *bf16_convs,
                     # Per-channel constants read as 1 x C x 1 x 1 would stop the reshapes
                     # around grouped convolutions from moving through their epilogues.
                     CompactBroadcastConstants().spec(),
@@ -164,6 +175,7 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     PackContractions(vector_width=lanes, precision=target.precision).spec(
                         all_options=True
                     ),
+                    *fuse_conversions,
                     BlockEpilogues().spec(),
                     "canonicalize",
                     "cse",
@@ -179,6 +191,8 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     DecomposeGroupedConvs().spec(),
                     "canonicalize",
                     "cse",
+                    # Before the f32 packing: bf16 conv tiles take their own (pairs).
+                    *bf16_conv_blocks,
                     # After tiling: filters re-packed for the register tiles the schedule chose.
                     PackConvFilters().spec(),
                 ),

@@ -52,7 +52,7 @@ class ProfileRegions(KilnPass):
             )
         names = []
         for index, op in enumerate(regions):
-            names.append(f"{index:02d} {_describe(op)} at {user_location(op.location)}")
+            names.append(f"{index:02d} {describe_nest(op)} at {user_location(op.location)}")
             with ir.InsertionPoint(op), op.location:
                 start = _cycles(i64)
             with ir.InsertionPoint(_next(op)), op.location:
@@ -81,8 +81,8 @@ def profiled_nests(module: ir.Operation) -> list[ir.Operation]:
     ]
 
 
-def _describe(op: ir.Operation) -> str:
-    """What a loop nest does (FMAs, reductions, copies) and the largest buffer it touches."""
+def describe_nest(op: ir.Operation) -> str:
+    """What a loop nest does (FMAs, bf16 dot products, reductions, copies) and the largest buffer it touches."""
     kinds, largest = set(), (0, "")
 
     def visit(inner):
@@ -90,6 +90,8 @@ def _describe(op: ir.Operation) -> str:
         name = inner.operation.name
         if name == "vector.fma":
             kinds.add("fma")
+        elif name == "x86.avx512.dot":
+            kinds.add("bf16-dot")
         elif name in ("vector.reduction", "vector.multi_reduction"):
             kinds.add("reduce")
         for value in inner.operands:

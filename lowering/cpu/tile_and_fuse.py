@@ -164,6 +164,8 @@ def _plan_group(group: ir.Operation, index: int, vector_width: int):
     )
     if kind in CONV_PLANS:
         plan_type, loops = CONV_PLANS[kind]
+        # A bf16 input (kiln-bf16-convs) is reduced in channel pairs.
+        pairs = {"k_pack": 2} if _bf16_input(anchor) and kind == "convolution" else {}
         return plan_type(
             loop_sizes=tuple(loops(anchor)),
             root_tag=tags[-1],
@@ -171,6 +173,7 @@ def _plan_group(group: ir.Operation, index: int, vector_width: int):
             anchor_tag=tags[anchor_index],
             vector_width=vector_width,
             scalar_tags=scalar,
+            **pairs,
         )
     fill_tag = tags[0] if members[0].name == "linalg.fill" else None
     return ContractionPlan(
@@ -228,6 +231,10 @@ def _blocked_anchor(op: ir.Operation) -> bool:
         return False
     maps = indexing_maps(op)
     return maps[0].n_dims >= 5 and map_dims(maps[-1]) is not None
+
+
+def _bf16_input(op: ir.Operation) -> bool:
+    return isinstance(ir.ShapedType(op.operands[0].type).element_type, ir.BF16Type)
 
 
 def _conv_loops(op: ir.Operation) -> list[int]:

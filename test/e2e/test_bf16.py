@@ -1,4 +1,4 @@
-"""precision="bf16": contractions as AVX512-BF16 dot products (vdpbf16ps) accumulating in f32,
+"""precision="bf16": contractions and convolutions as AVX512-BF16 dot products (vdpbf16ps) accumulating in f32,
 compared with f32 eager PyTorch; the library really holds vdpbf16ps; a CPU without
 avx512_bf16 is a clear error.
 
@@ -62,6 +62,27 @@ def test_matmul_depths(k):
     a64, b64 = a.double(), b.double()
     err = (compiled(a, b).double() - a64 @ b64).abs()
     bound = (2.01 * U + k * 2.0**-24) * (a64.abs() @ b64.abs())
+    assert bool((err <= bound).all()), (err / bound).max().item()
+
+
+@needs_bf16
+@pytest.mark.parametrize(
+    "channels, kernel, stride, padding",
+    [(3, 3, 1, 1), (64, 3, 2, 1), (33, 1, 2, 0), (16, 7, 2, 3)],
+)
+def test_conv_depths(channels, kernel, stride, padding):
+    """A convolution (odd, small and large C; strides; 1x1 to 7x7) against the per-output
+    bound of a contraction of depth K = C * kernel**2, element by element: the input
+    is converted to bf16 once, the filter rounded to bf16, accumulation in f32."""
+    torch.manual_seed(channels)
+    conv = torch.nn.Conv2d(channels, 32, kernel, stride, padding, bias=False).eval()
+    x = torch.randn(2, channels, 14, 14)
+    compiled = kiln.compile(conv, x, threads=1, precision="bf16")
+    w64 = conv.weight.detach().double()
+    ref = torch.nn.functional.conv2d(x.double(), w64, None, stride, padding)
+    magnitude = torch.nn.functional.conv2d(x.double().abs(), w64.abs(), None, stride, padding)
+    err = (compiled(x).double() - ref).abs()
+    bound = (2.01 * U + channels * kernel**2 * 2.0**-24) * magnitude
     assert bool((err <= bound).all()), (err / bound).max().item()
 
 

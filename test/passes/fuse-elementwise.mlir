@@ -142,3 +142,46 @@ func.func @multi_use_producer(%x: tensor<8x16xf32>) -> (tensor<8x16xf32>, tensor
 }
 
 // ERR: error: pass 'kiln-fuse-elementwise' has no option 'aggressive'
+
+// -----
+
+// A bf16 block contraction (operands extended to f32 in its body) is a contraction:
+// the ReLU producing its operand is fused with the operand's bf16 conversion (the
+// ReLU writes bf16), never into the contraction.
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @bf16_block
+// CHECK: %[[A:.*]] = linalg.generic
+// CHECK: arith.maximumf
+// CHECK: arith.truncf
+// CHECK: } -> tensor<4x8xbf16>
+// CHECK: linalg.generic {{.*}} ins(%[[A]], %{{.*}} : tensor<4x8xbf16>, tensor<8x16xbf16>)
+// CHECK: arith.extf
+// CHECK-NOT: maximumf
+// CHECK: return
+func.func @bf16_block(%x: tensor<4x8xf32>, %w: tensor<8x16xbf16>, %acc: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x8xf32>
+  %relu = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8xf32>
+  %eb = tensor.empty() : tensor<4x8xbf16>
+  %a = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%relu : tensor<4x8xf32>) outs(%eb : tensor<4x8xbf16>) {
+  ^bb0(%in: f32, %out: bf16):
+    %t = arith.truncf %in : f32 to bf16
+    linalg.yield %t : bf16
+  } -> tensor<4x8xbf16>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %w : tensor<4x8xbf16>, tensor<8x16xbf16>) outs(%acc : tensor<4x16xf32>) {
+  ^bb0(%p: bf16, %q: bf16, %o: f32):
+    %pf = arith.extf %p : bf16 to f32
+    %qf = arith.extf %q : bf16 to f32
+    %m = arith.mulf %pf, %qf : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}

@@ -204,3 +204,21 @@ def test_reduction_step(f, c, ku):
     blk = conv_blocking(28, f, c, 16)
     assert blk.ku == ku
     assert c % blk.kc == 0 and blk.kc % blk.ku == 0
+
+
+@pytest.mark.parametrize("ow, f, c", [*RESNET, (14, 48, 34), (7, 32, 4), (9, 64, 38)])
+def test_bf16_blocks_reduce_whole_channel_pairs(ow, f, c):
+    """With a bf16 input (k_pack=2) every reduction step and chunk is a whole number of
+    channel pairs (c even: kiln-bf16-convs pads it) and divides c; the register block
+    is the f32 one."""
+    c += c % 2
+    blk = conv_blocking(ow, f, c, 16, k_pack=2)
+    assert blk.ku % 2 == 0 and blk.kc % blk.ku == 0 and c % blk.kc == 0
+    f32 = conv_blocking(ow, f, c, 16)
+    assert (blk.mr, blk.nr) == (f32.mr, f32.nr)
+
+
+def test_bf16_blocks_pick_steps_in_pairs():
+    """34 channels: f32 steps 17 channels at a time, bf16 17 pairs (34 channels)."""
+    assert conv_blocking(14, 48, 34, 16).ku == 17
+    assert conv_blocking(14, 48, 34, 16, k_pack=2) == ConvBlocking(mr=7, nr=16, ku=34, kc=34)

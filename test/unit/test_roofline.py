@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from kiln.lowering.cpu.profile_regions import profiled_nests
+from kiln.lowering.cpu.profile_regions import describe_nest, profiled_nests
 
 from kiln.debug.roofline import NestCost, Point, nest_costs, roofline_svg
 
@@ -56,6 +56,27 @@ def test_flops_count_lanes_fmas_and_trip_counts(parse):
     assert costs[0].flops == 4 * 16 * 2 * 2 * 8
     assert costs[1].flops == 2 * 3  # the compare is no flop
     assert costs[2].flops is None  # the bound %n is only known at run time
+
+
+def test_bf16_dot_products_count_four_flops_a_lane(parse):
+    """vdpbf16ps: per f32 lane two bf16 products and two adds; the nest says so."""
+    module = parse(
+        """\
+func.func @f(%acc: vector<16xf32>, %a: vector<32xbf16>, %b: vector<32xbf16>, %o: memref<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  scf.for %i = %c0 to %c8 step %c1 {
+    %d = x86.avx512.dot %acc, %a, %b : vector<32xbf16> -> vector<16xf32>
+    vector.transfer_write %d, %o[%c0] : vector<16xf32>, memref<16xf32>
+  }
+  return
+}
+"""
+    )
+    nests = profiled_nests(module.operation)
+    assert nest_costs(nests)[0].flops == 8 * 4 * 16
+    assert describe_nest(nests[0]).startswith("bf16-dot [16]")
 
 
 def test_bytes_count_each_buffer_once_through_its_views(parse):

@@ -53,8 +53,11 @@ class ConvBlocking:
     kc: int
 
 
-def conv_blocking(ow: int, f: int, c: int, vector_width: int) -> ConvBlocking:
+def conv_blocking(ow: int, f: int, c: int, vector_width: int, k_pack: int = 1) -> ConvBlocking:
     """Blocking for an NHWC convolution on a target with ``vector_width`` f32 lanes.
+
+    ``k_pack=2`` (a bf16 input, ``kiln-bf16-convs``): the input channels go in pairs
+    (one ``vdpbf16ps`` step each), so ``ku`` and ``kc`` are chosen in pairs and are even.
 
     The block is two vectors wide when the channels allow and a row of at
     least two pixels fits the registers with it, else one vector wide (a
@@ -75,12 +78,13 @@ def conv_blocking(ow: int, f: int, c: int, vector_width: int) -> ConvBlocking:
         mr = _pixel_block(ow, nr, vector_width)
         if mr == 1 and nr == 2 * vector_width:
             nr, mr = vector_width, _pixel_block(ow, vector_width, vector_width)
-    ku = _reduction_step(c, nr, vector_width)
+    steps = c // k_pack
+    ku = _reduction_step(steps, nr, vector_width)
     kc = ku
-    for chunk in range(ku, min(c, 128) + 1, ku):
-        if c % chunk == 0:
+    for chunk in range(ku, min(steps, 128) + 1, ku):
+        if steps % chunk == 0:
             kc = chunk
-    return ConvBlocking(mr, nr, ku, kc)
+    return ConvBlocking(mr, nr, ku * k_pack, kc * k_pack)
 
 
 # Input channels per step for block rows that are no multiple of the vector width.
@@ -161,6 +165,7 @@ class ConvPlan:
     anchor_tag: str
     vector_width: int
     scalar_tags: tuple[str, ...] = ()  # members kiln-vectorize cannot handle (gathers)
+    k_pack: int = 1  # 2: a bf16 input, channels reduced in pairs
 
 
 def thread_split(n: int, oh: int, f: int, nr: int, threads: int) -> tuple[int, int]:
@@ -203,7 +208,7 @@ def output_band_rows(
 def schedule_conv_group(sched: Schedule, plan: ConvPlan, threads: int) -> None:
     """Appends the group's schedule to ``sched`` (see module docstring)."""
     n, oh, ow, f, _, _, c = plan.loop_sizes
-    blk = conv_blocking(ow, f, c, plan.vector_width)
+    blk = conv_blocking(ow, f, c, plan.vector_width, plan.k_pack)
     root = sched.match(attr=plan.root_tag)
     rank = 7 if plan.root_tag == plan.anchor_tag else 4
     split = [0] * rank
