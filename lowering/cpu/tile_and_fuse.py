@@ -337,4 +337,6 @@ def _plan_standalone(
     tile = None
     if VECTOR_TILE_ATTR in op.attributes:
         tile = tuple(ir.DenseI64ArrayAttr(op.attributes[VECTOR_TILE_ATTR]))
-    return GenericPlan(tag, tuple(loops), tuple(kinds), vectorizable, fold, tile)
+    return GenericPlan(
+        tag, tuple(loops), tuple(kinds), vectorizable, fold, tile, results=len(op.results)
+    )

@@ -36,6 +36,9 @@ class GenericPlan:
     # The vector tile, when the op asks for one (``kiln.vector_tile``): a transposing
     # pack whose last loop is short (bf16 pairs) vectorizes over its last two loops.
     vector_tile: tuple[int, ...] | None = None
+    # Tensors written per iteration: a multi-result generic (Winograd's transforms
+    # write 16 or 36) does that many iterations' work in each, for the fork threshold.
+    results: int = 1
 
 
 def vector_length(extent: int, max_vector: int) -> int:
@@ -58,8 +61,9 @@ def thread_tile_sizes(
     plan: GenericPlan, threads: int, min_iterations: int = MIN_PARALLEL_ITERATIONS
 ) -> list[int] | None:
     """``scf.forall`` tile sizes, or None when no parallel loop is long enough
-    or the op has fewer than ``min_iterations`` iterations (not worth a fork)."""
-    if threads <= 1 or math.prod(plan.loop_sizes) < min_iterations:
+    or the op has fewer than ``min_iterations`` iterations (not worth a fork),
+    an iteration of a k-result op counting k times."""
+    if threads <= 1 or math.prod(plan.loop_sizes) * plan.results < min_iterations:
         return None
     for loop, (extent, kind) in enumerate(zip(plan.loop_sizes, plan.kinds, strict=True)):
         if kind == "parallel" and extent >= threads and extent % threads == 0:

@@ -37,3 +37,26 @@ func.func @large(%x: tensor<128x128xf32>) -> tensor<128x128xf32> {
   } -> tensor<128x128xf32>
   return %r : tensor<128x128xf32>
 }
+
+// -----
+
+// A k-result generic (Winograd's transforms write 16 or 36 tensors) counts each
+// iteration k times: 64x64 = 4096 iterations writing 4 tensors is split like
+// 16384 (the 56x56 F(4,3) input transform, 14x14x64 iterations, ran on one
+// thread at 2 threads).
+// CHECK-LABEL: func.func @multi_result
+// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: linalg.generic {{.*}}kiln.vectorize
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @multi_result(%x: tensor<64x64xf32>) -> (tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>) {
+  %e = tensor.empty() : tensor<64x64xf32>
+  %r:4 = linalg.generic {indexing_maps = [#id, #id, #id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<64x64xf32>) outs(%e, %e, %e, %e : tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>) {
+  ^bb0(%a: f32, %o0: f32, %o1: f32, %o2: f32, %o3: f32):
+    %s = arith.mulf %a, %a : f32
+    %t = arith.addf %a, %a : f32
+    %u = arith.subf %a, %s : f32
+    linalg.yield %a, %s, %t, %u : f32, f32, f32, f32
+  } -> (tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>)
+  return %r#0, %r#1, %r#2, %r#3 : tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>
+}
