@@ -80,39 +80,65 @@ def _input_transform(x: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
 
 
 def _output_transform(mt: ir.Value, init: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
-    """Y[n, th*m + i, tw*m + j, f] = init + sum_e K[e, i, j] M[e, n, th, tw, f].
+    """Y[n, th*m + i, tw*m + j, f] = init + (AT M A)[i, j], M the tile's alpha^2 products.
 
-    Loops (n, th, i, tw, j, f): the output is ``init`` reshaped to tiles, so
-    the result is a free reshape of the convolution's (cut to its size when
-    the tiles overhang it).
+    Two ops: ``_tile_outputs`` reads each tile's alpha^2 values once and computes
+    its m^2 outputs by the sparse sums of AT (zeros skipped, +-1 without a
+    multiply) into Z[n, th, i, tw, j, f]; an elementwise generic then adds Z to
+    ``init`` reshaped to tiles, so the convolution's epilogue (BN, ReLU, residual)
+    fuses into it and the result is a free reshape of the convolution's (cut to
+    its size when the tiles overhang it).
     """
     n, th, tw, f = tiles
-    m, alpha, f32 = w.m, w.alpha, ir.F32Type.get()
+    m, f32 = w.m, ir.F32Type.get()
     shape = static_shape(init)
     padded = _pad_high(init, [n, th * m, tw * m, f])
     init6 = split_dim(split_dim(padded, 2, [tw, m]), 1, [th, m])
-    pieces = [_slice_at(mt, e, tiles) for e in range(alpha * alpha)]
-    coeffs = [dense_constant(k.astype(np.float32), f32) for k in w.output_coefficients()]
-    m_map = ir.AffineMapAttr.get(affine_map(6, [0, 1, 3, 5]))
-    k_map = ir.AffineMapAttr.get(affine_map(6, [2, 4]))
-    out_map = ir.AffineMapAttr.get(affine_map(6, list(range(6))))
+    z = _tile_outputs(mt, w, tiles)
+    identity = ir.AffineMapAttr.get(affine_map(6, list(range(6))))
     generic = linalg.GenericOp(
-        [init6.type],
-        [*pieces, *coeffs],
-        [init6],
-        ir.ArrayAttr.get([m_map] * len(pieces) + [k_map] * len(coeffs) + [out_map]),
-        _parallel(6),
+        [init6.type], [z], [init6], ir.ArrayAttr.get([identity] * 2), _parallel(6)
     )
-    block = generic.regions[0].blocks.append(*([f32] * (2 * alpha * alpha + 1)))
+    block = generic.regions[0].blocks.append(f32, f32)
     with ir.InsertionPoint(block):
-        args = list(block.arguments)
-        acc = None
-        for e in range(alpha * alpha):
-            term = arith.mulf(args[alpha * alpha + e], args[e])
-            acc = term if acc is None else arith.addf(acc, term)
-        linalg.YieldOp([arith.addf(args[-1], acc)])
+        linalg.YieldOp([arith.addf(block.arguments[1], block.arguments[0])])
     y = collapse_to(generic.results[0], [[0], [1, 2], [3, 4], [5]])
     return y if static_shape(y) == shape else _slice(y, shape)
+
+
+def _tile_outputs(mt: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
+    """Z[n, th, i, tw, j, f] = (AT M[:, :, n, th, tw, f] A)[i, j], one generic over (n, th, tw, f).
+
+    Its alpha^2 inputs are the slices M[e] of the batch matmul's result and its
+    m^2 results the slices Z[:, :, i, :, j, :], so every map is an identity and the
+    op vectorizes along f, like the input transform. Separable sums: AT M (m x
+    alpha rows), then (AT M) A, each term of AT's nonzeros only.
+    """
+    n, th, tw, f = tiles
+    m, alpha, f32 = w.m, w.alpha, ir.F32Type.get()
+    pieces = [_slice_at(mt, e, tiles) for e in range(alpha * alpha)]
+    full = tensor.empty([n, th, m, tw, m, f], f32)
+    outs = [_tile_slice(full, i, j, tiles) for i in range(m) for j in range(m)]
+    identity = ir.AffineMapAttr.get(affine_map(4, [0, 1, 2, 3]))
+    generic = linalg.GenericOp(
+        [o.type for o in outs],
+        pieces,
+        outs,
+        ir.ArrayAttr.get([identity] * (len(pieces) + len(outs))),
+        _parallel(4),
+    )
+    block = generic.regions[0].blocks.append(*([f32] * (len(pieces) + len(outs))))
+    with ir.InsertionPoint(block):
+        mm = [[block.arguments[a * alpha + b] for b in range(alpha)] for a in range(alpha)]
+        t = [
+            [_combine(w.AT[i], [mm[a][b] for a in range(alpha)]) for b in range(alpha)]
+            for i in range(m)
+        ]
+        linalg.YieldOp([_combine(w.AT[j], t[i]) for i in range(m) for j in range(m)])
+    result = full
+    for k, piece in enumerate(generic.results):
+        result = _insert_tile_slice(piece, result, k // m, k % m, tiles)
+    return result
 
 
 def _combine(coeffs: np.ndarray, values: list[ir.Value]) -> ir.Value:
@@ -207,6 +233,24 @@ def _insert_at(piece: ir.Value, full: ir.Value, e: int, shape: list[int]) -> ir.
     rank = len(shape) + 1
     return tensor.insert_slice(
         piece, full, [], [], [], [e] + [0] * len(shape), [1, *shape], [1] * rank
+    )
+
+
+def _tile_slice(full: ir.Value, i: int, j: int, tiles: list[int]) -> ir.Value:
+    """full[:, :, i, :, j, :] (rank-reduced to ``tiles``) of an [N, TH, m, TW, m, F] tensor."""
+    n, th, tw, f = tiles
+    ty = tensor_type(tiles, ir.F32Type.get())
+    return tensor.extract_slice(
+        ty, full, [], [], [], [0, 0, i, 0, j, 0], [n, th, 1, tw, 1, f], [1] * 6
+    )
+
+
+def _insert_tile_slice(
+    piece: ir.Value, full: ir.Value, i: int, j: int, tiles: list[int]
+) -> ir.Value:
+    n, th, tw, f = tiles
+    return tensor.insert_slice(
+        piece, full, [], [], [], [0, 0, i, 0, j, 0], [n, th, 1, tw, 1, f], [1] * 6
     )
 
 

@@ -34,11 +34,6 @@ class Winograd:
         u = np.einsum("ak,klcf,bl->abcf", g, hwcf.astype(np.float64), g)
         return u.reshape(self.alpha * self.alpha, *hwcf.shape[2:])
 
-    def output_coefficients(self) -> np.ndarray:
-        """K[a*alpha + b, i, j] = AT[i, a] * AT[j, b]: Y[i, j] = sum_e K[e, i, j] M[e]."""
-        k = np.einsum("ia,jb->abij", self.AT, self.AT)
-        return k.reshape(self.alpha * self.alpha, self.m, self.m)
-
     def error_factor(self) -> float:
         """max_ij sum_ab |AT_ia||AT_jb| (|G| 1 |G|^T)_ab (|BT| 1 |B|)_ab.
 

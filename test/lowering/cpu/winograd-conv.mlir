@@ -6,7 +6,7 @@
 // The input transform reads 16 strided views of the input (stride 2 = m) and
 // writes one [N, TH, TW, C] tensor per position; the filter is transformed at
 // compile time into a [16, C, F] constant; a batch matmul over the positions;
-// the output transform adds sum_e K_e[i, j] * M_e to the init (the bias).
+// the output transform computes AT M A per tile and adds it to the init (the bias).
 // CHECK-LABEL: func.func @f23
 // CHECK-SAME: (%[[X:.*]]: tensor<1x10x10x32xf32>, %[[INIT:.*]]: tensor<1x8x8x32xf32>)
 // CHECK-NOT: linalg.conv_2d_nhwc_hwcf
@@ -20,9 +20,24 @@
 // CHECK: %[[VC:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3], [4]] : tensor<16x1x4x4x32xf32> into tensor<16x16x32xf32>
 // CHECK: %[[MM:.*]] = linalg.batch_matmul ins(%[[VC]], %[[U]] : tensor<16x16x32xf32>, tensor<16x32x32xf32>)
 // CHECK: %[[INIT6:.*]] = tensor.expand_shape %{{.*}} output_shape [1, 4, 2, 4, 2, 32]
+// The output transform reads each tile's 16 products once and writes its 4
+// outputs (AT M A by AT's nonzeros: 24 adds and subtracts, no multiply) into
+// Z[n, th, i, tw, j, f], one slice per (i, j).
+// CHECK: %[[Z:.*]] = tensor.empty() : tensor<1x4x2x4x2x32xf32>
+// CHECK: %[[T:.*]]:4 = linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK-NOT: arith.mulf
+// CHECK-COUNT-24: arith.{{addf|subf}}
+// CHECK-NOT: arith.
+// CHECK: linalg.yield
+// CHECK: %[[Z0:.*]] = tensor.insert_slice %[[T]]#0 into %[[Z]][0, 0, 0, 0, 0, 0] [1, 4, 1, 4, 1, 32] [1, 1, 1, 1, 1, 1]
+// CHECK: %[[Z3:.*]] = tensor.insert_slice %[[T]]#3 into %{{.*}}[0, 0, 1, 0, 1, 0] [1, 4, 1, 4, 1, 32]
+// The init (the bias) is added by an elementwise op the epilogue fuses into.
 // CHECK: %[[Y:.*]] = linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]
-// CHECK-SAME: outs(%[[INIT6]] : tensor<1x4x2x4x2x32xf32>)
+// CHECK-SAME: ins(%[[Z3]] : tensor<1x4x2x4x2x32xf32>) outs(%[[INIT6]] : tensor<1x4x2x4x2x32xf32>)
+// CHECK: arith.addf
+// CHECK-NEXT: linalg.yield
 // CHECK: %[[OUT:.*]] = tensor.collapse_shape %[[Y]] {{\[\[}}0], [1, 2], [3, 4], [5]] : tensor<1x4x2x4x2x32xf32> into tensor<1x8x8x32xf32>
 // CHECK: return %[[OUT]]
 // AUTO-LABEL: func.func @f23
