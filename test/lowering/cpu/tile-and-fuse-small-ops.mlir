@@ -43,10 +43,11 @@ func.func @large(%x: tensor<128x128xf32>) -> tensor<128x128xf32> {
 // A k-result generic (Winograd's transforms write 16 or 36 tensors) counts each
 // iteration k times: 64x64 = 4096 iterations writing 4 tensors is split like
 // 16384 (the 56x56 F(4,3) input transform, 14x14x64 iterations, ran on one
-// thread at 2 threads).
+// thread at 2 threads). Its vector tile is one register (8 lanes) per operand,
+// not 64 lanes: all its inputs and outputs are live at once.
 // CHECK-LABEL: func.func @multi_result
 // CHECK: scf.forall (%{{.*}}) in (2)
-// CHECK: linalg.generic {{.*}}kiln.vectorize
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x8xf32>) outs({{.*}} : tensor<1x8xf32>, tensor<1x8xf32>, tensor<1x8xf32>, tensor<1x8xf32>) attrs = {{.*}}kiln.vectorize
 #id = affine_map<(d0, d1) -> (d0, d1)>
 func.func @multi_result(%x: tensor<64x64xf32>) -> (tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>) {
   %e = tensor.empty() : tensor<64x64xf32>
