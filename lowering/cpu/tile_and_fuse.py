@@ -15,6 +15,12 @@ meant for ``kiln-vectorize`` carries ``kiln.vectorize`` and has static shapes
 body the vectorizer cannot handle (a gather through ``tensor.extract``, the
 ``cf.assert`` guarding its index) is tiled and fused with its group but left
 unmarked: it becomes a scalar loop nest at the ``loops`` stage.
+
+Ops inside a graph-level ``scf.forall`` marked ``kiln.thread_blocks`` (Winograd's
+blocks of tile rows, whose iterations are already the thread split) are tiled
+for one thread; a contraction group's own ``scf.forall`` there (which anchors its
+fusion) becomes a nested OpenMP region, which the runtime runs on the calling
+thread (no nested parallelism).
 """
 
 from __future__ import annotations
@@ -72,6 +78,9 @@ VECTOR_BODY_DIALECTS = ("arith.", "math.")
 # In a group's register-block tiles (whole, never masked) loop indices vectorize too.
 GROUP_BODY_OPS = (*VECTOR_BODY_DIALECTS, "linalg.index", "linalg.yield")
 TAG_PREFIX = "kiln.tile."
+# On a graph-level ``scf.forall`` whose iterations are already the thread split
+# (Winograd's blocks of tile rows): the ops inside are tiled for one thread.
+THREAD_BLOCKS_ATTR = "kiln.thread_blocks"
 
 
 @register
@@ -93,14 +102,13 @@ class TileAndFuse(KilnPass):
             )
 
     def run(self, module: ir.Operation) -> None:
+        found = collect_ops(module, ["kiln.fusion_group"])
         planned = [
-            _plan_group(g, i, self.vector_width)
-            for i, g in enumerate(collect_ops(module, ["kiln.fusion_group"]))
+            (_plan_group(g, i, self.vector_width), _in_thread_blocks(g))
+            for i, g in enumerate(found)
         ]
-        groups = [plan for plan in planned if plan is not None]
-        for i, (group, plan) in enumerate(
-            zip(collect_ops(module, ["kiln.fusion_group"]), planned, strict=True)
-        ):
+        groups = [(plan, nested) for plan, nested in planned if plan is not None]
+        for i, (group, (plan, _)) in enumerate(zip(found, planned, strict=True)):
             if plan is None:
                 _inline(group)
             else:
@@ -109,7 +117,7 @@ class TileAndFuse(KilnPass):
         for i, op in enumerate(_standalone_ops(module)):
             plan = _plan_standalone(op, f"{TAG_PREFIX}s{i}", self.vector_width)
             if plan is not None:
-                plans.append(plan)
+                plans.append((plan, _in_thread_blocks(op)))
         if not groups and not plans:
             return
         try:
@@ -123,16 +131,17 @@ class TileAndFuse(KilnPass):
     def _schedule(self, module: ir.Operation, groups: list, plans: list) -> None:
         sched = Schedule(module.context)
         sched.bind(module, TAG_PREFIX)
-        for plan in groups:
-            GROUP_SCHEDULES[type(plan)](sched, plan, self.threads)
-        for plan in plans:
+        for plan, nested in groups:
+            GROUP_SCHEDULES[type(plan)](sched, plan, 1 if nested else self.threads)
+        for plan, nested in plans:
+            threads = 1 if nested else self.threads
             if isinstance(plan, PoolPlan):
-                schedule_pooling(sched, plan, self.threads)
+                schedule_pooling(sched, plan, threads)
             else:
                 schedule_generic(
                     sched,
                     plan,
-                    self.threads,
+                    threads,
                     max_vector=_max_vector(plan, self.vector_width),
                     min_iterations=self.min_parallel_iterations,
                 )
@@ -295,19 +304,27 @@ def _standalone_ops(module: ir.Operation) -> list[ir.Operation]:
             continue
         if any(name.startswith(TAG_PREFIX) for name in op.attributes):
             continue
-        if _inside(op, ("scf.forall", "scf.for")):
+        loop = _enclosing(op, ("scf.forall", "scf.for"))
+        if loop is not None and THREAD_BLOCKS_ATTR not in loop.attributes:
             continue
         found.append(op)
     return found
 
 
-def _inside(op: ir.Operation, names) -> bool:
+def _enclosing(op: ir.Operation, names) -> ir.Operation | None:
+    """The innermost op named in ``names`` around ``op`` in its function, if any."""
     parent = op.parent
     while parent is not None and parent.operation.name != "func.func":
         if parent.operation.name in names:
-            return True
+            return parent.operation
         parent = parent.parent
-    return False
+    return None
+
+
+def _in_thread_blocks(op: ir.Operation) -> bool:
+    """Whether ``op`` is inside a graph-level ``scf.forall`` marked THREAD_BLOCKS_ATTR."""
+    loop = _enclosing(op, ("scf.forall",))
+    return loop is not None and THREAD_BLOCKS_ATTR in loop.attributes
 
 
 def _plan_standalone(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from kiln.lowering.cpu.tile_and_fuse import THREAD_BLOCKS_ATTR
 from kiln.lowering.cpu.winograd_matrices import Winograd
 from kiln.passes.common import (
     affine_map,
@@ -15,22 +16,73 @@ from kiln.passes.common import (
     tensor_type,
 )
 
-from kiln.ir import arith, bufferization, ir, linalg, tensor
+from kiln.ir import arith, bufferization, ir, linalg, scf, tensor
 
 
-def build_winograd(op: ir.Operation, hwcf: np.ndarray, w: Winograd) -> ir.Value:
-    """The value replacing ``op`` (a 3x3 stride-1 conv_2d_nhwc_hwcf), at the insertion point."""
+def build_winograd(op: ir.Operation, hwcf: np.ndarray, w: Winograd, blocks: int = 1) -> ir.Value:
+    """The value replacing ``op`` (a 3x3 stride-1 conv_2d_nhwc_hwcf), at the insertion point.
+
+    ``blocks`` > 1 (a divisor of the tile rows) computes the transforms and the
+    batch matmul per block of tile rows inside one ``scf.forall``: each block's
+    transformed tensors stay in cache between the three ops, and the threads
+    share out whole blocks (one fork for the three ops).
+    """
     x, init = op.operands[0], op.operands[2]
     n, out_h, out_w, f = static_shape(init)
     c = static_shape(x)[3]
     th, tw = -(-out_h // w.m), -(-out_w // w.m)
-    tw = _blockable_width(n * th, tw)
+    tw = _blockable_width(n * th // blocks, tw)
     x = _extend(x, [n, th * w.m + 2, tw * w.m + 2, c])
-    v = _input_transform(x, w, [n, th, tw, c])
     u = dense_constant(w.filter_transform(hwcf).astype(np.float32), ir.F32Type.get())
+    if blocks == 1:
+        z = _tile_products(x, u, w, [n, th, tw, c])
+    else:
+        z = _blocked_tile_products(x, u, w, [n, th, tw, c], blocks)
+    return _add_init(z, init, w, [n, th, tw, f])
+
+
+def _tile_products(x: ir.Value, u: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
+    """Z[n, th, i, tw, j, f] = (AT ((G g G^T) * (BT d B)) A)[i, j] for the tiles d of ``x``."""
+    n, th, tw, _ = tiles
+    v = _input_transform(x, w, tiles)
     products = _batch_matmul(collapse_to(v, [[0], [1, 2, 3], [4]]), u)
     m_tiles = split_dim(products, 1, [n, th, tw])
-    return _output_transform(m_tiles, init, w, [n, th, tw, f])
+    return _tile_outputs(m_tiles, w, [n, th, tw, static_shape(u)[2]])
+
+
+def _blocked_tile_products(
+    x: ir.Value, u: ir.Value, w: Winograd, tiles: list[int], blocks: int
+) -> ir.Value:
+    """``_tile_products`` per block of ``th / blocks`` tile rows, in an ``scf.forall``."""
+    n, th, tw, c = tiles
+    m, f = w.m, static_shape(u)[2]
+    rows = th // blocks
+    index, dynamic = ir.IndexType.get(), ir.ShapedType.get_dynamic_stride_or_offset()
+    full = tensor.empty([n, th, m, tw, m, f], ir.F32Type.get())
+    forall = scf.ForallOp([0], [blocks], [1], [full])
+    forall.attributes[THREAD_BLOCKS_ATTR] = ir.UnitAttr.get()
+    with ir.InsertionPoint(forall.body):
+        block = forall.induction_variables[0]
+        first_row = arith.muli(block, arith.constant(index, rows))
+        first_pixel = arith.muli(block, arith.constant(index, rows * m))
+        rows_shape = [n, rows * m + 2, tw * m + 2, c]
+        ty = tensor_type(rows_shape, ir.F32Type.get())
+        xb = tensor.extract_slice(
+            ty, x, [first_pixel], [], [], [0, dynamic, 0, 0], rows_shape, [1] * 4
+        )
+        zb = _tile_products(xb, u, w, [n, rows, tw, c])
+        with ir.InsertionPoint(forall.terminator().block):
+            tensor.parallel_insert_slice(
+                zb,
+                forall.inner_iter_args[0],
+                [first_row],
+                [],
+                [],
+                [0, dynamic, 0, 0, 0, 0],
+                [n, rows, m, tw, m, f],
+                [1] * 6,
+            )
+    return forall.results[0]
 
 
 def _blockable_width(rows: int, tw: int) -> int:
@@ -79,22 +131,18 @@ def _input_transform(x: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
     return result
 
 
-def _output_transform(mt: ir.Value, init: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
-    """Y[n, th*m + i, tw*m + j, f] = init + (AT M A)[i, j], M the tile's alpha^2 products.
+def _add_init(z: ir.Value, init: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
+    """Y[n, th*m + i, tw*m + j, f] = init + Z[n, th, i, tw, j, f].
 
-    Two ops: ``_tile_outputs`` reads each tile's alpha^2 values once and computes
-    its m^2 outputs by the sparse sums of AT (zeros skipped, +-1 without a
-    multiply) into Z[n, th, i, tw, j, f]; an elementwise generic then adds Z to
-    ``init`` reshaped to tiles, so the convolution's epilogue (BN, ReLU, residual)
-    fuses into it and the result is a free reshape of the convolution's (cut to
-    its size when the tiles overhang it).
+    An elementwise generic on ``init`` reshaped to tiles, so the convolution's
+    epilogue (BN, ReLU, residual) fuses into it and the result is a free reshape
+    of the convolution's (cut to its size when the tiles overhang it).
     """
     n, th, tw, f = tiles
     m, f32 = w.m, ir.F32Type.get()
     shape = static_shape(init)
     padded = _pad_high(init, [n, th * m, tw * m, f])
     init6 = split_dim(split_dim(padded, 2, [tw, m]), 1, [th, m])
-    z = _tile_outputs(mt, w, tiles)
     identity = ir.AffineMapAttr.get(affine_map(6, list(range(6))))
     generic = linalg.GenericOp(
         [init6.type], [z], [init6], ir.ArrayAttr.get([identity] * 2), _parallel(6)

@@ -57,26 +57,41 @@ class WinogradConv(KilnPass):
     name = "kiln-winograd-conv"
     tile: int = 0
     min_channels: int = 32
+    # Smallest output height and width rewritten (per-layer rule, see module docstring).
+    min_size: int = 14
+    # Blocks of tile rows the transforms and the batch matmul run in (0: per layer).
+    row_blocks: int = 0
 
     def validate(self) -> None:
         if self.tile not in (0, 2, 4):
             raise ValueError(
                 f"kiln-winograd-conv: tile must be 0 (per layer), 2 or 4, got {self.tile}"
             )
-        if self.min_channels < 1:
-            raise ValueError(
-                f"kiln-winograd-conv: min-channels must be >= 1, got {self.min_channels}"
-            )
+        for option in ("min_channels", "min_size"):
+            if getattr(self, option) < 1:
+                raise ValueError(
+                    f"kiln-winograd-conv: {option.replace('_', '-')} must be >= 1, "
+                    f"got {getattr(self, option)}"
+                )
+        if self.row_blocks < 0:
+            raise ValueError(f"kiln-winograd-conv: row-blocks must be >= 0, got {self.row_blocks}")
 
     def run(self, module: ir.Operation) -> None:
         for op in collect_ops(module, [CONV]):
             filt = _eligible_filter(op, self.min_channels)
             if filt is None:
                 continue
-            out_h, out_w = static_shape(op.operands[2])[1:3]
+            n, out_h, out_w, f = static_shape(op.operands[2])
+            if min(out_h, out_w) < self.min_size:
+                continue
             m = self.tile or choose_tile(out_h, out_w)
+            th, tw = -(-out_h // m), -(-out_w // m)
+            if self.row_blocks:
+                blocks = divisor_at_most(th, self.row_blocks)
+            else:
+                blocks = choose_row_blocks(n, th, tw, filt.shape[2], f, m + 2)
             with ir.InsertionPoint(op), op.location:
-                result = build_winograd(op, filt, TRANSFORMS[m])
+                result = build_winograd(op, filt, TRANSFORMS[m], blocks)
             op.results[0].replace_all_uses_with(result)
             op.erase()
 
@@ -88,6 +103,28 @@ def choose_tile(out_h: int, out_w: int) -> int:
         return math.ceil(out_h / m) * math.ceil(out_w / m) * (m + 2) ** 2
 
     return min((2, 4), key=lambda m: (cost(m), m))
+
+
+# Bytes of one block's transformed input and products: about an L2 (Zen 3: 512 KiB).
+BLOCK_BYTES = 600 * 1024
+
+
+def choose_row_blocks(n: int, th: int, tw: int, c: int, f: int, alpha: int) -> int:
+    """Blocks of tile rows: the fewest whose transformed input and products (alpha^2
+    x tiles x (C + F) floats) fit BLOCK_BYTES, or 1 where they weigh less than half the
+    transformed filter (alpha^2 x C x F floats), which every block reads again."""
+    row_bytes = alpha * alpha * n * tw * (c + f) * 4
+    if th * row_bytes * 2 < alpha * alpha * c * f * 4:
+        return 1
+    rows = max(
+        (r for r in range(1, th + 1) if th % r == 0 and r * row_bytes <= BLOCK_BYTES), default=1
+    )
+    return th // rows
+
+
+def divisor_at_most(extent: int, wanted: int) -> int:
+    """The largest divisor of ``extent`` that is at most ``wanted``."""
+    return max(b for b in range(1, min(wanted, extent) + 1) if extent % b == 0)
 
 
 def _eligible_filter(op: ir.Operation, min_channels: int):

@@ -19,6 +19,7 @@ import pytest
 import torch
 import torch.nn as nn
 from kiln.lowering.cpu.pipeline import CpuTarget, cpu_pipeline
+from kiln.lowering.cpu.winograd_conv import WinogradConv
 from kiln.lowering.cpu.winograd_matrices import TRANSFORMS
 
 import kiln
@@ -29,15 +30,20 @@ EPS = 2.0**-24
 TOLERANCE = {2: 2e-5, 4: 2e-4, 0: 2e-4}
 
 
-def winograd_pipeline(threads: int, tile: int):
-    """The CPU pipeline with Winograd on and its tile forced (0: per layer)."""
+def winograd_pipeline(threads: int, tile: int, row_blocks: int = 0, min_size: int = 1):
+    """The CPU pipeline with Winograd on, its tile forced (0: per layer), its blocks of
+    tile rows forced (0: per layer), on outputs of at least ``min_size`` (1: all)."""
     target = dataclasses.replace(host_target(threads), winograd=True)
     pipeline = cpu_pipeline(target)
-    specs = {"kiln-winograd-conv{tile=0 min-channels=32}": f"kiln-winograd-conv{{tile={tile}}}"}
+    spec = WinogradConv(tile=tile, row_blocks=row_blocks, min_size=min_size).spec(all_options=True)
     stages = tuple(
-        dataclasses.replace(stage, passes=tuple(specs.get(p, p) for p in stage.passes))
+        dataclasses.replace(
+            stage,
+            passes=tuple(spec if p.startswith(WinogradConv.name) else p for p in stage.passes),
+        )
         for stage in pipeline.stages
     )
+    assert spec in " ".join(p for stage in stages for p in stage.passes)
     return dataclasses.replace(pipeline, stages=stages)
 
 
@@ -68,6 +74,27 @@ def test_block_matches_eager(size, padding, tile, tmp_path):
     torch.testing.assert_close(compiled(x), model(x), rtol=tol, atol=tol)
     graph = next(tmp_path.glob("*.01-graph.mlir")).read_text()
     assert "linalg.conv_2d_nhwc_hwcf" not in graph  # both convolutions went Winograd
+
+
+@pytest.mark.parametrize(
+    "size,tile,row_blocks,threads",
+    [(16, 4, 2, 1), (16, 4, 4, 2), (14, 2, 7, 2), (13, 4, 2, 2), (28, 0, 7, 2)],
+)
+def test_blocked_matches_eager(size, tile, row_blocks, threads, tmp_path):
+    """Transforms and batch matmul per block of tile rows (an scf.forall the threads
+    share out), with the bias, ReLU and residual epilogue after it."""
+    torch.manual_seed(size + tile)
+    model = ConvBlock(32, 1).eval()
+    x = torch.randn(1, 32, size, size)
+    pipeline = winograd_pipeline(threads, tile, row_blocks)
+    compiled = kiln.compile(
+        model, x, threads=threads, pipeline=pipeline, quiet=True, dump_dir=tmp_path
+    )
+    tol = TOLERANCE[tile]
+    torch.testing.assert_close(compiled(x), model(x), rtol=tol, atol=tol)
+    graph = next(tmp_path.glob("*.01-graph.mlir")).read_text()
+    assert "linalg.conv_2d_nhwc_hwcf" not in graph
+    assert "kiln.thread_blocks" in graph
 
 
 @pytest.mark.parametrize("tile", [2, 4])

@@ -61,3 +61,33 @@ func.func @multi_result(%x: tensor<64x64xf32>) -> (tensor<64x64xf32>, tensor<64x
   } -> (tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>)
   return %r#0, %r#1, %r#2, %r#3 : tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>
 }
+
+// -----
+
+// Inside an scf.forall marked kiln.thread_blocks (Winograd's blocks of tile rows:
+// its iterations are the thread split) an op is tiled for one thread: vector
+// tiles, no forall of its own, though 128x128 would be split on its own.
+// CHECK-LABEL: func.func @in_thread_blocks
+// CHECK: scf.forall (%{{.*}}) in (4)
+// CHECK-NOT: scf.forall (
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x64xf32>) {{.*}}kiln.vectorize
+// CHECK-NOT: scf.forall (
+// CHECK: } {kiln.thread_blocks}
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @in_thread_blocks(%x: tensor<4x128x128xf32>) -> tensor<4x128x128xf32> {
+  %e = tensor.empty() : tensor<4x128x128xf32>
+  %r = scf.forall (%b) in (4) shared_outs(%o = %e) -> (tensor<4x128x128xf32>) {
+    %xb = tensor.extract_slice %x[%b, 0, 0] [1, 128, 128] [1, 1, 1] : tensor<4x128x128xf32> to tensor<128x128xf32>
+    %eb = tensor.empty() : tensor<128x128xf32>
+    %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%xb : tensor<128x128xf32>) outs(%eb : tensor<128x128xf32>) {
+    ^bb0(%a: f32, %u: f32):
+      %s = arith.mulf %a, %a : f32
+      linalg.yield %s : f32
+    } -> tensor<128x128xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %y into %o[%b, 0, 0] [1, 128, 128] [1, 1, 1] : tensor<128x128xf32> into tensor<4x128x128xf32>
+    }
+  } {kiln.thread_blocks}
+  return %r : tensor<4x128x128xf32>
+}

@@ -1,5 +1,6 @@
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv{tile=2})' | FileCheck %s
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv)' | FileCheck %s --check-prefix=AUTO
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv{tile=2 min-size=1})' | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv{min-size=1})' | FileCheck %s --check-prefix=AUTO
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv)' | FileCheck %s --check-prefix=RULE
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv{tile=3})' 2>&1 | FileCheck %s --check-prefix=ERR
 
 // F(2,3) on an 8 x 8 output: 4 x 4 tiles of 2 x 2 pixels, 16 tile positions.
@@ -10,16 +11,15 @@
 // CHECK-LABEL: func.func @f23
 // CHECK-SAME: (%[[X:.*]]: tensor<1x10x10x32xf32>, %[[INIT:.*]]: tensor<1x8x8x32xf32>)
 // CHECK-NOT: linalg.conv_2d_nhwc_hwcf
+// CHECK: %[[U:.*]] = arith.constant dense<{{.*}}> : tensor<16x32x32xf32>
 // CHECK: tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 4, 4, 32] [1, 2, 2, 1]
 // CHECK: tensor.extract_slice %[[X]][0, 3, 3, 0] [1, 4, 4, 32] [1, 2, 2, 1]
 // CHECK: %[[V:.*]]:16 = linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel"]
 // CHECK: arith.subf
 // CHECK: linalg.yield
-// CHECK: %[[U:.*]] = arith.constant dense<{{.*}}> : tensor<16x32x32xf32>
 // CHECK: %[[VC:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3], [4]] : tensor<16x1x4x4x32xf32> into tensor<16x16x32xf32>
 // CHECK: %[[MM:.*]] = linalg.batch_matmul ins(%[[VC]], %[[U]] : tensor<16x16x32xf32>, tensor<16x32x32xf32>)
-// CHECK: %[[INIT6:.*]] = tensor.expand_shape %{{.*}} output_shape [1, 4, 2, 4, 2, 32]
 // The output transform reads each tile's 16 products once and writes its 4
 // outputs (AT M A by AT's nonzeros: 24 adds and subtracts, no multiply) into
 // Z[n, th, i, tw, j, f], one slice per (i, j).
@@ -33,6 +33,7 @@
 // CHECK: %[[Z0:.*]] = tensor.insert_slice %[[T]]#0 into %[[Z]][0, 0, 0, 0, 0, 0] [1, 4, 1, 4, 1, 32] [1, 1, 1, 1, 1, 1]
 // CHECK: %[[Z3:.*]] = tensor.insert_slice %[[T]]#3 into %{{.*}}[0, 0, 1, 0, 1, 0] [1, 4, 1, 4, 1, 32]
 // The init (the bias) is added by an elementwise op the epilogue fuses into.
+// CHECK: %[[INIT6:.*]] = tensor.expand_shape %{{.*}} output_shape [1, 4, 2, 4, 2, 32]
 // CHECK: %[[Y:.*]] = linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]
 // CHECK-SAME: ins(%[[Z3]] : tensor<1x4x2x4x2x32xf32>) outs(%[[INIT6]] : tensor<1x4x2x4x2x32xf32>)
@@ -41,6 +42,10 @@
 // CHECK: %[[OUT:.*]] = tensor.collapse_shape %[[Y]] {{\[\[}}0], [1, 2], [3, 4], [5]] : tensor<1x4x2x4x2x32xf32> into tensor<1x8x8x32xf32>
 // CHECK: return %[[OUT]]
 // AUTO-LABEL: func.func @f23
+// By default outputs under 14 x 14 keep the direct convolution (measured: F(2,3) on
+// ResNet-18's 7 x 7 layers does not win at 2 threads; README, Winograd section).
+// RULE-LABEL: func.func @f23
+// RULE: linalg.conv_2d_nhwc_hwcf
 // AUTO: linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<36x4x32xf32>, tensor<36x32x32xf32>)
 func.func @f23(%x: tensor<1x10x10x32xf32>, %init: tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32> {
   %w = arith.constant dense<0.5> : tensor<3x3x32x32xf32>
@@ -111,6 +116,36 @@ func.func @unchanged(%x: tensor<1x10x10x32xf32>, %wr: tensor<3x3x32x32xf32>, %x3
   %ig = linalg.fill ins(%zero : f32) outs(%eg : tensor<1x8x8x2x16xf32>) -> tensor<1x8x8x2x16xf32>
   %gr = linalg.conv_2d_nhwgc_gfhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%xg, %wg : tensor<1x10x10x2x16xf32>, tensor<2x16x3x3x16xf32>) outs(%ig : tensor<1x8x8x2x16xf32>) -> tensor<1x8x8x2x16xf32>
   return %s2, %k1, %d2, %rt, %c3, %dy, %gr : tensor<1x4x4x32xf32>, tensor<1x10x10x32xf32>, tensor<1x6x6x32xf32>, tensor<1x8x8x32xf32>, tensor<1x8x8x32xf32>, tensor<?x8x8x32xf32>, tensor<1x8x8x2x16xf32>
+}
+
+// -----
+
+// 64 channels at 56 x 56 (ResNet-18's first stage), default options: F(4,3),
+// 14 x 14 tiles, and the transformed input and products (36 x 196 tiles x 128
+// channels, 3.6 MB) are computed in 7 blocks of 2 tile rows (516 KB each) inside
+// one scf.forall marked for the thread split: each block's input transform,
+// batch matmul and output transform run while its tensors are in cache. The
+// init (the bias) is added after the loop, where the epilogue fuses.
+// CHECK-LABEL: func.func @blocked
+// RULE-LABEL: func.func @blocked
+// RULE: %[[Z:.*]] = tensor.empty() : tensor<1x14x4x14x4x64xf32>
+// RULE: %[[LOOP:.*]] = scf.forall (%[[B:.*]]) in (7) shared_outs(%[[ZB:.*]] = %[[Z]]) -> (tensor<1x14x4x14x4x64xf32>)
+// RULE: %[[ROW:.*]] = arith.muli %[[B]], %{{.*}} : index
+// RULE: %[[PIXEL:.*]] = arith.muli %[[B]], %{{.*}} : index
+// RULE: %[[XB:.*]] = tensor.extract_slice %{{.*}}[0, %[[PIXEL]], 0, 0] [1, 10, 58, 64] [1, 1, 1, 1]
+// RULE: tensor.extract_slice %[[XB]][0, 0, 0, 0] [1, 2, 14, 64] [1, 4, 4, 1]
+// RULE: linalg.generic
+// RULE: linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<36x28x64xf32>, tensor<36x64x64xf32>)
+// RULE: %[[T:.*]]:16 = linalg.generic
+// RULE: scf.forall.in_parallel
+// RULE-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[ZB]][0, %[[ROW]], 0, 0, 0, 0] [1, 2, 4, 14, 4, 64] [1, 1, 1, 1, 1, 1]
+// RULE: } {kiln.thread_blocks}
+// RULE: linalg.generic
+// RULE-SAME: ins(%[[LOOP]] : tensor<1x14x4x14x4x64xf32>)
+func.func @blocked(%x: tensor<1x58x58x64xf32>, %init: tensor<1x56x56x64xf32>) -> tensor<1x56x56x64xf32> {
+  %w = arith.constant dense<0.5> : tensor<3x3x64x64xf32>
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x58x58x64xf32>, tensor<3x3x64x64xf32>) outs(%init : tensor<1x56x56x64xf32>) -> tensor<1x56x56x64xf32>
+  return %0 : tensor<1x56x56x64xf32>
 }
 
 // ERR: kiln-winograd-conv: tile must be 0 (per layer), 2 or 4, got 3
