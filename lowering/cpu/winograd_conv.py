@@ -2,23 +2,37 @@
 
 An eligible ``linalg.conv_2d_nhwc_hwcf`` (f32, 3x3, stride 1, dilation 1, a
 constant filter, static shapes, at least ``min-channels`` input and output
-channels) becomes, for output tiles of m x m pixels (alpha = m + 2):
+channels, an output at least ``min-size`` high and wide) becomes, for output
+tiles of m x m pixels (alpha = m + 2):
 
     %u = arith.constant                 // [alpha^2, C, F]: G g G^T, numpy float64 -> f32
     %v = linalg.generic (input transform: BT d B per tile and channel, one result per
          tile position e, channels innermost; reads alpha^2 strided views of the input)
     %mm = linalg.batch_matmul ins(collapse(%v) : [alpha^2, T, C], %u : [alpha^2, C, F])
-    %y = linalg.generic (output transform: init + sum_e K_e[i, j] * M_e, over
-         [N, TH, m, TW, m, F], collapsed to [N, OH, OW, F])
+    %z = linalg.generic (output transform: AT M A per tile from one read of its
+         alpha^2 products, AT's zeros skipped; one result per (i, j) of
+         Z[N, TH, m, TW, m, F])
+    %y = linalg.generic (init + Z over [N, TH, m, TW, m, F], collapsed to [N, OH, OW, F])
 
 The batch matmul is an ordinary contraction: ``kiln-pack-contractions`` packs its
-constant right-hand side at compile time. The output transform is an elementwise
-generic with the convolution's init (the bias) as its output, so
-``kiln-fuse-elementwise`` fuses the epilogue (BN, ReLU, residual add) into it
-when the output is a whole number of tiles (otherwise a slice sits between them).
-Outputs that are not a multiple of m are computed on a zero-extended input and
-sliced. ``tile=0`` picks m in {2, 4} per layer by the multiplies it needs
-(padded tiles x alpha^2); ``tile=2`` or ``tile=4`` forces one.
+constant right-hand side at compile time. The last op is an elementwise generic
+with the convolution's init (the bias) as its output, so ``kiln-fuse-elementwise``
+fuses the epilogue (BN, ReLU, residual add) into it when the output is a whole
+number of tiles (otherwise a slice sits between them). Outputs that are not a
+multiple of m are computed on a zero-extended input and sliced. ``tile=0`` picks
+m in {2, 4} per layer by the multiplies it needs (padded tiles x alpha^2);
+``tile=2`` or ``tile=4`` forces one.
+
+Where the transformed tensors (alpha^2 x tiles x (C + F) floats) outweigh half the
+transformed filter, %v, %mm and %z are computed per block of tile rows inside one
+``scf.forall`` marked ``kiln.thread_blocks`` (its iterations are the thread split;
+``kiln-tile-and-fuse`` tiles the ops inside for one thread), each block's tensors
+at most BLOCK_BYTES so they stay in cache between the three ops; ``row-blocks``
+forces a count (rounded down to a divisor of the tile rows; 1: no loop).
+
+The defaults (``min-size=14``, the block rule) come from paired measurements of
+ResNet-18's layers at 1 and 2 threads (README, Winograd section): 56x56, 28x28
+and 14x14 win at both; 7x7 (512 channels, F(2,3)) did not clearly win.
 
 Upstream's ``linalg.winograd_*_transform`` ops (``transform.structured.winograd_conv2d``)
 take an FHWC filter and decompose into per-tile ``scf.for`` loops of alpha x alpha
