@@ -354,6 +354,10 @@ def _plan_standalone(
         kinds = iterator_types(op)
         if any(broadcast_dims(m) is None for m in maps):
             return None  # gathers (im2col): MLIR cannot tile through floordiv/mod maps
+        if len(op.results) != 1 and "reduction" in kinds:
+            # A multi-result reduction (max with its index) has no vector form here:
+            # only Winograd's all-parallel transforms are scheduled with several results.
+            return None
         loops = _loop_sizes(op)
         body = [inner.operation.name for inner in op.regions[0].blocks[0].operations][:-1]
         vectorizable = all(name.startswith(VECTOR_BODY_DIALECTS) for name in body)
