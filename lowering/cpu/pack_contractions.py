@@ -27,7 +27,7 @@ reshaped back, so users see the original type.
 from __future__ import annotations
 
 import numpy as np
-from kiln.lowering.cpu.bf16_operands import K_PACK, bf16_lhs, bf16_rhs
+from kiln.lowering.cpu.bf16_operands import K_PACK, bf16_lhs, bf16_rhs, pad_dim
 from kiln.passes.common import (
     affine_map,
     collapse_to,
@@ -117,7 +117,7 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking, k_pack: int) -> ir
         a, a_dims = bf16_lhs(op.operands[0], c, blk)
         a_map = remap(a_dims)
         b, b_map = bf16_rhs(op.operands[1], c, blk, [n1, k, n0, kp])
-    init = _pad_dim(op.operands[2], c.c_dims.index(c.n), blk.n_padded)
+    init = pad_dim(op.operands[2], c.c_dims.index(c.n), blk.n_padded)
     c_pos_m, c_pos_n = c.c_dims.index(c.m), c.c_dims.index(c.n)
     for pos, factors in sorted(
         [(c_pos_m, [M // blk.mr, blk.mr]), (c_pos_n, [blk.n_padded // blk.nr, blk.nr])],
@@ -182,7 +182,7 @@ def _pack_rhs(b: ir.Value, c: Contraction, blk: Blocking, panel_loops: list[int]
         panels = np.moveaxis(panels, -2, -3)  # [b-batch, n1, K, nr]
         return dense_constant(np.ascontiguousarray(panels), ir.F32Type.get()), panel_map
     pos_n = c.b_dims.index(c.n)
-    padded = _pad_dim(b, pos_n, blk.n_padded)
+    padded = pad_dim(b, pos_n, blk.n_padded)
     split = split_dim(padded, pos_n, [n_blocks, blk.nr])
     new_loops = {d: [c.batch.index(d)] for d in b_batch}
     new_loops.update({c.n: [n1, n0], c.k: [k]})
@@ -201,23 +201,6 @@ def _pack_rhs(b: ir.Value, c: Contraction, blk: Blocking, panel_loops: list[int]
     empty = tensor.empty(out_shape, ir.F32Type.get())
     packed = linalg.transpose(split, outs=[empty], permutation=perm)
     return (packed if isinstance(packed, ir.Value) else packed.results[0]), panel_map
-
-
-def _pad_dim(value: ir.Value, dim: int, size: int) -> ir.Value:
-    shape = static_shape(value)
-    if shape[dim] == size:
-        return value
-    high = [0] * len(shape)
-    high[dim] = size - shape[dim]
-    new_shape = list(shape)
-    new_shape[dim] = size
-    f32 = ir.F32Type.get()
-    pad = tensor.PadOp(tensor_type(new_shape, f32), value, [], [], [0] * len(shape), high)
-    block = pad.regions[0].blocks.append(*([ir.IndexType.get()] * len(shape)))
-    with ir.InsertionPoint(block):
-        zero = arith.constant(f32, 0.0)
-        tensor.YieldOp(zero)
-    return pad.result
 
 
 def _slice_dim(value: ir.Value, dim: int, size: int) -> ir.Value:
