@@ -69,6 +69,42 @@ def parallel_generic(out: ir.Value) -> tuple[ir.Operation, ir.Block]:
     return generic, generic.regions[0].blocks.append(result_type.element_type)
 
 
+def splice_before(block: ir.Block, op: ir.Operation) -> None:
+    """Moves ``block``'s ops before ``op`` and replaces ``op``'s results by the values its
+    terminator yields (inlining a single-block region or a callee's body); ``op`` is erased.
+    The block's arguments must already have been replaced by the caller."""
+    ops = [inner.operation for inner in block.operations]
+    for inner in ops[:-1]:
+        inner.move_before(op)
+    for result, value in zip(op.results, ops[-1].operands, strict=True):
+        result.replace_all_uses_with(value)
+    op.erase()
+
+
+def pad_high(value: ir.Value, shape: Sequence[int]) -> ir.Value:
+    """``value`` (f32, static shape) extended with zeros at the end of each dimension up to
+    ``shape``; ``value`` itself when it already has that shape."""
+    old = static_shape(value)
+    if old == list(shape):
+        return value
+    f32 = ir.F32Type.get()
+    high = [new - size for new, size in zip(shape, old, strict=True)]
+    pad = tensor.PadOp(tensor_type(shape, f32), value, [], [], [0] * len(old), high)
+    block = pad.regions[0].blocks.append(*([ir.IndexType.get()] * len(old)))
+    with ir.InsertionPoint(block):
+        tensor.YieldOp(arith.constant(f32, 0.0))
+    return pad.result
+
+
+def single_result(built) -> ir.Value:
+    """The single result of what a linalg builder returned (an op view or a value)."""
+    if isinstance(built, ir.Value):
+        return built
+    if isinstance(built, ir.OpResultList):
+        return built[0]
+    return built.results[0]
+
+
 def users(value: ir.Value) -> list[ir.Operation]:
     """The ops using ``value`` (one entry per use)."""
     return [

@@ -15,7 +15,13 @@ An odd K is padded with a zero row/column (zero products add nothing).
 from __future__ import annotations
 
 import numpy as np
-from kiln.passes.common import affine_map, constant_array, split_dim, static_shape, tensor_type
+from kiln.passes.common import (
+    affine_map,
+    constant_array,
+    pad_high,
+    split_dim,
+    static_shape,
+)
 from kiln.passes.contraction_analysis import Blocking, Contraction
 
 from kiln.ir import arith, ir, linalg, tensor
@@ -108,15 +114,5 @@ def to_bf16(value: ir.Value, perm: list[int]) -> ir.Value:
 def pad_dim(value: ir.Value, dim: int, size: int) -> ir.Value:
     """``value`` (f32) padded with zeros at the end of ``dim`` up to ``size``."""
     shape = static_shape(value)
-    if shape[dim] == size:
-        return value
-    high = [0] * len(shape)
-    high[dim] = size - shape[dim]
-    new_shape = list(shape)
-    new_shape[dim] = size
-    f32 = ir.F32Type.get()
-    pad = tensor.PadOp(tensor_type(new_shape, f32), value, [], [], [0] * len(shape), high)
-    block = pad.regions[0].blocks.append(*([ir.IndexType.get()] * len(shape)))
-    with ir.InsertionPoint(block):
-        tensor.YieldOp(arith.constant(f32, 0.0))
-    return pad.result
+    shape[dim] = size
+    return pad_high(value, shape)

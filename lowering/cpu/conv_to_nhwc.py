@@ -37,6 +37,7 @@ from kiln.passes.common import (
     collapse_to,
     collect_ops,
     defining_op,
+    single_result,
     split_dim,
     static_shape,
     tensor_type,
@@ -92,7 +93,7 @@ def _rewrite(op: ir.Operation) -> ir.Value:
         out = linalg.depthwise_conv_2d_nhwc_hwc(x_nhwc, filter_hwc, outs=[init_nhwc], **attrs)
     else:
         out = POOLS[op.name](x_nhwc, window, outs=[init_nhwc], **attrs)
-    return _transpose(_value(out), TO_NCHW)
+    return _transpose(single_result(out), TO_NCHW)
 
 
 def _grouped(op: ir.Operation) -> ir.Value:
@@ -161,7 +162,7 @@ def _pad_like(pad: ir.Operation, source: ir.Value, low: list[int], high: list[in
     # alloc_tensor, not tensor.empty: CSE must not merge the padded buffers of
     # different convolutions (each would then start as a copy of a shared one).
     buffer = bufferization.AllocTensorOp(tensor_type(out_shape, elt), []).result
-    filled = _value(linalg.fill(pad_value, outs=[buffer]))
+    filled = single_result(linalg.fill(pad_value, outs=[buffer]))
     return tensor.insert_slice(source, filled, [], [], [], low, shape, [1] * len(shape))
 
 
@@ -169,13 +170,4 @@ def _transpose(value: ir.Value, perm: list[int]) -> ir.Value:
     shape = static_shape(value)
     elt = ir.ShapedType(value.type).element_type
     empty = tensor.empty([shape[p] for p in perm], elt)
-    return _value(linalg.transpose(value, outs=[empty], permutation=perm))
-
-
-def _value(built) -> ir.Value:
-    """The single result of what a linalg builder returned (an op view or a value)."""
-    if isinstance(built, ir.Value):
-        return built
-    if isinstance(built, ir.OpResultList):
-        return built[0]
-    return built.results[0]
+    return single_result(linalg.transpose(value, outs=[empty], permutation=perm))

@@ -17,7 +17,7 @@ place of its call and erases the functions; the ops keep their attributes.
 
 from __future__ import annotations
 
-from kiln.passes.common import collect_ops
+from kiln.passes.common import collect_ops, splice_before
 
 from kiln.ir import func, ir
 
@@ -82,12 +82,7 @@ def inline_group_calls(module: ir.Operation) -> None:
         entry = fn.regions[0].blocks[0]
         for argument, operand in zip(entry.arguments, call.operands, strict=True):
             argument.replace_all_uses_with(operand)
-        ops = [op.operation for op in entry.operations]
-        for op in ops[:-1]:
-            op.move_before(call)
-        for result, value in zip(call.results, ops[-1].operands, strict=True):
-            result.replace_all_uses_with(value)
-        call.erase()
+        splice_before(entry, call)
     for fn in functions.values():
         fn.operation.erase()
 

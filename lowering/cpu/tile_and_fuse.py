@@ -50,6 +50,7 @@ from kiln.passes.common import (
     indexing_maps,
     iterator_types,
     map_dims,
+    splice_before,
     static_shape,
 )
 from kiln.passes.contraction_analysis import BLOCKED_ATTR, blocked_k_pack
@@ -276,13 +277,7 @@ def _depthwise_loops(op: ir.Operation) -> list[int]:
 
 
 def _inline(group: ir.Operation) -> None:
-    block = group.regions[0].blocks[0]
-    ops = [op.operation for op in block.operations]
-    for op in ops[:-1]:
-        op.move_before(group)
-    for result, yielded in zip(group.results, ops[-1].operands, strict=True):
-        result.replace_all_uses_with(yielded)
-    group.erase()
+    splice_before(group.regions[0].blocks[0], group)
 
 
 def _loop_sizes(op: ir.Operation) -> list[int]:
