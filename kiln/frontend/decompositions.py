@@ -175,6 +175,54 @@ def _rows_by_rank(values, dim: int, mask):
     return rows.reshape(rows.shape[:dim] + mask.shape + rows.shape[dim + 1 :])
 
 
+def _grouped_conv_transpose(
+    x, weight, bias, stride, padding, dilation, transposed, output_padding, groups
+):
+    # torch-mlir lowers a transposed convolution with groups > 1 to an invalid
+    # tensor.collapse_shape (rank 5 vs 4). The same convolution as a forward grouped
+    # one, which kiln schedules like any other: the input with stride - 1 zeros between
+    # its pixels, padded by dilation * (k - 1) - padding (plus output_padding at the
+    # end), convolved at stride 1 with each group's filter transposed (in <-> out
+    # channels) and flipped in space.
+    if not transposed or groups == 1:
+        return NotImplemented
+    spatial = weight.dim() - 2
+    kernel = weight.shape[2:]
+    z = _spread(x, list(stride))
+    pads = []  # constant_pad_nd's order: last dimension first, (begin, end) each
+    for d in reversed(range(spatial)):
+        edge = dilation[d] * (kernel[d] - 1) - padding[d]
+        pads += [edge, edge + output_padding[d]]
+    z = torch.constant_pad_nd(z, pads, 0.0)  # negative pads crop
+    c_in, c_out_group = weight.shape[0], weight.shape[1]
+    w = weight.reshape(groups, c_in // groups, c_out_group, *kernel).transpose(1, 2)
+    w = w.reshape(groups * c_out_group, c_in // groups, *kernel).flip(list(range(2, 2 + spatial)))
+    ones = [1] * spatial
+    return torch.ops.aten.convolution.default(
+        z, w, bias, ones, [0] * spatial, list(dilation), False, [0] * spatial, groups
+    )
+
+
+def _spread(x, stride: list[int]):
+    """``x`` with ``s - 1`` zeros between neighbouring elements of each spatial dim."""
+    if all(s == 1 for s in stride):
+        return x
+    batch, channels, *sizes = x.shape
+    spatial = len(sizes)
+    # (N, C, d0, 1, d1, 1, ...) padded to (N, C, d0, s0, d1, s1, ...): x at offset 0.
+    expanded = x.reshape(batch, channels, *[v for size in sizes for v in (size, 1)])
+    pads = []
+    for s in reversed(stride):
+        pads += [0, s - 1, 0, 0]
+    spread = torch.constant_pad_nd(expanded, pads, 0.0)
+    spread = spread.reshape(
+        batch, channels, *[size * s for size, s in zip(sizes, stride, strict=True)]
+    )
+    for d in range(spatial):
+        spread = spread.narrow(2 + d, 0, (sizes[d] - 1) * stride[d] + 1)
+    return spread
+
+
 # aten ops torch-mlir cannot lower (or lowers imprecisely, or too slowly traced),
 # written with ops it handles well.
 KILN_DECOMPOSITIONS = {
@@ -186,6 +234,7 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.adaptive_max_pool2d.default: _adaptive_max_pool2d,
     torch.ops.aten.index.Tensor: _index_by_mask,
     torch.ops.aten.index_put.default: _index_put_by_mask,
+    torch.ops.aten.convolution.default: _grouped_conv_transpose,
 }
 
 

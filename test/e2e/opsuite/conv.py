@@ -146,3 +146,32 @@ case(
     tol=F32_SUM,
 )
 case("conv3d", lambda: nn.Conv3d(2, 3, 3, padding=1), image(1, 2, 4, 5, 5), tol=F32_SUM)
+# Transposed convolutions with groups: kiln rewrites them as forward grouped convolutions
+# (torch-mlir's own lowering of these builds invalid IR).
+case(
+    "conv_transpose2d_depthwise",
+    lambda: nn.ConvTranspose2d(8, 8, 3, stride=2, padding=1, output_padding=1, groups=8),
+    image(1, 8, 10, 10),
+    tol=F32_SUM,
+)
+case(
+    "conv_transpose2d_groups_all_options",
+    lambda: nn.ConvTranspose2d(
+        4,
+        6,
+        (3, 2),
+        stride=(2, 3),
+        padding=(2, 0),
+        output_padding=(1, 0),
+        dilation=(1, 2),
+        groups=2,
+    ),
+    image(2, 4, 7, 6),
+    tol=F32_SUM,
+)
+case(
+    "conv_transpose1d_groups_no_bias",
+    lambda: nn.ConvTranspose1d(6, 9, 4, stride=3, padding=3, groups=3, bias=False),
+    image(1, 6, 9),
+    tol=F32_SUM,
+)
