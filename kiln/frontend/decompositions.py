@@ -175,17 +175,22 @@ def _rows_by_rank(values, dim: int, mask):
     return rows.reshape(rows.shape[:dim] + mask.shape + rows.shape[dim + 1 :])
 
 
-def _grouped_conv_transpose(
+def _grouped_convolution(
     x, weight, bias, stride, padding, dilation, transposed, output_padding, groups
 ):
+    # Grouped convolutions torch-mlir cannot lower; the others are left to it.
     # torch-mlir lowers a transposed convolution with groups > 1 to an invalid
     # tensor.collapse_shape (rank 5 vs 4). The same convolution as a forward grouped
     # one, which kiln schedules like any other: the input with stride - 1 zeros between
     # its pixels, padded by dilation * (k - 1) - padding (plus output_padding at the
     # end), convolved at stride 1 with each group's filter transposed (in <-> out
     # channels) and flipped in space.
-    if not transposed or groups == 1:
+    if groups == 1:
         return NotImplemented
+    if not transposed:
+        if weight.dim() != 5:
+            return NotImplemented
+        return _grouped_conv3d(x, weight, bias, stride, padding, dilation, groups)
     spatial = weight.dim() - 2
     kernel = weight.shape[2:]
     z = _spread(x, list(stride))
@@ -201,6 +206,36 @@ def _grouped_conv_transpose(
     return torch.ops.aten.convolution.default(
         z, w, bias, ones, [0] * spatial, list(dilation), False, [0] * spatial, groups
     )
+
+
+def _grouped_conv3d(x, weight, bias, stride, padding, dilation, groups):
+    # torch-mlir cannot lower a grouped 3-D convolution. It is the sum over the depth
+    # taps kd of grouped 2-D convolutions, each over the input's depth slices that tap
+    # reads (kd * dilation + i * stride), with the output depths folded into the batch.
+    batch, channels, depth = x.shape[:3]
+    x = torch.constant_pad_nd(x, [0, 0, 0, 0, padding[0], padding[0]], 0.0)
+    out_depth = (depth + 2 * padding[0] - dilation[0] * (weight.shape[2] - 1) - 1) // stride[0] + 1
+    total = None
+    for kd in range(weight.shape[2]):
+        start = kd * dilation[0]
+        taps = x[:, :, start : start + (out_depth - 1) * stride[0] + 1 : stride[0]]
+        planes = taps.transpose(1, 2).reshape(batch * out_depth, channels, *x.shape[3:])
+        part = torch.ops.aten.convolution.default(
+            planes,
+            weight[:, :, kd],
+            None,
+            stride[1:],
+            padding[1:],
+            dilation[1:],
+            False,
+            [0, 0],
+            groups,
+        )
+        total = part if total is None else total + part
+    out = total.reshape(batch, out_depth, *total.shape[1:]).transpose(1, 2)
+    if bias is not None:
+        out = out + bias.reshape(-1, 1, 1, 1)
+    return out
 
 
 def _spread(x, stride: list[int]):
@@ -234,7 +269,7 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.adaptive_max_pool2d.default: _adaptive_max_pool2d,
     torch.ops.aten.index.Tensor: _index_by_mask,
     torch.ops.aten.index_put.default: _index_put_by_mask,
-    torch.ops.aten.convolution.default: _grouped_conv_transpose,
+    torch.ops.aten.convolution.default: _grouped_convolution,
 }
 
 

@@ -175,3 +175,24 @@ case(
     image(1, 6, 9),
     tol=F32_SUM,
 )
+# Grouped 3-D convolutions: a sum over depth taps of grouped 2-D convolutions.
+case(
+    "conv3d_depthwise",
+    lambda: nn.Conv3d(8, 8, (3, 1, 1), padding=(1, 0, 0), groups=8),
+    image(1, 8, 5, 6, 6),
+    tol=F32_SUM,
+)
+case(
+    "conv3d_groups_all_options",
+    lambda: nn.Conv3d(
+        6, 4, (3, 3, 2), stride=(2, 1, 2), padding=(1, 2, 0), dilation=(2, 1, 1), groups=2
+    ),
+    image(2, 6, 9, 7, 8),
+    tol=F32_SUM,
+)
+case(
+    "conv_transpose3d_depthwise",
+    lambda: nn.ConvTranspose3d(4, 4, 3, stride=2, groups=4, bias=False),
+    image(1, 4, 3, 4, 5),
+    tol=F32_SUM,
+)
