@@ -7,6 +7,7 @@ before: a compile-cache hit on MLIR text imports neither (``kiln.aot.driver``).
 from __future__ import annotations
 
 import os
+import sys
 import types
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,9 +38,9 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
 ) -> object:
     """Compiles ``model`` for ``target`` and returns a callable (see below).
 
-    ``model`` is a ``torch.nn.Module`` or a function of tensors (traced with
-    ``example_inputs``), a path
-    to an ``.mlir`` file, or MLIR text, at the linalg-on-tensors level.
+    ``model`` is a ``torch.nn.Module`` (an ``ExportedProgram`` or its ``.module()``
+    too), a function of tensors (traced with ``example_inputs``), a path to an
+    ``.mlir`` file, or MLIR text, at the linalg-on-tensors level.
     ``threads`` defaults to the CPUs available (or ``KILN_NUM_THREADS``).
     ``dump_dir`` receives the IR after every stage. ``pipeline`` replaces
     the target's default pipeline (``kiln.targets.TARGETS``; e.g. one with a
@@ -75,6 +76,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     and ``profile=True`` run in the JIT (a ``CompiledModel``, not cached).
     """
     entry = target_entry(target)
+    model = _unwrap_exported(model)
     _check_arguments(threads, opt_level, dump_dir)
     _check_precision(precision, target, pipeline)
     if target == "cuda":
@@ -118,6 +120,15 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
         report=report,
         precision=precision,
     )
+
+
+def _unwrap_exported(model):
+    """An ``ExportedProgram`` (``torch.export.export``'s result, e.g. a PT2E-quantized
+    model) as the module it runs (``.module()``); anything else as it is."""
+    exported = getattr(sys.modules.get("torch.export"), "ExportedProgram", None)
+    if exported is not None and isinstance(model, exported):
+        return model.module()
+    return model
 
 
 def _check_precision(precision, target: str, pipeline) -> None:

@@ -82,6 +82,18 @@ def import_torch_module(
     return import_torch_program(model, example_inputs, func_name, dynamic_shapes, **dumps)[0]
 
 
+def _in_eval_mode(model):
+    """``model`` switched to eval mode where it has one. A module that ``torch.export``
+    produced (``ExportedProgram.module()``, a PT2E-quantized model) refuses ``eval()``:
+    its graph was traced in one mode already, so it is taken as it is."""
+    if not isinstance(model, torch.nn.Module):
+        return model
+    try:
+        return model.eval()
+    except NotImplementedError:
+        return model
+
+
 def import_torch_program(
     model: torch.nn.Module,
     example_inputs: tuple,
@@ -99,9 +111,7 @@ def import_torch_program(
     user's line) that torch.export, torch-mlir's importer or its lowering
     cannot handle.
     """
-    if isinstance(model, torch.nn.Module):
-        model = model.eval()
-    model = as_module(model)  # a plain function of tensors
+    model = as_module(_in_eval_mode(model))  # a plain function of tensors
     with _EXPORT_LOCK:
         program = export_program(model, example_inputs, dynamic_shapes)
         try:

@@ -400,6 +400,22 @@ def test_batch_norm_model_in_eval_mode_is_untouched():
         torch.testing.assert_close(value, state[name], rtol=0, atol=0)
 
 
+# --- models torch.export made (ExportedProgram, its .module(): PT2E-quantized models) ---
+
+
+@pytest.mark.parametrize("form", ["program", "module"])
+def test_exported_model_compiles(form):
+    # An exported module refuses eval() (NotImplementedError), which kiln called on every
+    # module; an ExportedProgram is not callable at all.
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU()).eval()
+    x = torch.randn(1, 3, 10, 10)
+    program = torch.export.export(model, (x,))
+    given = program if form == "program" else program.module()
+    compiled = kiln.compile(given, x, threads=1)
+    torch.testing.assert_close(compiled(x), model(x), rtol=1e-4, atol=1e-5)
+
+
 # --- frontend failures: UnsupportedOpsError naming the construct and the line ---
 
 
