@@ -229,7 +229,11 @@ _UNARY = {
     "math.rsqrt": lambda x: 1.0 / np.sqrt(x),
     "arith.negf": np.negative,
 }
-_CASTS = ("arith.truncf", "arith.extf")
+_CASTS = ("arith.truncf", "arith.extf", "arith.sitofp", "arith.extsi", "arith.trunci")
+# Integer ops: numpy's wrap around as arith's do; operands keep their integer dtypes.
+_INTEGER_BINARY = {"arith.addi": np.add, "arith.subi": np.subtract, "arith.muli": np.multiply}
+# Casts that read the operand as unsigned: reinterpret its bits first.
+_UNSIGNED_CASTS = ("arith.uitofp", "arith.extui")
 
 
 def _evaluate_elementwise(op: ir.Operation) -> np.ndarray | None:
@@ -256,14 +260,8 @@ def _evaluate_elementwise(op: ir.Operation) -> np.ndarray | None:
             return None
         operands.append(_broadcast_to_loops(array, dims, out_shape))
     names = body_op_names(op)
-    if any(
-        n not in _BINARY
-        and n not in _UNARY
-        and n not in _CASTS
-        and n != "linalg.yield"
-        and n != "arith.constant"
-        for n in names
-    ):
+    known = (*_BINARY, *_INTEGER_BINARY, *_UNARY, *_CASTS, *_UNSIGNED_CASTS)
+    if any(n not in known and n not in ("linalg.yield", "arith.constant") for n in names):
         return None
     return _run_body(op.regions[0].blocks[0], operands, element_type(op.results[0]))
 
@@ -293,31 +291,60 @@ def _run_body(block: ir.Block, operands: list[np.ndarray], out_type: ir.Type) ->
             scalar = _scalar_constant(inner.results[0])
             if scalar is None:
                 return None
-            values[inner.results[0]] = np.float64(scalar)
+            values[inner.results[0]] = _numpy_scalar(scalar)
             continue
         args = [values[v] if v in values else _captured_scalar(v) for v in inner.operands]
         if any(a is None for a in args):
             return None
         if inner.name in _BINARY:
             out = _BINARY[inner.name](args[0], args[1])
+        elif inner.name in _INTEGER_BINARY:
+            out = _INTEGER_BINARY[inner.name](*_same_integer_dtype(args, inner.results[0].type))
         elif inner.name in _UNARY:
             out = _UNARY[inner.name](args[0])
         else:  # casts
-            dtype = _np_dtype(inner.results[0].type)
-            if dtype is None:
+            out = _cast(inner, args[0])
+            if out is None:
                 return None
-            out = args[0].astype(dtype)
         values[inner.results[0]] = out
     return None
+
+
+def _cast(op: ir.Operation, array):
+    """``op`` (a cast in ``_CASTS`` or ``_UNSIGNED_CASTS``) applied to ``array``."""
+    dtype = _np_dtype(op.results[0].type)
+    if dtype is None:
+        return None
+    array = np.asarray(array)
+    if op.name in _UNSIGNED_CASTS:
+        width = ir.IntegerType(op.operands[0].type).width
+        unsigned = _UINT_DTYPES.get(width)
+        if unsigned is None:
+            return None
+        array = array.astype(_INT_DTYPES[width]).view(unsigned)
+    return array.astype(dtype)
+
+
+def _same_integer_dtype(args: list, ty: ir.Type) -> list:
+    """Integer operands as arrays of the result's width (captured scalars arrive as
+    float64): numpy then wraps around at that width, as arith does."""
+    dtype = _np_dtype(ty)
+    return [np.asarray(a).astype(dtype) for a in args]
+
+
+def _numpy_scalar(scalar):
+    """Integer constants as int64 (exact past 2**53), float ones as float64."""
+    return np.int64(scalar) if isinstance(scalar, int) else np.float64(scalar)
 
 
 def _captured_scalar(value: ir.Value):
     """A scalar constant defined outside the body (``x + eps``), as float64, else None."""
     scalar = _scalar_constant(value)
-    return None if scalar is None else np.float64(scalar)
+    return None if scalar is None else _numpy_scalar(scalar)
 
 
 _INT_DTYPES = {1: np.bool_, 8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}
+_UINT_DTYPES = {8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}
 
 
 def _np_dtype(ty: ir.Type):

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch_mlir import fx
 from torch_mlir.compiler_utils import OutputType
-from torch_mlir.extras.fx_importer import FxImporterHooks
+from torch_mlir.extras.fx_importer import FxImporterHooks, create_mlir_tensor_type
 
 from kiln.errors import (
     KilnError,
@@ -51,20 +51,38 @@ PARTIAL_CONVERSIONS = (
 _EXPORT_LOCK = threading.Lock()
 
 
+# Weights imported from their own memory; torch-mlir's default copies each element
+# through a Python list (seconds for ResNet-18's floats, minutes for an int8 LLM).
+_LITERAL_DTYPES = (
+    torch.float32,
+    torch.float64,
+    torch.float16,
+    torch.int8,
+    torch.uint8,
+    torch.int16,
+    torch.int32,
+    torch.int64,
+)
+
+
 class _DenseLiterals(FxImporterHooks):
     """Imports tensor literals (weights) as DenseElementsAttr from their own memory."""
 
     def resolve_literal(self, gni, literal, info):
         if not isinstance(literal, torch.Tensor) or literal.numel() <= 1:
             return None
-        if literal.dtype not in (torch.float32, torch.float64, torch.float16):
-            return None  # integer and bool literals need torch-mlir's signedness handling
+        if literal.dtype not in _LITERAL_DTYPES:
+            return None  # bool (bit-packed), bf16, complex: torch-mlir's own path
         try:
             array = literal.detach().contiguous().cpu().numpy()
         except (RuntimeError, TypeError):
             return None  # fake or meta tensors: let the importer decide
         vtensor_type = gni._cc.tensor_to_vtensor_type(literal)
-        attr = ir.DenseElementsAttr.get(np.ascontiguousarray(array), context=vtensor_type.context)
+        # The element type torch-mlir gives such a literal (si8, ui8, si64, f32, ...):
+        # its backend converts the signed/unsigned types to signless ones.
+        with vtensor_type.context:
+            element = create_mlir_tensor_type(literal).element_type
+            attr = ir.DenseElementsAttr.get(np.ascontiguousarray(array), type=element)
         op = ir.Operation.create(
             "torch.vtensor.literal", results=[vtensor_type], attributes={"value": attr}
         )
