@@ -70,6 +70,22 @@ def _threshold_backward(grad, x, threshold):
     return torch.where(x <= threshold, 0, grad.to(dtype))
 
 
+def _promoting(op):
+    # clamp(int_tensor, min=-2.5) is float32 in eager; torch-mlir compares the
+    # integers with float bounds (arith.cmpf on i64: "must be floating-point-like").
+    # Converting the input to the promoted dtype first leaves a same-dtype clamp.
+    def clamp(x, *bounds):
+        dtype = x.dtype
+        for bound in bounds:
+            if bound is not None:
+                dtype = torch.promote_types(dtype, torch.result_type(x, bound))
+        if dtype == x.dtype:
+            return NotImplemented
+        return op(x.to(dtype), *(b.to(dtype) if isinstance(b, torch.Tensor) else b for b in bounds))
+
+    return clamp
+
+
 def _batch_norm_inference(inputs, weight, bias, running_mean, running_var, momentum, eps):
     # PyTorch's own decomposition traces some 15 ops per norm (copies of the
     # statistics, reshapes of each): 0.6 s of ResNet-18's compile. Same math.
@@ -296,6 +312,10 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.mm.default: _widened(torch.ops.aten.mm.default),
     torch.ops.aten.bmm.default: _widened(torch.ops.aten.bmm.default),
     torch.ops.aten.threshold_backward.default: _threshold_backward,
+    torch.ops.aten.clamp.default: _promoting(torch.ops.aten.clamp.default),
+    torch.ops.aten.clamp.Tensor: _promoting(torch.ops.aten.clamp.Tensor),
+    torch.ops.aten.clamp_min.default: _promoting(torch.ops.aten.clamp_min.default),
+    torch.ops.aten.clamp_max.default: _promoting(torch.ops.aten.clamp_max.default),
 }
 
 
