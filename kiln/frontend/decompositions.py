@@ -47,6 +47,45 @@ def _integers(*values) -> bool:
     return True
 
 
+# torch-mlir accumulates an 8-bit integer contraction in i32 and converts the result
+# back without the original dtype its 8-bit conversion requires: a null value, and
+# the process dies (SIGSEGV). The same sum in int32, wrapped to 8 bits at the end, is
+# what PyTorch computes (integer sums wrap modulo 2**8 however wide the accumulator).
+NARROW_INTEGERS = (torch.int8, torch.uint8)
+
+
+def _widened(op):
+    def contraction(a, b):
+        if a.dtype not in NARROW_INTEGERS or b.dtype != a.dtype:
+            return NotImplemented
+        return op(a.to(torch.int32), b.to(torch.int32)).to(a.dtype)
+
+    return contraction
+
+
+def _threshold_backward(grad, x, threshold):
+    # PyTorch's decomposition returns grad's dtype; eager promotes grad with x
+    # (an int64 grad and a float32 input give float32).
+    dtype = torch.result_type(grad, x)
+    return torch.where(x <= threshold, 0, grad.to(dtype))
+
+
+def _promoting(op):
+    # clamp(int_tensor, min=-2.5) is float32 in eager; torch-mlir compares the
+    # integers with float bounds (arith.cmpf on i64: "must be floating-point-like").
+    # Converting the input to the promoted dtype first leaves a same-dtype clamp.
+    def clamp(x, *bounds):
+        dtype = x.dtype
+        for bound in bounds:
+            if bound is not None:
+                dtype = torch.promote_types(dtype, torch.result_type(x, bound))
+        if dtype == x.dtype:
+            return NotImplemented
+        return op(x.to(dtype), *(b.to(dtype) if isinstance(b, torch.Tensor) else b for b in bounds))
+
+    return clamp
+
+
 def _batch_norm_inference(inputs, weight, bias, running_mean, running_var, momentum, eps):
     # PyTorch's own decomposition traces some 15 ops per norm (copies of the
     # statistics, reshapes of each): 0.6 s of ResNet-18's compile. Same math.
@@ -270,6 +309,13 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.index.Tensor: _index_by_mask,
     torch.ops.aten.index_put.default: _index_put_by_mask,
     torch.ops.aten.convolution.default: _grouped_convolution,
+    torch.ops.aten.mm.default: _widened(torch.ops.aten.mm.default),
+    torch.ops.aten.bmm.default: _widened(torch.ops.aten.bmm.default),
+    torch.ops.aten.threshold_backward.default: _threshold_backward,
+    torch.ops.aten.clamp.default: _promoting(torch.ops.aten.clamp.default),
+    torch.ops.aten.clamp.Tensor: _promoting(torch.ops.aten.clamp.Tensor),
+    torch.ops.aten.clamp_min.default: _promoting(torch.ops.aten.clamp_min.default),
+    torch.ops.aten.clamp_max.default: _promoting(torch.ops.aten.clamp_max.default),
 }
 
 

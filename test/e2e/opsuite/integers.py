@@ -89,6 +89,45 @@ case(
     lambda t: (t.randint(3, 4, low=-5, high=5), t.randint(4, 5, low=-5, high=5)),
     tol=EXACT,
 )
+# 8-bit contractions wrap their sums modulo 2**8 (products of up to +-120 overflow
+# on purpose). torch-mlir's 8-bit lowering used to kill the process: isolated.
+case(
+    "mm_i8_wraps",
+    fn(torch.mm),
+    lambda t: (
+        t.randint(16, 4, low=-120, high=120, dtype=torch.int8),
+        t.randint(4, 16, low=-120, high=120, dtype=torch.int8),
+    ),
+    tol=EXACT,
+    isolate=True,
+)
+case(
+    "mm_u8_zero_k",
+    fn(torch.mm),
+    lambda t: (
+        t.randint(3, 0, high=200, dtype=torch.uint8),
+        t.randint(0, 5, high=200, dtype=torch.uint8),
+    ),
+    tol=EXACT,
+    isolate=True,
+)
+case(
+    "matmul_batched_u8",
+    fn(torch.matmul),
+    lambda t: (
+        t.randint(2, 5, 6, high=250, dtype=torch.uint8),
+        t.randint(6, 3, high=250, dtype=torch.uint8),
+    ),
+    tol=EXACT,
+    isolate=True,
+)
+# An int64 gradient with a float32 input is float32 in eager (type promotion).
+case(
+    "threshold_backward_int_grad",
+    fn(lambda g, x: torch.ops.aten.threshold_backward(g, x, 0.5)),
+    lambda t: (t.randint(4, 5, high=20), t.rand(4, 5)),
+    tol=EXACT,
+)
 case(
     "int_times_float_scalar",
     fn(lambda x: x * 0.5),

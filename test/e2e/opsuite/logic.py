@@ -45,6 +45,21 @@ case(
     lambda t: (t.randint(3, 5, low=-5, high=15),),
     tol=EXACT,
 )
+
+
+def ints(t):
+    return (t.randint(3, 5, low=-10, high=10),)
+
+
+# Integer inputs with float bounds are promoted to float32 (eager's type promotion).
+case("clamp_int_float_bounds", fn(lambda x: torch.clamp(x, min=-2.5, max=2.5)), ints, tol=EXACT)
+case("clamp_max_int_float_bound", fn(lambda x: torch.clamp_max(x, 2.5)), ints, tol=EXACT)
+case(
+    "clamp_int_float_tensor_bound",
+    fn(lambda x, lo: torch.clamp(x, min=lo)),
+    lambda t: (t.randint(3, 5, low=-3, high=3), t.randn(3, 5)),
+    tol=EXACT,
+)
 # --- maximum, minimum ----------------------------------------------------------------
 
 case("maximum", fn(torch.maximum), pair, tol=EXACT)
