@@ -170,6 +170,12 @@ case(
     tol=F32_SUM,
 )
 case(
+    "conv_transpose2d_groups_padding_beyond_kernel",  # padding > dilation * (k - 1): crops
+    lambda: nn.ConvTranspose2d(4, 4, 3, stride=2, padding=3, groups=2),
+    image(1, 4, 6, 6),
+    tol=F32_SUM,
+)
+case(
     "conv_transpose1d_groups_no_bias",
     lambda: nn.ConvTranspose1d(6, 9, 4, stride=3, padding=3, groups=3, bias=False),
     image(1, 6, 9),

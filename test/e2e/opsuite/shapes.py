@@ -97,11 +97,28 @@ VIEWS = {
     "pad_constant": (lambda x: F.pad(x, (1, 2, 0, 1), value=0.5), (2, 3, 4)),
     "pad_reflect": (lambda x: F.pad(x, (2, 1), mode="reflect"), (2, 3, 5)),
     "pad_replicate_2d": (lambda x: F.pad(x, (1, 1, 2, 0), mode="replicate"), (1, 2, 3, 4)),
+    # Negative amounts crop: one side, both sides, and mixed with growth on the other dim.
+    "pad_negative_crop": (lambda x: F.pad(x, (-1, -2)), (2, 3, 6)),
+    "pad_negative_mixed": (lambda x: F.pad(x, (-1, 2, 1, -3), value=0.25), (1, 2, 5, 6)),
 }
 
 for name, (f, shape) in VIEWS.items():
     case(name, fn(f), operands(shape), tol=EXACT)
 
+# F.fold (col2im) with padding: PyTorch's decomposition ends in a negative pad. Fold sums
+# overlapping patches (in another order than eager's).
+case(
+    "fold_padding",
+    fn(lambda x: F.fold(x, output_size=(6, 6), kernel_size=3, padding=1, stride=2)),
+    operands((1, 18, 9)),
+    tol=F32,
+)
+case(
+    "unfold_fold_roundtrip",
+    fn(lambda x: F.fold(F.unfold(x, 3, padding=1), (5, 5), 3, padding=1)),
+    operands((1, 2, 5, 5)),
+    tol=F32,
+)
 case(
     "transpose_then_add", fn(lambda x, y: x.transpose(0, 1) + y), operands((4, 3), (3, 4)), tol=F32
 )
