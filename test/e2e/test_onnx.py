@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 import torch
 
@@ -178,3 +179,60 @@ def test_malformed_onnx_file_is_a_kiln_error(tmp_path, content, error):
 def test_missing_onnx_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such .onnx file"):
         kiln.compile(tmp_path / "absent.onnx")
+
+
+def _qdq_linear_model(rng) -> tuple[onnx.ModelProto, dict]:
+    """An ONNX QDQ model as ONNX Runtime's quantize_static writes them: uint8 activations
+    (QuantizeLinear -> DequantizeLinear), int8 weights per output channel, float MatMul,
+    bias, ReLU, and the output requantized."""
+    w = rng.integers(-127, 128, size=(32, 16)).astype("int8")
+    consts = {
+        "sx": np.float32(0.05),
+        "zx": np.uint8(128),
+        "w": w,
+        "sw": rng.uniform(0.001, 0.01, size=16).astype("float32"),
+        "zw": np.zeros(16, dtype="int8"),
+        "b": rng.standard_normal(16).astype("float32"),
+        "sy": np.float32(0.02),
+        "zy": np.uint8(0),
+    }
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "sx", "zx"], ["xq"]),
+        helper.make_node("DequantizeLinear", ["xq", "sx", "zx"], ["xd"]),
+        helper.make_node("DequantizeLinear", ["w", "sw", "zw"], ["wd"], axis=1),
+        helper.make_node("MatMul", ["xd", "wd"], ["m"]),
+        helper.make_node("Add", ["m", "b"], ["a"]),
+        helper.make_node("Relu", ["a"], ["r"]),
+        helper.make_node("QuantizeLinear", ["r", "sy", "zy"], ["yq"]),
+        helper.make_node("DequantizeLinear", ["yq", "sy", "zy"], ["y"]),
+    ]
+    initializers = [onnx.numpy_helper.from_array(np.asarray(v), k) for k, v in consts.items()]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 32])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 16])
+    graph = helper.make_graph(nodes, "qdq", [x], [y], initializer=initializers)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), consts
+
+
+def _quantize(x, scale, zero, low, high):
+    return np.clip(np.round(x / scale) + zero, low, high)  # np.round: ties to even, as ONNX
+
+
+def test_onnx_qdq_model_computes_the_quantized_answer(tmp_path):
+    # The reference is ONNX's QDQ semantics in float64 numpy. Where the requantized output
+    # lands on a rounding tie, a float32 sum in another order may give the next step: at
+    # most one step (sy) anywhere, and almost everywhere exactly the same value.
+    rng = np.random.default_rng(0)
+    proto, c = _qdq_linear_model(rng)
+    path = tmp_path / "qdq.onnx"
+    onnx.save(proto, path)
+    x = rng.standard_normal((4, 32)).astype("float32") * 3  # some values saturate at 0 / 255
+    xd = (_quantize(x, c["sx"], 128, 0, 255) - 128) * np.float64(c["sx"])
+    wd = c["w"].astype(np.float64) * c["sw"]
+    r = np.maximum(xd @ wd + c["b"], 0)
+    expected = _quantize(r, c["sy"], 0, 0, 255) * np.float64(c["sy"])
+
+    got = kiln.compile(path, x, threads=1)(x)
+    assert got.shape == expected.shape and got.dtype == np.float32
+    difference = np.abs(got - expected)
+    assert difference.max() <= c["sy"] * 1.0001
+    assert np.mean(difference > 1e-6) <= 0.02
