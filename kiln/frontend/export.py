@@ -9,11 +9,26 @@ arithmetic): the fake tensor has no value, and the trace stops with
 values as graph nodes (``aten.item``) that torch-mlir imports, so it is the
 fallback. When both fail, the non-strict error is the one reported: its
 traceback runs through the user's own source.
+
+``decomposed_program`` traces once: torch.export straight to ATen IR with
+kiln's decompositions applied during the trace (``pre_dispatch=False``, the
+table handed to AOTAutograd), where ``export`` + ``run_decompositions``
+traces the whole model twice (the second pass re-runs every op over fake
+tensors: 40-60% of the import of a large model). When that single trace
+fails, the two-step path runs and reports its errors as before.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import torch
+from torch.export import _trace
+from torch.export.exported_program import (
+    _override_composite_implicit_decomp,
+    _split_decomp_table_to_cia_and_python_decomp,
+)
 
 from kiln.errors import UnsupportedOp, UnsupportedOpsError
 from kiln.frontend.source import traceback_location
@@ -55,6 +70,66 @@ def export_program(model, example_inputs: tuple, dynamic_shapes=None):
             return _export(model, example_inputs, dynamic_shapes, strict=True)
         except Exception as strict:
             raise export_error(non_strict, strict) from non_strict
+
+
+def decomposed_program(
+    model, example_inputs: tuple, decompositions: dict, dynamic_shapes=None, on_error=None
+):
+    """``export_program`` followed by ``run_decompositions(decompositions)``, in one trace
+    when it can.
+
+    The single trace splits the table as ``run_decompositions`` does: entries for
+    CompositeImplicitAutograd ops override those ops' kernels during the trace,
+    the others go to AOTAutograd; CompositeImplicitAutograd ops the table does
+    not name are kept. When it fails (a construct only strict export traces, a
+    decomposition failing), the two traces run: ``on_error(err)`` turns a
+    decomposition's failure into the error raised.
+    """
+    try:
+        return _export_decomposed(model, example_inputs, dynamic_shapes, decompositions)
+    except Exception:  # noqa: BLE001 - the two-step path below reports the failure
+        pass
+    program = export_program(model, example_inputs, dynamic_shapes)
+    try:
+        return program.run_decompositions(decompositions)
+    except Exception as err:  # a decomposition failing on this program
+        if on_error is None:
+            raise
+        raise on_error(err) from err
+
+
+def _export_decomposed(model, example_inputs: tuple, dynamic_shapes, decompositions: dict):
+    """One non-strict trace to ATen IR with ``decompositions`` applied.
+
+    ``torch.export._trace._export`` has no parameter for the table: its ATen
+    step (``_export_to_aten_ir``, looked up when called) is replaced for the
+    duration of the trace; callers hold the export lock, so no other export sees it.
+    """
+    cia, table = _split_decomp_table_to_cia_and_python_decomp(dict(decompositions))
+    to_aten: Callable = _trace._export_to_aten_ir
+    _trace._export_to_aten_ir = functools.partial(to_aten, decomp_table=table)
+    try:
+        with _override_composite_implicit_decomp(cia):
+            program = _trace._export(
+                model,
+                tuple(example_inputs),
+                dynamic_shapes=dynamic_shapes,
+                strict=False,
+                pre_dispatch=False,
+            )
+    finally:
+        _trace._export_to_aten_ir = to_aten
+    _lift_fresh_copy_as_clone(program.graph)
+    return program
+
+
+def _lift_fresh_copy_as_clone(graph: torch.fx.Graph) -> None:
+    """``aten.lift_fresh_copy(t)`` (a tensor made in ``forward``, ``torch.tensor(...)``) as
+    ``aten.clone(t)``, what it means and what ``run_decompositions``' retrace records:
+    the program is the two-step path's. Tracing emits the node itself, past the table."""
+    for node in graph.nodes:
+        if node.op == "call_function" and node.target == torch.ops.aten.lift_fresh_copy.default:
+            node.target = torch.ops.aten.clone.default
 
 
 def _export(model, example_inputs: tuple, dynamic_shapes, strict: bool):

@@ -28,7 +28,7 @@ from kiln.errors import (
 )
 from kiln.frontend.boundary import TorchBoundary
 from kiln.frontend.decompositions import decomposition_table
-from kiln.frontend.export import as_module, export_program
+from kiln.frontend.export import as_module, decomposed_program
 from kiln.frontend.fold_zero_size_torch import fold_zero_size_values
 from kiln.frontend.pipelines import TORCH_FRONTEND, mlir_error_of, run_frontend
 from kiln.frontend.program import prepare_program
@@ -131,11 +131,13 @@ def import_torch_program(
     """
     model = as_module(_in_eval_mode(model))  # a plain function of tensors
     with _EXPORT_LOCK:
-        program = export_program(model, example_inputs, dynamic_shapes)
-        try:
-            program = program.run_decompositions(decomposition_table())
-        except Exception as err:  # a decomposition failing on this program
-            raise frontend_error(err, "a decomposition failed") from err
+        program = decomposed_program(
+            model,
+            example_inputs,
+            decomposition_table(),
+            dynamic_shapes,
+            on_error=lambda err: frontend_error(err, "a decomposition failed"),
+        )
         boundary = prepare_program(program, model)
         raw = _import(program, func_name)
     _record_dtypes(raw, program)
