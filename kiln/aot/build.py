@@ -1,8 +1,8 @@
 """An LLVM-dialect module -> a shared library with its C interface (``model.so``).
 
 The library holds the model's code (``codegen.emit_objects``), its weights
-as read-only data (an assembler file ``.incbin``-ing each constant's bytes,
-so they cost nothing to compile), and the C wrapper (``wrapper``) that
+as read-only data (an object written straight from their arrays,
+``weights_object``, so they cost nothing to compile), and the C wrapper (``wrapper``) that
 exports ``<prefix>_run_v1`` and records ``LibraryInfo`` in ``.kiln_meta``.
 Only the wrapper's functions are exported (a version script), so several
 kiln libraries can live in one process. A library that runs on several
@@ -20,11 +20,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
-
 from kiln.aot.codegen import emit_objects, entry_arity
 from kiln.aot.target import CodegenTarget, host_machine
 from kiln.aot.toolchain import ToolchainError, c_compiler
+from kiln.aot.weights_object import write_weights_object
 from kiln.aot.wrapper import wrapper_source
 from kiln.errors import LibraryError
 from kiln.ir import ir
@@ -95,7 +94,7 @@ def build_library(
         wrapper.write_text(wrapper_source(info, assertions))
         sources = [wrapper, *objects]
         if constants:
-            sources.append(_weights_assembly(constants, work_dir))
+            sources.append(write_weights_object(constants, target.machine, work_dir / "weights.o"))
         _link(sources, info, target, output, work_dir)
     except LibraryError as err:
         raise _with_reproducer(err, work_dir, prefix) from None
@@ -111,33 +110,10 @@ def _with_reproducer(err: LibraryError, work_dir: Path, prefix: str) -> LibraryE
     kept = repro_dir() / f"{prefix}.library"
     try:
         shutil.rmtree(kept, ignore_errors=True)
-        shutil.copytree(work_dir, kept, ignore=shutil.ignore_patterns("*.bin"))
+        shutil.copytree(work_dir, kept, ignore=shutil.ignore_patterns("weights.o"))
     except OSError:
         return err
     return type(err)(str(err).replace(str(work_dir), str(kept)) + f"\nfiles kept in: {kept}")
-
-
-def _weights_assembly(constants: dict[str, np.ndarray], work_dir: Path) -> Path:
-    """An assembler file defining each constant as 64-byte aligned read-only data."""
-    lines = []
-    for index, (name, data) in enumerate(sorted(constants.items())):
-        blob = work_dir / f"weight{index}.bin"
-        data.tofile(blob)
-        quoted = str(blob).replace("\\", "\\\\").replace('"', '\\"')
-        lines += [
-            '.section .rodata.kiln_weights,"a"',
-            ".balign 64",
-            f".globl {name}",
-            f".hidden {name}",
-            f".type {name}, %object",
-            f"{name}:",
-            f'.incbin "{quoted}"',
-            f".size {name}, {data.nbytes}",
-        ]
-    lines.append('.section .note.GNU-stack,"",%progbits')
-    path = work_dir / "weights.S"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def _link(sources: list[Path], info: LibraryInfo, target, output: Path, work_dir: Path) -> None:

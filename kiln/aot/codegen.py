@@ -67,7 +67,7 @@ def emit_objects(
     module: ir.Module, target: CodegenTarget, opt_level: int, work_dir: Path
 ) -> tuple[list[Path], dict[str, np.ndarray]]:
     """Compiles ``module`` into objects in ``work_dir``; returns them and the constants' data."""
-    constants = externalize_constants(module)
+    constants = externalize_constants(module, copy=False)  # written out while module lives
     if target.tune:
         _tune_functions(module, target.tune)
     cores = _cores()

@@ -56,12 +56,16 @@ def _non_llvm_ops(module: ir.Module) -> set[str]:
 EXTERNAL_CONSTANT_BYTES = 1 << 14
 
 
-def externalize_constants(module: ir.Module, min_bytes: int = EXTERNAL_CONSTANT_BYTES) -> dict:
+def externalize_constants(
+    module: ir.Module, min_bytes: int = EXTERNAL_CONSTANT_BYTES, copy: bool = True
+) -> dict:
     """Turns large constant globals into external declarations; returns their data by name.
 
     LLVM compiles constant data element by element: the 44 MB of ResNet-18
     weights would dominate compile time. Kept as 64-byte aligned numpy arrays
     and bound to the symbols at load time, they cost nothing to compile.
+    ``copy=False`` returns views of the attributes' storage instead (no copy of
+    hundreds of MB), valid while ``module``'s context lives: for writing them out.
     """
     arrays = {}
     for op in [o.operation for o in module.body.operations]:
@@ -71,21 +75,22 @@ def externalize_constants(module: ir.Module, min_bytes: int = EXTERNAL_CONSTANT_
         value = attrs["value"]
         if not isinstance(value, ir.DenseElementsAttr) or value.is_splat:
             continue
-        data = _dense_data(value)
+        data = _dense_data(value, copy)
         if data.nbytes < min_bytes:
             continue
-        arrays[ir.StringAttr(attrs["sym_name"]).value] = _aligned_copy(data)
+        arrays[ir.StringAttr(attrs["sym_name"]).value] = _aligned_copy(data) if copy else data
         del attrs["value"]
         attrs["linkage"] = ir.Attribute.parse("#llvm.linkage<external>", module.context)
     return arrays
 
 
-def _dense_data(value: ir.DenseElementsAttr) -> np.ndarray:
+def _dense_data(value: ir.DenseElementsAttr, copy: bool = True) -> np.ndarray:
     """The elements of ``value``; bf16 (packed weights of ``precision="bf16"``) as their
-    uint16 bit patterns (numpy has no bf16, and only the bytes matter here)."""
+    uint16 bit patterns (numpy has no bf16, and only the bytes matter here). Without
+    ``copy``, a view of the attribute's storage where the bindings give one."""
     if isinstance(ir.ShapedType(value.type).element_type, ir.BF16Type):
         return dense_bits(value)
-    return np.array(value)
+    return np.array(value) if copy else np.asarray(value)
 
 
 def _aligned_copy(data: np.ndarray, alignment: int = 64) -> np.ndarray:
