@@ -113,7 +113,9 @@ def users(value: ir.Value) -> list[ir.Operation]:
 
 
 def constant_array(value: ir.Value) -> np.ndarray | None:
-    """The contents of ``value`` if it is an ``arith.constant`` of dense elements."""
+    """The contents of ``value`` if it is an ``arith.constant`` of dense elements: a
+    read-only view of the attribute's storage (weights run to hundreds of MB; a copy
+    per fold was most of a large model's ``graph`` stage), alive as long as the array."""
     op = defining_op(value)
     if op is None or op.name != "arith.constant":
         return None
@@ -121,7 +123,7 @@ def constant_array(value: ir.Value) -> np.ndarray | None:
     if not isinstance(attr, ir.DenseElementsAttr):
         return None
     try:
-        return np.array(attr)
+        return np.asarray(attr)
     except TypeError:  # an element type numpy has no dtype for (bf16, f8): not readable here
         return None
 
@@ -130,7 +132,7 @@ def dense_constant(array: np.ndarray, element_type: ir.Type) -> ir.Value:
     """An ``arith.constant`` holding ``array`` (at the current insertion point), of
     ``array``'s shape: a 0-d array gives a rank-0 tensor."""
     array = np.asarray(array, order="C")  # np.ascontiguousarray would make a 0-d array 1-d
-    if array.size > 1 and np.all(array.reshape(-1) == array.reshape(-1)[0]):
+    if _is_splat(array):
         tensor_type = ir.RankedTensorType.get(list(array.shape), element_type)
         attr = ir.DenseElementsAttr.get_splat(
             tensor_type, _scalar_attr(array.reshape(-1)[0], element_type)
@@ -138,6 +140,15 @@ def dense_constant(array: np.ndarray, element_type: ir.Type) -> ir.Value:
     else:
         attr = ir.DenseElementsAttr.get(array, type=element_type, shape=list(array.shape))
     return arith.ConstantOp(attr.type, attr).result
+
+
+def _is_splat(array: np.ndarray) -> bool:
+    """True if ``array`` has more than one element, all equal. A weight differs within its
+    first elements: checked there first, the whole array is compared only for splats."""
+    flat = array.reshape(-1)
+    if flat.size <= 1 or not np.all(flat[:64] == flat[0]):
+        return False
+    return bool(np.all(flat == flat[0]))
 
 
 def _scalar_attr(value, element_type: ir.Type) -> ir.Attribute:

@@ -176,11 +176,7 @@ def _pack_rhs(b: ir.Value, c: Contraction, blk: Blocking, panel_loops: list[int]
     if array is not None:
         order = [c.b_dims.index(d) for d in (*b_batch, c.k, c.n)]
         bkn = np.transpose(array, order)
-        pad = [(0, 0)] * (len(b_batch) + 1) + [(0, blk.n_padded - N)]
-        bkn = np.pad(bkn, pad)
-        panels = bkn.reshape(*bkn.shape[:-1], n_blocks, blk.nr)
-        panels = np.moveaxis(panels, -2, -3)  # [b-batch, n1, K, nr]
-        return dense_constant(np.ascontiguousarray(panels), ir.F32Type.get()), panel_map
+        return dense_constant(_panels(bkn, n_blocks, blk.nr), ir.F32Type.get()), panel_map
     pos_n = c.b_dims.index(c.n)
     padded = pad_dim(b, pos_n, blk.n_padded)
     split = split_dim(padded, pos_n, [n_blocks, blk.nr])
@@ -201,6 +197,19 @@ def _pack_rhs(b: ir.Value, c: Contraction, blk: Blocking, panel_loops: list[int]
     empty = tensor.empty(out_shape, ir.F32Type.get())
     packed = linalg.transpose(split, outs=[empty], permutation=perm)
     return (packed if isinstance(packed, ir.Value) else packed.results[0]), panel_map
+
+
+def _panels(bkn: np.ndarray, n_blocks: int, nr: int) -> np.ndarray:
+    """``bkn`` [b-batch..., K, N] as zero-padded panels [b-batch..., n1, K, nr], copied once
+    (weights run to hundreds of MB: padding, then moving axes, copied them twice)."""
+    *batch, K, N = bkn.shape
+    panels = np.zeros((*batch, n_blocks, K, nr), np.float32)
+    by_k = np.moveaxis(panels, -3, -2)  # [b-batch..., K, n1, nr], a view
+    full = N // nr
+    by_k[..., :full, :] = bkn[..., : full * nr].reshape(*batch, K, full, nr)
+    if N % nr:
+        by_k[..., full, : N % nr] = bkn[..., full * nr :]
+    return panels
 
 
 def _slice_dim(value: ir.Value, dim: int, size: int) -> ir.Value:
