@@ -89,13 +89,14 @@ def build_library(
         kiln_version=version("kiln"),
     )
     try:
-        objects, constants = emit_objects(module, target, opt_level, work_dir)
+        objects, constants, large = emit_objects(module, target, opt_level, work_dir)
         wrapper = work_dir / "wrapper.c"
         wrapper.write_text(wrapper_source(info, assertions))
         sources = [wrapper, *objects]
         if constants:
-            sources.append(write_weights_object(constants, target.machine, work_dir / "weights.o"))
-        _link(sources, info, target, output, work_dir)
+            weights = work_dir / "weights.o"
+            sources.append(write_weights_object(constants, target.machine, weights, large=large))
+        _link(sources, info, target, output, work_dir, large=large)
     except LibraryError as err:
         raise _with_reproducer(err, work_dir, prefix) from None
     return read_info(output)
@@ -116,7 +117,9 @@ def _with_reproducer(err: LibraryError, work_dir: Path, prefix: str) -> LibraryE
     return type(err)(str(err).replace(str(work_dir), str(kept)) + f"\nfiles kept in: {kept}")
 
 
-def _link(sources: list[Path], info: LibraryInfo, target, output: Path, work_dir: Path) -> None:
+def _link(
+    sources: list[Path], info: LibraryInfo, target, output: Path, work_dir: Path, large: bool
+) -> None:
     compiler = c_compiler(target.machine, host_machine())
     exports = work_dir / "exports.map"
     names = [f"{info.prefix}_run_v{ABI_VERSION}", f"{info.prefix}_last_error"]
@@ -124,6 +127,10 @@ def _link(sources: list[Path], info: LibraryInfo, target, output: Path, work_dir
     exports.write_text("{\n  global: " + "; ".join(names) + ";\n  local: *;\n};\n")
     command = [compiler, "-shared", "-fPIC", "-O2", "-o", str(output), *map(str, sources)]
     command += [f"-Wl,--version-script={exports}", "-Wl,--no-undefined", "-Wl,-z,noexecstack"]
+    if large:
+        # The parts reach the weights through the GOT (64-bit addresses); the linker's
+        # relaxation into 32-bit direct offsets would not fit past 2 GiB.
+        command.append("-Wl,--no-relax")
     if info.openmp:
         command += _openmp_flags(target)
     command += ["-lm", "-lpthread"]

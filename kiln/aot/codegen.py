@@ -23,6 +23,7 @@ constants are undefined symbols, returned with their data.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -63,10 +64,39 @@ define weak hidden bfloat @__truncdfbf2(double %x) {
 """
 
 
+# x86-64's default (small) code model reaches every symbol with 32-bit offsets: a library
+# whose weights or static buffers come near 2 GiB does not link ("relocation truncated to
+# fit", LLMs of 0.5B+ parameters in f32). Past this many bytes the medium code model puts
+# data objects over 64 KiB in large sections (.lbss, .lrodata) addressed with 64-bit
+# offsets, which the linker places after all the others.
+LARGE_DATA_BYTES = 1 << 30
+_ELEMENT_BYTES = {"float": 4, "double": 8, "half": 2, "bfloat": 2, "i8": 1, "i16": 2, "i32": 4}
+_ELEMENT_BYTES |= {"i64": 8, "i1": 1}
+_GLOBAL_ARRAY = re.compile(r"^@\S+ = \w+ global ((?:\[\d+ x )+)(\w+)", re.MULTILINE)
+
+
+def static_bytes(llvm_ir: str) -> int:
+    """Bytes of the global arrays an LLVM IR module defines (static buffers, error flags)."""
+    total = 0
+    for dims, element in _GLOBAL_ARRAY.findall(llvm_ir):
+        count = 1
+        for extent in re.findall(r"\d+", dims):
+            count *= int(extent)
+        total += count * _ELEMENT_BYTES.get(element, 8)
+    return total
+
+
+def needs_large_data(target: CodegenTarget, data_bytes: int) -> bool:
+    """Whether a library of ``target`` with ``data_bytes`` of weights and static buffers is
+    laid out with large data sections (x86-64 only: AArch64's small model reaches 4 GiB)."""
+    return target.machine == "x86_64" and data_bytes >= LARGE_DATA_BYTES
+
+
 def emit_objects(
     module: ir.Module, target: CodegenTarget, opt_level: int, work_dir: Path
-) -> tuple[list[Path], dict[str, np.ndarray]]:
-    """Compiles ``module`` into objects in ``work_dir``; returns them and the constants' data."""
+) -> tuple[list[Path], dict[str, np.ndarray], bool]:
+    """Compiles ``module`` into objects in ``work_dir``; returns them, the constants' data
+    and whether they use large data sections (``needs_large_data``)."""
     constants = externalize_constants(module, copy=False)  # written out while module lives
     if target.tune:
         _tune_functions(module, target.tune)
@@ -80,9 +110,11 @@ def emit_objects(
     sources = [work_dir / f"part{index}.ll" for index in range(len(texts))]
     for path, text in zip(sources, texts, strict=True):
         path.write_text(text)
+    data_bytes = sum(a.nbytes for a in constants.values()) + sum(map(static_bytes, texts))
+    large = needs_large_data(target, data_bytes)
     with ThreadPoolExecutor(max_workers=cores) as pool:
-        objects = list(pool.map(lambda src: _compile(src, target, opt_level), sources))
-    return objects, constants
+        objects = list(pool.map(lambda src: _compile(src, target, opt_level, large), sources))
+    return objects, constants, large
 
 
 def _tune_functions(module: ir.Module, cpu: str) -> None:
@@ -109,12 +141,14 @@ def _tune_functions(module: ir.Module, cpu: str) -> None:
 SCHEDULER_MAP_LIMIT = 200
 
 
-def llc_flags(target: CodegenTarget, opt_level: int) -> list[str]:
-    """llc's flags for an object of ``target`` (position independent: a shared library's)."""
+def llc_flags(target: CodegenTarget, opt_level: int, large_data: bool = False) -> list[str]:
+    """llc's flags for an object of ``target`` (position independent: a shared library's;
+    the medium code model with ``large_data``, see ``LARGE_DATA_BYTES``)."""
     return [
         f"-O{opt_level}",
         *_target_flags(target),
         "-relocation-model=pic",
+        *(["-code-model=medium"] if large_data else []),
         f"-dag-maps-huge-region={SCHEDULER_MAP_LIMIT}",
         "-filetype=obj",
     ]
@@ -127,13 +161,13 @@ def _target_flags(target: CodegenTarget) -> list[str]:
     return flags
 
 
-def _compile(source: Path, target: CodegenTarget, opt_level: int) -> Path:
+def _compile(source: Path, target: CodegenTarget, opt_level: int, large_data: bool) -> Path:
     """``opt -O<n>`` then ``llc -O<n>`` on one LLVM IR file; LibraryError with the command."""
     bitcode, obj = source.with_suffix(".bc"), source.with_suffix(".o")
     flags = _target_flags(target)
     commands = [
         [llvm_tool("opt"), f"-O{opt_level}", *flags, str(source), "-o", str(bitcode)],
-        [llvm_tool("llc"), *llc_flags(target, opt_level), str(bitcode), "-o", str(obj)],
+        [llvm_tool("llc"), *llc_flags(target, opt_level, large_data), str(bitcode), "-o", str(obj)],
     ]
     for command in commands:
         result = subprocess.run(command, capture_output=True, text=True)

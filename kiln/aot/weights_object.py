@@ -23,16 +23,25 @@ from kiln.runtime.elf import MACHINES
 
 ALIGNMENT = 64
 SECTION = b".rodata.kiln_weights"
+LARGE_SECTION = b".lrodata.kiln_weights"
 # Section indices, in the order the headers are written.
 _NULL, _DATA, _STACK, _SYMTAB, _STRTAB, _SHSTRTAB = range(6)
 _SHT_PROGBITS, _SHT_SYMTAB, _SHT_STRTAB = 1, 2, 3
 _SHF_ALLOC = 2
+_SHF_X86_64_LARGE = 0x10000000
 _SYMBOL = (1 << 4) | 1  # STB_GLOBAL, STT_OBJECT
 _STV_HIDDEN = 2
 
 
-def write_weights_object(constants: dict[str, np.ndarray], machine: str, path: Path) -> Path:
-    """Writes ``constants`` (name -> array, any dtype) to ``path``; returns ``path``."""
+def write_weights_object(
+    constants: dict[str, np.ndarray], machine: str, path: Path, large: bool = False
+) -> Path:
+    """Writes ``constants`` (name -> array, any dtype) to ``path``; returns ``path``.
+
+    ``large`` (x86-64): the section is ``.lrodata.kiln_weights``, flagged
+    ``SHF_X86_64_LARGE``, which the linker places after every small section, so that
+    the small code model's 32-bit offsets (libc's, the wrapper's) still reach theirs
+    past gigabytes of weights (``kiln.aot.codegen.LARGE_DATA_BYTES``)."""
     codes = {name: code for code, name in MACHINES.items()}
     if machine not in codes:
         raise ValueError(f"kiln: no ELF machine code for {machine!r} (known: {sorted(codes)})")
@@ -45,7 +54,10 @@ def write_weights_object(constants: dict[str, np.ndarray], machine: str, path: P
         )
         for i, n in enumerate(names)
     )
-    shstrtab, section_at = _string_table([SECTION, b".note.GNU-stack", b".symtab", b".strtab"])
+    section, flags = (
+        (LARGE_SECTION, _SHF_ALLOC | _SHF_X86_64_LARGE) if large else (SECTION, _SHF_ALLOC)
+    )
+    shstrtab, section_at = _string_table([section, b".note.GNU-stack", b".symtab", b".strtab"])
     shstrtab_name = len(shstrtab)
     shstrtab += b".shstrtab\0"
     data_offset = ALIGNMENT  # after the 64-byte ELF header
@@ -56,7 +68,7 @@ def write_weights_object(constants: dict[str, np.ndarray], machine: str, path: P
     headers_offset = _round_up(shstrtab_offset + len(shstrtab), 8)
     sections = [
         bytes(64),
-        _section(section_at[0], _SHT_PROGBITS, _SHF_ALLOC, data_offset, size, 0, 0, ALIGNMENT, 0),
+        _section(section_at[0], _SHT_PROGBITS, flags, data_offset, size, 0, 0, ALIGNMENT, 0),
         _section(section_at[1], _SHT_PROGBITS, 0, tail, 0, 0, 0, 1, 0),
         _section(section_at[2], _SHT_SYMTAB, 0, symtab_offset, len(symtab), _STRTAB, 1, 8, 24),
         _section(section_at[3], _SHT_STRTAB, 0, strtab_offset, len(strtab), 0, 0, 1, 0),
