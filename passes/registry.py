@@ -32,6 +32,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-expand-powi": "kiln.passes.expand_powi",
     "kiln-fold-constant-layout": "kiln.passes.fold_constant_layout",
     "kiln-fold-zero-size": "kiln.passes.fold_zero_size",
+    "kiln-forward-slice-copies": "kiln.passes.forward_slice_copies",
     "kiln-fuse-elementwise": "kiln.passes.fuse_elementwise",
     "kiln-guard-integer-division": "kiln.passes.guard_integer_division",
     "kiln-readonly-arguments": "kiln.passes.readonly_arguments",

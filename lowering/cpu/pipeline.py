@@ -50,6 +50,7 @@ from kiln.passes.distinct_results import DistinctResults
 from kiln.passes.expand_powi import ExpandPowi
 from kiln.passes.fold_constant_layout import FoldConstantLayout
 from kiln.passes.fold_zero_size import FoldZeroSize
+from kiln.passes.forward_slice_copies import ForwardSliceCopies
 from kiln.passes.fuse_elementwise import FuseElementwise
 from kiln.passes.guard_integer_division import GuardIntegerDivision
 from kiln.passes.readonly_arguments import ReadonlyArguments
@@ -226,6 +227,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     "one-shot-bufferize{bufferize-function-boundaries "
                     "function-boundary-type-conversion=identity-layout-map}",
                     "canonicalize",
+                    # A multi-result op's results copied into slices of one buffer
+                    # (Winograd's transforms) are written there instead.
+                    ForwardSliceCopies().spec(),
                     *out_params,
                     "func.func(buffer-hoisting)",
                     # Static temporaries as module globals: no malloc per call.
