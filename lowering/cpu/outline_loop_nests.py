@@ -14,13 +14,19 @@ expand/collapse_shape, cast) are cloned into the new function; anything else
 (module globals, the entry point's arguments, values computed at run time)
 becomes an argument. A global is passed once per nest, whatever number of
 ``memref.get_global`` ops name it, and its argument is marked ``noalias``
-(distinct globals never overlap) and aligned as the global is. Passing
+(distinct globals never overlap) and aligned as the global is; so is a fresh
+allocation's, unless another argument is computed from it. Passing
 globals instead of naming them lets the nests of repeated layers be the same
 function (``kiln-merge-identical-functions``). With ``bare-pointers`` (the
 static-shape pipeline's calling convention), a nest whose arguments would
 include a memref with a dynamic shape or a non-identity layout is left in
 place: a bare pointer cannot carry its sizes or strides, and func-to-llvm
 would leave its function unconverted. Without, memrefs go as descriptors.
+
+Nests side by side in one loop's body (Winograd's input transform, batch matmul
+and output transform per block of tile rows) are outlined again from their nest
+function, each into its own (``_sibling_nests``): otherwise llc's loop strength
+reduction of the enclosing loop weighs every address of every nest together.
 
     func.func @forward(%x: memref<..>) {       func.func private @__kiln_nest_0(%x: memref<..>)
       scf.for ... { ... %x ... }       ->        attributes {llvm.no_inline} {
@@ -30,8 +36,9 @@ would leave its function unconverted. Without, memrefs go as descriptors.
 
 Pre: the ``loops`` stage's output (memrefs, scf/omp loops), before LLVM lowering.
 Post: the body of each public function holds no ``scf.for``, ``scf.parallel``
-or ``omp.parallel`` of its own, except nests that could not be outlined; the
-moved nests compute exactly what they did.
+or ``omp.parallel`` of its own, and no loop of a nest function holds two nests
+side by side, except nests that could not be outlined; the moved nests compute
+exactly what they did.
 """
 
 from __future__ import annotations
@@ -54,6 +61,8 @@ CLONED_OPS = (
     "memref.reinterpret_cast",
 )
 PREFIX = "__kiln_nest_"
+# Loops whose body may hold several nests side by side (a thread's share of a block).
+LOOP_BODIES = ("scf.for", "scf.parallel", "omp.loop_nest")
 
 
 @register
@@ -67,6 +76,7 @@ class OutlineLoopNests(KilnPass):
     def run(self, module: ir.Operation) -> None:
         count = 0
         alignments = _global_alignments(module)
+        kernels = []
         for entry in entry_functions(module):
             _one_get_global_per_symbol(entry)
             for op in [o.operation for o in entry.regions[0].blocks[0].operations]:
@@ -75,7 +85,34 @@ class OutlineLoopNests(KilnPass):
                     and not op.results
                     and _outline(op, module, count, alignments, self.bare_pointers)
                 ):
+                    kernels.append(f"{PREFIX}{count}")
                     count += 1
+        for nest in _sibling_nests(module, kernels):
+            if _outline(nest, module, count, alignments, self.bare_pointers):
+                count += 1
+
+
+def _sibling_nests(module: ir.Operation, kernels: list[str]) -> list[ir.Operation]:
+    """The loop nests that share the body of an enclosing loop with another nest.
+
+    Each address in such a body depends on the enclosing loop's induction variable,
+    so LLVM's loop strength reduction weighs all of them together when it rewrites
+    that loop: on Winograd's blocks of tile rows (the input transform, the batch
+    matmul and the output transform per block, one loop) llc spent 16 s of 17 in
+    it for one convolution. Outlined, each nest is a loop of its own function.
+    """
+    found = []
+    for op in module.regions[0].blocks[0].operations:
+        op = op.operation
+        if op.name != "func.func" or ir.StringAttr(op.attributes["sym_name"]).value not in kernels:
+            continue
+        for loop in collect_ops(op, list(LOOP_BODIES)):
+            for region in loop.regions:
+                for block in region.blocks:
+                    nests = [o.operation for o in block.operations if o.name in NEST_OPS]
+                    if len(nests) > 1:
+                        found.extend(n for n in nests if not n.results)
+    return found
 
 
 def _global_alignments(module: ir.Operation) -> dict[str, int]:
@@ -156,7 +193,9 @@ def _outline(
         # func-to-llvm hands ``llvm.``-prefixed attributes on to the llvm.func.
         kernel.attributes["llvm.no_inline"] = ir.UnitAttr.get()
         kernel.attributes["llvm.linkage"] = ir.Attribute.parse("#llvm.linkage<internal>")
-        kernel.arg_attrs = ir.ArrayAttr.get([_argument_attrs(v, alignments) for v in arguments])
+        kernel.arg_attrs = ir.ArrayAttr.get(
+            [_argument_attrs(v, alignments, arguments) for v in arguments]
+        )
         block = kernel.add_entry_block()
     mapping = dict(zip(arguments, block.arguments, strict=True))
     with ir.InsertionPoint(block):
@@ -179,8 +218,15 @@ def _outline(
     return True
 
 
-def _argument_attrs(value: ir.Value, alignments: dict[str, int]) -> ir.DictAttr:
-    """``llvm.noalias`` (and ``llvm.align``) for a global's argument, nothing otherwise."""
+def _argument_attrs(
+    value: ir.Value, alignments: dict[str, int], arguments: list[ir.Value]
+) -> ir.DictAttr:
+    """``llvm.noalias`` (and ``llvm.align``) for a global's argument, an allocation's or
+    an argument of a nest function that has them (an outlined nest's sibling nests);
+    nothing otherwise."""
+    inherited = _inherited_attrs(value)
+    if inherited is not None and not any(_derived(v, value) for v in arguments if v != value):
+        return inherited
     symbol = _global_symbol(value)
     if symbol is None:
         return ir.DictAttr.get({})
@@ -190,6 +236,39 @@ def _argument_attrs(value: ir.Value, alignments: dict[str, int]) -> ir.DictAttr:
             ir.IntegerType.get_signless(64), alignments[symbol]
         )
     return ir.DictAttr.get(attrs)
+
+
+def _inherited_attrs(value: ir.Value) -> ir.DictAttr | None:
+    """A nest function argument's own attributes; noalias and its alignment for a
+    fresh allocation (it overlaps nothing else); None for other values."""
+    producer = defining_op(value)
+    if producer is not None and producer.name in ("memref.alloc", "memref.alloca"):
+        attrs = {"llvm.noalias": ir.UnitAttr.get()}
+        if "alignment" in producer.attributes:
+            attrs["llvm.align"] = producer.attributes["alignment"]
+        return ir.DictAttr.get(attrs)
+    if producer is not None or not isinstance(value, ir.BlockArgument):
+        return None
+    owner = value.owner.owner
+    owner = owner.operation if hasattr(owner, "operation") else owner
+    if owner is None or owner.name != "func.func" or "arg_attrs" not in owner.attributes:
+        return None
+    return ir.ArrayAttr(owner.attributes["arg_attrs"])[value.arg_number]
+
+
+def _derived(value: ir.Value, root: ir.Value) -> bool:
+    """Whether ``value`` is computed from ``root`` (may alias it)."""
+    pending, seen = [value], set()
+    while pending:
+        current = pending.pop()
+        if current == root:
+            return True
+        producer = defining_op(current)
+        if producer is None or current in seen:
+            continue
+        seen.add(current)
+        pending.extend(producer.operands)
+    return False
 
 
 def _values_defined_in(ops: list[ir.Operation]) -> set:

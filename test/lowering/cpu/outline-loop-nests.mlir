@@ -89,7 +89,7 @@ func.func @runtime_value(%x: memref<8xf32>, %n: memref<1xindex>, %s: memref<8xf3
 // DESC: call @__kiln_nest_0(%{{.*}}) : (memref<8xf32>) -> ()
 // DESC: %[[D:.*]] = memref.alloc
 // DESC-NEXT: call @__kiln_nest_1(%[[D]], %{{.*}}) : (memref<?xf32>, index) -> ()
-// DESC: func.func private @__kiln_nest_1(%{{.*}}: memref<?xf32>, %{{.*}}: index)
+// DESC: func.func private @__kiln_nest_1(%{{.*}}: memref<?xf32> {llvm.noalias}, %{{.*}}: index)
 func.func @dynamic_memref(%x: memref<8xf32>, %n: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -103,5 +103,53 @@ func.func @dynamic_memref(%x: memref<8xf32>, %n: index) {
     memref.store %zero, %d[%i] : memref<?xf32>
   }
   memref.dealloc %d : memref<?xf32>
+  return
+}
+
+// -----
+
+// Two nests side by side in one loop's body (Winograd's transforms per block of
+// tile rows) are each outlined again: a call per nest in the loop, the block
+// index and the per-block buffer passed in, noalias kept for both buffers. A
+// loop whose body holds one nest keeps it inline.
+// CHECK-LABEL: func.func @blocks
+// CHECK: call @__kiln_nest_0(
+// CHECK: call @__kiln_nest_1(
+// CHECK-LABEL: func.func private @__kiln_nest_0(
+// CHECK: scf.for %[[B:.*]] =
+// CHECK: %[[T:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8xf32>
+// CHECK-NEXT: call @__kiln_nest_2(%{{.*}}, %[[B]], %[[T]])
+// CHECK-NEXT: call @__kiln_nest_3(
+// CHECK-LABEL: func.func private @__kiln_nest_1(
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK-NOT: call
+// CHECK-LABEL: func.func private @__kiln_nest_2(
+// CHECK-SAME: %{{.*}}: memref<4x8xf32> {llvm.align = 64 : i64, llvm.noalias}, %{{.*}}: index, %{{.*}}: memref<8xf32> {llvm.align = 64 : i64, llvm.noalias})
+// CHECK-LABEL: func.func private @__kiln_nest_3(
+memref.global "private" @buf : memref<4x8xf32> = uninitialized {alignment = 64 : i64}
+func.func @blocks(%out: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %one = arith.constant 1.0 : f32
+  %g = memref.get_global @buf : memref<4x8xf32>
+  scf.for %b = %c0 to %c4 step %c1 {
+    %t = memref.alloc() {alignment = 64 : i64} : memref<8xf32>
+    scf.for %j = %c0 to %c8 step %c1 {
+      %x = memref.load %g[%b, %j] : memref<4x8xf32>
+      memref.store %x, %t[%j] : memref<8xf32>
+    }
+    scf.for %j = %c0 to %c8 step %c1 {
+      %x = memref.load %t[%j] : memref<8xf32>
+      memref.store %x, %out[%b, %j] : memref<4x8xf32>
+    }
+  }
+  scf.for %b = %c0 to %c4 step %c1 {
+    scf.for %j = %c0 to %c8 step %c1 {
+      memref.store %one, %out[%b, %j] : memref<4x8xf32>
+    }
+  }
   return
 }
