@@ -72,11 +72,11 @@ class CpuTarget:
     ``precision="bf16"`` stores weights in bf16 and computes contractions as bf16
     dot products accumulating in f32; it needs ``avx512_bf16`` (and 16 lanes).
 
-    ``winograd`` is off by default: the layers its rule picks (at least 32 channels,
-    outputs at least 14 x 14) run faster at 1 and 2 threads, but the blocked
-    transforms cost LLVM minutes (ResNet-18's library step: 4.5 s -> 164 s; README,
-    Winograd section). It is skipped at ``precision="bf16"``: the transformed
-    operands rounded to bf16 would multiply the error by E_m.
+    ``winograd`` is on by default: the layers its rule picks (at least 32 channels,
+    outputs at least 14 x 14) run faster at 1 and 2 threads, and LLVM compiles them
+    in about the time of the direct convolutions (README, Winograd section). It is
+    skipped at ``precision="bf16"``: the transformed operands rounded to bf16 would
+    multiply the error by E_m.
     """
 
     name: str = "host"
@@ -84,7 +84,7 @@ class CpuTarget:
     threads: int = 1
     avx512_bf16: bool = False
     precision: str = "f32"
-    winograd: bool = False
+    winograd: bool = True
 
     def __post_init__(self) -> None:
         if self.vector_width not in VECTOR_WIDTHS:

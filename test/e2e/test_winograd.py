@@ -122,10 +122,9 @@ def test_cnn_matches_eager(threads):
     torch.testing.assert_close(compiled(*inputs), model(*inputs), rtol=2e-4, atol=2e-4)
 
 
-def test_off_by_default_and_switchable():
-    # Off until LLVM compiles the blocked transforms in reasonable time (README).
-    assert "kiln-winograd-conv" not in " ".join(cpu_pipeline(CpuTarget()).specs())
-    assert "kiln-winograd-conv" in " ".join(cpu_pipeline(CpuTarget(winograd=True)).specs())
+def test_on_by_default_and_switchable():
+    assert "kiln-winograd-conv" in " ".join(cpu_pipeline(CpuTarget()).specs())
+    assert "kiln-winograd-conv" not in " ".join(cpu_pipeline(CpuTarget(winograd=False)).specs())
     bf16 = CpuTarget(vector_width=16, avx512_bf16=True, precision="bf16", winograd=True)
     assert "kiln-winograd-conv" not in " ".join(cpu_pipeline(bf16).specs())
     with pytest.raises(ValueError, match="winograd must be a bool"):
@@ -133,14 +132,10 @@ def test_off_by_default_and_switchable():
 
 
 def test_resnet18_rule_matches_eager(tmp_path):
-    """With Winograd on, the pass's rule picks ResNet-18's 3x3 stride-1 convolutions at
-    56, 28 and 14 (in blocks of tile rows at 56 and 28), not those at 7 x 7. (One
-    ResNet-18 compile: LLVM takes minutes over the blocked transforms, see README.)"""
+    """By default the pass's rule picks ResNet-18's 3x3 stride-1 convolutions at 56,
+    28 and 14 (in blocks of tile rows at 56 and 28), not those at 7 x 7."""
     model, inputs = ZOO["resnet18"].make()
-    pipeline = cpu_pipeline(dataclasses.replace(host_target(2), winograd=True))
-    compiled = kiln.compile(
-        model, *inputs, threads=2, quiet=True, dump_dir=tmp_path, pipeline=pipeline
-    )
+    compiled = kiln.compile(model, *inputs, threads=2, quiet=True, dump_dir=tmp_path)
     torch.testing.assert_close(compiled(*inputs), model(*inputs), rtol=1e-3, atol=1e-3)
     graph = next(tmp_path.glob("*.01-graph.mlir")).read_text()
     assert graph.count("kiln.thread_blocks") == 7  # 4 convolutions at 56 x 56, 3 at 28 x 28
