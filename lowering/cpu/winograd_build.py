@@ -42,7 +42,7 @@ def build_winograd(op: ir.Operation, hwcf: np.ndarray, w: Winograd, blocks: int 
 
 
 def _tile_products(x: ir.Value, u: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
-    """Z[n, th, i, tw, j, f] = (AT ((G g G^T) * (BT d B)) A)[i, j] for the tiles d of ``x``."""
+    """Z[i, j, n, th, tw, f] = (AT ((G g G^T) * (BT d B)) A)[i, j] for the tiles d of ``x``."""
     n, th, tw, _ = tiles
     v = _input_transform(x, w, tiles)
     products = _batch_matmul(collapse_to(v, [[0], [1, 2, 3], [4]]), u)
@@ -58,7 +58,7 @@ def _blocked_tile_products(
     m, f = w.m, static_shape(u)[2]
     rows = th // blocks
     index, dynamic = ir.IndexType.get(), ir.ShapedType.get_dynamic_stride_or_offset()
-    full = tensor.empty([n, th, m, tw, m, f], ir.F32Type.get())
+    full = tensor.empty([m, m, n, th, tw, f], ir.F32Type.get())
     forall = scf.ForallOp([0], [blocks], [1], [full])
     forall.attributes[THREAD_BLOCKS_ATTR] = ir.UnitAttr.get()
     with ir.InsertionPoint(forall.body):
@@ -78,8 +78,8 @@ def _blocked_tile_products(
                 [first_row],
                 [],
                 [],
-                [0, dynamic, 0, 0, 0, 0],
-                [n, rows, m, tw, m, f],
+                [0, 0, 0, dynamic, 0, 0],
+                [m, m, n, rows, tw, f],
                 [1] * 6,
             )
     return forall.results[0]
@@ -132,7 +132,7 @@ def _input_transform(x: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
 
 
 def _add_init(z: ir.Value, init: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
-    """Y[n, th*m + i, tw*m + j, f] = init + Z[n, th, i, tw, j, f].
+    """Y[n, th*m + i, tw*m + j, f] = init + Z[i, j, n, th, tw, f].
 
     An elementwise generic on ``init`` reshaped to tiles, so the convolution's
     epilogue (BN, ReLU, residual) fuses into it and the result is a free reshape
@@ -144,8 +144,10 @@ def _add_init(z: ir.Value, init: ir.Value, w: Winograd, tiles: list[int]) -> ir.
     padded = _pad_high(init, [n, th * m, tw * m, f])
     init6 = split_dim(split_dim(padded, 2, [tw, m]), 1, [th, m])
     identity = ir.AffineMapAttr.get(affine_map(6, list(range(6))))
+    # Z[i, j, n, th, tw, f] at the loops (n, th, i, tw, j, f).
+    tiled = ir.AffineMapAttr.get(affine_map(6, [2, 4, 0, 1, 3, 5]))
     generic = linalg.GenericOp(
-        [init6.type], [z], [init6], ir.ArrayAttr.get([identity] * 2), _parallel(6)
+        [init6.type], [z], [init6], ir.ArrayAttr.get([tiled, identity]), _parallel(6)
     )
     block = generic.regions[0].blocks.append(f32, f32)
     with ir.InsertionPoint(block):
@@ -155,18 +157,19 @@ def _add_init(z: ir.Value, init: ir.Value, w: Winograd, tiles: list[int]) -> ir.
 
 
 def _tile_outputs(mt: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
-    """Z[n, th, i, tw, j, f] = (AT M[:, :, n, th, tw, f] A)[i, j], one generic over (n, th, tw, f).
+    """Z[i, j, n, th, tw, f] = (AT M[:, :, n, th, tw, f] A)[i, j], one generic over (n, th, tw, f).
 
     Its alpha^2 inputs are the slices M[e] of the batch matmul's result and its
-    m^2 results the slices Z[:, :, i, :, j, :], so every map is an identity and the
+    m^2 results the slices Z[i, j] (contiguous: bufferization's copies of them into Z
+    are forwarded by ``kiln-forward-slice-copies``), so every map is an identity and the
     op vectorizes along f, like the input transform. Separable sums: AT M (m x
     alpha rows), then (AT M) A, each term of AT's nonzeros only.
     """
     n, th, tw, f = tiles
     m, alpha, f32 = w.m, w.alpha, ir.F32Type.get()
     pieces = [_slice_at(mt, e, tiles) for e in range(alpha * alpha)]
-    full = tensor.empty([n, th, m, tw, m, f], f32)
-    outs = [_tile_slice(full, i, j, tiles) for i in range(m) for j in range(m)]
+    full = tensor.empty([m * m, n, th, tw, f], f32)
+    outs = [_slice_at(full, k, tiles) for k in range(m * m)]
     identity = ir.AffineMapAttr.get(affine_map(4, [0, 1, 2, 3]))
     generic = linalg.GenericOp(
         [o.type for o in outs],
@@ -185,8 +188,8 @@ def _tile_outputs(mt: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
         linalg.YieldOp([_combine(w.AT[j], t[i]) for i in range(m) for j in range(m)])
     result = full
     for k, piece in enumerate(generic.results):
-        result = _insert_tile_slice(piece, result, k // m, k % m, tiles)
-    return result
+        result = _insert_at(piece, result, k, tiles)
+    return split_dim(result, 0, [m, m])
 
 
 def _combine(coeffs: np.ndarray, values: list[ir.Value]) -> ir.Value:
@@ -281,24 +284,6 @@ def _insert_at(piece: ir.Value, full: ir.Value, e: int, shape: list[int]) -> ir.
     rank = len(shape) + 1
     return tensor.insert_slice(
         piece, full, [], [], [], [e] + [0] * len(shape), [1, *shape], [1] * rank
-    )
-
-
-def _tile_slice(full: ir.Value, i: int, j: int, tiles: list[int]) -> ir.Value:
-    """full[:, :, i, :, j, :] (rank-reduced to ``tiles``) of an [N, TH, m, TW, m, F] tensor."""
-    n, th, tw, f = tiles
-    ty = tensor_type(tiles, ir.F32Type.get())
-    return tensor.extract_slice(
-        ty, full, [], [], [], [0, 0, i, 0, j, 0], [n, th, 1, tw, 1, f], [1] * 6
-    )
-
-
-def _insert_tile_slice(
-    piece: ir.Value, full: ir.Value, i: int, j: int, tiles: list[int]
-) -> ir.Value:
-    n, th, tw, f = tiles
-    return tensor.insert_slice(
-        piece, full, [], [], [], [0, 0, i, 0, j, 0], [n, th, 1, tw, 1, f], [1] * 6
     )
 
 

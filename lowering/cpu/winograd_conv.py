@@ -11,8 +11,9 @@ tiles of m x m pixels (alpha = m + 2):
     %mm = linalg.batch_matmul ins(collapse(%v) : [alpha^2, T, C], %u : [alpha^2, C, F])
     %z = linalg.generic (output transform: AT M A per tile from one read of its
          alpha^2 products, AT's zeros skipped; one result per (i, j) of
-         Z[N, TH, m, TW, m, F])
-    %y = linalg.generic (init + Z over [N, TH, m, TW, m, F], collapsed to [N, OH, OW, F])
+         Z[m, m, N, TH, TW, F], each tile position's slice contiguous)
+    %y = linalg.generic (init + Z over [N, TH, m, TW, m, F], collapsed to [N, OH, OW, F];
+         Z read transposed)
 
 The batch matmul is an ordinary contraction: ``kiln-pack-contractions`` packs its
 constant right-hand side at compile time. The last op is an elementwise generic

@@ -22,21 +22,22 @@
 // CHECK: %[[MM:.*]] = linalg.batch_matmul ins(%[[VC]], %[[U]] : tensor<16x16x32xf32>, tensor<16x32x32xf32>)
 // The output transform reads each tile's 16 products once and writes its 4
 // outputs (AT M A by AT's nonzeros: 24 adds and subtracts, no multiply) into
-// Z[n, th, i, tw, j, f], one slice per (i, j).
-// CHECK: %[[Z:.*]] = tensor.empty() : tensor<1x4x2x4x2x32xf32>
+// Z[i, j, n, th, tw, f], one contiguous slice per (i, j).
+// CHECK: %[[Z:.*]] = tensor.empty() : tensor<4x1x4x4x32xf32>
 // CHECK: %[[T:.*]]:4 = linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel"]
 // CHECK-NOT: arith.mulf
 // CHECK-COUNT-24: arith.{{addf|subf}}
 // CHECK-NOT: arith.
 // CHECK: linalg.yield
-// CHECK: %[[Z0:.*]] = tensor.insert_slice %[[T]]#0 into %[[Z]][0, 0, 0, 0, 0, 0] [1, 4, 1, 4, 1, 32] [1, 1, 1, 1, 1, 1]
-// CHECK: %[[Z3:.*]] = tensor.insert_slice %[[T]]#3 into %{{.*}}[0, 0, 1, 0, 1, 0] [1, 4, 1, 4, 1, 32]
+// CHECK: %[[Z0:.*]] = tensor.insert_slice %[[T]]#0 into %[[Z]][0, 0, 0, 0, 0] [1, 1, 4, 4, 32] [1, 1, 1, 1, 1]
+// CHECK: %[[Z3:.*]] = tensor.insert_slice %[[T]]#3 into %{{.*}}[3, 0, 0, 0, 0] [1, 1, 4, 4, 32]
+// CHECK: %[[ZIJ:.*]] = tensor.expand_shape %[[Z3]] {{\[\[}}0, 1], [2], [3], [4], [5]] output_shape [2, 2, 1, 4, 4, 32]
 // The init (the bias) is added by an elementwise op the epilogue fuses into.
 // CHECK: %[[INIT6:.*]] = tensor.expand_shape %{{.*}} output_shape [1, 4, 2, 4, 2, 32]
 // CHECK: %[[Y:.*]] = linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]
-// CHECK-SAME: ins(%[[Z3]] : tensor<1x4x2x4x2x32xf32>) outs(%[[INIT6]] : tensor<1x4x2x4x2x32xf32>)
+// CHECK-SAME: ins(%[[ZIJ]] : tensor<2x2x1x4x4x32xf32>) outs(%[[INIT6]] : tensor<1x4x2x4x2x32xf32>)
 // CHECK: arith.addf
 // CHECK-NEXT: linalg.yield
 // CHECK: %[[OUT:.*]] = tensor.collapse_shape %[[Y]] {{\[\[}}0], [1, 2], [3, 4], [5]] : tensor<1x4x2x4x2x32xf32> into tensor<1x8x8x32xf32>
@@ -128,8 +129,8 @@ func.func @unchanged(%x: tensor<1x10x10x32xf32>, %wr: tensor<3x3x32x32xf32>, %x3
 // init (the bias) is added after the loop, where the epilogue fuses.
 // CHECK-LABEL: func.func @blocked
 // RULE-LABEL: func.func @blocked
-// RULE: %[[Z:.*]] = tensor.empty() : tensor<1x14x4x14x4x64xf32>
-// RULE: %[[LOOP:.*]] = scf.forall (%[[B:.*]]) in (7) shared_outs(%[[ZB:.*]] = %[[Z]]) -> (tensor<1x14x4x14x4x64xf32>)
+// RULE: %[[Z:.*]] = tensor.empty() : tensor<4x4x1x14x14x64xf32>
+// RULE: %[[LOOP:.*]] = scf.forall (%[[B:.*]]) in (7) shared_outs(%[[ZB:.*]] = %[[Z]]) -> (tensor<4x4x1x14x14x64xf32>)
 // RULE: %[[ROW:.*]] = arith.muli %[[B]], %{{.*}} : index
 // RULE: %[[PIXEL:.*]] = arith.muli %[[B]], %{{.*}} : index
 // RULE: %[[XB:.*]] = tensor.extract_slice %{{.*}}[0, %[[PIXEL]], 0, 0] [1, 10, 58, 64] [1, 1, 1, 1]
@@ -138,10 +139,10 @@ func.func @unchanged(%x: tensor<1x10x10x32xf32>, %wr: tensor<3x3x32x32xf32>, %x3
 // RULE: linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<36x28x64xf32>, tensor<36x64x64xf32>)
 // RULE: %[[T:.*]]:16 = linalg.generic
 // RULE: scf.forall.in_parallel
-// RULE-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[ZB]][0, %[[ROW]], 0, 0, 0, 0] [1, 2, 4, 14, 4, 64] [1, 1, 1, 1, 1, 1]
+// RULE-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[ZB]][0, 0, 0, %[[ROW]], 0, 0] [4, 4, 1, 2, 14, 64] [1, 1, 1, 1, 1, 1]
 // RULE: } {kiln.thread_blocks}
 // RULE: linalg.generic
-// RULE-SAME: ins(%[[LOOP]] : tensor<1x14x4x14x4x64xf32>)
+// RULE-SAME: ins(%[[LOOP]] : tensor<4x4x1x14x14x64xf32>)
 func.func @blocked(%x: tensor<1x58x58x64xf32>, %init: tensor<1x56x56x64xf32>) -> tensor<1x56x56x64xf32> {
   %w = arith.constant dense<0.5> : tensor<3x3x64x64xf32>
   %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x58x58x64xf32>, tensor<3x3x64x64xf32>) outs(%init : tensor<1x56x56x64xf32>) -> tensor<1x56x56x64xf32>
