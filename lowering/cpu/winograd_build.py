@@ -11,6 +11,8 @@ from kiln.passes.common import (
     defining_op,
     dense_constant,
     is_zero_constant,
+    pad_high,
+    single_result,
     split_dim,
     static_shape,
     tensor_type,
@@ -141,7 +143,7 @@ def _add_init(z: ir.Value, init: ir.Value, w: Winograd, tiles: list[int]) -> ir.
     n, th, tw, f = tiles
     m, f32 = w.m, ir.F32Type.get()
     shape = static_shape(init)
-    padded = _pad_high(init, [n, th * m, tw * m, f])
+    padded = pad_high(init, [n, th * m, tw * m, f])
     init6 = split_dim(split_dim(padded, 2, [tw, m]), 1, [th, m])
     identity = ir.AffineMapAttr.get(affine_map(6, list(range(6))))
     # Z[i, j, n, th, tw, f] at the loops (n, th, i, tw, j, f).
@@ -222,8 +224,8 @@ def _batch_matmul(lhs: ir.Value, rhs: ir.Value) -> ir.Value:
     cols = static_shape(rhs)[2]
     f32 = ir.F32Type.get()
     empty = tensor.empty([batch, rows, cols], f32)
-    zero = _value(linalg.fill(arith.constant(f32, 0.0), outs=[empty]))
-    return _value(linalg.batch_matmul(lhs, rhs, outs=[zero]))
+    zero = single_result(linalg.fill(arith.constant(f32, 0.0), outs=[empty]))
+    return single_result(linalg.batch_matmul(lhs, rhs, outs=[zero]))
 
 
 def _extend(x: ir.Value, shape: list[int]) -> ir.Value:
@@ -241,7 +243,7 @@ def _extend(x: ir.Value, shape: list[int]) -> ir.Value:
     f32 = ir.F32Type.get()
     # alloc_tensor, not tensor.empty: CSE must not merge the buffers of two convolutions.
     buffer = bufferization.AllocTensorOp(tensor_type(shape, f32), []).result
-    filled = _value(linalg.fill(arith.constant(f32, 0.0), outs=[buffer]))
+    filled = single_result(linalg.fill(arith.constant(f32, 0.0), outs=[buffer]))
     size = static_shape(source)
     return tensor.insert_slice(source, filled, [], [], [], offsets, size, [1] * 4)
 
@@ -250,19 +252,6 @@ def _zero_filled(insert: ir.Operation) -> bool:
     """True if the insert_slice's destination is a zero ``linalg.fill``."""
     fill = defining_op(insert.operands[1])
     return fill is not None and fill.name == "linalg.fill" and is_zero_constant(fill.operands[0])
-
-
-def _pad_high(value: ir.Value, shape: list[int]) -> ir.Value:
-    old = static_shape(value)
-    if old == shape:
-        return value
-    f32 = ir.F32Type.get()
-    high = [s - o for s, o in zip(shape, old, strict=True)]
-    pad = tensor.PadOp(tensor_type(shape, f32), value, [], [], [0] * len(shape), high)
-    block = pad.regions[0].blocks.append(*([ir.IndexType.get()] * len(shape)))
-    with ir.InsertionPoint(block):
-        tensor.YieldOp(arith.constant(f32, 0.0))
-    return pad.result
 
 
 def _strided_view(x: ir.Value, r: int, s: int, m: int, tiles: list[int]) -> ir.Value:
@@ -294,12 +283,3 @@ def _slice(value: ir.Value, shape: list[int]) -> ir.Value:
 
 def _parallel(n: int) -> ir.ArrayAttr:
     return ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * n)
-
-
-def _value(built) -> ir.Value:
-    """The single result of what a linalg builder returned (an op view or a value)."""
-    if isinstance(built, ir.Value):
-        return built
-    if isinstance(built, ir.OpResultList):
-        return built[0]
-    return built.results[0]
