@@ -316,6 +316,10 @@ def _cast(op: ir.Operation, array):
     if dtype is None:
         return None
     array = np.asarray(array)
+    if np.bool_ in (dtype, array.dtype):
+        # i1 is signed in arith (true is -1 to extsi and sitofp) and trunci keeps the
+        # low bit; numpy's bool casts say 1 and "nonzero": not evaluated here.
+        return None
     if op.name in _UNSIGNED_CASTS:
         width = ir.IntegerType(op.operands[0].type).width
         unsigned = _UINT_DTYPES.get(width)
@@ -326,8 +330,8 @@ def _cast(op: ir.Operation, array):
 
 
 def _same_integer_dtype(args: list, ty: ir.Type) -> list:
-    """Integer operands as arrays of the result's width (captured scalars arrive as
-    float64): numpy then wraps around at that width, as arith does."""
+    """Integer operands as arrays of the result's width (a constant arrives as int64):
+    numpy then wraps around at that width, as arith does."""
     dtype = _np_dtype(ty)
     return [np.asarray(a).astype(dtype) for a in args]
 
@@ -338,7 +342,8 @@ def _numpy_scalar(scalar):
 
 
 def _captured_scalar(value: ir.Value):
-    """A scalar constant defined outside the body (``x + eps``), as float64, else None."""
+    """A scalar constant defined outside the body (``x + eps``), as ``_numpy_scalar``
+    gives it, else None."""
     scalar = _scalar_constant(value)
     return None if scalar is None else _numpy_scalar(scalar)
 

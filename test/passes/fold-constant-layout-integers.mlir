@@ -75,3 +75,30 @@ func.func @fptosi_stays() -> tensor<2xi32> {
   } -> tensor<2xi32>
   return %0 : tensor<2xi32>
 }
+
+// -----
+
+// i1 casts stay: arith reads i1 as signed (extsi of true is -1) and trunci to i1 keeps
+// the low bit (2 -> false), where numpy's bool casts would say 1 and "nonzero".
+// CHECK-LABEL: func.func @i1_casts_stay
+// CHECK-COUNT-2: linalg.generic
+#b = affine_map<(d0) -> (d0)>
+func.func @i1_casts_stay() -> (tensor<2xi32>, tensor<2xi1>) {
+  %m = arith.constant dense<[true, false]> : tensor<2xi1>
+  %n = arith.constant dense<[2, 3]> : tensor<2xi32>
+  %init = tensor.empty() : tensor<2xi32>
+  %initb = tensor.empty() : tensor<2xi1>
+  %0 = linalg.generic {indexing_maps = [#b, #b], iterator_types = ["parallel"]}
+      ins(%m : tensor<2xi1>) outs(%init : tensor<2xi32>) {
+  ^bb0(%x: i1, %out: i32):
+    %w = arith.extsi %x : i1 to i32
+    linalg.yield %w : i32
+  } -> tensor<2xi32>
+  %1 = linalg.generic {indexing_maps = [#b, #b], iterator_types = ["parallel"]}
+      ins(%n : tensor<2xi32>) outs(%initb : tensor<2xi1>) {
+  ^bb0(%x: i32, %out: i1):
+    %t = arith.trunci %x : i32 to i1
+    linalg.yield %t : i1
+  } -> tensor<2xi1>
+  return %0, %1 : tensor<2xi32>, tensor<2xi1>
+}
