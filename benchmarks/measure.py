@@ -3,11 +3,14 @@ print one JSON line.
 
     python -m benchmarks.measure --peer kiln --workload resnet18 --threads 2 [--quick]
     python -m benchmarks.measure --peer kiln --workload gpt2 --threads 2 --precision bf16
+    python -m benchmarks.measure --peer kiln-int8 --workload resnet18 --threads 2
 
 Each point runs in its own process, so thread settings and JIT state never leak
 between peers. The ONNX peers (ONNX Runtime, OpenVINO, IREE) run in the peers'
 virtualenv (``benchmarks.peers.onnx_peers``). Every peer's output is compared with
-eager PyTorch's f32 output (``max_rel_error``). On failure the JSON line is
+eager PyTorch's f32 output (``max_rel_error``). The int8 peers run the workload's
+PT2E-quantized model (``benchmarks.quantize``), and are also compared with that model's
+own eager answer (``max_rel_error_quantized``). On failure the JSON line is
 ``{"error": "..."}`` and the exit status 1.
 """
 
@@ -73,29 +76,42 @@ BUILDERS = {
     "eager-bf16": _eager_bf16,
     "torch.compile": _torch_compile,
     "inductor-frozen": _inductor_frozen,
+    # int8: the same builders on the quantized model (kiln picks int8 contractions from
+    # the quantize/dequantize pairs; Inductor's x86 int8 lowering needs freezing).
+    "kiln-int8": _kiln(None),
+    "inductor-int8": _inductor_frozen,
 }
 
 
 def measure(peer: str, workload: str, threads: int, repeats: Repeats = FULL) -> dict:
     """Compile ``workload`` with ``peer`` (timed up to the end of the first call, where
-    torch.compile compiles), check its output against eager f32, and time it."""
+    torch.compile compiles), check its output against eager f32 (and an int8 peer's
+    against the quantized model's eager answer too), and time it."""
     import torch
 
+    from benchmarks.peers import PEERS
     from benchmarks.workloads import WORKLOADS, eager_reference, flat_outputs
 
     torch.set_num_threads(threads)
     model, inputs = WORKLOADS[workload].make()
-    reference = eager_reference(model, inputs)
+    references = {"max_rel_error": eager_reference(model, inputs)}
+    if PEERS[peer].precision == "int8":
+        from benchmarks.quantize import quantized_model
+
+        model, inputs = quantized_model(workload)
+        references["max_rel_error_quantized"] = eager_reference(model, inputs)
     with torch.no_grad():
         start = time.perf_counter()
         run = BUILDERS[peer](model, inputs, threads)
         outputs = flat_outputs(run())
         compile_s = time.perf_counter() - start
         latency = time_calls(run, repeats)
-    error = max_rel_error(
-        [o.detach().float().numpy() for o in outputs], [r.numpy() for r in reference]
-    )
-    return {"latency_ms": latency, "compile_s": compile_s, "max_rel_error": error}
+    outputs = [o.detach().float().numpy() for o in outputs]
+    errors = {
+        key: max_rel_error(outputs, [r.numpy() for r in reference])
+        for key, reference in references.items()
+    }
+    return {"latency_ms": latency, "compile_s": compile_s, **errors}
 
 
 def main() -> int:

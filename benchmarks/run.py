@@ -1,15 +1,18 @@
-"""kiln side by side with its peers, in one run, at 1 and 2 threads, f32 and bf16.
+"""kiln side by side with its peers, in one run, at 1 and 2 threads, f32, bf16 and int8.
 
     python -m benchmarks.run                       # the zoo set, writes benchmarks/results.md
     python -m benchmarks.run --set real            # the real models (ResNet-50 ... LLaMA)
     python -m benchmarks.run --all                 # every workload (= --set all)
     python -m benchmarks.run --workloads mlp resnet50 --peers kiln openvino --quick
     python -m benchmarks.run --update-readme       # also rewrites the README's section
+    python -m benchmarks.run --precisions int8     # only the int8 peers
 
 Peers (``benchmarks/peers/__init__.py``): f32 ``kiln``, ``eager``, ``torch.compile``,
 ``inductor-frozen`` (freezing + max-autotune), and after ``benchmarks/setup_peers.sh``
 ``ort``, ``openvino``, ``iree`` on the same ONNX export; bf16 ``kiln-bf16``,
-``openvino-bf16``, ``eager-bf16`` (autocast). Each point is measured in a fresh
+``openvino-bf16``, ``eager-bf16`` (autocast); int8 ``kiln-int8``, ``inductor-int8``,
+``ort-int8``, ``openvino-int8``, all on the workload's PT2E-quantized model
+(``benchmarks.quantize``; the ONNX peers on its QDQ export). Each point is measured in a fresh
 process pinned to as many cores as it has threads, with kiln's and Inductor's
 compile caches off (compile times are cold). Every output is checked against eager
 f32. A point that fails or passes ``--timeout`` shows "—" and its reason. Reported:
@@ -30,7 +33,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.peers import PEERS
+from benchmarks.peers import PEERS, PRECISIONS
 from benchmarks.timing import error_summary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,36 +52,54 @@ def pinned(threads: int) -> list[str]:
 def command(peer: str, workload: str, threads: int, quick: bool) -> list[str]:
     """The command measuring one point; exports the ONNX file first for ONNX peers."""
     tail = ["--threads", str(threads)] + (["--quick"] if quick else [])
+    precision = PEERS[peer].precision
+    if precision == "int8" and (failure := quantize(workload)):
+        raise RuntimeError(failure)
     if PEERS[peer].process == "torch":
         measure = [sys.executable, "-m", "benchmarks.measure"]
         return measure + ["--peer", peer, "--workload", workload, *tail]
     if not PEERS_PYTHON.exists():
         raise RuntimeError("not installed (run benchmarks/setup_peers.sh)")
-    exported = onnx_files(workload)
+    exported = onnx_files(workload, "int8" if precision == "int8" else "f32")
     if isinstance(exported, str):
         raise RuntimeError(exported)
-    model, inputs, reference = exported
+    model, inputs, reference, *quantized = exported
     module = "benchmarks.peers.onnx_peers"
-    return [str(PEERS_PYTHON), "-m", module, "--peer", peer, "--model", str(model)] + [
-        "--inputs",
-        str(inputs),
-        "--reference",
-        str(reference),
-        *tail,
-    ]
+    files = ["--model", str(model), "--inputs", str(inputs), "--reference", str(reference)]
+    if quantized:
+        files += ["--quantized-reference", str(quantized[0])]
+    return [str(PEERS_PYTHON), "-m", module, "--peer", peer, *files, *tail]
 
 
 @functools.cache
-def onnx_files(workload: str) -> tuple[Path, Path, Path] | str:
-    """The workload's ONNX model, inputs and eager reference, exported afresh once per run
-    (a file left by an older run could hold another model or another reference); the
-    reason as a string when the export fails (it drops the ONNX peers, not the run)."""
+def onnx_files(workload: str, precision: str = "f32") -> tuple[Path, ...] | str:
+    """The workload's ONNX model, inputs and eager reference (at int8: the quantized
+    model, and its own eager answer too), exported afresh once per run (a file left by an
+    older run could hold another model or another reference); the reason as a string
+    when the export fails (it drops the ONNX peers, not the run)."""
     from benchmarks.peers.onnx_export import export
 
     try:
-        return export(workload, fresh=True)
+        return export(workload, fresh=True, precision=precision)
     except Exception as err:  # noqa: BLE001 - an export failure only drops the ONNX peers
         return f"ONNX export failed: {error_summary(err)}"
+
+
+@functools.cache
+def quantize(workload: str) -> str | None:
+    """Quantizes the workload afresh once per run, for the int8 peers (which load the
+    saved program, so all of them run the same one); the reason when that fails."""
+    from benchmarks.workloads import INT8_WORKLOADS
+
+    if workload not in INT8_WORKLOADS:
+        return "not an int8 workload (benchmarks.workloads.INT8_WORKLOADS)"
+    from benchmarks.quantize import quantized_program
+
+    try:
+        quantized_program(workload, fresh=True)
+    except Exception as err:  # noqa: BLE001 - a quantization failure only drops int8 peers
+        return f"PT2E quantization failed: {error_summary(err)}"
+    return None
 
 
 def parse_point(stdout: str, stderr: str, returncode: int) -> dict:
@@ -169,11 +190,19 @@ def run(workloads, peers, thread_counts, timeout: int, quick: bool = False) -> d
     for name in workloads:
         work[name] = workload_info(name)
         for threads in thread_counts:
-            for peer in peers:
+            for peer in applicable(peers, name):
                 point = measure(peer, name, threads, timeout, quick)
                 print(describe(point), file=sys.stderr, flush=True)
                 points.append(point)
     return {"machine": machine, "workloads": work, "points": points}
+
+
+def applicable(peers: list[str], workload: str) -> list[str]:
+    """The peers that measure ``workload``: the int8 ones only on the workloads PT2E
+    quantizes (on the others they would run the float model under an int8 name)."""
+    from benchmarks.workloads import INT8_WORKLOADS
+
+    return [p for p in peers if PEERS[p].precision != "int8" or workload in INT8_WORKLOADS]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -184,6 +213,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--set", choices=list(WORKLOAD_SETS), help="a named set (default: zoo)")
     parser.add_argument("--all", action="store_true", help="every workload: --set all")
     parser.add_argument("--peers", nargs="+", default=list(PEERS), choices=list(PEERS))
+    parser.add_argument(
+        "--precisions",
+        nargs="+",
+        default=list(PRECISIONS),
+        choices=list(PRECISIONS),
+        help="keep the peers of these precisions (default: all)",
+    )
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--timeout", type=int, default=600, help="seconds per point")
     parser.add_argument(
@@ -196,6 +232,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--workloads, --set and --all exclude each other")
     if not args.workloads:
         args.workloads = list(WORKLOAD_SETS["all" if args.all else args.set or "zoo"])
+    args.peers = [p for p in args.peers if PEERS[p].precision in args.precisions]
     return args
 
 

@@ -8,12 +8,14 @@ bandwidth), ``workloads`` (name → flops, bytes, memory_bound, overhead) and
 
 from __future__ import annotations
 
-from benchmarks.peers import KILN_PEER, PEERS, TOLERANCE, peers_of
+from benchmarks.peers import KILN_PEER, PEERS, PRECISIONS, TOLERANCE, peers_of
 
 WRONG = "✗"
 # A bf16 dot (vdpbf16ps) does two multiply-adds per f32 lane where an FMA does one: the
-# bf16 table's % peak is of twice the measured f32 FMA peak (assumed, not measured).
-PEAK_FACTOR = {"f32": 1, "bf16": 2}
+# bf16 table's % peak is of twice the measured f32 FMA peak (assumed, not measured). An
+# int8 dot (vpdpbusd) does four u8 x s8 multiply-adds per i32 lane: four times.
+PEAK_FACTOR = {"f32": 1, "bf16": 2, "int8": 4}
+OPS = {"f32": "GFLOP/s", "bf16": "GFLOP/s", "int8": "GOP/s"}
 
 
 def ms(value: float) -> str:
@@ -108,7 +110,7 @@ def latency_table(results: dict, precision: str) -> list[str]:
     if not peers:
         return []
     kiln = KILN_PEER[precision]
-    head = ["workload", "T", *[f"{p} ms" for p in peers], "kiln GFLOP/s", "% peak"]
+    head = ["workload", "T", *[f"{p} ms" for p in peers], f"kiln {OPS[precision]}", "% peak"]
     head += ["best peer", f"{kiln} / best"]
     body = []
     for name, threads, row in rows(results):
@@ -122,7 +124,7 @@ def latency_table(results: dict, precision: str) -> list[str]:
 
 def compile_table(results: dict) -> list[str]:
     """Compile time (s) of every peer: compile + first call, cold (kiln's cache off)."""
-    peers = [p for precision in ("f32", "bf16") for p in present(results, precision)]
+    peers = [p for precision in PRECISIONS for p in present(results, precision)]
     peers = [p for p in peers if PEERS[p].name not in ("eager", "eager-bf16")]
     body = []
     for name, threads, row in rows(results):
@@ -135,22 +137,25 @@ def is_measured(point: dict | None) -> bool:
     return point is not None and "error" not in point
 
 
-def accuracy_table(results: dict) -> list[str]:
-    """Max relative error against eager f32 of every peer (worst over thread counts)."""
-    peers = [p for precision in ("f32", "bf16") for p in present(results, precision)]
+def accuracy_table(results: dict, key: str = "max_rel_error", precisions=PRECISIONS) -> list[str]:
+    """Max relative error (``key``: against eager f32, or for int8 peers against the
+    quantized model's eager answer) of every peer of ``precisions``, worst over thread
+    counts."""
+    peers = [p for precision in precisions for p in present(results, precision)]
     peers = [p for p in peers if p != "eager"]
     body = []
     for name in results["workloads"]:
         cells = [name]
         for peer in peers:
             errors = [
-                p["max_rel_error"]
+                p[key]
                 for p in results["points"]
-                if p["workload"] == name and p["peer"] == peer and is_measured(p)
+                if p["workload"] == name and p["peer"] == peer and is_measured(p) and key in p
             ]
             cells.append(f"{max(errors):.1e}" if errors else "—")
-        body.append(cells)
-    return _markdown(["workload", *peers], body) if peers else []
+        if any(cell != "—" for cell in cells[1:]):
+            body.append(cells)
+    return _markdown(["workload", *peers], body) if peers and body else []
 
 
 def failures(results: dict) -> list[str]:
@@ -169,8 +174,13 @@ def report(results: dict) -> str:
     sections = [
         ("### f32", latency_table(results, "f32")),
         ("### bf16", latency_table(results, "bf16")),
+        ("### int8 (the PT2E-quantized model)", latency_table(results, "int8")),
         ("### Compile time (s, cold, up to the end of the first call)", compile_table(results)),
         ("### Max relative error against eager f32", accuracy_table(results)),
+        (
+            "### int8: max relative error against the quantized model's eager answer",
+            accuracy_table(results, "max_rel_error_quantized", ("int8",)),
+        ),
         ("### Failed points", failures(results)),
     ]
     text = "\n\n".join(title + "\n\n" + "\n".join(lines) for title, lines in sections if lines)
@@ -178,10 +188,13 @@ def report(results: dict) -> str:
         f"Machine: FMA peak {machine['fma_peak_gflops_1core']:.1f} GFLOP/s per core (measured), "
         f"copy bandwidth {bandwidth} (measured). Latency: median ms. `% peak` is kiln's, of the "
         "FMA peak times the threads (in the bf16 table, of twice that: a bf16 dot does two "
-        "multiply-adds per f32 lane; assumed, not measured). `kiln / best` < 1 means kiln is faster than every peer of "
+        "multiply-adds per f32 lane; in the int8 table, of four times: vpdpbusd does four "
+        "u8 x s8 multiply-adds per i32 lane; both assumed, not measured). `kiln / best` < 1 "
+        "means kiln is faster than every peer of "
         "its precision measured. Error: max |y - ref| / max |ref| against eager f32; a latency "
         f"marked {WRONG} is over its precision's tolerance (f32 {TOLERANCE['f32']:g}, bf16 "
-        f"{TOLERANCE['bf16']:g}) and never counts as best. `tiny` (x+1 on 16 floats) measures "
+        f"{TOLERANCE['bf16']:g}, int8 {TOLERANCE['int8']:g}: the quantized model's own distance "
+        "from the float one) and never counts as best. `tiny` (x+1 on 16 floats) measures "
         "what one call costs beyond its work."
     )
     return text + "\n\n" + note + "\n"

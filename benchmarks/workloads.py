@@ -88,6 +88,11 @@ WORKLOADS = {
     )
 }
 
+# The workloads the int8 peers run (quantized by PT2E, ``benchmarks.quantize``): those
+# whose time is in weighted convolutions and linears, the ops PT2E's x86 config quantizes
+# (a matmul of two inputs, an elementwise chain or x+1 would run the same float model).
+INT8_WORKLOADS = frozenset({"mlp", "cnn", "resnet18", "encoder", "gpt2", "resnet50", "bert"})
+
 # Named sets for benchmarks.run --set. Costs measured with --quick on the 2-core machine
 # under load (CPU time, which bounds a quiet run's time; a full run adds ~1.5-3 s a point):
 # "zoo" ~15 min at 1 and 2 threads, each real model ~3 min a thread count (Inductor's two

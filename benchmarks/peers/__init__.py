@@ -16,7 +16,11 @@ from dataclasses import dataclass
 # 1e-3 only catches real bugs. bf16: one rounding is 2^-9 ~ 2e-3 relative, a K-term
 # dot product of rounded operands drifts by ~2^-8 * sqrt(K) ulps of its inputs and
 # deep models compound it layer after layer; 5e-2 separates that from a wrong answer.
-TOLERANCE = {"f32": 1e-3, "bf16": 5e-2}
+# int8: the quantized model itself differs from the float one (activations rounded to
+# 256 levels per tensor, weights to 255 per channel: ~1e-2 on ResNet-18); 1e-1 separates
+# that from a wrong answer. Every int8 peer runs the same quantized model, and its
+# distance from that model's own eager answer is reported too (``max_rel_error_quantized``).
+TOLERANCE = {"f32": 1e-3, "bf16": 5e-2, "int8": 1e-1}
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,7 @@ class Peer:
     """One column of the tables."""
 
     name: str
-    precision: str  # "f32" or "bf16": the table it belongs to
+    precision: str  # "f32", "bf16" or "int8": the table it belongs to
     process: str  # "torch" (benchmarks.measure) or "onnx" (benchmarks.peers.onnx_peers)
     description: str
 
@@ -47,10 +51,24 @@ PEERS: dict[str, Peer] = {
         Peer("kiln-bf16", "bf16", "torch", 'kiln.compile(precision="bf16")'),
         Peer("openvino-bf16", "bf16", "onnx", "OpenVINO CPU, INFERENCE_PRECISION_HINT=bf16"),
         Peer("eager-bf16", "bf16", "torch", "PyTorch eager under torch.autocast(bfloat16)"),
+        Peer("kiln-int8", "int8", "torch", "kiln.compile of the PT2E-quantized model"),
+        Peer(
+            "inductor-int8",
+            "int8",
+            "torch",
+            "the PT2E-quantized model through torch.compile(max-autotune) with freezing",
+        ),
+        Peer("ort-int8", "int8", "onnx", "ONNX Runtime on the quantized model's QDQ export"),
+        Peer(
+            "openvino-int8",
+            "int8",
+            "onnx",
+            "OpenVINO CPU on the QDQ export (int8 where quantized, f32 hint elsewhere)",
+        ),
     )
 }
-KILN_PEER = {"f32": "kiln", "bf16": "kiln-bf16"}
-PRECISIONS = ("f32", "bf16")
+KILN_PEER = {"f32": "kiln", "bf16": "kiln-bf16", "int8": "kiln-int8"}
+PRECISIONS = ("f32", "bf16", "int8")
 
 
 def peers_of(precision: str) -> list[str]:

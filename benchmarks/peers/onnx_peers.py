@@ -105,21 +105,33 @@ RUNNERS = {
     "openvino": openvino_runner("f32"),
     "openvino-bf16": openvino_runner("bf16"),
     "iree": run_iree,
+    # On a QDQ model: ORT fuses the pairs into QLinearConv/MatMulInteger kernels, and
+    # OpenVINO runs the quantized ops in u8/i8 (its low-precision transformations), the
+    # rest at the f32 hint (its default here would be bf16: another precision's error).
+    "ort-int8": run_ort,
+    "openvino-int8": openvino_runner("f32"),
 }
 
 
-def measure(peer: str, model: str, feeds: dict, references: list, threads: int, repeats) -> dict:
-    """Compile (timed, up to the first call's end), check against ``references``, time."""
+def measure(peer: str, model: str, feeds: dict, references: dict, threads: int, repeats) -> dict:
+    """Compile (timed, up to the first call's end), check against each of ``references``
+    (error name -> outputs), time."""
     start = time.perf_counter()
     call, settings = RUNNERS[peer](model, feeds, threads)
-    outputs = call()
+    outputs = [np.asarray(o) for o in call()]
     compile_s = time.perf_counter() - start
+    errors = {key: max_rel_error(outputs, expected) for key, expected in references.items()}
     return {
         "latency_ms": time_calls(call, repeats),
         "compile_s": compile_s,
-        "max_rel_error": max_rel_error([np.asarray(o) for o in outputs], references),
+        **errors,
         "settings": settings,
     }
+
+
+def load_outputs(path: str) -> list:
+    saved = np.load(path)
+    return [saved[f"output{i}"] for i in range(len(saved.files))]
 
 
 def main() -> int:
@@ -128,12 +140,14 @@ def main() -> int:
     parser.add_argument("--model", required=True)
     parser.add_argument("--inputs", required=True)
     parser.add_argument("--reference", required=True)
+    parser.add_argument("--quantized-reference", help="an int8 model's own eager outputs")
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     feeds = dict(np.load(args.inputs))
-    saved = np.load(args.reference)
-    references = [saved[f"output{i}"] for i in range(len(saved.files))]
+    references = {"max_rel_error": load_outputs(args.reference)}
+    if args.quantized_reference:
+        references["max_rel_error_quantized"] = load_outputs(args.quantized_reference)
     repeats = QUICK if args.quick else FULL
     try:
         result = measure(args.peer, args.model, feeds, references, args.threads, repeats)

@@ -229,7 +229,7 @@ def test_onnx_export_happens_once_a_run_and_a_failure_drops_only_onnx_peers(monk
 
     calls = []
 
-    def failing_export(workload, fresh=False):
+    def failing_export(workload, fresh=False, precision="f32"):
         calls.append((workload, fresh))
         raise RuntimeError("Unsupported: aten::foo\nmore")
 
@@ -243,3 +243,46 @@ def test_onnx_export_happens_once_a_run_and_a_failure_drops_only_onnx_peers(monk
     finally:
         run.onnx_files.cache_clear()
     assert calls == [("mlp", True)]
+
+
+def test_int8_table_has_its_own_ratio_ops_and_quantized_error():
+    int8 = [
+        point("kiln-int8", 1.0, error=1e-2) | {"max_rel_error_quantized": 1e-6},
+        point("ort-int8", 2.0, error=1e-2) | {"max_rel_error_quantized": 3e-3},
+        point("openvino-int8", 0.5, error=0.5) | {"max_rel_error_quantized": 0.4},
+    ]
+    res = results(point("kiln", 3.0), point("eager", 4.0), *int8)
+    table = tables.latency_table(res, "int8")
+    assert "kiln GOP/s" in table[0] and "kiln-int8 / best" in table[0]
+    # openvino-int8 is faster but out of int8's tolerance: ort-int8 is the best peer.
+    # 2e9 ops in 1 ms = 2000 GOP/s, of 4 x 100 GFLOP/s x 2 threads.
+    assert row_of(table, "mlp")[-4:] == ["2000.0", "250%", "ort-int8", "0.50"]
+    assert row_of(table, "mlp")[4] == f"0.500 {tables.WRONG}"
+    report = tables.report(res)
+    assert "### int8 (the PT2E-quantized model)" in report
+    quantized = tables.accuracy_table(res, "max_rel_error_quantized", ("int8",))
+    assert row_of(quantized, "mlp") == ["mlp", "1.0e-06", "3.0e-03", "4.0e-01"]
+    assert "kiln" not in quantized[0].replace("kiln-int8", "")  # f32 peers have no such error
+
+
+def test_int8_peers_measure_only_int8_workloads_and_precisions_filter_peers():
+    int8 = peers_of("int8")
+    assert int8[0] == "kiln-int8" and set(int8) <= set(PEERS)
+    assert run.applicable(["kiln", *int8], "silu_add") == ["kiln"]
+    assert run.applicable(["kiln", *int8], "resnet18") == ["kiln", *int8]
+    assert run.parse_args(["--precisions", "int8"]).peers == int8
+    assert "kiln-int8" not in run.parse_args(["--precisions", "f32", "bf16"]).peers
+    run.quantize.cache_clear()
+    got = run.measure("kiln-int8", "silu_add", 1, timeout=5, quick=True)
+    assert got["error"].startswith("not an int8 workload")
+
+
+def test_an_int8_point_runs_the_quantized_model_end_to_end():
+    """kiln-int8 on mlp: quantized once by the run (PT2E), loaded by the point's process,
+    checked against eager f32 (loosely: int8) and the quantized model's eager answer."""
+    run.quantize.cache_clear()
+    got = run.measure("kiln-int8", "mlp", 1, timeout=600, quick=True)
+    assert "error" not in got, got
+    # The quantized model differs from the float one, and kiln computes the quantized one.
+    assert 1e-4 < got["max_rel_error"] <= TOLERANCE["int8"]
+    assert got["max_rel_error_quantized"] <= 1e-5
