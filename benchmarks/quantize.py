@@ -4,7 +4,7 @@ saved, so every int8 peer runs the same quantized model.
 PT2E as PyTorch documents it for x86 CPUs (torchao's ``prepare_pt2e`` / ``convert_pt2e``
 with ``X86InductorQuantizer``'s default static config): per-channel symmetric int8
 weights, per-tensor uint8 activations, calibrated on a few perturbed copies of the
-workload's inputs. The quantized program is saved as ``.cache/<workload>.int8.pt2``
+workload's inputs. The quantized program is saved as ``benchmarks/.cache/<workload>.int8.pt2``
 (``torch.export.save``); the torch-side int8 peers load it (kiln, Inductor), and
 ``onnx_export.export(..., "int8")`` exports the same program to a QDQ ONNX model for
 ONNX Runtime and OpenVINO (the dynamo exporter writes QuantizeLinear /
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-CACHE = Path(__file__).resolve().parent.parent / ".cache"
+CACHE = Path(__file__).resolve().parent / ".cache"  # with the ONNX exports
 CALIBRATION_BATCHES = 8
 
 
@@ -61,7 +61,7 @@ def quantized_path(workload: str) -> Path:
 
 
 def quantized_program(workload: str, fresh: bool = False) -> torch.export.ExportedProgram:
-    """The workload's PT2E-quantized program: loaded from ``.cache``, made and saved the
+    """The workload's PT2E-quantized program: loaded from ``benchmarks/.cache``, made and saved the
     first time or when ``fresh`` (quantizing is deterministic: the model and calibration
     are seeded; ``benchmarks.run`` quantizes afresh once per run, as kiln may have changed
     the workload)."""
