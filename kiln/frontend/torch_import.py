@@ -10,6 +10,7 @@ source (``UnsupportedOpsError``).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 
@@ -100,16 +101,27 @@ def import_torch_module(
     return import_torch_program(model, example_inputs, func_name, dynamic_shapes, **dumps)[0]
 
 
+@contextlib.contextmanager
 def _in_eval_mode(model):
-    """``model`` switched to eval mode where it has one. A module that ``torch.export``
-    produced (``ExportedProgram.module()``, a PT2E-quantized model) refuses ``eval()``:
-    its graph was traced in one mode already, so it is taken as it is."""
+    """``model`` in eval mode while it is traced (kiln compiles inference: dropout off,
+    batch norm on its running statistics), every submodule's own mode restored after,
+    so compiling never leaves the user's module switched (a model being trained stays in
+    training mode). A module that ``torch.export`` produced (``ExportedProgram.module()``,
+    a PT2E-quantized model) refuses ``eval()``: its graph was traced in one mode already,
+    so it is taken as it is."""
     if not isinstance(model, torch.nn.Module):
-        return model
+        yield model
+        return
+    modes = [(module, module.training) for module in model.modules()]
     try:
-        return model.eval()
+        model.eval()
     except NotImplementedError:
-        return model
+        modes = []
+    try:
+        yield model
+    finally:
+        for module, training in modes:
+            module.training = training
 
 
 def import_torch_program(
@@ -129,8 +141,8 @@ def import_torch_program(
     user's line) that torch.export, torch-mlir's importer or its lowering
     cannot handle.
     """
-    model = as_module(_in_eval_mode(model))  # a plain function of tensors
-    with _EXPORT_LOCK:
+    with _EXPORT_LOCK, _in_eval_mode(model) as inference:
+        model = as_module(inference)  # a plain function of tensors
         program = decomposed_program(
             model,
             example_inputs,

@@ -384,17 +384,20 @@ class NormNet(nn.Module):
         return self.conv(self.norm(x))
 
 
-def test_batch_norm_model_in_eval_mode_is_untouched():
+def test_batch_norm_model_compiles_in_eval_mode_and_keeps_its_modes_and_state():
     torch.manual_seed(0)
     model = NormNet()
     with torch.no_grad():
         model.norm.running_mean.uniform_(-1, 1)
         model.norm.running_var.uniform_(0.5, 2)
     model.train()  # kiln compiles for inference: eval mode, no statistics update
+    model.conv.eval()  # a submodule's own mode, which kiln must leave as it found it
     state = copy.deepcopy(model.state_dict())
     x = torch.randn(2, 4, 8, 8)
     compiled = kiln.compile(model, x, threads=1)
     assert not isinstance(compiled, TorchCall)
+    # The user's module is left in the modes it had (it may be mid-training).
+    assert (model.training, model.norm.training, model.conv.training) == (True, True, False)
     torch.testing.assert_close(compiled(x), model.eval()(x), rtol=1e-4, atol=1e-5)
     for name, value in model.state_dict().items():
         torch.testing.assert_close(value, state[name], rtol=0, atol=0)
