@@ -42,6 +42,9 @@ class LibraryOptions:
     opt_level: int
     pipeline: tuple[str, ...] | None = None  # a custom pipeline's specs (None: the target's)
     precision: str = "f32"  # contractions: f32, or bf16 (AVX512-BF16 dot products)
+    # The source of the custom pipeline's passes that kiln does not ship (a user's own
+    # @register-ed pass): editing one must not reuse the library its old version built.
+    outside_passes: str = ""
 
     def key(self, source: bytes) -> str:
         """The cache key of ``source`` compiled with these options on this machine."""
@@ -52,6 +55,33 @@ class LibraryOptions:
             cpu_flags=sorted(host_features()),
             cpu_model=host_cpu_model(),  # the CPU the code is tuned for
         )
+
+
+def outside_pass_source(specs) -> str | None:
+    """SHA-256 of the modules defining the kiln passes of ``specs`` that live outside
+    kiln's packages (kiln's own source is in every key through ``make_key``); "" when
+    there are none; None when one's source cannot be read (a pass defined in an
+    interactive session): then no library can be keyed safely, and none is cached."""
+    import hashlib
+    import inspect
+    import sys
+
+    from kiln.pipeline import parse_kiln_spec
+
+    outside = sorted(
+        {
+            type(kiln_pass).__module__
+            for kiln_pass in map(parse_kiln_spec, specs or ())
+            if kiln_pass is not None and not type(kiln_pass).__module__.startswith("kiln.")
+        }
+    )
+    digest = hashlib.sha256()
+    for module in outside:
+        try:
+            digest.update(inspect.getsource(sys.modules[module]).encode())
+        except (OSError, TypeError, KeyError):
+            return None
+    return digest.hexdigest() if outside else ""
 
 
 def text_source(model) -> bytes | None:
@@ -144,21 +174,24 @@ def compile_cpu(
     from kiln.api import model_name
 
     libraries = not profile and dynamic_shapes is None and _toolchain_or_warn()
+    specs = tuple(pipeline.specs()) if pipeline is not None else None
+    outside_passes = outside_pass_source(specs)
     options = LibraryOptions(
         name=c_identifier(model_name(model)),
         func_name=func_name,
         vector_width=host_vector_width(),
         threads=default_threads() if threads is None else threads,
         opt_level=opt_level,
-        pipeline=tuple(pipeline.specs()) if pipeline is not None else None,
+        pipeline=specs,
         precision=precision,
+        outside_passes=outside_passes or "",
     )
     job = _CpuCompile(
         model=model,
         example_inputs=example_inputs,
         options=options,
         libraries=libraries,
-        cache=_usable_cache() if libraries else None,
+        cache=_usable_cache() if libraries and outside_passes is not None else None,
         may_hit=dump_dir is None and report is None,
         dump_dir=str(dump_dir) if dump_dir else None,
         pipeline=pipeline,

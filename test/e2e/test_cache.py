@@ -188,3 +188,67 @@ def test_two_processes_compiling_one_model_both_succeed(cache_dir, tmp_path):
     assert {r["status"] for r in results} <= {"miss", "hit"}
     assert len(_entries(cache_dir)) == 1
     assert list((cache_dir / "tmp").iterdir()) == []  # nothing half built is left
+
+
+USER_PASS = '''
+from kiln.passes.registry import KilnPass, register
+
+
+@register
+class UserScale(KilnPass):
+    """A user's own pass: every float constant 3.0 becomes FACTOR."""
+
+    name = "kiln-test-user-scale"
+
+    def run(self, module):
+        from kiln.ir import arith, ir
+        from kiln.passes.common import collect_ops
+
+        for op in collect_ops(module, ["arith.constant"]):
+            value = op.attributes["value"]
+            if isinstance(value, ir.FloatAttr) and value.value == 3.0:
+                with op.location:
+                    op.attributes["value"] = ir.FloatAttr.get(value.type, FACTOR)
+'''
+
+
+def _pipeline_with(pass_name: str):
+    from kiln.pipeline import Stage
+    from kiln.targets import TARGETS, host_target
+
+    pipeline = TARGETS["cpu"].pipeline(host_target(1))
+    graph = pipeline.stage("graph")
+    return pipeline.replace_stage("graph", Stage("graph", (*graph.passes, pass_name)))
+
+
+def test_editing_a_users_own_pass_changes_the_key(cache_dir, tmp_path, monkeypatch):
+    """A custom pipeline's user-registered pass is keyed by its module's source: the
+    library its old version built is not reused (that would be a wrong answer)."""
+    import importlib
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    source = tmp_path / "user_scale_pass.py"
+    source.write_text(USER_PASS.replace("FACTOR", "5.0"))
+    module = importlib.import_module("user_scale_pass")
+    pipeline = _pipeline_with("kiln-test-user-scale")
+    first = kiln.compile(_scale(), threads=1, pipeline=pipeline)
+    np.testing.assert_array_equal(first(X), X * 5)
+    source.write_text(USER_PASS.replace("FACTOR", "7.0"))
+    importlib.reload(module)
+    second = kiln.compile(_scale(), threads=1, pipeline=pipeline)
+    assert second.cache_status == "miss"
+    np.testing.assert_array_equal(second(X), X * 7)
+    assert kiln.compile(_scale(), threads=1, pipeline=pipeline).cache_status == "hit"
+
+
+def test_a_user_pass_without_source_is_never_cached(cache_dir):
+    """A pass defined where its source cannot be read (exec, an interactive session)
+    cannot be keyed: its library is built every time, never stored."""
+    namespace = {"__name__": "user_pass_without_source"}
+    exec(USER_PASS.replace("FACTOR", "4.0").replace("user-scale", "user-scale-exec"), namespace)
+    pipeline = _pipeline_with("kiln-test-user-scale-exec")
+    for _ in range(2):
+        compiled = kiln.compile(_scale(), threads=1, pipeline=pipeline)
+        assert compiled.cache_status == "off"
+        np.testing.assert_array_equal(compiled(X), X * 4)
+    assert _entries(cache_dir) == []
