@@ -62,6 +62,8 @@ def outside_pass_source(specs) -> str | None:
     kiln's packages (kiln's own source is in every key through ``make_key``); "" when
     there are none; None when one's source cannot be read (a pass defined in an
     interactive session): then no library can be keyed safely, and none is cached."""
+    if not specs:
+        return ""  # the target's own pipeline (and no MLIR import: a text hit needs none)
     import hashlib
     import inspect
     import sys
@@ -71,7 +73,7 @@ def outside_pass_source(specs) -> str | None:
     outside = sorted(
         {
             type(kiln_pass).__module__
-            for kiln_pass in map(parse_kiln_spec, specs or ())
+            for kiln_pass in map(parse_kiln_spec, specs)
             if kiln_pass is not None and not type(kiln_pass).__module__.startswith("kiln.")
         }
     )
