@@ -34,6 +34,7 @@ from kiln.lowering.cpu.decompose_grouped_convs import DecomposeGroupedConvs
 from kiln.lowering.cpu.form_fusion_groups import FormFusionGroups
 from kiln.lowering.cpu.hoist_vector_transfers import HoistVectorTransfers
 from kiln.lowering.cpu.int8_contractions import Int8Contractions
+from kiln.lowering.cpu.lower_int8_dots import LowerInt8Dots
 from kiln.lowering.cpu.merge_identical_functions import MergeIdenticalFunctions
 from kiln.lowering.cpu.outline_loop_nests import OutlineLoopNests
 from kiln.lowering.cpu.pack_contractions import PackContractions
@@ -279,6 +280,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
             Stage(
                 "llvm",
                 (
+                    # int8 dot products (pure until bufferization and hoisting are done)
+                    # become AVX512-VNNI intrinsic calls.
+                    LowerInt8Dots().spec(),
                     # One function per loop nest: LLVM's loop passes cost loops x function size.
                     OutlineLoopNests(bare_pointers=not dynamic).spec(all_options=True),
                     # The nests of repeated layers are compiled once.
