@@ -9,4 +9,11 @@ from kiln.dialects.kiln_dialect import (
     load_kiln_dialect,
 )
 
-__all__ = ["FusionBarrierOp", "FusionGroupOp", "KilnDialect", "VnniDotOp", "YieldOp", "load_kiln_dialect"]
+__all__ = [
+    "FusionBarrierOp",
+    "FusionGroupOp",
+    "KilnDialect",
+    "VnniDotOp",
+    "YieldOp",
+    "load_kiln_dialect",
+]

@@ -82,10 +82,14 @@ def codegen_target(
         return CodegenTarget(machine, triple, "generic", "+neon", ("asimd",), tune)
     cpu, features = X86_LEVELS[vector_width]
     # No x86-64 level includes AVX512-BF16 or AVX512-VNNI: named on top of x86-64-v4.
-    extras = [(flag, attr, feature) for flag, attr, feature in (
-        (bf16, "+avx512bf16", "avx512_bf16"),
-        (vnni, "+avx512vnni", "avx512_vnni"),
-    ) if flag]
+    extras = [
+        (flag, attr, feature)
+        for flag, attr, feature in (
+            (bf16, "+avx512bf16", "avx512_bf16"),
+            (vnni, "+avx512vnni", "avx512_vnni"),
+        )
+        if flag
+    ]
     if extras and vector_width != 16:
         raise ValueError(f"bf16/int8 dot products need 16 f32 lanes (AVX-512), not {vector_width}")
     attributes = ",".join(attr for _, attr, _ in extras)

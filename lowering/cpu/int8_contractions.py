@@ -28,6 +28,7 @@ from kiln.lowering.cpu.quantized_operands import (
     Activation,
     dequantized_activation,
     dequantized_weight,
+    reshaped,
 )
 from kiln.passes.common import (
     affine_map,
@@ -83,9 +84,9 @@ def _rewrite(op: ir.Operation, a: Activation, weight) -> ir.Value:
     """The i32 contraction of ``op`` and its f32 epilogue (the value replacing ``op``)."""
     i8, i32 = ir.IntegerType.get_signless(8), ir.IntegerType.get_signless(32)
     f32 = ir.F32Type.get()
-    M, K = static_shape(a.q)
+    qa = reshaped(_flip_sign_bit(a.q) if a.signed else a.q, a.reshapes)
+    M, K = static_shape(qa)
     N = weight.q.shape[1]
-    qa = _flip_sign_bit(a.q) if a.signed else a.q
     qw = dense_constant(weight.q, i8)
     zero = linalg.fill(arith.constant(i32, 0), outs=[tensor.empty([M, N], i32)])
     sums = _generic([qa, qw], zero, [[0, 2], [2, 1], [0, 1]], 3, _multiply_accumulate)
@@ -149,6 +150,4 @@ def _zero_fill(value: ir.Value) -> bool:
 
 def _plain_maps(op: ir.Operation) -> bool:
     maps = [ir.AffineMapAttr(a).value for a in op.attributes["indexing_maps"]]
-    return [str(m) for m in maps] == [
-        str(affine_map(3, d)) for d in ([0, 2], [2, 1], [0, 1])
-    ]
+    return [str(m) for m in maps] == [str(affine_map(3, d)) for d in ([0, 2], [2, 1], [0, 1])]

@@ -41,8 +41,10 @@ def lower_int8_block(op: ir.Operation) -> bool:
     if any(static_shape(v) is None for v in op.operands):
         return False
     sizes = _loop_sizes(op, [a_dims, b_dims, c_dims])
-    if sizes[kp] != QUAD or sizes[n0] % LANES or any(
-        size != 1 for d, size in sizes.items() if d not in (k, m0, n0, kp)
+    if (
+        sizes[kp] != QUAD
+        or sizes[n0] % LANES
+        or any(size != 1 for d, size in sizes.items() if d not in (k, m0, n0, kp))
     ):
         return False
     steps, rows, chunks = sizes[k], sizes[m0], sizes[n0] // LANES

@@ -18,7 +18,7 @@ import numpy as np
 from kiln.passes.common import constant_array, defining_op, element_type, static_shape
 from kiln.passes.fold_constant_layout import evaluate_body, evaluate_elementwise
 
-from kiln.ir import ir
+from kiln.ir import ir, tensor
 
 LAYOUT_OPS = ("linalg.transpose", "tensor.expand_shape", "tensor.collapse_shape")
 _BITS = np.arange(256, dtype=np.uint8).view(np.int8)  # every i8 bit pattern
@@ -36,6 +36,20 @@ class Activation:
     signed: bool
     zero_point: int
     scale: np.float32
+    reshapes: tuple = ()  # expand/collapse_shape ops between the dequantization and its use
+
+
+def reshaped(q: ir.Value, reshapes) -> ir.Value:
+    """``q`` (i8) through the same reshapes as the dequantized value (built here)."""
+    i8 = ir.IntegerType.get_signless(8)
+    for op in reshapes:
+        ty = ir.RankedTensorType.get(static_shape(op.results[0]), i8)
+        groups = op.attributes["reassociation"]
+        if op.name == "tensor.collapse_shape":
+            q = tensor.collapse_shape(ty, q, groups)
+        else:
+            q = tensor.expand_shape(ty, q, groups, [], static_shape(op.results[0]))
+    return q
 
 
 @dataclass(frozen=True)
@@ -48,8 +62,14 @@ class Weight:
 
 
 def dequantized_activation(value: ir.Value) -> Activation | None:
-    """``value`` as a dequantized u8/s8 activation (per tensor), else None."""
-    op = defining_op(value)
+    """``value`` as a dequantized u8/s8 activation (per tensor), seen through reshapes of
+    the dequantization's result; else None."""
+    reshapes, op = [], defining_op(value)
+    while op is not None and op.name in ("tensor.expand_shape", "tensor.collapse_shape"):
+        if static_shape(op.results[0]) is None or len(op.operands) != 1:
+            return None
+        reshapes.insert(0, op)
+        value, op = op.operands[0], defining_op(op.operands[0])
     if op is None or op.name != "linalg.generic" or len(op.operands) != 2:
         return None
     q = op.operands[0]
@@ -62,10 +82,10 @@ def dequantized_activation(value: ir.Value) -> Activation | None:
         return None
     unsigned = _affine(values.astype(np.float32), _UNSIGNED)
     if unsigned is not None:
-        return Activation(q, False, *unsigned)
+        return Activation(q, False, *unsigned, tuple(reshapes))
     signed = _affine(values.astype(np.float32), _SIGNED)
     if signed is not None:
-        return Activation(q, True, signed[0] + 128, signed[1])
+        return Activation(q, True, signed[0] + 128, signed[1], tuple(reshapes))
     return None
 
 
