@@ -22,9 +22,8 @@ where upstream's reduction-to-contract patterns do not see a contraction.
 
 from __future__ import annotations
 
-from kiln.passes.common import collapse_to, indexing_maps, map_dims, static_shape
-
 from kiln.dialects import VnniDotOp
+from kiln.passes.common import collapse_to, indexing_maps, map_dims, static_shape
 
 from kiln.ir import arith, ir, vector
 

@@ -27,10 +27,10 @@ import pytest
 import torch
 import torchao.quantization.pt2e.quantize_pt2e as pt2e
 import torchao.quantization.pt2e.quantizer.x86_inductor_quantizer as x86
+from kiln.lowering.cpu.pipeline import cpu_pipeline
 from torch import nn
 
 import kiln
-from kiln.lowering.cpu.pipeline import cpu_pipeline
 from kiln.targets import host_target
 
 RELATIVE = 1e-5
