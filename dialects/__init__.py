@@ -4,8 +4,16 @@ from kiln.dialects.kiln_dialect import (
     FusionBarrierOp,
     FusionGroupOp,
     KilnDialect,
+    VnniDotOp,
     YieldOp,
     load_kiln_dialect,
 )
 
-__all__ = ["FusionBarrierOp", "FusionGroupOp", "KilnDialect", "YieldOp", "load_kiln_dialect"]
+__all__ = [
+    "FusionBarrierOp",
+    "FusionGroupOp",
+    "KilnDialect",
+    "VnniDotOp",
+    "YieldOp",
+    "load_kiln_dialect",
+]

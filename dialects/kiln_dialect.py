@@ -121,6 +121,36 @@ class FusionBarrierOp(KilnDialect.Operation, name="fusion_barrier"):
         return True
 
 
+class VnniDotOp(KilnDialect.Operation, name="vpdpbusd", traits=[ext.Pure]):
+    """AVX512-VNNI's ``vpdpbusd``: ``acc`` (vector<16xi32>) plus, per lane, the four
+    products of ``a``'s bytes (u8) and ``b``'s bytes (s8), both vector<64xi8>.
+
+    Upstream's x86 dialect has no op for it, and ``llvm.call_intrinsic`` has unknown
+    memory effects, which bufferization rejects and hoisting stops at: this op is pure
+    until ``kiln-lower-int8-dots`` turns it into the intrinsic call after bufferization.
+    """
+
+    acc: ext.Operand[Any]
+    a: ext.Operand[Any]
+    b: ext.Operand[Any]
+    sum: ext.Result[Any] = ext.result()
+
+    def verify_invariants(self) -> bool:
+        acc, a, b = (str(v.type) for v in self.operands)
+        if (acc, a, b, str(self.results[0].type)) != (
+            "vector<16xi32>",
+            "vector<64xi8>",
+            "vector<64xi8>",
+            "vector<16xi32>",
+        ):
+            self.location.emit_error(
+                "'kiln.vpdpbusd' takes vector<16xi32>, vector<64xi8>, vector<64xi8> and "
+                f"returns vector<16xi32>, got {acc}, {a}, {b} -> {self.results[0].type}"
+            )
+            return False
+        return True
+
+
 # ``ext.Dialect.load`` keeps the IRDL module it loads in a class attribute and
 # registers the op classes process-wide: two threads loading at once free each
 # other's module while MLIR still reads it (a segfault). One load at a time.

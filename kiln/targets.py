@@ -128,12 +128,13 @@ def host_cpu_model() -> str:
 
 def host_target(threads: int | None = None, precision: str = "f32"):
     """The CPU kiln runs on (a ``CpuTarget``): AVX-512 -> 16 lanes, AVX2 -> 8, otherwise 4;
-    its AVX512-BF16 flag; contractions at ``precision`` (ValueError where it lacks them)."""
+    its AVX512-BF16 and AVX512-VNNI flags; contractions at ``precision`` (ValueError where it lacks them)."""
     threads = default_threads() if threads is None else threads
     return TARGETS["cpu"].make_options(
         vector_width=host_vector_width(),
         threads=threads,
         avx512_bf16="avx512_bf16" in host_features(),
+        avx512_vnni="avx512_vnni" in host_features() and host_vector_width() == 16,
         precision=precision,
     )
 

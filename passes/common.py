@@ -82,17 +82,18 @@ def splice_before(block: ir.Block, op: ir.Operation) -> None:
 
 
 def pad_high(value: ir.Value, shape: Sequence[int]) -> ir.Value:
-    """``value`` (f32, static shape) extended with zeros at the end of each dimension up to
-    ``shape``; ``value`` itself when it already has that shape."""
+    """``value`` (static shape, float or integer elements) extended with zeros at the end
+    of each dimension up to ``shape``; ``value`` itself when it already has that shape."""
     old = static_shape(value)
     if old == list(shape):
         return value
-    f32 = ir.F32Type.get()
+    elt = element_type(value)
+    zero = 0 if isinstance(elt, ir.IntegerType) else 0.0
     high = [new - size for new, size in zip(shape, old, strict=True)]
-    pad = tensor.PadOp(tensor_type(shape, f32), value, [], [], [0] * len(old), high)
+    pad = tensor.PadOp(tensor_type(shape, elt), value, [], [], [0] * len(old), high)
     block = pad.regions[0].blocks.append(*([ir.IndexType.get()] * len(old)))
     with ir.InsertionPoint(block):
-        tensor.YieldOp(arith.constant(f32, 0.0))
+        tensor.YieldOp(arith.constant(elt, zero))
     return pad.result
 
 

@@ -15,12 +15,15 @@ NAMED_CONTRACTIONS = (
     "linalg.batch_reduce_matmul",
     "linalg.contract",
 )
-BLOCKED_ATTR = "kiln.blocked"  # array<i64: mr, nr> (f32) or array<i64: mr, nr, 2> (bf16 pairs)
+# array<i64: mr, nr> (f32), array<i64: mr, nr, 2> (bf16 pairs) or array<i64: mr, nr, 4>
+# (int8 quads)
+BLOCKED_ATTR = "kiln.blocked"
 
 
 def blocked_k_pack(op: ir.Operation) -> int:
     """How many k values a lane of a blocked contraction reduces per step: 1 for f32
-    (loops batch..., m1, n1, k, m0, n0), 2 for bf16 pairs (then a last loop kp)."""
+    (loops batch..., m1, n1, k, m0, n0), 2 for bf16 pairs, 4 for int8 quads (then a
+    last loop kp)."""
     block = ir.DenseI64ArrayAttr(op.attributes[BLOCKED_ATTR])
     return block[2] if len(block) > 2 else 1
 
@@ -52,10 +55,12 @@ class Contraction:
 
 
 def analyze_contraction(op: ir.Operation) -> Contraction | None:
-    """The contraction structure of ``op``, or None if it is not a plain f32 contraction."""
+    """The contraction structure of ``op``, or None if it is not a plain f32 contraction
+    or a u8 x s8 -> i32 one (``is_int8_contraction``)."""
     if op.name not in CONTRACTION_OPS or len(op.results) != 1 or BLOCKED_ATTR in op.attributes:
         return None
-    if op.name == "linalg.generic":
+    int8 = is_int8_contraction(op)
+    if op.name == "linalg.generic" and not int8:
         if body_op_names(op) != ["arith.mulf", "arith.addf", "linalg.yield"]:
             return None
         if not _is_multiply_accumulate(op):
@@ -65,7 +70,8 @@ def analyze_contraction(op: ir.Operation) -> Contraction | None:
     shapes = [static_shape(v) for v in op.operands]
     if any(s is None for s in shapes):
         return None
-    if not all(isinstance(ir.ShapedType(v.type).element_type, ir.F32Type) for v in op.operands):
+    floats = all(isinstance(ir.ShapedType(v.type).element_type, ir.F32Type) for v in op.operands)
+    if not (floats or int8):
         return None  # mixed precision (f16 x f16 -> f32) keeps the generic path
     maps = indexing_maps(op)
     dims = [map_dims(m) for m in maps]
@@ -113,12 +119,39 @@ def is_contraction_like(op: ir.Operation) -> bool:
         return True
     if op.name != "linalg.generic" or "reduction" not in iterator_types(op):
         return False
-    # Operands extended first (bf16 blocks: extf, extf, mulf, addf) are still one.
-    names = [name for name in body_op_names(op) if name != "arith.extf"]
+    # Operands extended first (bf16 blocks: extf, extf, mulf, addf; int8 ones: extui,
+    # extsi, muli, addi) are still one.
+    extensions = ("arith.extf", "arith.extui", "arith.extsi")
+    names = [name for name in body_op_names(op) if name not in extensions]
     return (
         len(names) == 3
         and names[0] in ("arith.mulf", "arith.muli")
         and names[1] in ("arith.addf", "arith.addi")
+    )
+
+
+INT8_BODY = ["arith.extui", "arith.extsi", "arith.muli", "arith.addi", "linalg.yield"]
+
+
+def is_int8_contraction(op: ir.Operation) -> bool:
+    """A ``linalg.generic`` accumulating zext(A) * sext(B) (i8 x i8) into i32: the u8 x s8
+    products of ``vpdpbusd`` (``kiln-int8-contractions`` writes them)."""
+    if op.name != "linalg.generic" or len(op.operands) != 3:
+        return False
+    widths = []
+    for v in op.operands:
+        elt = ir.ShapedType(v.type).element_type
+        widths.append(ir.IntegerType(elt).width if isinstance(elt, ir.IntegerType) else None)
+    if widths != [8, 8, 32] or body_op_names(op) != INT8_BODY:
+        return False
+    args = list(op.regions[0].blocks[0].arguments)
+    extui, extsi, mul, add, yield_ = list(op.regions[0].blocks[0].operations)
+    return (
+        extui.operands[0] == args[0]
+        and extsi.operands[0] == args[1]
+        and set(mul.operands) == {extui.results[0], extsi.results[0]}
+        and set(add.operands) == {mul.results[0], args[2]}
+        and list(yield_.operands) == [add.results[0]]
     )
 
 

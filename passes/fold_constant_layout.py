@@ -238,12 +238,17 @@ _UNSIGNED_CASTS = ("arith.uitofp", "arith.extui")
 
 def _evaluate_elementwise(op: ir.Operation) -> np.ndarray | None:
     """Evaluates an all-parallel generic whose inputs are all constants."""
+    n_inputs = len(op.operands) - 1
+    return evaluate_elementwise(op, [constant_array(v) for v in list(op.operands)[:n_inputs]])
+
+
+def evaluate_elementwise(op: ir.Operation, inputs: list) -> np.ndarray | None:
+    """An all-parallel generic evaluated with numpy on ``inputs`` (one array per input
+    operand, shaped like it), else None (a body op or a map it cannot evaluate)."""
     if "reduction" in iterator_types(op):
         return None
-    n_inputs = len(op.operands) - 1
-    if n_inputs == 0:
+    if not inputs or len(inputs) != len(op.operands) - 1:
         return None
-    inputs = [constant_array(v) for v in list(op.operands)[:n_inputs]]
     if any(a is None for a in inputs):
         return None
     out_shape = static_shape(op.results[0])
@@ -263,6 +268,12 @@ def _evaluate_elementwise(op: ir.Operation) -> np.ndarray | None:
     known = (*_BINARY, *_INTEGER_BINARY, *_UNARY, *_CASTS, *_UNSIGNED_CASTS)
     if any(n not in known and n not in ("linalg.yield", "arith.constant") for n in names):
         return None
+    return _run_body(op.regions[0].blocks[0], operands, element_type(op.results[0]))
+
+
+def evaluate_body(op: ir.Operation, operands: list[np.ndarray]) -> np.ndarray | None:
+    """A generic's body run elementwise on ``operands`` (one array per input, broadcast
+    together), else None (a body op it cannot evaluate)."""
     return _run_body(op.regions[0].blocks[0], operands, element_type(op.results[0]))
 
 

@@ -53,6 +53,8 @@ PASS_MODULES: dict[str, str] = {
     "kiln-hoist-vector-transfers": "kiln.lowering.cpu.hoist_vector_transfers",
     "kiln-merge-identical-functions": "kiln.lowering.cpu.merge_identical_functions",
     "kiln-outline-loop-nests": "kiln.lowering.cpu.outline_loop_nests",
+    "kiln-int8-contractions": "kiln.lowering.cpu.int8_contractions",
+    "kiln-lower-int8-dots": "kiln.lowering.cpu.lower_int8_dots",
     "kiln-pack-contractions": "kiln.lowering.cpu.pack_contractions",
     "kiln-pack-conv-filters": "kiln.lowering.cpu.pack_conv_filters",
     "kiln-profile-regions": "kiln.lowering.cpu.profile_regions",

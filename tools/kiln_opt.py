@@ -61,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="cpu: a target without AVX512-BF16 (default: the host's flag)",
     )
+    p.add_argument(
+        "--kiln-no-avx512-vnni",
+        dest="kiln_avx512_vnni",
+        action="store_false",
+        default=None,
+        help="cpu: a target without AVX512-VNNI: quantized contractions stay f32 "
+        "(default: the host's flag)",
+    )
     p.add_argument("--chip", help="cuda: GPU architecture, e.g. sm_80, sm_90a (default sm_90)")
     p.add_argument("--tf32", action="store_true", default=None, help="cuda: f32 matmuls as TF32")
     p.add_argument(
@@ -175,6 +183,7 @@ TARGET_FLAGS = {
     "kiln_vector_width": ("--kiln-vector-width", "vector_width"),
     "kiln_precision": ("--kiln-precision", "precision"),
     "kiln_avx512_bf16": ("--kiln-no-avx512-bf16", "avx512_bf16"),
+    "kiln_avx512_vnni": ("--kiln-no-avx512-vnni", "avx512_vnni"),
     "chip": ("--chip", "chip"),
     "tf32": ("--tf32", "tf32"),
     "tensor_cores": ("--no-tensor-cores", "tensor_cores"),

@@ -312,6 +312,7 @@ class _CpuCompile:
                     self.cpu.vector_width,
                     tune=host_cpu_name(),
                     bf16=self.cpu.precision == "bf16",
+                    vnni=self.cpu.avx512_vnni,
                 ),
                 opt_level=self.options.opt_level,
                 assertions=api.string_list(module, MESSAGES_ATTR),

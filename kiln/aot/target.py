@@ -52,11 +52,16 @@ def host_machine() -> str:
 
 
 def codegen_target(
-    vector_width: int, triple: str | None = None, tune: str = "", bf16: bool = False
+    vector_width: int,
+    triple: str | None = None,
+    tune: str = "",
+    bf16: bool = False,
+    vnni: bool = False,
 ) -> CodegenTarget:
     """The target for code vectorized ``vector_width`` f32 lanes wide, for ``triple``
     (default: this machine), tuned for the CPU ``tune`` (LLVM's name; "" for none);
-    ``bf16``: the code has AVX512-BF16 dot products (``precision="bf16"``).
+    ``bf16``: the code has AVX512-BF16 dot products (``precision="bf16"``); ``vnni``:
+    AVX512-VNNI ones (int8 contractions of quantized models).
     ValueError for an architecture kiln cannot build for, or a vector width that
     architecture does not have.
     """
@@ -76,11 +81,20 @@ def codegen_target(
         # NEON (Advanced SIMD) is part of every AArch64 Linux machine; /proc/cpuinfo: asimd.
         return CodegenTarget(machine, triple, "generic", "+neon", ("asimd",), tune)
     cpu, features = X86_LEVELS[vector_width]
-    if bf16:  # no x86-64 level includes AVX512-BF16: named on top of x86-64-v4
-        if vector_width != 16:
-            raise ValueError(f"bf16 dot products need 16 f32 lanes (AVX-512), not {vector_width}")
-        return CodegenTarget(machine, triple, cpu, "+avx512bf16", (*features, "avx512_bf16"), tune)
-    return CodegenTarget(machine, triple, cpu, "", features, tune)
+    # No x86-64 level includes AVX512-BF16 or AVX512-VNNI: named on top of x86-64-v4.
+    extras = [
+        (flag, attr, feature)
+        for flag, attr, feature in (
+            (bf16, "+avx512bf16", "avx512_bf16"),
+            (vnni, "+avx512vnni", "avx512_vnni"),
+        )
+        if flag
+    ]
+    if extras and vector_width != 16:
+        raise ValueError(f"bf16/int8 dot products need 16 f32 lanes (AVX-512), not {vector_width}")
+    attributes = ",".join(attr for _, attr, _ in extras)
+    needed = (*features, *(feature for _, _, feature in extras))
+    return CodegenTarget(machine, triple, cpu, attributes, needed, tune)
 
 
 def _triple_machine(triple: str) -> str:

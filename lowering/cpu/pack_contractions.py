@@ -18,8 +18,13 @@ split into (k2, kp) pairs for ``vdpbf16ps`` (``bf16_operands``): loops
 (b..., m1, n1, k2, m0, n0, kp), products extended to f32 and accumulated in
 f32, ``kiln.blocked = array<i64: mr, nr, 2>``. C stays f32.
 
+The u8 x s8 -> i32 contractions of ``kiln-int8-contractions`` (whatever the
+precision) split k into (k4, kp) quads for ``vpdpbusd`` (``int8_operands``):
+``kiln.blocked = array<i64: mr, nr, 4>``, products of zext(A) and sext(B)
+accumulated in i32. C stays i32.
+
 Pre: linalg-on-tensors, static shapes; contractions are linalg.matmul,
-linalg.batch_matmul or multiply-accumulate generics over f32.
+linalg.batch_matmul or multiply-accumulate generics over f32 (or i8 x i8 -> i32).
 Post: every such contraction is a ``kiln.blocked`` generic; its result is
 reshaped back, so users see the original type.
 """
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 from kiln.lowering.cpu.bf16_operands import K_PACK, bf16_lhs, bf16_rhs, pad_dim
+from kiln.lowering.cpu.int8_operands import K_QUAD, int8_lhs, int8_rhs
 from kiln.passes.common import (
     affine_map,
     collapse_to,
@@ -45,8 +51,9 @@ from kiln.passes.contraction_analysis import (
     Contraction,
     analyze_contraction,
     choose_blocking,
+    is_int8_contraction,
 )
-from kiln.passes.registry import KilnPass, register
+from kiln.passes.registry import KilnPass, PassFailure, register
 
 from kiln.ir import arith, ir, linalg, tensor
 
@@ -88,7 +95,13 @@ class PackContractions(KilnPass):
                 continue
             m, n, _ = info.sizes
             k_pack = K_PACK if self.precision == "bf16" else 1
-            # bf16 runs on AVX-512 (32 zmm registers): wider blocks fit.
+            if is_int8_contraction(op):
+                if self.vector_width != 16:
+                    raise PassFailure(
+                        [(op.location, "int8 contractions need vector-width=16 (AVX512-VNNI)")]
+                    )
+                k_pack = K_QUAD
+            # bf16 and int8 run on AVX-512 (32 zmm registers): wider blocks fit.
             registers = 32 if k_pack > 1 else 16
             blocking = choose_blocking(m, n, self.vector_width, registers)
             with ir.InsertionPoint(op), op.location:
@@ -98,8 +111,10 @@ class PackContractions(KilnPass):
 
 
 def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking, k_pack: int) -> ir.Value:
-    """The blocked generic replacing ``op``; ``k_pack`` = 2 for bf16 pairs (loop kp last)."""
+    """The blocked generic replacing ``op``; ``k_pack`` = 2 for bf16 pairs, 4 for int8 quads
+    (loop kp last)."""
     f32 = ir.F32Type.get()
+    acc_type = ir.ShapedType(op.results[0].type).element_type
     nb = len(c.batch)
     m1, n1, k, m0, n0, kp = nb, nb + 1, nb + 2, nb + 3, nb + 4, nb + 5
     new_loops = {d: [i] for i, d in enumerate(c.batch)}
@@ -113,6 +128,10 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking, k_pack: int) -> ir
         a = split_dim(op.operands[0], c.a_dims.index(c.m), [M // blk.mr, blk.mr])
         a_map = remap(c.a_dims)
         b, b_map = _pack_rhs(op.operands[1], c, blk, [n1, k, n0])
+    elif k_pack == K_QUAD:
+        a, a_dims = int8_lhs(op.operands[0], c, blk, op)
+        a_map = remap(a_dims)
+        b, b_map = int8_rhs(op.operands[1], c, blk, [n1, k, n0, kp], op)
     else:
         a, a_dims = bf16_lhs(op.operands[0], c, blk)
         a_map = remap(a_dims)
@@ -140,13 +159,17 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking, k_pack: int) -> ir
         ),
         ir.ArrayAttr.get([ir.Attribute.parse(f"#linalg.iterator_type<{t}>") for t in kinds]),
     )
-    operand = f32 if k_pack == 1 else ir.BF16Type.get()
-    block = generic.regions[0].blocks.append(operand, operand, f32)
+    operand = {1: f32, K_PACK: ir.BF16Type.get()}.get(k_pack, ir.IntegerType.get_signless(8))
+    block = generic.regions[0].blocks.append(operand, operand, acc_type)
     with ir.InsertionPoint(block):
         x, y = block.arguments[0], block.arguments[1]
-        if k_pack > 1:  # bf16 products are exact in f32: the dot product's own semantics
-            x, y = arith.extf(f32, x), arith.extf(f32, y)
-        linalg.YieldOp([arith.addf(block.arguments[2], arith.mulf(x, y))])
+        if k_pack == K_QUAD:  # u8 x s8 products summed in i32: vpdpbusd's semantics
+            x, y = arith.extui(acc_type, x), arith.extsi(acc_type, y)
+            linalg.YieldOp([arith.addi(block.arguments[2], arith.muli(x, y))])
+        else:
+            if k_pack > 1:  # bf16 products are exact in f32: the dot product's own semantics
+                x, y = arith.extf(f32, x), arith.extf(f32, y)
+            linalg.YieldOp([arith.addf(block.arguments[2], arith.mulf(x, y))])
     block_attr = [blk.mr, blk.nr] + ([k_pack] if k_pack > 1 else [])
     generic.operation.attributes[BLOCKED_ATTR] = ir.DenseI64ArrayAttr.get(block_attr)
 
@@ -157,7 +180,7 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking, k_pack: int) -> ir
         pos += width
     result = collapse_to(generic.result, groups)
     if blk.n_padded != N:
-        result = _slice_dim(result, c_pos_n, N)
+        result = _slice_dim(result, c_pos_n, N, acc_type)
     return result
 
 
@@ -212,12 +235,12 @@ def _panels(bkn: np.ndarray, n_blocks: int, nr: int) -> np.ndarray:
     return panels
 
 
-def _slice_dim(value: ir.Value, dim: int, size: int) -> ir.Value:
+def _slice_dim(value: ir.Value, dim: int, size: int, elt: ir.Type) -> ir.Value:
     shape = static_shape(value)
     new_shape = list(shape)
     new_shape[dim] = size
     return tensor.extract_slice(
-        tensor_type(new_shape, ir.F32Type.get()),
+        tensor_type(new_shape, elt),
         value,
         [],
         [],

@@ -33,6 +33,8 @@ from kiln.lowering.cpu.copy_to_linalg import CopyToLinalg
 from kiln.lowering.cpu.decompose_grouped_convs import DecomposeGroupedConvs
 from kiln.lowering.cpu.form_fusion_groups import FormFusionGroups
 from kiln.lowering.cpu.hoist_vector_transfers import HoistVectorTransfers
+from kiln.lowering.cpu.int8_contractions import Int8Contractions
+from kiln.lowering.cpu.lower_int8_dots import LowerInt8Dots
 from kiln.lowering.cpu.merge_identical_functions import MergeIdenticalFunctions
 from kiln.lowering.cpu.outline_loop_nests import OutlineLoopNests
 from kiln.lowering.cpu.pack_contractions import PackContractions
@@ -72,6 +74,12 @@ class CpuTarget:
     ``precision="bf16"`` stores weights in bf16 and computes contractions as bf16
     dot products accumulating in f32; it needs ``avx512_bf16`` (and 16 lanes).
 
+    ``avx512_vnni`` (AVX512-VNNI's ``vpdpbusd``) turns on int8 contractions for
+    quantized models (``kiln-int8-contractions``): a contraction of dequantized
+    u8/s8 activations and a dequantized s8 constant weight runs as u8 x s8 -> i32
+    dot products (at 16 lanes: the kernel is AVX-512's). Without it the same models run today's f32 path (the weight
+    dequantization folded at compile time), which computes the same answer.
+
     ``winograd`` is on by default: the layers its rule picks (at least 32 channels,
     outputs at least 14 x 14) run faster at 1 and 2 threads, and LLVM compiles them
     in about the time of the direct convolutions (README, Winograd section). It is
@@ -83,6 +91,7 @@ class CpuTarget:
     vector_width: int = 8
     threads: int = 1
     avx512_bf16: bool = False
+    avx512_vnni: bool = False
     precision: str = "f32"
     winograd: bool = True
 
@@ -94,6 +103,8 @@ class CpuTarget:
             )
         if isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1:
             raise ValueError(f"CpuTarget: threads must be an integer >= 1, got {self.threads!r}")
+        if not isinstance(self.avx512_vnni, bool):
+            raise ValueError(f"CpuTarget: avx512_vnni must be a bool, got {self.avx512_vnni!r}")
         if not isinstance(self.winograd, bool):
             raise ValueError(f"CpuTarget: winograd must be a bool, got {self.winograd!r}")
         if self.precision not in PRECISIONS:
@@ -144,6 +155,8 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
     # Not at bf16: the transformed operands rounded to bf16 would multiply the error by E_m.
     winograd = (WinogradConv().spec(all_options=True),) if target.winograd and not bf16 else ()
     bf16_convs = (Bf16Convs().spec(),) if bf16 else ()
+    # vpdpbusd is an AVX-512 instruction: the kernel's i32 accumulators are zmm registers.
+    int8 = (Int8Contractions().spec(),) if target.avx512_vnni and lanes == 16 else ()
     bf16_conv_blocks = (Bf16ConvBlocks().spec(),) if bf16 else ()
     # bf16 operands' conversions (a runtime A, a runtime B's packing) merge into the
     # elementwise ops producing them: the producer writes bf16, no pass of its own.
@@ -163,6 +176,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     "cse",
                     SelectToMinMax().spec(),
                     ExpandPowi().spec(),
+                    # Before the first fold, which would evaluate the weights'
+                    # dequantization into f32 weights (the s8 constants must be visible).
+                    *int8,
                     # Constants are folded again after each rewrite that exposes more
                     # (NHWC transposes of filters, fused chains over constants).
                     fold,
@@ -264,6 +280,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
             Stage(
                 "llvm",
                 (
+                    # int8 dot products (pure until bufferization and hoisting are done)
+                    # become AVX512-VNNI intrinsic calls.
+                    LowerInt8Dots().spec(),
                     # One function per loop nest: LLVM's loop passes cost loops x function size.
                     OutlineLoopNests(bare_pointers=not dynamic).spec(all_options=True),
                     # The nests of repeated layers are compiled once.

@@ -6,6 +6,8 @@ contractions become ``vector.contract``, lowered to outer products and then to
 ``vector.fma`` on broadcasts: mr x (nr / lanes) FMAs per k step. bf16 blocks
 (``kiln.blocked = array<i64: mr, nr, 2>``) become ``x86.avx512.dot`` instead
 (``bf16_dot``): their contract is lowered in Python between two schedules.
+int8 blocks (``array<i64: mr, nr, 4>``) are written as ``vpdpbusd`` kernels
+straight from their generics, before any schedule (``int8_dot``).
 
 Pre: output of ``kiln-tile-and-fuse``.
 Post: no linalg op carries ``kiln.vectorize``; marked ops are replaced by
@@ -18,6 +20,7 @@ Unmarked linalg ops are left for the ``loops`` stage.
 from __future__ import annotations
 
 from kiln.lowering.cpu.bf16_dot import lower_bf16_contract
+from kiln.lowering.cpu.int8_dot import QUAD, lower_int8_block
 from kiln.lowering.cpu.schedules.contraction import FOLD_UNIT_DIMS_ATTR, VECTORIZE_ATTR
 from kiln.lowering.cpu.schedules.generic import VECTOR_WIDTH_ATTR
 from kiln.passes.common import broadcast_dims, collect_ops
@@ -48,6 +51,8 @@ class Vectorize(KilnPass):
 
     def run(self, module: ir.Operation) -> None:
         marked = [op for op in collect_ops(module) if VECTORIZE_ATTR in op.attributes]
+        # int8 blocks are written as vpdpbusd kernels straight from their generics.
+        marked = [op for op in marked if not (_is_int8_block(op) and lower_int8_block(op))]
         if not marked:
             return
         sched = Schedule(module.context)
@@ -55,7 +60,7 @@ class Vectorize(KilnPass):
             op.attributes[f"kiln.vt{i}"] = ir.UnitAttr.get()
         sched.bind(module, "kiln.vt")
         blocks = []
-        bf16 = any(BLOCKED_ATTR in op.attributes and blocked_k_pack(op) > 1 for op in marked)
+        bf16 = any(BLOCKED_ATTR in op.attributes and blocked_k_pack(op) == 2 for op in marked)
         for i, op in enumerate(marked):
             tag = f"kiln.vt{i}"
             sizes = _masked_sizes(op)
@@ -98,6 +103,10 @@ class Vectorize(KilnPass):
         for op in collect_ops(module):
             for attr in [name for name in op.attributes if name.startswith("kiln.vt")]:
                 del op.attributes[attr]
+
+
+def _is_int8_block(op: ir.Operation) -> bool:
+    return BLOCKED_ATTR in op.attributes and blocked_k_pack(op) == QUAD
 
 
 def _lower_bf16_contracts(module: ir.Operation) -> None:

@@ -8,19 +8,33 @@ error itself (checked too: the quantized model differs from the float one by mor
 that, so a kiln that dropped the quantization would fail). A requantization whose input
 lands on a rounding tie could flip one step in a different summation order; these models'
 inputs do not hit one (measured: max difference 5e-7 relative).
+
+On a CPU with AVX512-VNNI (and 16 lanes) the linears run as int8 contractions
+(``kiln-int8-contractions``: u8 x s8 -> i32 ``vpdpbusd``, then one rescale): the exact
+integer sum differs from eager's f32 sum of dequantized products only by f32 rounding
+(measured: 2e-7 relative on the MLP, 1.3e-7 on the encoder block), so the same 1e-5 rule
+holds; were a requantization's input to land on a rounding tie, one quantization step
+would move, which this rule would flag. The tests check that the int8 path was taken
+(``vpdpbusd`` in the LLVM stage), and that without VNNI the f32 path gives the same answer.
 """
 
 from __future__ import annotations
+
+import dataclasses
+import re
 
 import pytest
 import torch
 import torchao.quantization.pt2e.quantize_pt2e as pt2e
 import torchao.quantization.pt2e.quantizer.x86_inductor_quantizer as x86
+from kiln.lowering.cpu.pipeline import cpu_pipeline
 from torch import nn
 
 import kiln
+from kiln.targets import host_target
 
 RELATIVE = 1e-5
+VNNI = host_target(1).avx512_vnni
 
 
 def quantize(model: nn.Module, example: torch.Tensor) -> nn.Module:
@@ -53,10 +67,23 @@ def mlp() -> nn.Module:
     return nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 256))
 
 
+def encoder() -> nn.Module:
+    # X86InductorQuantizer quantizes the feed-forward linears (attention stays f32).
+    return nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0, batch_first=True)
+
+
+def int8_dots(dump_dir) -> int:
+    """How many vpdpbusd calls the compiled model's LLVM stage has."""
+    (llvm,) = dump_dir.glob("*.07-llvm.mlir")
+    return llvm.read_text().count("llvm.x86.avx512.vpdpbusd.512")
+
+
 @pytest.mark.parametrize(
-    "build, shape", [(small_cnn, (2, 3, 16, 16)), (mlp, (64, 256))], ids=["cnn", "mlp"]
+    "build, shape, int8",
+    [(small_cnn, (2, 3, 16, 16), VNNI), (mlp, (64, 256), VNNI), (encoder, (2, 16, 64), VNNI)],
+    ids=["cnn", "mlp", "encoder"],
 )
-def test_pt2e_quantized_model_matches_quantized_eager(build, shape):
+def test_pt2e_quantized_model_matches_quantized_eager(build, shape, int8, tmp_path):
     torch.manual_seed(0)
     model = build().eval()
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
@@ -67,21 +94,49 @@ def test_pt2e_quantized_model_matches_quantized_eager(build, shape):
     scale = expected.abs().max().item()
     assert (expected - float_result).abs().max().item() > 10 * RELATIVE * scale  # quantized
 
-    compiled = kiln.compile(quantized, x, threads=1)
+    compiled = kiln.compile(quantized, x, threads=1, dump_dir=tmp_path)
     got = compiled(x)
+    # The linears (the CNN's final one included) run as int8 dot products where VNNI is.
+    assert (int8_dots(tmp_path) > 0) == int8
     assert got.shape == expected.shape and got.dtype == expected.dtype
     assert (got - expected).abs().max().item() <= RELATIVE * scale
     torch.testing.assert_close(compiled(x), got, rtol=0, atol=0)  # a second call, same answer
 
 
-def test_quantized_weights_are_dequantized_at_compile_time(tmp_path):
-    # The int8 weights' (q - zero_point) * scale is computed once, by
-    # kiln-fold-constant-layout, not on every call: the graph stage has no int8 tensor left.
+def test_without_vnni_quantized_weights_are_dequantized_at_compile_time(tmp_path):
+    # The f32 fallback: the int8 weights' (q - zero_point) * scale is computed once, by
+    # kiln-fold-constant-layout, not on every call: the graph stage has no int8 tensor
+    # left. Its answer is the int8 path's (both match quantized eager).
     torch.manual_seed(0)
     x = torch.randn(8, 256)
     quantized = quantize(mlp().eval(), x)
-    kiln.compile(quantized, x, threads=1, dump_dir=tmp_path)
+    no_vnni = dataclasses.replace(host_target(1), avx512_vnni=False)
+    f32 = kiln.compile(quantized, x, pipeline=cpu_pipeline(no_vnni), dump_dir=tmp_path)
     (graph,) = tmp_path.glob("*.01-graph.mlir")
     text = graph.read_text()
     assert "xi8>" not in text
     assert "math.roundeven" in text  # the activations' quantization stays (it is the model's)
+    assert int8_dots(tmp_path) == 0
+    with torch.no_grad():
+        expected = quantized(x)
+    scale = expected.abs().max().item()
+    assert (f32(x) - expected).abs().max().item() <= RELATIVE * scale
+    int8 = kiln.compile(quantized, x, threads=1)
+    assert (int8(x) - f32(x)).abs().max().item() <= RELATIVE * scale
+
+
+def test_int8_graph_has_u8_producers_and_i32_contractions(tmp_path):
+    # With VNNI (forced here: compiling, not running, needs no VNNI host): each quantized
+    # linear is a u8 x s8 -> i32 contraction blocked in k quads, and the previous layer's
+    # epilogue writes the u8 activation (its quantize fused: an fptoui to i8).
+    torch.manual_seed(0)
+    x = torch.randn(8, 256)
+    quantized = quantize(mlp().eval(), x)
+    vnni = dataclasses.replace(host_target(1), avx512_vnni=True, vector_width=16)
+    kiln.compile(quantized, x, pipeline=cpu_pipeline(vnni), dump_dir=tmp_path)
+    (graph,) = tmp_path.glob("*.01-graph.mlir")
+    text = graph.read_text()
+    assert len(re.findall(r"kiln.blocked = array<i64: \d+, \d+, 4>", text)) == 2
+    assert "arith.extui" in text and "arith.muli" in text and "linalg.matmul" not in text
+    assert re.search(r"arith.fptoui %\S+ : f32 to i8", text)
+    assert int8_dots(tmp_path) > 0
