@@ -67,6 +67,8 @@ def _plan(op: ir.Operation):
     """(activation, weight) of a matmul this pass rewrites, else None."""
     if len(op.operands) != 3 or not _zero_fill(op.operands[2]):
         return None
+    if any(static_shape(v) is None for v in op.operands):
+        return None  # the rewrite builds static tensors (a dynamic batch stays f32)
     if "indexing_maps" in op.attributes and not _plain_maps(op):
         return None  # transposed or broadcast operands
     activation = dequantized_activation(op.operands[0])

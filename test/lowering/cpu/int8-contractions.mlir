@@ -201,3 +201,37 @@ func.func @float_activation(%x: tensor<8x4xf32>) -> tensor<8x2xf32> {
   %r = linalg.matmul ins(%x, %wd : tensor<8x4xf32>, tensor<4x2xf32>) outs(%init : tensor<8x2xf32>) -> tensor<8x2xf32>
   return %r : tensor<8x2xf32>
 }
+
+// -----
+
+// Unchanged: a dynamic batch (the rewrite builds static tensors; it stays f32).
+// CHECK-LABEL: func.func @dynamic_rows
+// CHECK-NOT: arith.extui
+// CHECK: linalg.matmul
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @dynamic_rows(%q: tensor<?x4xi8>) -> tensor<?x2xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %q, %c0 : tensor<?x4xi8>
+  %e0 = tensor.empty(%m) : tensor<?x4xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%q : tensor<?x4xi8>) outs(%e0 : tensor<?x4xf32>) {
+  ^bb0(%in: i8, %out: f32):
+    %2 = arith.uitofp %in : i8 to f32
+    %3 = arith.constant 0.5 : f32
+    %4 = arith.mulf %2, %3 : f32
+    linalg.yield %4 : f32
+  } -> tensor<?x4xf32>
+  %w = arith.constant dense<[[1, 2], [3, 4], [5, 6], [7, 8]]> : tensor<4x2xi8>
+  %sw = arith.constant dense<[0.25, 0.125]> : tensor<2xf32>
+  %e1 = tensor.empty() : tensor<4x2xf32>
+  %wd = linalg.generic {indexing_maps = [#id, affine_map<(d0, d1) -> (d1)>, #id], iterator_types = ["parallel", "parallel"]} ins(%w, %sw : tensor<4x2xi8>, tensor<2xf32>) outs(%e1 : tensor<4x2xf32>) {
+  ^bb0(%in: i8, %s: f32, %out: f32):
+    %2 = arith.sitofp %in : i8 to f32
+    %3 = arith.mulf %2, %s : f32
+    linalg.yield %3 : f32
+  } -> tensor<4x2xf32>
+  %e3 = tensor.empty(%m) : tensor<?x2xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e3 : tensor<?x2xf32>) -> tensor<?x2xf32>
+  %r = linalg.matmul ins(%a, %wd : tensor<?x4xf32>, tensor<4x2xf32>) outs(%init : tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %r : tensor<?x2xf32>
+}
