@@ -46,6 +46,11 @@ def quantize(model: torch.nn.Module, inputs: tuple) -> torch.export.ExportedProg
     import torchao.quantization.pt2e.quantizer.x86_inductor_quantizer as x86
 
     exported = torch.export.export(model, inputs).module()
+    # Computation nothing reads (BERT's pooler, when the model returns its hidden states)
+    # makes partitions without an output, on which the quantizer's matchers fail.
+    exported.graph.eliminate_dead_code()
+    exported.recompile()
+    _one_partition_per_call(exported)
     quantizer = x86.X86InductorQuantizer()
     quantizer.set_global(x86.get_default_x86_inductor_quantization_config())
     prepared = pt2e.prepare_pt2e(exported, quantizer)
@@ -54,6 +59,23 @@ def quantize(model: torch.nn.Module, inputs: tuple) -> torch.export.ExportedProg
             prepared(*batch)
     converted = pt2e.convert_pt2e(prepared)
     return torch.export.export(converted, inputs)
+
+
+def _one_partition_per_call(graph_module: torch.fx.GraphModule) -> None:
+    """Gives each call of a module its own name in the ``nn_module_stack`` metadata that
+    the quantizer partitions a non-strict export by. Otherwise a module called more than
+    once (torchvision's ResNet blocks apply one ``self.relu`` three times) is one
+    partition with several outputs, which X86InductorQuantizer's conv + add + relu
+    matcher rejects ("Input partition has more than one output node"): ResNet-50 could
+    not be quantized at all. torch.export already tells the calls apart in the stack's
+    keys (``...relu@1``, ``...relu@2``); the names get the same suffix."""
+    for node in graph_module.graph.nodes:
+        stack = node.meta.get("nn_module_stack")
+        if not stack:
+            continue
+        key, (name, kind) = list(stack.items())[-1]
+        if "@" in key:
+            stack[key] = (f"{name}@{key.rsplit('@', 1)[1]}", kind)
 
 
 def quantized_path(workload: str) -> Path:

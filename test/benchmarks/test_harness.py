@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from benchmarks import real_models, run, tables
 from benchmarks.measure import BUILDERS
@@ -286,3 +287,35 @@ def test_an_int8_point_runs_the_quantized_model_end_to_end():
     # The quantized model differs from the float one, and kiln computes the quantized one.
     assert 1e-4 < got["max_rel_error"] <= TOLERANCE["int8"]
     assert got["max_rel_error_quantized"] <= 1e-5
+
+
+class _ReusedReluBlock(torch.nn.Module):
+    """A residual block applying one ReLU module twice (as torchvision's ResNets do), and
+    a linear + tanh head whose result nothing reads (as BERT's pooler, when the model
+    returns its hidden states): both made PT2E's X86InductorQuantizer fail."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(8, 8, 3, padding=1)
+        self.conv2 = torch.nn.Conv2d(8, 8, 3, padding=1)
+        self.relu = torch.nn.ReLU()
+        self.head = torch.nn.Linear(8, 8)
+        self.tanh = torch.nn.Tanh()
+
+    def forward(self, x):
+        y = self.relu(self.conv1(x))
+        self.tanh(self.head(x.mean((2, 3))))  # unused
+        return self.relu(self.conv2(y) + x)
+
+
+def test_quantize_handles_reused_modules_and_dead_code():
+    from benchmarks.quantize import quantize
+
+    torch.manual_seed(0)
+    model, x = _ReusedReluBlock().eval(), torch.randn(1, 8, 8, 8)
+    program = quantize(model, (x,))
+    targets = {str(n.target) for n in program.graph.nodes if n.op == "call_function"}
+    assert any("quantize_per_tensor" in t for t in targets)
+    with torch.no_grad():
+        got, want = program.module()(x), model(x)
+    assert 1e-5 < float((got - want).abs().max() / want.abs().max()) < TOLERANCE["int8"]
