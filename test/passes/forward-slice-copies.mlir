@@ -102,3 +102,33 @@ func.func @strided_slice() -> memref<8x2xf32> {
   memref.copy %t, %s : memref<8xf32> to memref<8xf32, strided<[2], offset: 1>>
   return %full : memref<8x2xf32>
 }
+
+// -----
+
+// Two temporaries copied into the same slice, the later-written one copied first.
+// Forwarding the first copy makes its fill write the slice inside the second
+// copy's window (after %t2's fill, before its copy): the second copy must stay,
+// or %t1's zeros would land last where %t2's ones belong.
+// CHECK-LABEL: func.func @forwarded_write_blocks_later_copy
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.0
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1.0
+// CHECK: %[[FULL:.*]] = memref.alloc() : memref<2x8xf32>
+// CHECK: %[[T2:.*]] = memref.alloc() : memref<8xf32>
+// CHECK: linalg.fill ins(%[[ONE]] : f32) outs(%[[T2]] :
+// CHECK: %[[S1:.*]] = memref.subview %[[FULL]][1, 0]
+// CHECK: linalg.fill ins(%[[ZERO]] : f32) outs(%[[S1]] :
+// CHECK: memref.copy %[[T2]],
+func.func @forwarded_write_blocks_later_copy() -> memref<2x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %full = memref.alloc() : memref<2x8xf32>
+  %t2 = memref.alloc() : memref<8xf32>
+  %t1 = memref.alloc() : memref<8xf32>
+  linalg.fill ins(%one : f32) outs(%t2 : memref<8xf32>)
+  linalg.fill ins(%zero : f32) outs(%t1 : memref<8xf32>)
+  %s1 = memref.subview %full[1, 0] [1, 8] [1, 1] : memref<2x8xf32> to memref<8xf32, strided<[1], offset: 8>>
+  memref.copy %t1, %s1 : memref<8xf32> to memref<8xf32, strided<[1], offset: 8>>
+  %s2 = memref.subview %full[1, 0] [1, 8] [1, 1] : memref<2x8xf32> to memref<8xf32, strided<[1], offset: 8>>
+  memref.copy %t2, %s2 : memref<8xf32> to memref<8xf32, strided<[1], offset: 8>>
+  return %full : memref<2x8xf32>
+}
