@@ -34,7 +34,8 @@ setup() {
     python3 -m venv "$VENV"
   fi
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -e '.[test,models]'
+  # dev = test + models + the pinned ruff the code is formatted and checked with.
+  "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
   cross_tools
 }
 
