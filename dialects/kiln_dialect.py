@@ -25,7 +25,7 @@ from typing import Any
 
 from kiln.ir import ext, ir
 
-GROUP_KINDS = ("contraction", "convolution", "depthwise", "grouped", "elementwise")
+GROUP_KINDS = ("contraction", "convolution", "depthwise", "grouped", "int8_conv", "elementwise")
 
 
 class KilnDialect(ext.Dialect, name="kiln"):

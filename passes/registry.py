@@ -54,6 +54,8 @@ PASS_MODULES: dict[str, str] = {
     "kiln-merge-identical-functions": "kiln.lowering.cpu.merge_identical_functions",
     "kiln-outline-loop-nests": "kiln.lowering.cpu.outline_loop_nests",
     "kiln-int8-contractions": "kiln.lowering.cpu.int8_contractions",
+    "kiln-int8-conv-blocks": "kiln.lowering.cpu.int8_conv_blocks",
+    "kiln-int8-convs": "kiln.lowering.cpu.int8_convs",
     "kiln-lower-int8-dots": "kiln.lowering.cpu.lower_int8_dots",
     "kiln-pack-contractions": "kiln.lowering.cpu.pack_contractions",
     "kiln-pack-conv-filters": "kiln.lowering.cpu.pack_conv_filters",

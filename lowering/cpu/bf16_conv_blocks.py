@@ -84,17 +84,10 @@ def _filter_tap(op: ir.Operation):
     shapes = [static_shape(v) for v in (x, w, out)]
     if None in shapes or shapes[1][0] != 1 or shapes[1][1] % K_PACK:
         return None
-    terms, chain, value = [], [], w
-    while (producer := defining_op(value)) is not None and producer.name == "tensor.extract_slice":
-        strides = list(ir.DenseI64ArrayAttr(producer.attributes["static_strides"]))
-        sizes = list(ir.DenseI64ArrayAttr(producer.attributes["static_sizes"]))
-        if any(s != 1 for s in strides) or DYNAMIC in sizes:
-            return None
-        if len(sizes) != 4 or len(static_shape(producer.operands[0])) != 4:
-            return None
-        terms.append(slice_offsets(producer))
-        chain.append(producer)
-        value = producer.operands[0]
+    found = filter_slices(w)
+    if found is None:
+        return None
+    value, terms, chain = found
     array = constant_array(value)
     if array is None or array.dtype != np.float32 or array.ndim != 4 or not chain:
         return None
@@ -106,7 +99,24 @@ def _filter_tap(op: ir.Operation):
     return value, terms, chain
 
 
-def _sum(values: list):
+def filter_slices(w: ir.Value):
+    """(the 4-D tensor ``w`` is sliced from, the [kh, kw, c, f] offsets of each unit-stride
+    static slice between, the slices), innermost first; None for any other slice."""
+    terms, chain, value = [], [], w
+    while (producer := defining_op(value)) is not None and producer.name == "tensor.extract_slice":
+        strides = list(ir.DenseI64ArrayAttr(producer.attributes["static_strides"]))
+        sizes = list(ir.DenseI64ArrayAttr(producer.attributes["static_sizes"]))
+        if any(s != 1 for s in strides) or DYNAMIC in sizes:
+            return None
+        if len(sizes) != 4 or len(static_shape(producer.operands[0])) != 4:
+            return None
+        terms.append(slice_offsets(producer))
+        chain.append(producer)
+        value = producer.operands[0]
+    return value, terms, chain
+
+
+def sum_offsets(values: list):
     """The sum of offsets that are ints or index Values (at the insertion point)."""
     ints = sum(v for v in values if isinstance(v, int))
     dynamic = [v for v in values if not isinstance(v, int)]
@@ -128,16 +138,16 @@ def _rewrite(op: ir.Operation, const: ir.Value, terms: list, packed: dict) -> No
     key = (const, nr)
     if key not in packed:
         packed[key] = _packed_filter(const, nr)
-    kh, kw, c, f = (_sum([t[d] for t in terms]) for d in range(4))
+    kh, kw, c, f = (sum_offsets([t[d] for t in terms]) for d in range(4))
     pair = lambda: arith.constant(ir.IndexType.get(), K_PACK)  # noqa: E731
     c2 = c // K_PACK if isinstance(c, int) else arith.divui(c, pair())
-    b = _slice(
+    b = extract_tile(
         packed[key],
         [kh, kw, block_index(0, f, nr), c2, 0, 0],
         [1, 1, 1, ku // K_PACK, nr, K_PACK],
         [ku // K_PACK, nr, K_PACK],
     )
-    rows = _slice(x, [0, 0, 0], [1, mr, ku], [mr, ku], strides=[1, stride, 1])
+    rows = extract_tile(x, [0, 0, 0], [1, mr, ku], [mr, ku], strides=[1, stride, 1])
     a = split_dim(rows, 1, [ku // K_PACK, K_PACK])
     c_tile = collapse_to(out, [[0, 1], [2]])
     result = _block_contraction(a, b, c_tile, mr, nr)
@@ -155,7 +165,7 @@ def _packed_filter(const: ir.Value, nr: int) -> ir.Value:
         return bf16_constant(round_to_bf16(panels))
 
 
-def _slice(value: ir.Value, offsets: list, sizes: list[int], shape: list[int], strides=None):
+def extract_tile(value: ir.Value, offsets: list, sizes: list[int], shape: list[int], strides=None):
     """An ``extract_slice`` of ``value`` of result ``shape`` (``sizes`` less unit dims)."""
     strides = strides or [1] * len(sizes)
     static = [o if isinstance(o, int) else DYNAMIC for o in offsets]

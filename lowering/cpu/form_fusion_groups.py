@@ -30,6 +30,7 @@ from __future__ import annotations
 from kiln.dialects import FusionGroupOp, YieldOp
 from kiln.lowering.cpu.block_epilogues import EPILOGUE_ATTR
 from kiln.lowering.cpu.grouped_conv import grouped_window
+from kiln.lowering.cpu.int8_conv import int8_conv_window
 from kiln.passes.common import (
     collect_ops,
     defining_op,
@@ -76,6 +77,8 @@ def _anchor_kind(op: ir.Operation) -> str | None:
         return CONV_ANCHORS[op.name]
     if grouped_window(op) is not None:
         return "grouped"
+    if int8_conv_window(op) is not None:
+        return "int8_conv"
     return None
 
 

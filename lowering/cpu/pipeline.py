@@ -34,6 +34,8 @@ from kiln.lowering.cpu.decompose_grouped_convs import DecomposeGroupedConvs
 from kiln.lowering.cpu.form_fusion_groups import FormFusionGroups
 from kiln.lowering.cpu.hoist_vector_transfers import HoistVectorTransfers
 from kiln.lowering.cpu.int8_contractions import Int8Contractions
+from kiln.lowering.cpu.int8_conv_blocks import Int8ConvBlocks
+from kiln.lowering.cpu.int8_convs import Int8Convs
 from kiln.lowering.cpu.lower_int8_dots import LowerInt8Dots
 from kiln.lowering.cpu.merge_identical_functions import MergeIdenticalFunctions
 from kiln.lowering.cpu.outline_loop_nests import OutlineLoopNests
@@ -156,7 +158,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
     winograd = (WinogradConv().spec(all_options=True),) if target.winograd and not bf16 else ()
     bf16_convs = (Bf16Convs().spec(),) if bf16 else ()
     # vpdpbusd is an AVX-512 instruction: the kernel's i32 accumulators are zmm registers.
-    int8 = (Int8Contractions().spec(),) if target.avx512_vnni and lanes == 16 else ()
+    vnni = target.avx512_vnni and lanes == 16
+    int8 = (Int8Contractions().spec(), Int8Convs().spec()) if vnni else ()
+    int8_conv_blocks = (Int8ConvBlocks().spec(),) if vnni else ()
     bf16_conv_blocks = (Bf16ConvBlocks().spec(),) if bf16 else ()
     # bf16 operands' conversions (a runtime A, a runtime B's packing) merge into the
     # elementwise ops producing them: the producer writes bf16, no pass of its own.
@@ -177,7 +181,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     SelectToMinMax().spec(),
                     ExpandPowi().spec(),
                     # Before the first fold, which would evaluate the weights'
-                    # dequantization into f32 weights (the s8 constants must be visible).
+                    # dequantization into f32 weights (the s8 constants must be visible),
+                    # and before conv-to-nhwc (int8 convs are built NHWC, so Winograd,
+                    # which needs f32 operands, never takes them).
                     *int8,
                     # Constants are folded again after each rewrite that exposes more
                     # (NHWC transposes of filters, fused chains over constants).
@@ -217,6 +223,8 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     "cse",
                     # Before the f32 packing: bf16 conv tiles take their own (pairs).
                     *bf16_conv_blocks,
+                    # int8 conv tiles become vpdpbusd blocks (their filters packed in quads).
+                    *int8_conv_blocks,
                     # After tiling: filters re-packed for the register tiles the schedule chose.
                     PackConvFilters().spec(),
                 ),

@@ -55,7 +55,8 @@ def reshaped(q: ir.Value, reshapes) -> ir.Value:
 @dataclass(frozen=True)
 class Weight:
     """A dequantized constant weight ``q[k, n] * scale[n]`` (zero point 0): ``q`` int8
-    [K, N] in the contraction's (k, n) order, ``scale`` f32 [N]."""
+    [K, N] in the contraction's (k, n) order (a filter: [F, C, KH, KW]), ``scale`` f32
+    per output column (channel)."""
 
     q: np.ndarray
     scale: np.ndarray
@@ -92,6 +93,31 @@ def dequantized_activation(value: ir.Value) -> Activation | None:
 def dequantized_weight(value: ir.Value) -> Weight | None:
     """``value`` [K, N] as a per-column dequantized s8 constant with zero point 0, seen
     through transposes and reshapes of the dequantization's result; else None."""
+    found = _dequantized_constant(value)
+    if found is None:
+        return None
+    q, scale = found
+    if q.ndim != 2 or not np.all(scale == scale[:1]):
+        return None  # not one scale per output column
+    return Weight(np.ascontiguousarray(q), np.ascontiguousarray(scale[0]))
+
+
+def dequantized_filter(value: ir.Value) -> Weight | None:
+    """``value`` [F, C, KH, KW] (a convolution's filter) as a dequantized s8 constant with
+    one scale per output channel f and zero point 0; else None. ``Weight.q`` is the
+    FCHW int8 filter, ``Weight.scale`` [F]."""
+    found = _dequantized_constant(value)
+    if found is None:
+        return None
+    q, scale = found
+    if q.ndim != 4 or not np.all(scale == scale[:, :1, :1, :1]):
+        return None  # not one scale per output channel
+    return Weight(np.ascontiguousarray(q), np.ascontiguousarray(scale[:, 0, 0, 0]))
+
+
+def _dequantized_constant(value: ir.Value) -> tuple[np.ndarray, np.ndarray] | None:
+    """(q, scale), both of ``value``'s shape, with ``value == q * scale`` for an s8
+    constant q (zero point 0), seen through transposes and reshapes; else None."""
     chain, op = [], defining_op(value)
     while op is not None and op.name in LAYOUT_OPS:
         chain.append(op)
@@ -114,9 +140,7 @@ def dequantized_weight(value: ir.Value) -> Weight | None:
         return None  # not q * scale (q read unsigned, or not affine)
     for layout in reversed(chain):
         q, scale = (_apply_layout(layout, a) for a in (q, scale))
-    if q.ndim != 2 or not np.all(scale == scale[:1]):
-        return None  # not one scale per output column
-    return Weight(np.ascontiguousarray(q), np.ascontiguousarray(scale[0]))
+    return q, scale
 
 
 def _affine(values: np.ndarray, ints: np.ndarray) -> tuple[int, np.float32] | None:

@@ -29,6 +29,7 @@ from kiln.lowering.cpu.bf16_operands import VECTOR_TILE_ATTR
 from kiln.lowering.cpu.form_fusion_groups import CONV_ANCHORS
 from kiln.lowering.cpu.group_functions import inline_group_calls, outline_group
 from kiln.lowering.cpu.grouped_conv import grouped_loop_sizes, grouped_window
+from kiln.lowering.cpu.int8_conv import QUAD, int8_conv_loop_sizes, int8_conv_window
 from kiln.lowering.cpu.schedules.contraction import ContractionPlan, schedule_contraction_group
 from kiln.lowering.cpu.schedules.conv import (
     ConvPlan,
@@ -72,6 +73,8 @@ CONV_PLANS = {
     "convolution": (ConvPlan, lambda op: _conv_loops(op)),
     "depthwise": (DepthwisePlan, lambda op: _depthwise_loops(op)),
     "grouped": (GroupedPlan, lambda op: grouped_loop_sizes(op)),
+    # kiln-int8-convs' u8 x s8 -> i32 convolutions: the named op's loops, channel quads.
+    "int8_conv": (ConvPlan, lambda op: int8_conv_loop_sizes(op)),
 }
 
 # Body ops the vectorizer handles for kiln (no gathers, no index arithmetic).
@@ -191,6 +194,8 @@ def _plan_group(group: ir.Operation, index: int, vector_width: int):
         plan_type, loops = CONV_PLANS[kind]
         # A bf16 input (kiln-bf16-convs) is reduced in channel pairs.
         pairs = {"k_pack": 2} if _bf16_input(anchor) and kind == "convolution" else {}
+        if kind == "int8_conv":
+            pairs = {"k_pack": QUAD}
         return plan_type(
             loop_sizes=tuple(loops(anchor)),
             root_tag=tags[-1],
@@ -218,6 +223,8 @@ def _is_anchor(op: ir.Operation, kind: str, anchor_name: str) -> bool:
     """``op`` is the anchor a group of ``kind`` is scheduled around."""
     if kind == "contraction":
         return _blocked_anchor(op)
+    if kind == "int8_conv":
+        return int8_conv_window(op) is not None
     if kind == "grouped":
         # A generic, like the init and the epilogue: found by its form.
         return grouped_window(op) is not None

@@ -41,6 +41,8 @@ SMALL_CHANNELS = 16
 # then run while it is in cache, instead of each sweeping the whole output.
 BAND_BYTES = 128 << 10
 BAND_FILTER_BYTES = 256 << 10
+# k_pack of kiln-int8-convs' convolutions (u8 x s8 channel quads, ``vpdpbusd``).
+INT8_QUADS = 4
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ def conv_blocking(ow: int, f: int, c: int, vector_width: int, k_pack: int = 1) -
     """Blocking for an NHWC convolution on a target with ``vector_width`` f32 lanes.
 
     ``k_pack=2`` (a bf16 input, ``kiln-bf16-convs``): the input channels go in pairs
-    (one ``vdpbf16ps`` step each), so ``ku`` and ``kc`` are chosen in pairs and are even.
+    (one ``vdpbf16ps`` step each), so ``ku`` and ``kc`` are chosen in pairs and are even;
+    ``k_pack=4`` (``kiln-int8-convs``) likewise in quads (one ``vpdpbusd`` step each).
 
     The block is two vectors wide when the channels allow and a row of at
     least two pixels fits the registers with it, else one vector wide (a
@@ -165,7 +168,7 @@ class ConvPlan:
     anchor_tag: str
     vector_width: int
     scalar_tags: tuple[str, ...] = ()  # members kiln-vectorize cannot handle (gathers)
-    k_pack: int = 1  # 2: a bf16 input, channels reduced in pairs
+    k_pack: int = 1  # 2: a bf16 input, channels reduced in pairs; 4: int8 quads
 
 
 def thread_split(n: int, oh: int, f: int, nr: int, threads: int) -> tuple[int, int]:
@@ -237,8 +240,10 @@ def schedule_conv_group(sched: Schedule, plan: ConvPlan, threads: int) -> None:
             conv, [1, 1, blk.mr, blk.nr, 1, 1, blk.kc], interchange=[0, 4, 5, 6, 3, 1, 2]
         )
         inner, _ = sched.tile_for(chunked, [0, 0, 0, 0, 0, 0, blk.ku])
-    one_d = sched._build(lambda: transform_structured.DecomposeOp(inner).result)
-    sched.annotate(one_d, VECTORIZE_ATTR)
+    if plan.k_pack != INT8_QUADS:
+        one_d = sched._build(lambda: transform_structured.DecomposeOp(inner).result)
+        sched.annotate(one_d, VECTORIZE_ATTR)
+    # else an int8 tile (a generic: nothing to decompose) is left for kiln-int8-conv-blocks.
     others = [t for t in (*plan.member_tags, plan.root_tag) if t != plan.anchor_tag]
     for tag in dict.fromkeys(others):
         tiled, _ = sched.tile_for(sched.match(attr=tag, within=forall), [1, 1, blk.mr, blk.nr])
