@@ -72,6 +72,17 @@ def encoder() -> nn.Module:
     return nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0, batch_first=True)
 
 
+def conv(c_in: int, c_out: int, kernel: int, stride: int = 1, padding: int = 0):
+    """A builder of one quantized convolution (and ReLU): int8 on VNNI hosts."""
+    return lambda: nn.Sequential(nn.Conv2d(c_in, c_out, kernel, stride, padding), nn.ReLU())
+
+
+def f32_convs(dump_dir) -> int:
+    """How many convolutions the compiled model's graph stage still runs in f32."""
+    (graph,) = dump_dir.glob("*.01-graph.mlir")
+    return len(re.findall(r"linalg\.conv_2d_nhwc_hwcf|linalg\.batch_matmul", graph.read_text()))
+
+
 def int8_dots(dump_dir) -> int:
     """How many vpdpbusd calls the compiled model's LLVM stage has."""
     (llvm,) = dump_dir.glob("*.07-llvm.mlir")
@@ -96,11 +107,40 @@ def test_pt2e_quantized_model_matches_quantized_eager(build, shape, int8, tmp_pa
 
     compiled = kiln.compile(quantized, x, threads=1, dump_dir=tmp_path)
     got = compiled(x)
-    # The linears (the CNN's final one included) run as int8 dot products where VNNI is.
+    # The linears (the CNN's final one included) run as int8 dot products where VNNI is,
+    # and so do the CNN's convolutions (none left f32, not even as Winograd's matmul).
     assert (int8_dots(tmp_path) > 0) == int8
+    assert (f32_convs(tmp_path) == 0) == int8
     assert got.shape == expected.shape and got.dtype == expected.dtype
     assert (got - expected).abs().max().item() <= RELATIVE * scale
     torch.testing.assert_close(compiled(x), got, rtol=0, atol=0)  # a second call, same answer
+
+
+@pytest.mark.parametrize(
+    "build, shape",
+    [
+        (conv(16, 32, 1), (1, 16, 8, 8)),
+        (conv(8, 32, 3, padding=1), (2, 8, 10, 10)),
+        (conv(32, 64, 3, stride=2, padding=1), (1, 32, 14, 14)),
+        (conv(3, 16, 7, stride=2, padding=3), (1, 3, 20, 20)),
+    ],
+    ids=["1x1", "3x3-padded", "3x3-strided-padded", "7x7-rgb-strided-padded"],
+)
+def test_quantized_conv_runs_int8_and_matches_quantized_eager(build, shape, tmp_path):
+    # Padded convolutions: PyTorch pads the dequantized (float) input with 0.0, which is
+    # the zero point in u8; a wrong padding value would change every border pixel. The
+    # RGB one has 3 input channels (padded to a quad) and a 7x7 window (ResNet's stem).
+    torch.manual_seed(0)
+    model = build().eval()
+    x = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
+    quantized = quantize(model, x)
+    with torch.no_grad():
+        expected = quantized(x)
+    scale = expected.abs().max().item()
+    compiled = kiln.compile(quantized, x, threads=1, dump_dir=tmp_path)
+    assert (int8_dots(tmp_path) > 0) == VNNI  # the convolution's vpdpbusd (no linear here)
+    assert (f32_convs(tmp_path) == 0) == VNNI
+    assert (compiled(x) - expected).abs().max().item() <= RELATIVE * scale
 
 
 def test_without_vnni_quantized_weights_are_dequantized_at_compile_time(tmp_path):
