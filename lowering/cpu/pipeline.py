@@ -79,7 +79,9 @@ class CpuTarget:
     ``avx512_vnni`` (AVX512-VNNI's ``vpdpbusd``) turns on int8 contractions for
     quantized models (``kiln-int8-contractions``): a contraction of dequantized
     u8/s8 activations and a dequantized s8 constant weight runs as u8 x s8 -> i32
-    dot products (at 16 lanes: the kernel is AVX-512's). Without it the same models run today's f32 path (the weight
+    dot products (at 16 lanes: the kernel is AVX-512's), and a quantized convolution
+    likewise (``kiln-int8-convs``, ``kiln-int8-conv-blocks``; depthwise and grouped ones
+    stay f32). Without it the same models run today's f32 path (the weight
     dequantization folded at compile time), which computes the same answer.
 
     ``winograd`` is on by default: the layers its rule picks (at least 32 channels,
