@@ -23,7 +23,14 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from torch_mlir._mlir_libs import _mlir
+
 from kiln.ir import ext, ir
+
+# The bindings look each dialect's Python module up by name on every op of it they wrap
+# until one is found: ``kiln.dialects.kiln`` is kiln's (see that module).
+if "kiln.dialects" not in _mlir.globals.dialect_search_modules:
+    _mlir.globals.append_dialect_search_prefix("kiln.dialects")
 
 GROUP_KINDS = ("contraction", "convolution", "depthwise", "grouped", "int8_conv", "elementwise")
 
