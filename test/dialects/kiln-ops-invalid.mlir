@@ -1,6 +1,6 @@
 // RUN: not kiln-opt %s --split-input-file 2>&1 | FileCheck %s
 
-// CHECK: kiln-ops-invalid.mlir:[[# @LINE + 2]]:{{[0-9]+}}: error: 'kiln.fusion_group' kind must be one of contraction, convolution, depthwise, grouped, elementwise, got 'fused'
+// CHECK: kiln-ops-invalid.mlir:[[# @LINE + 2]]:{{[0-9]+}}: error: 'kiln.fusion_group' kind must be one of contraction, convolution, depthwise, grouped, int8_conv, elementwise, got 'fused'
 func.func @bad_kind(%a: tensor<4xf32>) -> tensor<4xf32> {
   %r = "kiln.fusion_group"() ({
     %0 = arith.addf %a, %a : tensor<4xf32>
