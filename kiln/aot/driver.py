@@ -68,14 +68,14 @@ def outside_pass_source(specs) -> str | None:
     import inspect
     import sys
 
-    from kiln.pipeline import parse_kiln_spec
+    from kiln.passes import registry
+    from kiln.pipeline import KILN_PASS_RE
 
+    # By name only: a spec's options are checked when the pipeline runs, where a bad
+    # one is reported as the pipeline's error (with the stage and a reproducer).
+    passes = [registry.lookup(m.group(0)) for m in map(KILN_PASS_RE.match, specs) if m]
     outside = sorted(
-        {
-            type(kiln_pass).__module__
-            for kiln_pass in map(parse_kiln_spec, specs)
-            if kiln_pass is not None and not type(kiln_pass).__module__.startswith("kiln.")
-        }
+        {cls.__module__ for cls in passes if cls and not cls.__module__.startswith("kiln.")}
     )
     digest = hashlib.sha256()
     for module in outside:
