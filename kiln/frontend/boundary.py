@@ -107,7 +107,9 @@ class TorchCall:
             results = (results,)
         for index, target in boundary.write_backs:
             _copy_into(
-                target if isinstance(target, torch.Tensor) else leaves[target], results[index]
+                target if isinstance(target, torch.Tensor) else leaves[target],
+                results[index],
+                target if isinstance(target, int) else None,
             )
         flat = [_output_value(out, results) for out in boundary.outputs]
         if self._leaf_out:
@@ -149,13 +151,29 @@ def _same_value(got, expected) -> bool:
     return got == expected
 
 
-def _copy_into(target, value) -> None:
-    """Writes a mutated input's new value into the caller's tensor or array."""
+def _copy_into(target, value, index=None) -> None:
+    """Writes a mutated input's new value into the caller's tensor or array.
+
+    An ``out=`` tensor of another shape is resized first, as PyTorch's
+    ``out=`` ops resize theirs (``torch.arange(1, 13, out=x)`` with a 3x4
+    ``x`` leaves ``x`` of shape (12,)). A NumPy array cannot be resized in
+    place behind its views: that raises ``InputMismatchError``.
+    """
     if isinstance(target, np.ndarray):
-        np.copyto(target, np.asarray(value))
+        value = np.asarray(value)
+        if target.shape != value.shape:
+            raise InputMismatchError(
+                f"input {index}: the model writes a {value.shape} result into this "
+                f"{target.shape} array (an out= argument resized by the model); NumPy arrays "
+                "cannot be resized in place: pass a torch tensor, or an array of that shape"
+            )
+        np.copyto(target, value)
         return
+    value = torch.as_tensor(value)
     with torch.no_grad():
-        target.copy_(torch.as_tensor(value))
+        if target.shape != value.shape:
+            target.resize_(value.shape)
+        target.copy_(value)
 
 
 def _output_value(out: Output, results: tuple):
