@@ -15,7 +15,9 @@ kiln's decompositions applied during the trace (``pre_dispatch=False``, the
 table handed to AOTAutograd), where ``export`` + ``run_decompositions``
 traces the whole model twice (the second pass re-runs every op over fake
 tensors: 40-60% of the import of a large model). When that single trace
-fails, the two-step path runs and reports its errors as before.
+fails, the two-step path runs and reports its errors as before; it first
+rewrites the ``prims`` view ops, which no functionalizing trace accepts, as
+aten views (``kiln/frontend/prims_views.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from torch.export.exported_program import (
 )
 
 from kiln.errors import UnsupportedOp, UnsupportedOpsError
+from kiln.frontend.prims_views import functional_views
 from kiln.frontend.source import traceback_location
 
 # What each torch.export failure means, in the user's words.
@@ -90,6 +93,7 @@ def decomposed_program(
     except Exception:  # noqa: BLE001 - the two-step path below reports the failure
         pass
     program = export_program(model, example_inputs, dynamic_shapes)
+    functional_views(program)  # prims views stop functionalization: aten views instead
     try:
         return program.run_decompositions(decompositions)
     except Exception as err:  # a decomposition failing on this program
