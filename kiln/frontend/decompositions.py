@@ -7,6 +7,7 @@ import math
 import torch
 
 from kiln.frontend.conv_decompositions import grouped_convolution
+from kiln.frontend.recurrent_decompositions import RECURRENT_DECOMPOSITIONS
 
 
 def _hypot(a, b):
@@ -250,6 +251,7 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.clamp.Tensor: _promoting(torch.ops.aten.clamp.Tensor),
     torch.ops.aten.clamp_min.default: _promoting(torch.ops.aten.clamp_min.default),
     torch.ops.aten.clamp_max.default: _promoting(torch.ops.aten.clamp_max.default),
+    **RECURRENT_DECOMPOSITIONS,
 }
 
 
