@@ -7,6 +7,7 @@ import math
 import torch
 
 from kiln.frontend.conv_decompositions import grouped_convolution
+from kiln.frontend.moe_decompositions import moe_decompositions
 from kiln.frontend.recurrent_decompositions import RECURRENT_DECOMPOSITIONS
 
 
@@ -261,4 +262,5 @@ def decomposition_table() -> dict:
 
     table = dict(get_decomposition_table())
     table.update(KILN_DECOMPOSITIONS)
+    table.update(moe_decompositions())  # at call time: custom ops registered since import
     return table
