@@ -232,6 +232,12 @@ def _constant_pad_nd(x, pad, value=0):
     return torch.constant_pad_nd(x, [max(amount, 0) for amount in pad], value)
 
 
+def _stable_sort(x, *, stable=None, dim=-1, descending=False):
+    # torch-mlir knows aten.sort only without ``stable``; its sort (tm_tensor.sort, a
+    # bubble sort whose comparator is <= or >=) never swaps equal neighbours: stable.
+    return torch.ops.aten.sort.default(x, dim, descending)
+
+
 # aten ops torch-mlir cannot lower (or lowers imprecisely, or too slowly traced),
 # written with ops it handles well.
 KILN_DECOMPOSITIONS = {
@@ -252,6 +258,7 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.clamp.Tensor: _promoting(torch.ops.aten.clamp.Tensor),
     torch.ops.aten.clamp_min.default: _promoting(torch.ops.aten.clamp_min.default),
     torch.ops.aten.clamp_max.default: _promoting(torch.ops.aten.clamp_max.default),
+    torch.ops.aten.sort.stable: _stable_sort,
     **RECURRENT_DECOMPOSITIONS,
 }
 
