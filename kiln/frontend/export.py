@@ -23,6 +23,7 @@ aten views (``kiln/frontend/prims_views.py``).
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Callable
 
 import torch
@@ -56,8 +57,26 @@ def as_module(model) -> torch.nn.Module:
     if isinstance(model, torch.nn.Module):
         return model
     module = torch.nn.Module()
-    module.forward = model
+    module.forward = _named_forward(model)
     return module
+
+
+def _named_forward(fn):
+    """``fn`` itself, its code object renamed ``forward``.
+
+    torch.export records a node's source line only from frames named
+    ``forward``: ops of a plain function ``f`` had no line at all, and an op
+    kiln cannot compile was reported at "unknown location". The renamed copy
+    runs the same code (same file and lines, closure, defaults, signature).
+    """
+    if not isinstance(fn, types.FunctionType) or fn.__code__.co_name == "forward":
+        return fn
+    code = fn.__code__.replace(co_name="forward")
+    renamed = types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+    renamed.__kwdefaults__ = fn.__kwdefaults__
+    renamed.__annotations__ = fn.__annotations__
+    renamed.__dict__.update(fn.__dict__)
+    return renamed
 
 
 def export_program(model, example_inputs: tuple, dynamic_shapes=None):

@@ -121,6 +121,20 @@ def test_unsupported_ops_are_all_reported_at_their_lines(model_cls):
         assert f"{reported[op].op} at {__file__}:{line}:" in str(info.value)
 
 
+def frexp_mantissa(x):
+    """A plain function, not a module: torch.export records lines of ``forward`` frames only."""
+    return torch.frexp(x)[0]
+
+
+def test_unsupported_op_of_a_plain_function_is_reported_at_its_line():
+    with pytest.raises(kiln.UnsupportedOpsError) as info:
+        kiln.compile(frexp_mantissa, torch.rand(4), threads=1)
+    (unsupported,) = info.value.ops
+    assert unsupported.op.startswith("aten.frexp"), unsupported
+    file, line = _split_location(unsupported.location)
+    assert (file, line) == (__file__, _line_of(frexp_mantissa, "torch.frexp(")), unsupported
+
+
 # --- (b) malformed MLIR ------------------------------------------------------
 
 BAD_MLIR = """\
