@@ -34,8 +34,10 @@ class Output:
     """One flattened output of ``forward``: where its value comes from.
 
     ``kind`` is ``result`` (result ``index`` of the compiled function),
-    ``number`` (result ``index``, a 0-d tensor returned as a Python number) or
-    ``constant`` (``value``, known at compile time).
+    ``number`` (result ``index``, a 0-d tensor returned as a Python number),
+    ``input`` (flattened input ``index`` itself, after the result written into
+    it: an ``out=`` or in-place op's return) or ``constant`` (``value``, known
+    at compile time).
     """
 
     kind: str
@@ -58,7 +60,7 @@ class TorchBoundary:
     arguments: tuple[int | torch.Tensor, ...]
     fixed: tuple[tuple[int, Any], ...]
     outputs: tuple[Output, ...]
-    write_backs: tuple[tuple[int, int | torch.Tensor], ...]
+    write_backs: tuple[tuple[int, int | torch.Tensor, bool], ...]
 
     @property
     def is_plain(self) -> bool:
@@ -105,11 +107,14 @@ class TorchCall:
         results = self.compiled(*arguments)
         if not isinstance(results, tuple):
             results = (results,)
-        for index, target in boundary.write_backs:
+        for index, target, keep_shape in boundary.write_backs:
             _copy_into(
-                target if isinstance(target, torch.Tensor) else leaves[target], results[index]
+                target if isinstance(target, torch.Tensor) else leaves[target],
+                results[index],
+                target if isinstance(target, int) else None,
+                keep_shape,
             )
-        flat = [_output_value(out, results) for out in boundary.outputs]
+        flat = [_output_value(out, results, leaves) for out in boundary.outputs]
         if self._leaf_out:
             return flat[0]
         return tuple(flat) if self._flat_out else pytree.tree_unflatten(flat, boundary.out_spec)
@@ -149,18 +154,42 @@ def _same_value(got, expected) -> bool:
     return got == expected
 
 
-def _copy_into(target, value) -> None:
-    """Writes a mutated input's new value into the caller's tensor or array."""
+def _copy_into(target, value, index=None, keep_shape=False) -> None:
+    """Writes a mutated input's new value into the caller's tensor or array.
+
+    An ``out=`` tensor of another shape is resized first, as PyTorch's
+    ``out=`` ops resize theirs (``torch.add(a, b, out=x)`` leaves ``x`` of the
+    sum's shape); with ``keep_shape`` (a factory's ``out=``: arange, linspace)
+    an ``x`` with as many elements keeps its shape, as eager's kernels do. A
+    NumPy array cannot be resized in place behind its views: that raises
+    ``InputMismatchError``.
+    """
     if isinstance(target, np.ndarray):
-        np.copyto(target, np.asarray(value))
+        value = np.asarray(value)
+        if keep_shape and target.size == value.size:
+            value = value.reshape(target.shape)
+        if target.shape != value.shape:
+            raise InputMismatchError(
+                f"input {index}: the model writes a {value.shape} result into this "
+                f"{target.shape} array (an out= argument resized by the model); NumPy arrays "
+                "cannot be resized in place: pass a torch tensor, or an array of that shape"
+            )
+        np.copyto(target, value)
         return
+    value = torch.as_tensor(value)
+    if keep_shape and target.numel() == value.numel():
+        value = value.reshape(target.shape)
     with torch.no_grad():
-        target.copy_(torch.as_tensor(value))
+        if target.shape != value.shape:
+            target.resize_(value.shape)
+        target.copy_(value)
 
 
-def _output_value(out: Output, results: tuple):
+def _output_value(out: Output, results: tuple, leaves: list):
     if out.kind == "result":
         return results[out.index]
+    if out.kind == "input":  # written back into the caller's tensor, which eager returns
+        return leaves[out.index]
     if out.kind == "number":
         return results[out.index].item()
     return out.value

@@ -7,6 +7,8 @@ import math
 import torch
 
 from kiln.frontend.conv_decompositions import grouped_convolution
+from kiln.frontend.moe_decompositions import moe_decompositions
+from kiln.frontend.recurrent_decompositions import RECURRENT_DECOMPOSITIONS
 
 
 def _hypot(a, b):
@@ -230,6 +232,12 @@ def _constant_pad_nd(x, pad, value=0):
     return torch.constant_pad_nd(x, [max(amount, 0) for amount in pad], value)
 
 
+def _stable_sort(x, *, stable=None, dim=-1, descending=False):
+    # torch-mlir knows aten.sort only without ``stable``; its sort (tm_tensor.sort, a
+    # bubble sort whose comparator is <= or >=) never swaps equal neighbours: stable.
+    return torch.ops.aten.sort.default(x, dim, descending)
+
+
 # aten ops torch-mlir cannot lower (or lowers imprecisely, or too slowly traced),
 # written with ops it handles well.
 KILN_DECOMPOSITIONS = {
@@ -250,6 +258,8 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.clamp.Tensor: _promoting(torch.ops.aten.clamp.Tensor),
     torch.ops.aten.clamp_min.default: _promoting(torch.ops.aten.clamp_min.default),
     torch.ops.aten.clamp_max.default: _promoting(torch.ops.aten.clamp_max.default),
+    torch.ops.aten.sort.stable: _stable_sort,
+    **RECURRENT_DECOMPOSITIONS,
 }
 
 
@@ -259,4 +269,5 @@ def decomposition_table() -> dict:
 
     table = dict(get_decomposition_table())
     table.update(KILN_DECOMPOSITIONS)
+    table.update(moe_decompositions())  # at call time: custom ops registered since import
     return table

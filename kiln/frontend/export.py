@@ -15,12 +15,15 @@ kiln's decompositions applied during the trace (``pre_dispatch=False``, the
 table handed to AOTAutograd), where ``export`` + ``run_decompositions``
 traces the whole model twice (the second pass re-runs every op over fake
 tensors: 40-60% of the import of a large model). When that single trace
-fails, the two-step path runs and reports its errors as before.
+fails, the two-step path runs and reports its errors as before; it first
+rewrites the ``prims`` view ops, which no functionalizing trace accepts, as
+aten views (``kiln/frontend/prims_views.py``).
 """
 
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Callable
 
 import torch
@@ -31,6 +34,7 @@ from torch.export.exported_program import (
 )
 
 from kiln.errors import UnsupportedOp, UnsupportedOpsError
+from kiln.frontend.prims_views import functional_views
 from kiln.frontend.source import traceback_location
 
 # What each torch.export failure means, in the user's words.
@@ -53,8 +57,26 @@ def as_module(model) -> torch.nn.Module:
     if isinstance(model, torch.nn.Module):
         return model
     module = torch.nn.Module()
-    module.forward = model
+    module.forward = _named_forward(model)
     return module
+
+
+def _named_forward(fn):
+    """``fn`` itself, its code object renamed ``forward``.
+
+    torch.export records a node's source line only from frames named
+    ``forward``: ops of a plain function ``f`` had no line at all, and an op
+    kiln cannot compile was reported at "unknown location". The renamed copy
+    runs the same code (same file and lines, closure, defaults, signature).
+    """
+    if not isinstance(fn, types.FunctionType) or fn.__code__.co_name == "forward":
+        return fn
+    code = fn.__code__.replace(co_name="forward")
+    renamed = types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+    renamed.__kwdefaults__ = fn.__kwdefaults__
+    renamed.__annotations__ = fn.__annotations__
+    renamed.__dict__.update(fn.__dict__)
+    return renamed
 
 
 def export_program(model, example_inputs: tuple, dynamic_shapes=None):
@@ -90,6 +112,7 @@ def decomposed_program(
     except Exception:  # noqa: BLE001 - the two-step path below reports the failure
         pass
     program = export_program(model, example_inputs, dynamic_shapes)
+    functional_views(program)  # prims views stop functionalization: aten views instead
     try:
         return program.run_decompositions(decompositions)
     except Exception as err:  # a decomposition failing on this program

@@ -126,13 +126,16 @@ class _Outputs:
         self.buffers = buffers
         self.results, self.specs, self.outputs, self.write_backs = [], [], [], []
         self._index_of = {}  # node -> result index: a node returned twice is one result
+        self._written_to = {}  # node -> the input leaf it is written back into
 
     def add(self, spec: OutputSpec, value) -> None:
         """Adds output ``value`` of the program, of kind ``spec``."""
         if spec.kind == OutputKind.USER_INPUT_MUTATION:
-            self.write_backs.append((self._result(value), self.leaf_of[spec.target]))
+            leaf = self.leaf_of[spec.target]
+            self.write_backs.append((self._result(value), leaf, _keeps_out_shape(value)))
+            self._written_to[value] = leaf
         elif spec.kind == OutputKind.BUFFER_MUTATION:
-            self.write_backs.append((self._result(value), self.buffers[spec.target]))
+            self.write_backs.append((self._result(value), self.buffers[spec.target], False))
         elif spec.kind != OutputKind.USER_OUTPUT:
             raise UnsupportedOpsError(
                 [UnsupportedOp(f"{spec.kind.name} output", UNKNOWN, "kiln compiles inference only")]
@@ -142,6 +145,8 @@ class _Outputs:
         elif type(spec.arg) in _NUMBER_DTYPES:
             tensor = _number_as_tensor(self.program.graph, value, _NUMBER_DTYPES[type(spec.arg)])
             self.outputs.append(Output("number", self._result(tensor)))
+        elif value in self._written_to:  # out= / in-place: eager returns the input itself
+            self.outputs.append(Output("input", self._written_to[value]))
         else:
             self.outputs.append(Output("result", self._result(value)))
 
@@ -152,6 +157,17 @@ class _Outputs:
             self.results.append(node)
             self.specs.append(OutputSpec(OutputKind.USER_OUTPUT, TensorArgument(node.name), None))
         return self._index_of[node]
+
+
+# PyTorch's factory kernels with out= (arange, linspace, logspace) resize their out
+# tensor only when its element count differs (torch.arange(1, 13, out=x) with a 3x4 x
+# fills x as it is); every other out= op resizes it to the result's shape.
+_KEEPS_OUT_SHAPE = (torch.ops.aten.arange, torch.ops.aten.linspace, torch.ops.aten.logspace)
+
+
+def _keeps_out_shape(node) -> bool:
+    target = getattr(node, "target", None)
+    return getattr(target, "overloadpacket", None) in _KEEPS_OUT_SHAPE
 
 
 def _number_as_tensor(graph, node, dtype: torch.dtype):

@@ -42,7 +42,7 @@ class UnknownToTorchMlir(nn.Module):
     """Three aten ops torch-mlir has no definition for."""
 
     def forward(self, x):
-        a = torch.histc(x, bins=4)
+        a = torch.nextafter(x, x + 1)
         b = torch.lgamma(x)
         c = torch.polygamma(1, x)
         return a.sum() + b + c
@@ -62,7 +62,7 @@ class MixedUnsupported(nn.Module):
     """One op of each kind, plus linalg.det, which kiln does compile."""
 
     def forward(self, x):
-        a = torch.histc(x, bins=4)
+        a = torch.nextafter(x, x + 1)
         b = torch.erfinv(x)
         c = torch.linalg.det(x)
         return a.sum() + b + c.sum()
@@ -79,7 +79,7 @@ class SortAndScan(nn.Module):
 
 UNSUPPORTED_CASES = {
     UnknownToTorchMlir: {
-        "histc": "torch.histc(",
+        "nextafter": "torch.nextafter(",
         "lgamma": "torch.lgamma(",
         "polygamma": "torch.polygamma(",
     },
@@ -88,7 +88,7 @@ UNSUPPORTED_CASES = {
         "linalg_qr": "torch.linalg.qr(",
         "fmod": "torch.fmod(",
     },
-    MixedUnsupported: {"histc": "torch.histc(", "erfinv": "torch.erfinv("},
+    MixedUnsupported: {"nextafter": "torch.nextafter(", "erfinv": "torch.erfinv("},
 }
 
 
@@ -119,6 +119,20 @@ def test_unsupported_ops_are_all_reported_at_their_lines(model_cls):
         assert reported_line == line, reported[op]
         assert reported[op].reason
         assert f"{reported[op].op} at {__file__}:{line}:" in str(info.value)
+
+
+def frexp_mantissa(x):
+    """A plain function, not a module: torch.export records lines of ``forward`` frames only."""
+    return torch.frexp(x)[0]
+
+
+def test_unsupported_op_of_a_plain_function_is_reported_at_its_line():
+    with pytest.raises(kiln.UnsupportedOpsError) as info:
+        kiln.compile(frexp_mantissa, torch.rand(4), threads=1)
+    (unsupported,) = info.value.ops
+    assert unsupported.op.startswith("aten.frexp"), unsupported
+    file, line = _split_location(unsupported.location)
+    assert (file, line) == (__file__, _line_of(frexp_mantissa, "torch.frexp(")), unsupported
 
 
 # --- (b) malformed MLIR ------------------------------------------------------

@@ -353,6 +353,52 @@ def test_mutated_numpy_input_is_written_back():
     np.testing.assert_allclose(got, x * 2 + 1, rtol=0, atol=0)
 
 
+class AddsInto(nn.Module):
+    """``out=`` with a tensor of another shape: PyTorch resizes it to the result's."""
+
+    def forward(self, a, b, out):
+        return torch.add(a, b, out=out)
+
+
+@pytest.mark.parametrize("out_shape", [(0,), (2, 2), (4, 3)])
+def test_out_argument_of_another_shape_is_resized(out_shape):
+    a, b = torch.randn(3, 4), torch.randn(3, 4)
+    compiled = kiln.compile(AddsInto(), a, b, torch.zeros(out_shape), threads=1)
+    mine, theirs = torch.zeros(out_shape), torch.zeros(out_shape)
+    got = compiled(a, b, mine)
+    want = AddsInto()(a, b, theirs)
+    assert mine.shape == theirs.shape == (3, 4)
+    torch.testing.assert_close(mine, theirs, rtol=0, atol=0)
+    torch.testing.assert_close(got, want, rtol=0, atol=0)
+
+
+class ArangeInto(nn.Module):
+    """A factory's ``out=``: eager fills an out tensor with as many elements as it is."""
+
+    def forward(self, out):
+        return torch.arange(1, 13, out=out)
+
+
+@pytest.mark.parametrize("out_shape", [(3, 4), (5,)])
+def test_factory_out_argument_keeps_its_shape_when_the_count_matches(out_shape):
+    compiled = kiln.compile(ArangeInto(), torch.zeros(out_shape, dtype=torch.int64), threads=1)
+    mine, theirs = (
+        torch.zeros(out_shape, dtype=torch.int64),
+        torch.zeros(out_shape, dtype=torch.int64),
+    )
+    got, want = compiled(mine), ArangeInto()(theirs)
+    assert mine.shape == theirs.shape and got.shape == want.shape
+    torch.testing.assert_close(mine, theirs, rtol=0, atol=0)
+    assert got is mine  # eager returns the out tensor itself
+
+
+def test_out_argument_numpy_array_of_another_shape_is_refused():
+    a, b = torch.randn(3, 4), torch.randn(3, 4)
+    compiled = kiln.compile(AddsInto(), a, b, torch.zeros(2, 2), threads=1)
+    with pytest.raises(InputMismatchError, match=r"input 2: .*\(3, 4\) result into this \(2, 2\)"):
+        compiled(a.numpy(), b.numpy(), np.zeros((2, 2), np.float32))
+
+
 class CallCounter(nn.Module):
     """A buffer updated in place on every call: compiled code must see each new value."""
 

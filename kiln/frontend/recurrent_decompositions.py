@@ -1,0 +1,170 @@
+"""Recurrent layers (``nn.LSTM``, ``nn.GRU``) unrolled after the trace, not during it.
+
+torch.export unrolls a recurrent layer over its time steps while it traces,
+at about 1 ms per op per step (functionalization, fake tensors and the FX
+proxy on every op, in two passes) and some 25 ops a step: timm's
+sequencer2d_s (36 bidirectional LSTMs over 16-32 steps) spent 97 s of a
+116 s import there. Instead the table below keeps ``aten.lstm.input`` and
+``aten.gru.input`` as single nodes through the trace (a
+CompositeImplicitAutograd op whose decomposition returns ``NotImplemented``
+is preserved), and ``unroll_recurrent`` writes each step's ~16 aten ops
+straight into the FX graph (``kiln/frontend/graph_emitter.py``), each
+output shape computed once per distinct op signature: linear in the steps
+at microseconds a node.
+
+Variants the unroller does not handle (dynamic shapes, packed sequences,
+which are another overload) keep PyTorch's decomposition.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch._decomp import get_decompositions
+
+from kiln.frontend.graph_emitter import GraphEmitter
+
+aten = torch.ops.aten
+_TORCH = get_decompositions([aten.lstm.input, aten.gru.input])
+
+
+def _static(value) -> bool:
+    return all(isinstance(d, int) for d in value.shape)
+
+
+def unrollable(x, hx, params, has_biases, num_layers, bidirectional) -> bool:
+    """True when ``unroll_recurrent`` handles this call: static shapes, (T, B, I) or
+    unbatched (T, I) input, and the weights PyTorch's layers pass (with or without
+    biases, with or without an LSTM projection). ``hx``: (h0, c0) or a GRU's h0."""
+    directions = 2 if bidirectional else 1
+    per_direction = len(params) / (num_layers * directions)
+    states = hx if isinstance(hx, (list, tuple)) else [hx]  # LSTM: (h0, c0); GRU: h0
+    if x.dim() not in (2, 3) or not _static(x) or not all(_static(h) for h in states):
+        return False
+    return per_direction in ((4, 5) if has_biases else (2, 3))
+
+
+def _keep(op):
+    def decomposition(x, hx, params, has_biases, num_layers, dropout, train, bidi, batch_first):
+        if unrollable(x, hx, params, has_biases, num_layers, bidi):
+            return NotImplemented  # kept as one node: unroll_recurrent expands it
+        return _TORCH[op](x, hx, params, has_biases, num_layers, dropout, train, bidi, batch_first)
+
+    return decomposition
+
+
+RECURRENT_DECOMPOSITIONS = {op: _keep(op) for op in (aten.lstm.input, aten.gru.input)}
+
+
+def _weights(params, has_biases: bool, per: int, index: int) -> dict:
+    """The named weights of direction ``index`` (PyTorch's order: w_ih, w_hh, b_ih, b_hh, w_hr)."""
+    w = list(params[index * per : (index + 1) * per])
+    names = ["w_ih", "w_hh"] + (["b_ih", "b_hh"] if has_biases else [])
+    named = dict(zip(names, w, strict=False))  # a projection's w_hr comes last
+    if len(w) > len(names):
+        named["w_hr"] = w[-1]
+    return named
+
+
+def _steps(e: GraphEmitter, x, w, reverse: bool, fold_hh_bias: bool):
+    """Each step's input projection (B, G), in the order the direction reads them: one
+    matmul for all steps, with b_ih (and b_hh where it may be added early) folded in."""
+    steps, batch, features = e.shape(x)
+    flat = e.reshape(x, [steps * batch, features])
+    projected = e.reshape(e.mm(flat, e.t(w["w_ih"])), [steps, batch, -1])
+    if "b_ih" in w:
+        bias = e.add(w["b_ih"], w["b_hh"]) if fold_hh_bias else w["b_ih"]
+        projected = e.add(projected, bias)
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    return [e.select(projected, 0, t) for t in order]
+
+
+def _lstm_direction(e: GraphEmitter, x, h, c, w, reverse: bool):
+    w_hh_t = e.t(w["w_hh"])
+    w_hr_t = e.t(w["w_hr"]) if "w_hr" in w else None
+    size = e.shape(w["w_hh"])[0] // 4
+    outputs = []
+    for step in _steps(e, x, w, reverse, fold_hh_bias=True):
+        gates = e.add(e.mm(h, w_hh_t), step)
+        i, f, g, o = (e.slice(gates, 1, k * size, (k + 1) * size) for k in range(4))
+        c = e.add(e.mul(e.sigmoid(f), c), e.mul(e.sigmoid(i), e.tanh(g)))
+        h = e.mul(e.sigmoid(o), e.tanh(c))
+        if w_hr_t is not None:
+            h = e.mm(h, w_hr_t)
+        outputs.append(h)
+    return (outputs[::-1] if reverse else outputs), h, c
+
+
+def _gru_direction(e: GraphEmitter, x, h, w, reverse: bool):
+    w_hh_t = e.t(w["w_hh"])
+    size = e.shape(w["w_hh"])[0] // 3
+    outputs = []
+    for step in _steps(e, x, w, reverse, fold_hh_bias=False):
+        # b_hh stays apart: the new gate scales (h W_hh^T + b_hh) by r.
+        hidden = e.mm(h, w_hh_t)
+        if "b_hh" in w:
+            hidden = e.add(hidden, w["b_hh"])
+        i_r, i_z, i_n = (e.slice(step, 1, k * size, (k + 1) * size) for k in range(3))
+        h_r, h_z, h_n = (e.slice(hidden, 1, k * size, (k + 1) * size) for k in range(3))
+        r = e.sigmoid(e.add(i_r, h_r))
+        z = e.sigmoid(e.add(i_z, h_z))
+        n = e.tanh(e.add(i_n, e.mul(r, h_n)))
+        h = e.add(n, e.mul(z, e.sub(h, n)))
+        outputs.append(h)
+    return (outputs[::-1] if reverse else outputs), h
+
+
+def emit_recurrent(e: GraphEmitter, op, args) -> tuple:
+    """The results of ``aten.lstm.input`` / ``aten.gru.input`` on FX nodes ``args``, as
+    emitted nodes: (output, h_n, c_n) for an LSTM, (output, h_n) for a GRU."""
+    x, hx, params, has_biases, num_layers, _dropout, _train, bidirectional, batch_first = args
+    is_lstm = op == aten.lstm.input
+    hx = list(hx) if is_lstm else [hx]  # LSTM: (h0, c0); GRU: h0
+    unbatched = len(e.shape(x)) == 2
+    if unbatched:
+        x = e.unsqueeze(x, 1)
+        hx = [e.unsqueeze(h, 1) for h in hx]
+    elif batch_first:
+        x = e.permute(x, [1, 0, 2])
+    directions = 2 if bidirectional else 1
+    per = len(params) // (num_layers * directions)
+    finals = [[] for _ in hx]
+    for layer in range(num_layers):
+        outs = []
+        for d in range(directions):
+            index = layer * directions + d
+            w = _weights(params, has_biases, per, index)
+            state = [e.select(h, 0, index) for h in hx]
+            if is_lstm:
+                steps, *last = _lstm_direction(e, x, *state, w, reverse=d == 1)
+            else:
+                steps, *last = _gru_direction(e, x, *state, w, reverse=d == 1)
+            outs.append(e.stack(steps, 0))
+            for final, value in zip(finals, last, strict=True):
+                final.append(value)
+        x = e.cat(outs, 2) if directions == 2 else outs[0]
+    if unbatched:
+        return (e.squeeze(x, 1), *(e.squeeze(e.stack(f, 0), 1) for f in finals))
+    if batch_first:
+        x = e.permute(x, [1, 0, 2])
+    return (x, *(e.stack(f, 0) for f in finals))
+
+
+def unroll_recurrent(program) -> None:
+    """Expands every ``aten.lstm.input`` / ``aten.gru.input`` node of ``program`` in place.
+
+    Pre: ``program`` is a decomposed ``ExportedProgram`` whose recurrent nodes
+    passed ``unrollable`` (the table above kept them).
+    Post: no such node is left; its ``getitem`` users read the emitted results;
+    every emitted node carries the recurrent node's source line and a fake value.
+    """
+    graph = program.graph
+    for node in list(graph.nodes):
+        if node.op != "call_function" or node.target not in RECURRENT_DECOMPOSITIONS:
+            continue
+        emitter = GraphEmitter(graph, node)
+        results = emit_recurrent(emitter, node.target, node.args)
+        for user in list(node.users):
+            user.replace_all_uses_with(results[user.args[1]])
+            graph.erase_node(user)
+        graph.erase_node(node)
+    program.graph_module.recompile()
