@@ -37,6 +37,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-guard-integer-division": "kiln.passes.guard_integer_division",
     "kiln-readonly-arguments": "kiln.passes.readonly_arguments",
     "kiln-select-to-minmax": "kiln.passes.select_to_minmax",
+    "kiln-split-long-reductions": "kiln.passes.split_long_reductions",
     "kiln-unshare-destinations": "kiln.passes.unshare_destinations",
     # frontend
     "kiln-fold-zero-size-torch": "kiln.frontend.fold_zero_size_torch",

@@ -59,6 +59,7 @@ from kiln.passes.fuse_elementwise import FuseElementwise
 from kiln.passes.guard_integer_division import GuardIntegerDivision
 from kiln.passes.readonly_arguments import ReadonlyArguments
 from kiln.passes.select_to_minmax import SelectToMinMax
+from kiln.passes.split_long_reductions import SplitLongReductions
 from kiln.passes.unshare_destinations import UnshareDestinations
 
 from kiln.pipeline import Pipeline, Stage
@@ -209,6 +210,10 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     ),
                     *fuse_conversions,
                     BlockEpilogues().spec(),
+                    # Long float sums add up in blocks (error ~ log n, as PyTorch's): after
+                    # fusion, so the fused producers' work moves into the partial sums, and
+                    # after packing, so blocked contractions keep their kernels.
+                    SplitLongReductions().spec(),
                     "canonicalize",
                     "cse",
                 ),
