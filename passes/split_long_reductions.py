@@ -105,7 +105,10 @@ def _sum_like(op: ir.Operation) -> ir.Operation | None:
         return None
     out = body.arguments[len(body.arguments) - 1]
     combiner = ops[-1].operands[0].owner
-    if not isinstance(combiner, ir.OpView | ir.Operation) or combiner.operation.name != "arith.addf":
+    if (
+        not isinstance(combiner, ir.OpView | ir.Operation)
+        or combiner.operation.name != "arith.addf"
+    ):
         return None
     combiner = combiner.operation
     if out not in list(combiner.operands) or len(list(out.uses)) != 1:
@@ -197,7 +200,9 @@ def _build(op, combiner, sizes, kinds, r: int, b: int) -> ir.Value:
         return value if acc == elt else arith.truncf(elt, value)
 
     empty = tensor.empty(out_shape, elt)
-    return _generic([init, *terms], empty, [identity] * (len(terms) + 2), ["parallel"] * rank, finish)
+    return _generic(
+        [init, *terms], empty, [identity] * (len(terms) + 2), ["parallel"] * rank, finish
+    )
 
 
 def _partial_sum(op, combiner, inputs, maps, kinds, shape, acc) -> ir.Value:
