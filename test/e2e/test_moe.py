@@ -13,6 +13,27 @@ from torch import nn
 import kiln
 
 
+class UnsortedTopk(nn.Module):
+    """DeepSeek-V3's router picks groups and experts with ``topk(..., sorted=False)``."""
+
+    def __init__(self, largest: bool):
+        super().__init__()
+        self.largest = largest
+
+    def forward(self, x):
+        return torch.topk(x, 3, dim=-1, largest=self.largest, sorted=False)
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_unsorted_topk_returns_the_k_extremes(largest):
+    x = torch.randn(4, 10, generator=torch.Generator().manual_seed(0))
+    values, indices = kiln.compile(UnsortedTopk(largest), x)(x)
+    # The order of the k results is unspecified: compared as sets, and with their indices.
+    expected = torch.topk(x, 3, dim=-1, largest=largest).values
+    assert torch.equal(values.sort(-1, descending=largest).values, expected)
+    assert torch.equal(torch.gather(x, -1, indices), values)
+
+
 class GroupedMatmul(nn.Module):
     def __init__(self, experts: int = 3, k: int = 16, n: int = 32):
         super().__init__()
