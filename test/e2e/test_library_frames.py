@@ -4,6 +4,8 @@ user's call of the model)."""
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 import torch
 from models.torchvision_cpu import import_torchvision
@@ -54,3 +56,30 @@ def test_a_branch_in_user_code_names_no_library():
     (op,) = caught.value.ops
     assert op.location.startswith(__file__)
     assert " (in " not in op.reason
+
+
+class RescalesOnce(nn.Module):
+    """Rewrites its weight on the first call only, as RWKV's eval-mode rescaling does."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(3))
+        self.rescaled = False
+
+    def forward(self, x):
+        if not self.rescaled:
+            with torch.no_grad():
+                self.weight.div_(2)
+            self.rescaled = True
+        return x * self.weight
+
+
+def test_a_parameter_written_in_forward_is_named_with_its_line():
+    with pytest.raises(UnsupportedOpsError) as caught:
+        kiln.compile(RescalesOnce(), torch.ones(3))
+    (op,) = caught.value.ops
+    assert op.op == "in-place write to parameter 'weight'"
+    lines, first = inspect.getsourcelines(RescalesOnce.forward)
+    line = first + next(i for i, text in enumerate(lines) if "div_(2)" in text)
+    assert op.location == f"{__file__}:{line}:0"  # the write itself
+    assert "run the model once eagerly" in op.reason
