@@ -238,6 +238,14 @@ def _stable_sort(x, *, stable=None, dim=-1, descending=False):
     return torch.ops.aten.sort.default(x, dim, descending)
 
 
+def _topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 (aten's argument name)
+    # torch-mlir lowers only sorted=True ("no lowering to linalg" otherwise: DeepSeek-V3's
+    # router). sorted=False leaves the order of the k results unspecified; sorted is one.
+    if sorted:
+        return NotImplemented
+    return torch.ops.aten.topk.default(x, k, dim, largest, True)
+
+
 # aten ops torch-mlir cannot lower (or lowers imprecisely, or too slowly traced),
 # written with ops it handles well.
 KILN_DECOMPOSITIONS = {
@@ -251,6 +259,7 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.index_put.default: _index_put_by_mask,
     torch.ops.aten.convolution.default: grouped_convolution,
     torch.ops.aten.constant_pad_nd.default: _constant_pad_nd,
+    torch.ops.aten.topk.default: _topk,
     torch.ops.aten.mm.default: _widened(torch.ops.aten.mm.default),
     torch.ops.aten.bmm.default: _widened(torch.ops.aten.bmm.default),
     torch.ops.aten.threshold_backward.default: _threshold_backward,

@@ -35,7 +35,7 @@ from torch.export.exported_program import (
 
 from kiln.errors import UnsupportedOp, UnsupportedOpsError
 from kiln.frontend.prims_views import functional_views
-from kiln.frontend.source import traceback_location
+from kiln.frontend.source import library_frame, traceback_location
 
 # What each torch.export failure means, in the user's words.
 _CONSTRUCTS = {
@@ -165,7 +165,7 @@ def export_error(err: Exception, strict_err: Exception | None = None) -> Unsuppo
     """A torch.export failure as an ``UnsupportedOpsError`` naming the construct and line."""
     name = type(err).__name__
     construct = _CONSTRUCTS.get(name, f"a construct torch.export cannot trace ({name})")
-    reason = f"torch.export: {name}: {first_line(err)}"
+    reason = f"torch.export: {name}: {first_line(err)}{library_frame(err.__traceback__)}"
     if strict_err is not None:
         reason += f" (strict export: {type(strict_err).__name__}: {first_line(strict_err)})"
     return UnsupportedOpsError(

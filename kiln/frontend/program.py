@@ -136,6 +136,8 @@ class _Outputs:
             self._written_to[value] = leaf
         elif spec.kind == OutputKind.BUFFER_MUTATION:
             self.write_backs.append((self._result(value), self.buffers[spec.target], False))
+        elif spec.kind == OutputKind.PARAMETER_MUTATION:
+            raise UnsupportedOpsError([_parameter_write(spec.target, value)])
         elif spec.kind != OutputKind.USER_OUTPUT:
             raise UnsupportedOpsError(
                 [UnsupportedOp(f"{spec.kind.name} output", UNKNOWN, "kiln compiles inference only")]
@@ -157,6 +159,20 @@ class _Outputs:
             self.results.append(node)
             self.specs.append(OutputSpec(OutputKind.USER_OUTPUT, TensorArgument(node.name), None))
         return self._index_of[node]
+
+
+def _parameter_write(target: str, value) -> UnsupportedOp:
+    """An in-place write to a parameter in ``forward``, named with the line that computes it.
+
+    Refused, not written back as a mutated buffer is: a write guarded by Python state
+    (RWKV rescales its weights on the first eval call only, then flips a flag) would be
+    traced into every call of the compiled code and repeated.
+    """
+    reason = (
+        "forward updates this parameter in place; kiln compiles inference with fixed"
+        " weights (run the model once eagerly first if it only rewrites them on its first call)"
+    )
+    return UnsupportedOp(f"in-place write to parameter '{target}'", node_location(value), reason)
 
 
 # PyTorch's factory kernels with out= (arange, linspace, logspace) resize their out

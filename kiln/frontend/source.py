@@ -59,6 +59,33 @@ def traceback_location(tb) -> str:
     return innermost_user_frame([(f.filename, f.lineno) for f in traceback.extract_tb(tb)])
 
 
+# Frames of the tracer itself, never the code a user would read to find the construct.
+_TRACER_MARKERS = ("/torch/", "/torch_mlir/", "<frozen ", "<string>", "<eval_with_key>")
+
+
+def library_frame(tb) -> str:
+    """`` (in FILE:LINE: `code`)`` for the innermost frame of a model library (transformers,
+    timm: installed, not torch nor kiln) below the user's innermost frame, else "".
+
+    The user's innermost frame of a Hugging Face model is their call of it; the construct
+    that stopped the trace (``if is_global_attn:``) is in the library's file.
+    """
+    frames = traceback.extract_tb(tb)
+    user = [i for i, f in enumerate(frames) if not is_library_file(f.filename)]
+    library = [
+        i
+        for i, f in enumerate(frames)
+        if not f.filename.startswith(_KILN_DIR)
+        and not any(marker in f.filename for marker in _TRACER_MARKERS)
+        and is_library_file(f.filename)
+    ]
+    if not library or (user and library[-1] < user[-1]):
+        return ""
+    frame = frames[library[-1]]
+    code = f": `{frame.line.strip()}`" if frame.line else ""
+    return f" (in {frame.filename}:{frame.lineno}{code})"
+
+
 def op_name(node) -> str:
     """``aten.polar.default`` for an ATen node; the target's own name otherwise."""
     if hasattr(node.target, "_schema"):

@@ -110,6 +110,19 @@ def float64_reference(model: torch.nn.Module, inputs: tuple):
         return None
 
 
+def usable_reference(ref, eager):
+    """``ref``, or None where it is no reference for ``eager``: not one tensor of its shape,
+    or NaN/inf where eager float32 is finite (a model whose float64 run breaks, such as
+    CANINE's, made every error NaN and failed every compiler)."""
+    if not isinstance(ref, torch.Tensor) or not isinstance(eager, torch.Tensor):
+        return ref
+    if ref.shape != eager.shape:
+        return ref
+    if (torch.isfinite(eager) & ~torch.isfinite(ref)).any():
+        return None
+    return ref
+
+
 def best_ms(fn, inputs: tuple, budget_s: float = 1.0, max_reps: int = 10) -> float:
     """The best wall time of ``fn(*inputs)`` in ms over up to ``max_reps`` calls (at least 3)
     in about ``budget_s``, after one warm-up call: on a shared machine the best run is the
@@ -162,7 +175,7 @@ def run_case(case, timing: bool = False) -> Outcome:
         model, inputs = case.make()
         with torch.no_grad():
             eager = model(*inputs)
-        ref = float64_reference(model, inputs)
+        ref = usable_reference(float64_reference(model, inputs), eager)
         if timing:  # before kiln starts its OpenMP threads, which spin a while after each call
             _time(out.eager_ms, _no_grad(model), inputs)
         clones = tuple(x.clone() for x in inputs)
