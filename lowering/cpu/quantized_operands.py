@@ -125,7 +125,13 @@ def _dequantized_constant(value: ir.Value) -> tuple[np.ndarray, np.ndarray] | No
     if op is None or op.name != "linalg.generic" or len(op.results) != 1:
         return None
     inputs = [constant_array(v) for v in list(op.operands)[:-1]]
-    ints = [i for i, v in enumerate(list(op.operands)[:-1]) if _is_i8(v)]
+    # The weight is the i8 input of the result's shape; others (an ONNX DequantizeLinear's
+    # per-channel i8 zero point) are constants the evaluation keeps, and the zeros test
+    # below rejects any that is not 0.
+    shape = static_shape(op.results[0])
+    ints = [
+        i for i, v in enumerate(list(op.operands)[:-1]) if _is_i8(v) and static_shape(v) == shape
+    ]
     if any(a is None for a in inputs) or len(ints) != 1:
         return None
     q = np.asarray(inputs[ints[0]], dtype=np.int8)

@@ -12,6 +12,7 @@ import torch
 
 import kiln
 from kiln.errors import KilnError, UnsupportedOpsError
+from kiln.targets import host_target
 from kiln.zoo import ZOO
 
 onnx = pytest.importorskip("onnx")
@@ -231,8 +232,14 @@ def test_onnx_qdq_model_computes_the_quantized_answer(tmp_path):
     r = np.maximum(xd @ wd + c["b"], 0)
     expected = _quantize(r, c["sy"], 0, 0, 255) * np.float64(c["sy"])
 
-    got = kiln.compile(path, x, threads=1)(x)
+    dump = tmp_path / "dump"
+    got = kiln.compile(path, x, threads=1, dump_dir=dump)(x)
     assert got.shape == expected.shape and got.dtype == np.float32
+    # Where the CPU has AVX512-VNNI the MatMul runs as u8 x s8 vpdpbusd dot products (the
+    # DequantizeLinear's per-channel i8 zero point, all 0, kept it f32 before).
+    (llvm,) = dump.glob("*.07-llvm.mlir")
+    int8 = "llvm.x86.avx512.vpdpbusd.512" in llvm.read_text()
+    assert int8 == host_target(1).avx512_vnni
     difference = np.abs(got - expected)
     assert difference.max() <= c["sy"] * 1.0001
     assert np.mean(difference > 1e-6) <= 0.02
