@@ -69,6 +69,24 @@ def parallel_generic(out: ir.Value) -> tuple[ir.Operation, ir.Block]:
     return generic, generic.regions[0].blocks.append(result_type.element_type)
 
 
+def build_generic(inputs, init: ir.Value, maps, kinds, body) -> ir.Value:
+    """A one-result ``linalg.generic`` reading ``inputs`` and writing ``init`` at affine
+    ``maps`` (one per operand, ``init``'s last), with iterator ``kinds`` ("parallel" or
+    "reduction" per loop); ``body(block arguments)`` builds the value it yields."""
+    generic = linalg.GenericOp(
+        [init.type],
+        inputs,
+        [init],
+        ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in maps]),
+        ir.ArrayAttr.get([ir.Attribute.parse(f"#linalg.iterator_type<{k}>") for k in kinds]),
+    )
+    types = [ir.ShapedType(v.type).element_type for v in (*inputs, init)]
+    block = generic.regions[0].blocks.append(*types)
+    with ir.InsertionPoint(block):
+        linalg.YieldOp([body(list(block.arguments))])
+    return generic.results[0]
+
+
 def splice_before(block: ir.Block, op: ir.Operation) -> None:
     """Moves ``block``'s ops before ``op`` and replaces ``op``'s results by the values its
     terminator yields (inlining a single-block region or a callee's body); ``op`` is erased.

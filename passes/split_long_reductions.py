@@ -31,6 +31,7 @@ import math
 
 from kiln.passes.common import (
     broadcast_dims,
+    build_generic,
     indexing_maps,
     iterator_types,
     split_dim,
@@ -181,7 +182,7 @@ def _build(op, combiner, sizes, kinds, r: int, b: int) -> ir.Value:
         op, combiner, main_inputs, [*main_maps, _map(n, out_dims)], main_kinds, [o, *out_shape], acc
     )
     rank = len(out_shape)
-    total = _generic(
+    total = build_generic(
         [partials],
         _zeros(out_shape, acc),
         [_map(rank + 1, list(range(rank + 1))), _map(rank + 1, list(range(1, rank + 1)))],
@@ -200,7 +201,7 @@ def _build(op, combiner, sizes, kinds, r: int, b: int) -> ir.Value:
         return value if acc == elt else arith.truncf(elt, value)
 
     empty = tensor.empty(out_shape, elt)
-    return _generic(
+    return build_generic(
         [init, *terms], empty, [identity] * (len(terms) + 2), ["parallel"] * rank, finish
     )
 
@@ -228,23 +229,7 @@ def _partial_sum(op, combiner, inputs, maps, kinds, shape, acc) -> ir.Value:
             term = arith.extf(acc, term)
         return arith.addf(term, args[-1])
 
-    return _generic(inputs, _zeros(shape, acc), maps, kinds, body)
-
-
-def _generic(inputs, init, maps, kinds, body) -> ir.Value:
-    """A one-result ``linalg.generic``; ``body(block arguments)`` builds its yielded value."""
-    generic = linalg.GenericOp(
-        [init.type],
-        inputs,
-        [init],
-        ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in maps]),
-        ir.ArrayAttr.get([ir.Attribute.parse(f"#linalg.iterator_type<{k}>") for k in kinds]),
-    )
-    types = [ir.ShapedType(v.type).element_type for v in (*inputs, init)]
-    block = generic.regions[0].blocks.append(*types)
-    with ir.InsertionPoint(block):
-        linalg.YieldOp([body(list(block.arguments))])
-    return generic.results[0]
+    return build_generic(inputs, _zeros(shape, acc), maps, kinds, body)
 
 
 def _zeros(shape, elt) -> ir.Value:

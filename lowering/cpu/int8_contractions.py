@@ -32,6 +32,7 @@ from kiln.lowering.cpu.quantized_operands import (
 )
 from kiln.passes.common import (
     affine_map,
+    build_generic,
     collect_ops,
     defining_op,
     dense_constant,
@@ -100,17 +101,17 @@ def _rewrite(op: ir.Operation, a: Activation, weight) -> ir.Value:
     return _generic([sums, terms, scales], out, [[0, 1], [1], [1], [0, 1]], 2, _rescale)
 
 
-def _multiply_accumulate(block: ir.Block) -> ir.Value:
+def _multiply_accumulate(args: list[ir.Value]) -> ir.Value:
     """acc + zext(qa) * sext(qw): u8 times s8, as ``vpdpbusd`` reads them."""
     i32 = ir.IntegerType.get_signless(32)
-    qa, qw, acc = block.arguments
+    qa, qw, acc = args
     product = arith.muli(arith.extui(i32, qa), arith.extsi(i32, qw))
     return arith.addi(acc, product)
 
 
-def _rescale(block: ir.Block) -> ir.Value:
+def _rescale(args: list[ir.Value]) -> ir.Value:
     """f32(sum - za * colsum[n]) * (sa * sw[n])."""
-    total, term, scale, _ = block.arguments
+    total, term, scale, _ = args
     return arith.mulf(arith.sitofp(ir.F32Type.get(), arith.subi(total, term)), scale)
 
 
@@ -119,8 +120,8 @@ def _flip_sign_bit(q: ir.Value) -> ir.Value:
     i8 = ir.IntegerType.get_signless(8)
     rank = len(static_shape(q))
 
-    def body(block: ir.Block) -> ir.Value:
-        return arith.xori(block.arguments[0], arith.constant(i8, INT8_MIN))
+    def body(args: list[ir.Value]) -> ir.Value:
+        return arith.xori(args[0], arith.constant(i8, INT8_MIN))
 
     dims = list(range(rank))
     return _generic([q], tensor.empty(static_shape(q), i8), [dims, dims], rank, body)
@@ -131,18 +132,7 @@ def _generic(inputs, init, dims, n_loops: int, body) -> ir.Value:
     at the loops ``dims`` (one list per operand); loops the output lacks reduce."""
     maps = [affine_map(n_loops, d) for d in dims]
     kinds = ["parallel" if d in dims[-1] else "reduction" for d in range(n_loops)]
-    generic = linalg.GenericOp(
-        [init.type],
-        inputs,
-        [init],
-        ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in maps]),
-        ir.ArrayAttr.get([ir.Attribute.parse(f"#linalg.iterator_type<{k}>") for k in kinds]),
-    )
-    types = [ir.RankedTensorType(v.type).element_type for v in (*inputs, init)]
-    block = generic.regions[0].blocks.append(*types)
-    with ir.InsertionPoint(block):
-        linalg.YieldOp([body(block)])
-    return generic.result
+    return build_generic(inputs, init, maps, kinds, body)
 
 
 def _zero_fill(value: ir.Value) -> bool:

@@ -48,6 +48,7 @@ from kiln.lowering.cpu.quantized_operands import (
 )
 from kiln.passes.common import (
     affine_map,
+    build_generic,
     collect_ops,
     defining_op,
     dense_constant,
@@ -174,8 +175,8 @@ def _to_nhwc(q: ir.Value, signed: bool) -> ir.Value:
     shape = static_shape(q)
     out = tensor.empty([shape[d] for d in TO_NHWC], i8)
 
-    def body(block: ir.Block) -> ir.Value:
-        value = block.arguments[0]
+    def body(args: list[ir.Value]) -> ir.Value:
+        value = args[0]
         return arith.xori(value, arith.constant(i8, -128)) if signed else value
 
     nchw_of_nhwc = [0, 3, 1, 2]  # input index of each NHWC loop
@@ -186,8 +187,8 @@ def _epilogue(sums: ir.Value, terms: ir.Value, scales: ir.Value, init: ir.Value)
     """init + f32(sums - terms[f]) * scales[f], NHWC (``init`` is read NCHW)."""
     out = tensor.empty(static_shape(sums), _f32())
 
-    def body(block: ir.Block) -> ir.Value:
-        total, term, scale, bias, _ = block.arguments
+    def body(args: list[ir.Value]) -> ir.Value:
+        total, term, scale, bias, _ = args
         value = arith.mulf(arith.sitofp(_f32(), arith.subi(total, term)), scale)
         return arith.addf(bias, value)
 
@@ -198,15 +199,9 @@ def _epilogue(sums: ir.Value, terms: ir.Value, scales: ir.Value, init: ir.Value)
 
 def _generic(inputs, init, dims, body) -> ir.Value:
     """An all-parallel 4-loop ``linalg.generic`` reading ``inputs`` at ``dims`` (one list
-    per operand, ``init`` last) with ``body`` (block -> yielded value)."""
-    maps = ir.ArrayAttr.get([ir.AffineMapAttr.get(affine_map(4, d)) for d in dims])
-    kinds = ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * 4)
-    generic = linalg.GenericOp([init.type], inputs, [init], maps, kinds)
-    types = [ir.RankedTensorType(v.type).element_type for v in (*inputs, init)]
-    block = generic.regions[0].blocks.append(*types)
-    with ir.InsertionPoint(block):
-        linalg.YieldOp([body(block)])
-    return generic.result
+    per operand, ``init`` last) with ``body`` (block arguments -> yielded value)."""
+    maps = [affine_map(4, d) for d in dims]
+    return build_generic(inputs, init, maps, ["parallel"] * 4, body)
 
 
 def _pair(op: ir.Operation, name: str) -> tuple[int, int]:
