@@ -1,26 +1,62 @@
-"""Decompositions of the grouped convolutions torch-mlir cannot lower, into ones it can."""
+"""Convolutions rewritten as the 2-D convolutions kiln schedules.
+
+kiln's CPU schedules (NHWC layout, packed filters, register blocks, Winograd) are
+built for 2-D convolutions. torch-mlir lowers a 1-D or 3-D convolution to a named
+linalg op no kiln pass rewrites, which then runs as plain loops: Whisper's two 1-D
+convolutions were 75% of its encoder's time. Here every convolution that is not
+2-D becomes 2-D ones (same arithmetic, summed in another order for 3-D), and the
+grouped ones torch-mlir cannot lower become ones it can.
+"""
 
 from __future__ import annotations
 
 import torch
 
 
-def grouped_convolution(
-    x, weight, bias, stride, padding, dilation, transposed, output_padding, groups
-):
-    # Grouped convolutions torch-mlir cannot lower; the others are left to it.
+def convolution(x, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+    """``aten.convolution`` as 2-D convolutions: 1-D ones with a unit height, 3-D ones
+    as a sum over depth taps; 2-D ones are left as they are, except grouped
+    transposed ones (see ``_grouped_transposed``, which also turns 3-D transposed
+    ones into forward ones)."""
+    spatial = weight.dim() - 2
+    if spatial == 1:
+        return _as_2d(
+            x, weight, bias, stride, padding, dilation, transposed, output_padding, groups
+        )
+    if spatial == 3 and not transposed:
+        return _conv3d_by_depth_taps(x, weight, bias, stride, padding, dilation, groups)
+    if transposed and (groups > 1 or spatial == 3):
+        # Then a forward convolution (a 3-D one, by depth taps in turn).
+        return _grouped_transposed(
+            x, weight, bias, stride, padding, dilation, output_padding, groups
+        )
+    return NotImplemented
+
+
+def _as_2d(x, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+    # (N, C, L) as (N, C, 1, L) and a (F, C, K) filter as (F, C, 1, K): the 2-D
+    # convolution over a unit height computes the same sums.
+    out = torch.ops.aten.convolution.default(
+        x.unsqueeze(2),
+        weight.unsqueeze(2),
+        bias,
+        [1, *stride],
+        [0, *padding],
+        [1, *dilation],
+        transposed,
+        [0, *output_padding],
+        groups,
+    )
+    return out.squeeze(2)
+
+
+def _grouped_transposed(x, weight, bias, stride, padding, dilation, output_padding, groups):
     # torch-mlir lowers a transposed convolution with groups > 1 to an invalid
     # tensor.collapse_shape (rank 5 vs 4). The same convolution as a forward grouped
     # one, which kiln schedules like any other: the input with stride - 1 zeros between
     # its pixels, padded by dilation * (k - 1) - padding (plus output_padding at the
     # end), convolved at stride 1 with each group's filter transposed (in <-> out
     # channels) and flipped in space.
-    if groups == 1:
-        return NotImplemented
-    if not transposed:
-        if weight.dim() != 5:
-            return NotImplemented
-        return _grouped_conv3d(x, weight, bias, stride, padding, dilation, groups)
     spatial = weight.dim() - 2
     kernel = weight.shape[2:]
     z = _spread(x, list(stride))
@@ -38,10 +74,11 @@ def grouped_convolution(
     )
 
 
-def _grouped_conv3d(x, weight, bias, stride, padding, dilation, groups):
-    # torch-mlir cannot lower a grouped 3-D convolution. It is the sum over the depth
-    # taps kd of grouped 2-D convolutions, each over the input's depth slices that tap
-    # reads (kd * dilation + i * stride), with the output depths folded into the batch.
+def _conv3d_by_depth_taps(x, weight, bias, stride, padding, dilation, groups):
+    # A 3-D convolution (torch-mlir cannot lower a grouped one; kiln would run the
+    # others as loops) is the sum over the depth taps kd of 2-D convolutions, each over
+    # the input's depth slices that tap reads (kd * dilation + i * stride), with the
+    # output depths folded into the batch.
     batch, channels, depth = x.shape[:3]
     x = torch.constant_pad_nd(x, [0, 0, 0, 0, padding[0], padding[0]], 0.0)
     out_depth = (depth + 2 * padding[0] - dilation[0] * (weight.shape[2] - 1) - 1) // stride[0] + 1

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from kiln.frontend.conv_decompositions import grouped_convolution
+from kiln.frontend.conv_decompositions import convolution
 from kiln.frontend.moe_decompositions import moe_decompositions
 from kiln.frontend.recurrent_decompositions import RECURRENT_DECOMPOSITIONS
 
@@ -257,7 +257,7 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.adaptive_max_pool2d.default: _adaptive_max_pool2d,
     torch.ops.aten.index.Tensor: _index_by_mask,
     torch.ops.aten.index_put.default: _index_put_by_mask,
-    torch.ops.aten.convolution.default: grouped_convolution,
+    torch.ops.aten.convolution.default: convolution,
     torch.ops.aten.constant_pad_nd.default: _constant_pad_nd,
     torch.ops.aten.topk.default: _topk,
     torch.ops.aten.mm.default: _widened(torch.ops.aten.mm.default),
