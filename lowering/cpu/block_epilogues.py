@@ -12,16 +12,25 @@ The contraction and its epilogue then share one iteration space, so
 ``kiln-tile-and-fuse`` can fuse them tile by tile. The rewrite repeats down
 chains of elementwise ops.
 
+A contraction whose M or N was padded up to whole blocks is used through a
+``tensor.extract_slice`` of that collapse (its leading rows and columns). Its
+consumer is then blocked over the padded space: its other operands are padded
+with zeros in the padded dimensions (a bias, which lacks them, is not), and
+its result is sliced back. The padded rows compute values nobody reads, so a
+body that could trap on them (integer division) is left alone.
+
 Pre: output of ``kiln-pack-contractions``.
 Post: every all-parallel ``linalg.generic`` with identity output map whose
-operand is ``collapse_shape(blocked)`` at an identity map is itself blocked
-(``kiln.epilogue`` marks it); types seen by other users are unchanged.
+operand is ``collapse_shape(blocked)``, or a leading slice of one, at an identity
+map is itself blocked (``kiln.epilogue`` marks it); types seen by other users
+are unchanged.
 """
 
 from __future__ import annotations
 
 from kiln.passes.common import (
     affine_map,
+    body_op_names,
     collapse_to,
     collect_ops,
     defining_op,
@@ -29,15 +38,27 @@ from kiln.passes.common import (
     indexing_maps,
     iterator_types,
     map_dims,
+    pad_high,
     split_dim,
     static_shape,
 )
 from kiln.passes.contraction_analysis import BLOCKED_ATTR
 from kiln.passes.registry import KilnPass, register
 
-from kiln.ir import arith, ir, linalg
+from kiln.ir import arith, ir, linalg, tensor
 
 EPILOGUE_ATTR = "kiln.epilogue"
+# Ops that may trap on the padded rows' values (zeros): such epilogues stay unblocked.
+TRAPPING = frozenset(
+    (
+        "arith.divsi",
+        "arith.divui",
+        "arith.remsi",
+        "arith.remui",
+        "arith.floordivsi",
+        "arith.ceildivsi",
+    )
+)
 
 
 @register
@@ -68,37 +89,72 @@ def _blocked_layout(op: ir.Operation):
     if map_dims(maps[-1]) != list(range(n_loops)) or any(map_dims(m) is None for m in maps):
         return None
     for index, value in enumerate(list(op.operands)[:-1]):
-        collapse = defining_op(value)
-        if collapse is None or collapse.name != "tensor.collapse_shape":
-            continue
-        source = defining_op(collapse.operands[0])
-        if source is None or not (
-            BLOCKED_ATTR in source.attributes or EPILOGUE_ATTR in source.attributes
-        ):
-            continue
         if map_dims(maps[index]) != list(range(n_loops)):
+            continue
+        collapse, padded = _blocked_source(value)
+        if collapse is None:
+            continue
+        if padded != static_shape(value) and TRAPPING.intersection(body_op_names(op)):
             continue
         groups = [
             [ir.IntegerAttr(i).value for i in ir.ArrayAttr(g)]
             for g in ir.ArrayAttr(collapse.attributes["reassociation"])
         ]
-        return index, groups, static_shape(collapse.operands[0])
+        return index, groups, static_shape(collapse.operands[0]), padded
     return None
 
 
+def _blocked_source(value: ir.Value):
+    """(the ``collapse_shape`` of a blocked op ``value`` reads, its collapsed shape), or
+    (None, None): ``value`` is that collapse or a leading slice of it."""
+    op = defining_op(value)
+    if op is not None and op.name == "tensor.extract_slice" and _leading_slice(op):
+        op = defining_op(op.operands[0])
+    if op is None or op.name != "tensor.collapse_shape":
+        return None, None
+    source = defining_op(op.operands[0])
+    if source is None or not (
+        BLOCKED_ATTR in source.attributes or EPILOGUE_ATTR in source.attributes
+    ):
+        return None, None
+    return op, static_shape(op.results[0])
+
+
+def _leading_slice(op: ir.Operation) -> bool:
+    """True for a static, unit-stride slice at offset zero of the same rank."""
+    static = ir.DenseI64ArrayAttr
+    offsets = list(static(op.attributes["static_offsets"]))
+    strides = list(static(op.attributes["static_strides"]))
+    source, result = static_shape(op.operands[0]), static_shape(op.results[0])
+    return (
+        len(op.operands) == 1
+        and source is not None
+        and result is not None
+        and len(source) == len(result)
+        and all(o == 0 for o in offsets)
+        and all(s == 1 for s in strides)
+    )
+
+
 def _expand(
-    op: ir.Operation, index: int, groups: list[list[int]], blocked_shape: list[int]
+    op: ir.Operation,
+    index: int,
+    groups: list[list[int]],
+    blocked_shape: list[int],
+    padded: list[int],
 ) -> None:
+    """``op`` over the blocked loops; ``padded`` are its loops' sizes padded to whole blocks."""
     maps = indexing_maps(op)
     n_new = len(blocked_shape)
     new_dims = {d: group for d, group in enumerate(groups)}
+    sizes = static_shape(op.results[0])
     with ir.InsertionPoint(op), op.location:
         operands, new_maps = [], []
-        for value, amap in zip(op.operands, maps, strict=True):
+        for position, (value, amap) in enumerate(zip(op.operands, maps, strict=True)):
             dims = map_dims(amap)
             if dims is None:
                 raise ValueError("kiln-block-epilogues: non-permutation map")  # guarded by caller
-            expanded = value
+            expanded = _padded_operand(value, dims, padded, position == index)
             # Split operand dims from the last, so positions stay valid.
             for pos in reversed(range(len(dims))):
                 group = new_dims[dims[pos]]
@@ -118,8 +174,28 @@ def _expand(
         _remap_indices(generic.operation, groups, blocked_shape)
         generic.operation.attributes[EPILOGUE_ATTR] = ir.UnitAttr.get()
         result = collapse_to(generic.result, groups)
+        if padded != sizes:
+            result = tensor.extract_slice(
+                op.results[0].type, result, [], [], [], [0] * len(sizes), sizes, [1] * len(sizes)
+            )
     op.results[0].replace_all_uses_with(result)
     op.erase()
+
+
+def _padded_operand(value: ir.Value, dims: list[int], padded: list[int], blocked: bool):
+    """``value`` extended to the padded loop sizes of the loops ``dims`` it reads: the
+    blocked operand is its slice's source; a ``tensor.empty`` is made at the new size;
+    anything else is padded with zeros."""
+    shape = static_shape(value)
+    want = [padded[d] for d in dims]
+    if shape == want:
+        return value
+    if blocked:
+        return defining_op(value).operands[0]
+    op = defining_op(value)
+    if op is not None and op.name == "tensor.empty":
+        return tensor.empty(want, ir.ShapedType(value.type).element_type)
+    return pad_high(value, want)
 
 
 def _remap_indices(op: ir.Operation, groups: list[list[int]], blocked_shape: list[int]) -> None:

@@ -10,7 +10,9 @@ mr x nr register block:
   reshaped; any other runtime B is packed by a ``linalg.transpose`` at run
   time;
 - C is written through a free reshape (m -> m1, m0; n -> n1, n0); N is padded
-  up to a multiple of nr when needed and sliced back.
+  up to a multiple of nr when needed and sliced back; so is M (and A with it)
+  when no register block of at least ``MIN_ROWS`` rows divides it
+  (``choose_blocking``).
 The new op carries ``kiln.blocked = array<i64: mr, nr>``.
 
 With ``precision=bf16`` (AVX512-BF16 targets) the operands are bf16 and k is
@@ -30,6 +32,8 @@ reshaped back, so users see the original type.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 from kiln.lowering.cpu.bf16_operands import K_PACK, bf16_lhs, bf16_rhs, pad_dim
@@ -120,23 +124,33 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking, k_pack: int) -> ir
     new_loops = {d: [i] for i, d in enumerate(c.batch)}
     new_loops.update({c.m: [m1, m0], c.n: [n1, n0], c.k: [k] if k_pack == 1 else [k, kp]})
     M, N, K = c.sizes
+    rows = M
+    a_in, init_in = op.operands[0], op.operands[2]
+    if blk.m_padded != M:
+        # Zero rows of A give rows of C that are sliced off below.
+        a_in = pad_dim(a_in, c.a_dims.index(c.m), blk.m_padded)
+        init_in = pad_dim(init_in, c.c_dims.index(c.m), blk.m_padded)
+        sizes = list(c.loop_sizes)
+        sizes[c.m] = blk.m_padded
+        c = dataclasses.replace(c, loop_sizes=tuple(sizes))
+        M = blk.m_padded
 
     def remap(dims):
         return [nd for d in dims for nd in new_loops[d]]
 
     if k_pack == 1:
-        a = split_dim(op.operands[0], c.a_dims.index(c.m), [M // blk.mr, blk.mr])
+        a = split_dim(a_in, c.a_dims.index(c.m), [M // blk.mr, blk.mr])
         a_map = remap(c.a_dims)
         b, b_map = _pack_rhs(op.operands[1], c, blk, [n1, k, n0])
     elif k_pack == K_QUAD:
-        a, a_dims = int8_lhs(op.operands[0], c, blk, op)
+        a, a_dims = int8_lhs(a_in, c, blk, op)
         a_map = remap(a_dims)
         b, b_map = int8_rhs(op.operands[1], c, blk, [n1, k, n0, kp], op)
     else:
-        a, a_dims = bf16_lhs(op.operands[0], c, blk)
+        a, a_dims = bf16_lhs(a_in, c, blk)
         a_map = remap(a_dims)
         b, b_map = bf16_rhs(op.operands[1], c, blk, [n1, k, n0, kp])
-    init = pad_dim(op.operands[2], c.c_dims.index(c.n), blk.n_padded)
+    init = pad_dim(init_in, c.c_dims.index(c.n), blk.n_padded)
     c_pos_m, c_pos_n = c.c_dims.index(c.m), c.c_dims.index(c.n)
     for pos, factors in sorted(
         [(c_pos_m, [M // blk.mr, blk.mr]), (c_pos_n, [blk.n_padded // blk.nr, blk.nr])],
@@ -179,8 +193,8 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking, k_pack: int) -> ir
         groups.append(list(range(pos, pos + width)))
         pos += width
     result = collapse_to(generic.result, groups)
-    if blk.n_padded != N:
-        result = _slice_dim(result, c_pos_n, N, acc_type)
+    if blk.n_padded != N or blk.m_padded != rows:
+        result = _slice_to(result, {c_pos_m: rows, c_pos_n: N}, acc_type)
     return result
 
 
@@ -235,10 +249,10 @@ def _panels(bkn: np.ndarray, n_blocks: int, nr: int) -> np.ndarray:
     return panels
 
 
-def _slice_dim(value: ir.Value, dim: int, size: int, elt: ir.Type) -> ir.Value:
+def _slice_to(value: ir.Value, sizes: dict[int, int], elt: ir.Type) -> ir.Value:
+    """The leading ``sizes[d]`` elements of each dimension ``d`` of ``value``."""
     shape = static_shape(value)
-    new_shape = list(shape)
-    new_shape[dim] = size
+    new_shape = [sizes.get(d, size) for d, size in enumerate(shape)]
     return tensor.extract_slice(
         tensor_type(new_shape, elt),
         value,

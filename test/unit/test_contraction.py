@@ -6,6 +6,7 @@ import pytest
 from kiln.passes.common import collect_ops
 from kiln.passes.contraction_analysis import (
     CONTRACTION_OPS,
+    MIN_ROWS,
     MR_CHOICES,
     Blocking,
     Contraction,
@@ -192,15 +193,19 @@ def test_generic_yielding_the_product_is_not_a_contraction(parse):
 @pytest.mark.parametrize(
     ("m", "n", "width", "blocking"),
     [
-        (32, 10, 8, Blocking(8, 8, 16)),  # MLP head: one vector wide, N padded
-        (32, 1024, 8, Blocking(4, 16, 1024)),  # two vectors wide
-        (32, 1024, 16, Blocking(4, 32, 1024)),
-        (256, 768, 16, Blocking(4, 32, 768)),
-        (128, 64, 4, Blocking(4, 8, 64)),
-        (7, 64, 8, Blocking(1, 16, 64)),  # prime M: one row
-        (1, 1000, 16, Blocking(1, 16, 1008)),  # ResNet head
-        (18, 24, 8, Blocking(6, 8, 24)),  # 18 is no multiple of 4 or 8
-        (30, 32, 8, Blocking(6, 16, 32)),
+        (32, 10, 8, Blocking(8, 8, 16, 32)),  # MLP head: one vector wide, N padded
+        (32, 1024, 8, Blocking(4, 16, 1024, 32)),  # two vectors wide
+        (32, 1024, 16, Blocking(4, 32, 1024, 32)),
+        (256, 768, 16, Blocking(4, 32, 768, 256)),
+        (128, 64, 4, Blocking(4, 8, 64, 128)),
+        (7, 64, 8, Blocking(4, 16, 64, 8)),  # prime M: padded to whole 4-row blocks
+        (197, 3072, 16, Blocking(4, 32, 3072, 200)),  # ViT's 197 tokens
+        (14, 64, 8, Blocking(4, 16, 64, 16)),  # only 2 divides 14: too few rows, padded
+        (9, 64, 8, Blocking(3, 16, 64, 9)),  # 3 rows divide 9: not padded
+        (2, 64, 8, Blocking(2, 16, 64, 2)),  # all of M in one block
+        (1, 1000, 16, Blocking(1, 16, 1008, 1)),  # ResNet head
+        (18, 24, 8, Blocking(6, 8, 24, 18)),  # 18 is no multiple of 4 or 8
+        (30, 32, 8, Blocking(6, 16, 32, 30)),
     ],
 )
 def test_choose_blocking(m, n, width, blocking):
@@ -210,10 +215,10 @@ def test_choose_blocking(m, n, width, blocking):
 @pytest.mark.parametrize(
     ("m", "n", "blocking"),
     [
-        (1024, 1024, Blocking(4, 64, 1024)),  # four zmm wide with 32 registers
-        (384, 768, Blocking(6, 64, 768)),
-        (256, 96, Blocking(4, 32, 96)),  # N no multiple of 64: two wide, as with 16
-        (32, 10, Blocking(8, 16, 16)),
+        (1024, 1024, Blocking(4, 64, 1024, 1024)),  # four zmm wide with 32 registers
+        (384, 768, Blocking(6, 64, 768, 384)),
+        (256, 96, Blocking(4, 32, 96, 256)),  # N no multiple of 64: two wide, as with 16
+        (32, 10, Blocking(8, 16, 16, 32)),
     ],
 )
 def test_choose_blocking_32_registers(m, n, blocking):
@@ -229,7 +234,9 @@ def test_blocking_invariants(width, registers):
             assert b.nr in (
                 (width, 2 * width, 4 * width) if registers == 32 else (width, 2 * width)
             )
-            assert m % b.mr == 0
+            assert b.m_padded % b.mr == 0 and m <= b.m_padded < m + b.mr
+            assert b.m_padded == m or b.mr == MR_CHOICES[b.nr // width][0]
+            assert b.mr >= MIN_ROWS or b.mr == m  # never a block of one or two rows of many
             assert b.n_padded % b.nr == 0 and n <= b.n_padded < n + b.nr
             vectors = b.nr // width
             assert b.mr in MR_CHOICES[vectors]

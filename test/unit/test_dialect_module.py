@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 
 from kiln.dialects import VnniDotOp, load_kiln_dialect
+
 from kiln.ir import ir
 
 DOTS = "\n".join(

@@ -162,4 +162,81 @@ func.func @epilogue_reads_indices(%a: tensor<2x4x16xf32>, %b: tensor<16x2x16xf32
   return %r : tensor<8x32xf32>
 }
 
+// -----
+
+// A contraction padded from 7 to 8 rows, used through a slice of its first 7 rows:
+// the epilogue runs over the padded blocked loops. The residual (which has rows)
+// is padded with zeros, the bias (which has none) is not, a tensor.empty destination
+// is made at the padded size, and the result is sliced back to 7 rows.
+#pA = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d2)>
+#pB = affine_map<(d0, d1, d2, d3, d4) -> (d2, d1, d4)>
+#pC = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
+#pid = affine_map<(d0, d1) -> (d0, d1)>
+#prow = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @padded_rows
+// CHECK-SAME: %[[RES:[a-zA-Z0-9_]+]]: tensor<7x16xf32>, %[[BIAS:[a-zA-Z0-9_]+]]: tensor<16xf32>
+// CHECK: %[[BLOCKED:.*]] = linalg.generic
+// CHECK-SAME: kiln.blocked = array<i64: 4, 16>
+// CHECK: %[[PRES:.*]] = tensor.pad %[[RES]] low[0, 0] high[1, 0]
+// CHECK: %[[RES4:.*]] = tensor.expand_shape %[[PRES]] {{.*}} output_shape [2, 4, 1, 16] : tensor<8x16xf32> into tensor<2x4x1x16xf32>
+// CHECK: %[[EPI:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[BLOCKED]], %{{.*}}, %[[RES4]] : tensor<2x4x1x16xf32>, tensor<1x16xf32>, tensor<2x4x1x16xf32>) outs(%{{.*}} : tensor<2x4x1x16xf32>)
+// CHECK-SAME: kiln.epilogue
+// CHECK: %[[FULL:.*]] = tensor.collapse_shape %[[EPI]] {{.*}} into tensor<8x16xf32>
+// CHECK: %[[OUT:.*]] = tensor.extract_slice %[[FULL]][0, 0] [7, 16] [1, 1] : tensor<8x16xf32> to tensor<7x16xf32>
+// CHECK: return %[[OUT]]
+func.func @padded_rows(%a: tensor<2x4x16xf32>, %b: tensor<16x1x16xf32>, %c: tensor<2x4x1x16xf32>, %res: tensor<7x16xf32>, %bias: tensor<16xf32>) -> tensor<7x16xf32> {
+  %blocked = linalg.generic {indexing_maps = [#pA, #pB, #pC], iterator_types = ["parallel", "parallel", "reduction", "parallel", "parallel"]}
+      ins(%a, %b : tensor<2x4x16xf32>, tensor<16x1x16xf32>) outs(%c : tensor<2x4x1x16xf32>) attrs = {kiln.blocked = array<i64: 4, 16>} {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4x1x16xf32>
+  %full = tensor.collapse_shape %blocked [[0, 1], [2, 3]] : tensor<2x4x1x16xf32> into tensor<8x16xf32>
+  %mm = tensor.extract_slice %full[0, 0] [7, 16] [1, 1] : tensor<8x16xf32> to tensor<7x16xf32>
+  %e = tensor.empty() : tensor<7x16xf32>
+  %r = linalg.generic {indexing_maps = [#pid, #prow, #pid, #pid], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %bias, %res : tensor<7x16xf32>, tensor<16xf32>, tensor<7x16xf32>) outs(%e : tensor<7x16xf32>) {
+  ^bb0(%v: f32, %b0: f32, %r0: f32, %o: f32):
+    %s = arith.addf %v, %b0 : f32
+    %t = arith.addf %s, %r0 : f32
+    linalg.yield %t : f32
+  } -> tensor<7x16xf32>
+  return %r : tensor<7x16xf32>
+}
+
+// -----
+
+// The same slice read by an integer division: the padded rows would divide by zero,
+// so the epilogue is left as it is.
+#qA = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d2)>
+#qB = affine_map<(d0, d1, d2, d3, d4) -> (d2, d1, d4)>
+#qC = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
+#qid = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @padded_rows_integer_division
+// CHECK: tensor.extract_slice
+// CHECK: linalg.generic
+// CHECK-NOT: kiln.epilogue
+// CHECK: arith.divsi
+func.func @padded_rows_integer_division(%a: tensor<2x4x16xi32>, %b: tensor<16x1x16xi32>, %c: tensor<2x4x1x16xi32>, %d: tensor<7x16xi32>) -> tensor<7x16xi32> {
+  %blocked = linalg.generic {indexing_maps = [#qA, #qB, #qC], iterator_types = ["parallel", "parallel", "reduction", "parallel", "parallel"]}
+      ins(%a, %b : tensor<2x4x16xi32>, tensor<16x1x16xi32>) outs(%c : tensor<2x4x1x16xi32>) attrs = {kiln.blocked = array<i64: 4, 16>} {
+  ^bb0(%p: i32, %q: i32, %o: i32):
+    %m = arith.muli %p, %q : i32
+    %s = arith.addi %o, %m : i32
+    linalg.yield %s : i32
+  } -> tensor<2x4x1x16xi32>
+  %full = tensor.collapse_shape %blocked [[0, 1], [2, 3]] : tensor<2x4x1x16xi32> into tensor<8x16xi32>
+  %mm = tensor.extract_slice %full[0, 0] [7, 16] [1, 1] : tensor<8x16xi32> to tensor<7x16xi32>
+  %e = tensor.empty() : tensor<7x16xi32>
+  %r = linalg.generic {indexing_maps = [#qid, #qid, #qid], iterator_types = ["parallel", "parallel"]}
+      ins(%d, %mm : tensor<7x16xi32>, tensor<7x16xi32>) outs(%e : tensor<7x16xi32>) {
+  ^bb0(%v: i32, %w: i32, %o: i32):
+    %q = arith.divsi %v, %w : i32
+    linalg.yield %q : i32
+  } -> tensor<7x16xi32>
+  return %r : tensor<7x16xi32>
+}
+
 // ERR: error: pass 'kiln-block-epilogues' has no option 'depth'

@@ -56,6 +56,41 @@ func.func @matmul_constant_rhs_padded(%a: tensor<8x4xf32>, %c: tensor<8x12xf32>)
 
 // -----
 
+// M = 7: no block of 3 or more rows divides it, so A and C are padded to 8 rows
+// (two 4-row blocks) and the result sliced back: one-row blocks would load a B
+// vector per FMA.
+// CHECK-LABEL: func.func @matmul_rows_padded
+// CHECK-SAME: (%[[A:.*]]: tensor<7x16xf32>, %[[B:.*]]: tensor<16x16xf32>, %[[C:.*]]: tensor<7x16xf32>)
+// CHECK: %[[PA:.*]] = tensor.pad %[[A]] low[0, 0] high[1, 0]
+// CHECK: } : tensor<7x16xf32> to tensor<8x16xf32>
+// CHECK: %[[PC:.*]] = tensor.pad %[[C]] low[0, 0] high[1, 0]
+// CHECK: } : tensor<7x16xf32> to tensor<8x16xf32>
+// CHECK: tensor.expand_shape %[[PA]] {{\[\[}}0, 1], [2]] output_shape [2, 4, 16]
+// CHECK: %[[BLOCKED:.*]] = linalg.generic
+// CHECK-SAME: outs(%{{.*}} : tensor<2x4x1x16xf32>)
+// CHECK-SAME: kiln.blocked = array<i64: 4, 16>
+// CHECK: %[[FULL:.*]] = tensor.collapse_shape %[[BLOCKED]] {{.*}} into tensor<8x16xf32>
+// CHECK: %[[R:.*]] = tensor.extract_slice %[[FULL]][0, 0] [7, 16] [1, 1] : tensor<8x16xf32> to tensor<7x16xf32>
+// CHECK: return %[[R]]
+func.func @matmul_rows_padded(%a: tensor<7x16xf32>, %b: tensor<16x16xf32>, %c: tensor<7x16xf32>) -> tensor<7x16xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<7x16xf32>, tensor<16x16xf32>) outs(%c : tensor<7x16xf32>) -> tensor<7x16xf32>
+  return %r : tensor<7x16xf32>
+}
+
+// -----
+
+// M = 9: three-row blocks divide it; nothing is padded.
+// CHECK-LABEL: func.func @matmul_rows_not_padded
+// CHECK-NOT: tensor.pad
+// CHECK: kiln.blocked = array<i64: 3, 16>
+// CHECK-NOT: tensor.extract_slice
+func.func @matmul_rows_not_padded(%a: tensor<9x16xf32>, %b: tensor<16x16xf32>, %c: tensor<9x16xf32>) -> tensor<9x16xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<9x16xf32>, tensor<16x16xf32>) outs(%c : tensor<9x16xf32>) -> tensor<9x16xf32>
+  return %r : tensor<9x16xf32>
+}
+
+// -----
+
 // batch_matmul: the batch loop comes first, (b, m1, n1, k, m0, n0).
 // CHECK-LABEL: func.func @batch_matmul
 // CHECK-NOT: linalg.batch_matmul
