@@ -271,6 +271,19 @@ def _norm(e: Emitter, node):
                 a.get("keepdim", False))
 
 
+def _linalg_norm(e: Emitter, node):
+    """linalg.norm: vector norms, and the Frobenius, 1 and inf matrix norms, are those of the
+    magnitudes; the spectral and nuclear norms (singular values) are not."""
+    a = e.arguments(node)
+    x, ord_, dims = a["self"], a["ord"], a["dim"]
+    matrix = len(dims) == 2 if dims is not None else e.rank(x) == 2
+    if matrix and ord_ in (2, -2, "nuc"):
+        raise Refused(f"the {ord_!r} matrix norm (singular values) of a complex matrix")
+    if ord_ == "fro":  # torch-mlir has no linalg_norm.ord_str: the 2-norm of all entries
+        return e.op(aten.linalg_vector_norm.default, absolute(e, x), 2, dims, a["keepdim"])
+    return e.op(node.target, absolute(e, x), ord_, dims, a["keepdim"])
+
+
 COMPLEX_OPS = {
     aten.view.default: _view,
     aten._unsafe_view.default: _view,
@@ -318,5 +331,7 @@ COMPLEX_OPS = {
     aten.mean.default: _sum,
     aten.linalg_vector_norm.default: _norm,
     aten.norm.Scalar: _norm,
+    aten.linalg_norm.default: _linalg_norm,
+    aten.linalg_norm.ord_str: _linalg_norm,
     aten.norm.ScalarOpt_dim: _norm,
 }

@@ -136,7 +136,13 @@ def test_elementwise(op):
 
 def test_norms_of_a_complex_tensor():
     def f(z):
-        return torch.linalg.vector_norm(z, dim=-1), torch.linalg.vector_norm(z, ord=1), z.norm()
+        return (
+            torch.linalg.vector_norm(z, dim=-1),
+            torch.linalg.vector_norm(z, ord=1),
+            z.norm(),
+            torch.linalg.norm(z, dim=[0], keepdim=True),
+            torch.linalg.norm(z, ord="fro"),
+        )
 
     z = _complex(4, 6)
     _assert_matches(_compiled(f, z)(z), f(z), 1e-5)
