@@ -147,7 +147,10 @@ def _checked_complex(boundary: TorchBoundary, leaves: list) -> list:
             not isinstance(value, torch.Tensor)
             or value.dtype != dtype
             or value.dim() != len(shape)
-            or any(want is not None and want != got for want, got in zip(shape, value.shape))
+            or any(
+                want is not None and want != got
+                for want, got in zip(shape, value.shape, strict=True)
+            )
         ):
             raise InputMismatchError(
                 f"input {index}: expected {_describe(dtype, shape)}, got {_described(value)}"

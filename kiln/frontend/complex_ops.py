@@ -267,8 +267,13 @@ def _norm(e: Emitter, node):
         return e.op(node.target, magnitude, a["ord"], a["dim"], a["keepdim"])
     p = a.get("p", 2)
     dims = list(a.get("dim") or range(e.rank(magnitude)))
-    return e.op(aten.linalg_vector_norm.default, magnitude, 2 if p is None else p, dims,
-                a.get("keepdim", False))
+    return e.op(
+        aten.linalg_vector_norm.default,
+        magnitude,
+        2 if p is None else p,
+        dims,
+        a.get("keepdim", False),
+    )
 
 
 def _linalg_norm(e: Emitter, node):

@@ -196,7 +196,9 @@ def _stft(e: Emitter, node):
     onesided = True if a["onesided"] is None else a["onesided"]
     k, scale = (n_fft // 2 + 1 if onesided else n_fft), (n_fft**-0.5 if a["normalized"] else 1.0)
     rank = e.rank(x)
-    out = transform(e, x, rank - 1, n_fft, r2c_matrix(n_fft, k, -1, scale), ("r2c", n_fft, k, -1, scale))
+    out = transform(
+        e, x, rank - 1, n_fft, r2c_matrix(n_fft, k, -1, scale), ("r2c", n_fft, k, -1, scale)
+    )
     return e.op(aten.transpose.int, out, rank - 2, rank - 1)
 
 

@@ -39,7 +39,7 @@ from torch.export.graph_signature import (
 from kiln.errors import UnsupportedOp, UnsupportedOpsError
 from kiln.frontend.boundary import Output, TorchBoundary
 from kiln.frontend.complex_pairs import lower_complex
-from kiln.frontend.source import UNKNOWN, forward_location, node_location, op_name
+from kiln.frontend.source import UNKNOWN, forward_location, node_location
 
 # The dtype of the 0-d tensor that carries a Python number out of the compiled code.
 _NUMBER_DTYPES = {

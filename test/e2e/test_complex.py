@@ -80,9 +80,7 @@ def _complex(*shape, dtype=torch.complex64):
     return torch.randn(*shape, dtype=dtype)
 
 
-@pytest.mark.parametrize(
-    ("dtype", "tol"), [(torch.complex64, 1e-5), (torch.complex128, 1e-10)]
-)
+@pytest.mark.parametrize(("dtype", "tol"), [(torch.complex64, 1e-5), (torch.complex128, 1e-10)])
 def test_complex_inputs_and_outputs(dtype, tol):
     def f(z, w):
         return z * w + z.conj(), (z - w).abs(), torch.cat([z, w], dim=0).transpose(0, 1)
@@ -204,8 +202,15 @@ def test_fftn_complex128():
 def test_stft_magnitude(batch):
     def f(signal):
         window = torch.hann_window(64)
-        spec = torch.stft(signal, 64, hop_length=16, window=window, center=True,
-                          onesided=True, return_complex=True)
+        spec = torch.stft(
+            signal,
+            64,
+            hop_length=16,
+            window=window,
+            center=True,
+            onesided=True,
+            return_complex=True,
+        )
         return spec.abs()
 
     signal = torch.randn(*batch, 400)
@@ -214,8 +219,17 @@ def test_stft_magnitude(batch):
 
 def test_stft_short_window_normalized_two_sided():
     def f(signal):
-        spec = torch.stft(signal, 16, hop_length=5, win_length=10, window=torch.ones(10),
-                          normalized=True, onesided=False, center=False, return_complex=True)
+        spec = torch.stft(
+            signal,
+            16,
+            hop_length=5,
+            win_length=10,
+            window=torch.ones(10),
+            normalized=True,
+            onesided=False,
+            center=False,
+            return_complex=True,
+        )
         return spec
 
     signal = torch.randn(3, 80)
@@ -242,9 +256,13 @@ def test_an_op_without_a_rewrite_is_refused_at_its_line():
 
 def test_a_wrong_complex_input_names_the_users_shape():
     compiled = _compiled(lambda z: z * 2, _complex(3, 4))
-    with pytest.raises(InputMismatchError, match=r"input 0: expected complex64\[3, 4\], got float32\[3, 4, 2\]"):
+    with pytest.raises(
+        InputMismatchError, match=r"input 0: expected complex64\[3, 4\], got float32\[3, 4, 2\]"
+    ):
         compiled(torch.randn(3, 4, 2))
-    with pytest.raises(InputMismatchError, match=r"expected complex64\[3, 4\], got complex64\[4, 3\]"):
+    with pytest.raises(
+        InputMismatchError, match=r"expected complex64\[3, 4\], got complex64\[4, 3\]"
+    ):
         compiled(_complex(4, 3))
     with pytest.raises(InputMismatchError, match=r"got complex128\[3, 4\]"):
         compiled(_complex(3, 4, dtype=torch.complex128))
