@@ -5,9 +5,9 @@ torch-mlir cannot lower complex tensors to linalg (its conversions stop at
 kiln never shows it one: every complex tensor of shape ``S`` becomes a real
 tensor of shape ``S + [2]`` (real part, imaginary part: the layout of
 ``torch.view_as_real``), and every op that touches a complex value is
-rewritten into real ATen ops on that layout (``complex_ops.py`` for
-creation, views and arithmetic, ``complex_spectral.py`` for FFTs and STFT as
-DFT matmuls).
+rewritten into real ATen ops on that layout (``complex_views.py`` for
+creation, views and conversions, ``complex_ops.py`` for arithmetic and norms,
+``complex_spectral.py`` for FFTs and STFT as DFT matmuls).
 
 Pre-condition: the program is decomposed ATen (after kiln's decompositions),
 nodes carry fake values. Post-condition: no node of the graph carries a
