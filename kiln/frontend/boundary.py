@@ -13,7 +13,11 @@ it around each call:
 - inputs and buffers the model mutates come back from the compiled code as
   extra results that are copied into the caller's tensors, as eager does;
 - Python numbers are returned as 0-d tensors and turned back into numbers,
-  constants are re-inserted, and the result is rebuilt in eager's structure.
+  constants are re-inserted, and the result is rebuilt in eager's structure;
+- complex tensors cross as their real pairs (``kiln/frontend/complex_pairs.py``):
+  a complex input is checked against the user's dtype and shape and passed as
+  ``view_as_real`` (conjugation resolved, the caller's tensor untouched); a
+  complex result comes back as a contiguous complex tensor.
 """
 
 from __future__ import annotations
@@ -53,6 +57,9 @@ class TorchBoundary:
     flattened input, or the buffer tensor it reads. ``fixed``: (input index,
     value) of the inputs fixed at compile time. ``write_backs``: (result
     index, input index or buffer tensor) for every in-place mutation.
+    ``complex_inputs``: (input index, complex dtype, shape with None for a
+    symbolic size) of each complex input; ``complex_results``: the results
+    that are complex values' pairs.
     """
 
     in_spec: pytree.TreeSpec
@@ -61,6 +68,8 @@ class TorchBoundary:
     fixed: tuple[tuple[int, Any], ...]
     outputs: tuple[Output, ...]
     write_backs: tuple[tuple[int, int | torch.Tensor, bool], ...]
+    complex_inputs: tuple[tuple[int, torch.dtype, tuple], ...] = ()
+    complex_results: frozenset[int] = frozenset()
 
     @property
     def is_plain(self) -> bool:
@@ -72,6 +81,8 @@ class TorchBoundary:
             and all(type(a) is int and a == i for i, a in enumerate(self.arguments))
             and not self.fixed
             and not self.write_backs
+            and not self.complex_inputs
+            and not self.complex_results
             and self.outputs == tuple(Output("result", i) for i in range(n_out))
         )
 
@@ -103,10 +114,14 @@ class TorchCall:
             leaves = _check_fixed(boundary, list(args))
         else:
             leaves = _flat_inputs(boundary, args)
+        if boundary.complex_inputs:
+            leaves = _checked_complex(boundary, leaves)
         arguments = [a if isinstance(a, torch.Tensor) else leaves[a] for a in boundary.arguments]
-        results = self.compiled(*arguments)
+        results = self.compiled(*[_pair_of(a) for a in arguments])
         if not isinstance(results, tuple):
             results = (results,)
+        if boundary.complex_results:
+            results = _as_complex(boundary, results)
         for index, target, keep_shape in boundary.write_backs:
             _copy_into(
                 target if isinstance(target, torch.Tensor) else leaves[target],
@@ -118,6 +133,59 @@ class TorchCall:
         if self._leaf_out:
             return flat[0]
         return tuple(flat) if self._flat_out else pytree.tree_unflatten(flat, boundary.out_spec)
+
+
+def _checked_complex(boundary: TorchBoundary, leaves: list) -> list:
+    """``leaves``, NumPy complex inputs as tensors sharing their memory; InputMismatchError
+    naming the user's dtype and shape (not the pair's) for a complex input that differs."""
+    leaves = list(leaves)
+    for index, dtype, shape in boundary.complex_inputs:
+        value = leaves[index]
+        if isinstance(value, np.ndarray) and np.iscomplexobj(value):
+            value = leaves[index] = torch.from_numpy(value)
+        if (
+            not isinstance(value, torch.Tensor)
+            or value.dtype != dtype
+            or value.dim() != len(shape)
+            or any(
+                want is not None and want != got
+                for want, got in zip(shape, value.shape, strict=True)
+            )
+        ):
+            raise InputMismatchError(
+                f"input {index}: expected {_describe(dtype, shape)}, got {_described(value)}"
+            )
+    return leaves
+
+
+def _pair_of(value):
+    """A complex tensor as its real pair (conjugation resolved); anything else as it is."""
+    if isinstance(value, torch.Tensor) and value.is_complex():
+        return torch.view_as_real(value.resolve_conj())
+    return value
+
+
+def _as_complex(boundary: TorchBoundary, results: tuple) -> tuple:
+    """The results, complex ones turned back from their pairs (contiguous complex tensors)."""
+    return tuple(
+        torch.view_as_complex(torch.as_tensor(r).contiguous())
+        if index in boundary.complex_results
+        else r
+        for index, r in enumerate(results)
+    )
+
+
+def _describe(dtype, shape) -> str:
+    sizes = ", ".join("?" if size is None else str(size) for size in shape)
+    return f"{str(dtype).removeprefix('torch.')}[{sizes}]"
+
+
+def _described(value) -> str:
+    if isinstance(value, torch.Tensor):
+        return _describe(value.dtype, tuple(value.shape))
+    if isinstance(value, np.ndarray):
+        return f"numpy {value.dtype.name}[{', '.join(map(str, value.shape))}]"
+    return type(value).__name__
 
 
 def _flat_spec(tree) -> pytree.TreeSpec:

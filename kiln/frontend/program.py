@@ -15,8 +15,10 @@ the program's signature in place so that:
 - Python-number results (``t.item()``) become 0-d tensors (``aten.scalar_tensor``);
 - constant results leave the graph and are re-inserted by ``TorchCall``;
 
-and returns the ``TorchBoundary`` that says so. Complex tensors are refused
-here, each at the op that creates them.
+- complex values become real pairs (``complex_pairs.py``): complex inputs are
+  passed as ``view_as_real(x)`` and complex results returned as complex tensors;
+
+and returns the ``TorchBoundary`` that says so.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from torch.export.graph_signature import (
 
 from kiln.errors import UnsupportedOp, UnsupportedOpsError
 from kiln.frontend.boundary import Output, TorchBoundary
-from kiln.frontend.source import UNKNOWN, forward_location, node_location, op_name
+from kiln.frontend.complex_pairs import lower_complex
+from kiln.frontend.source import UNKNOWN, forward_location, node_location
 
 # The dtype of the 0-d tensor that carries a Python number out of the compiled code.
 _NUMBER_DTYPES = {
@@ -49,13 +52,18 @@ _NUMBER_DTYPES = {
 def prepare_program(program, model) -> TorchBoundary:
     """Rewrites ``program`` in place (see the module docstring); its calling convention."""
     inputs_location = forward_location(model)
-    reject_complex(program, inputs_location)
+    complex_values = lower_complex(program)
     sig = program.graph_signature
     mutated_buffers = {
         spec.target for spec in sig.output_specs if spec.kind == OutputKind.BUFFER_MUTATION
     }
     buffers = _buffers(program, model, mutated_buffers)
     input_specs, arguments, fixed, leaf_of = _inputs(program, buffers, inputs_location)
+    complex_inputs = tuple(
+        (leaf_of[name], *complex_values.inputs[name])
+        for name in leaf_of
+        if name in complex_values.inputs
+    )
     output_node = program.graph.output_node()
     values = list(output_node.args[0])
     builder = _Outputs(program, leaf_of, buffers)
@@ -73,6 +81,10 @@ def prepare_program(program, model) -> TorchBoundary:
         fixed=tuple(fixed),
         outputs=tuple(builder.outputs),
         write_backs=tuple(builder.write_backs),
+        complex_inputs=complex_inputs,
+        complex_results=frozenset(
+            index for index, node in enumerate(builder.results) if node in complex_values.pairs
+        ),
     )
 
 
@@ -229,39 +241,3 @@ def drop_bool_range_checks(graph) -> None:
                 graph.erase_node(compare)
         if not ite.users:
             graph.erase_node(ite)
-
-
-def reject_complex(program, inputs_location: str = UNKNOWN) -> None:
-    """Raises ``UnsupportedOpsError`` at every input or op that creates a complex tensor.
-
-    ``inputs_location`` is where the inputs are declared (``forward``'s line).
-    """
-    specs = {spec.arg.name: spec for spec in program.graph_signature.input_specs}
-    found = []
-    for node in program.graph.nodes:
-        if not _is_complex(node.meta.get("val")):
-            continue
-        if node.op == "placeholder":
-            found.append(UnsupportedOp(_input_name(specs[node.name]), inputs_location, _COMPLEX))
-        elif node.op == "call_function" and not any(
-            _is_complex(arg.meta.get("val")) for arg in node.all_input_nodes
-        ):
-            found.append(UnsupportedOp(op_name(node), node_location(node), _COMPLEX))
-    if found:
-        raise UnsupportedOpsError(found)
-
-
-_COMPLEX = "a complex tensor: kiln does not support complex dtypes"
-
-
-def _input_name(spec: InputSpec) -> str:
-    """``complex input 'x'``, ``complex buffer 'freqs_cis'``: a lifted input as the user names it."""
-    if spec.kind == InputKind.USER_INPUT:
-        return f"complex input '{spec.arg.name}'"
-    return f"complex {spec.kind.name.lower().replace('_', ' ')} '{spec.target}'"
-
-
-def _is_complex(val) -> bool:
-    if isinstance(val, list | tuple):
-        return any(_is_complex(v) for v in val)
-    return isinstance(val, torch.Tensor) and val.dtype.is_complex

@@ -239,18 +239,7 @@ def test_single_zero_dim_result_stays_a_tensor():
     torch.testing.assert_close(got, x.sum(), rtol=1e-5, atol=1e-5)
 
 
-# --- complex tensors: refused at the op that creates them -----------------------
-
-
-class Polar(nn.Module):
-    def forward(self, x):
-        z = torch.polar(x.abs(), x)
-        return torch.view_as_real(z).sum(-1)
-
-
-class ComplexInput(nn.Module):
-    def forward(self, z):
-        return z.real * 2
+# --- complex tensors: compiled as real pairs (test_complex.py) -------------------
 
 
 class ComplexRotary(nn.Module):
@@ -264,28 +253,10 @@ class ComplexRotary(nn.Module):
         return torch.view_as_real(torch.view_as_complex(x) * self.freqs_cis).flatten(-2)
 
 
-def test_complex_op_is_refused_at_its_line():
-    with pytest.raises(UnsupportedOpsError) as info:
-        kiln.compile(Polar(), torch.randn(4), threads=1)
-    (op,) = info.value.ops
-    assert op.op.startswith("aten.polar") and "complex" in op.reason
-    _assert_located(op, Polar, "torch.polar(")
-
-
-def test_complex_input_is_refused_by_name():
-    with pytest.raises(UnsupportedOpsError) as info:
-        kiln.compile(ComplexInput(), torch.randn(4, dtype=torch.complex64), threads=1)
-    (op,) = info.value.ops
-    assert op.op == "complex input 'z'" and "complex" in op.reason
-    _assert_located(op, ComplexInput, "def forward(")
-
-
-def test_complex_buffer_is_refused_by_name():
-    with pytest.raises(UnsupportedOpsError) as info:
-        kiln.compile(ComplexRotary(), torch.randn(4, 2), threads=1)
-    names = {op.op for op in info.value.ops}
-    assert "complex buffer 'freqs_cis'" in names, info.value.ops
-    assert any(name.startswith("aten.view_as_complex") for name in names), info.value.ops
+def test_complex_buffer_compiles():
+    x = torch.randn(4, 2)
+    got = kiln.compile(ComplexRotary(), x, threads=1)(x)
+    torch.testing.assert_close(got, ComplexRotary()(x), rtol=1e-5, atol=1e-5)
 
 
 # --- adaptive_max_pool2d ----------------------------------------------------------
