@@ -66,6 +66,22 @@ def test_matmul_depths(k):
 
 
 @needs_bf16
+@pytest.mark.parametrize("m", [7, 13, 197])
+def test_matmul_rows_padded_to_blocks(m):
+    """Row counts no register block of 3+ rows divides: A is padded with zero rows and
+    the result sliced back (``choose_blocking``); same bound as above."""
+    torch.manual_seed(m)
+    a, b = torch.randn(m, 64), torch.randn(64, 48)
+    compiled = kiln.compile(lambda x, y: x @ y, a, b, threads=1, precision="bf16")
+    a64, b64 = a.double(), b.double()
+    got = compiled(a, b)
+    assert got.shape == (m, 48)
+    err = (got.double() - a64 @ b64).abs()
+    bound = (2.01 * U + 64 * 2.0**-24) * (a64.abs() @ b64.abs())
+    assert bool((err <= bound).all()), (err / bound).max().item()
+
+
+@needs_bf16
 @pytest.mark.parametrize(
     "channels, kernel, stride, padding",
     [(3, 3, 1, 1), (64, 3, 2, 1), (33, 1, 2, 0), (16, 7, 2, 3)],

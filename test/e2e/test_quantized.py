@@ -91,8 +91,15 @@ def int8_dots(dump_dir) -> int:
 
 @pytest.mark.parametrize(
     "build, shape, int8",
-    [(small_cnn, (2, 3, 16, 16), VNNI), (mlp, (64, 256), VNNI), (encoder, (2, 16, 64), VNNI)],
-    ids=["cnn", "mlp", "encoder"],
+    [
+        (small_cnn, (2, 3, 16, 16), VNNI),
+        (mlp, (64, 256), VNNI),
+        (encoder, (2, 16, 64), VNNI),
+        # Row counts no block of 3+ rows divides: A padded with zero rows, sliced back.
+        (mlp, (7, 256), VNNI),
+        (encoder, (1, 13, 64), VNNI),
+    ],
+    ids=["cnn", "mlp", "encoder", "mlp-7-rows", "encoder-13-rows"],
 )
 def test_pt2e_quantized_model_matches_quantized_eager(build, shape, int8, tmp_path):
     torch.manual_seed(0)
