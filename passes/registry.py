@@ -28,6 +28,7 @@ PASS_MODULES: dict[str, str] = {
     # passes (every target)
     "kiln-bufferize-tm-tensor": "kiln.passes.bufferize_tm_tensor",
     "kiln-compact-broadcast-constants": "kiln.passes.compact_broadcast_constants",
+    "kiln-conv-1d-to-2d": "kiln.passes.conv_1d_to_2d",
     "kiln-distinct-results": "kiln.passes.distinct_results",
     "kiln-expand-powi": "kiln.passes.expand_powi",
     "kiln-fold-constant-layout": "kiln.passes.fold_constant_layout",

@@ -50,6 +50,7 @@ from kiln.lowering.cpu.verify_llvm import VerifyLLVM
 from kiln.lowering.cpu.winograd_conv import WinogradConv
 from kiln.passes.bufferize_tm_tensor import BufferizeTmTensor
 from kiln.passes.compact_broadcast_constants import CompactBroadcastConstants
+from kiln.passes.conv_1d_to_2d import Conv1dTo2d
 from kiln.passes.distinct_results import DistinctResults
 from kiln.passes.expand_powi import ExpandPowi
 from kiln.passes.fold_constant_layout import FoldConstantLayout
@@ -186,6 +187,8 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     "cse",
                     SelectToMinMax().spec(),
                     ExpandPowi().spec(),
+                    # 1-D convolutions (ONNX models') take the 2-D schedules, int8 included.
+                    Conv1dTo2d().spec(),
                     # Before the first fold, which would evaluate the weights'
                     # dequantization into f32 weights (the s8 constants must be visible),
                     # and before conv-to-nhwc (int8 convs are built NHWC, so Winograd,

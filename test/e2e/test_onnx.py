@@ -65,6 +65,28 @@ def test_zoo_model_from_onnx_matches_eager(name, tmp_path):
     torch.testing.assert_close(out, reference, rtol=entry.rtol, atol=entry.atol)
 
 
+def test_1d_convolutions_from_onnx_take_the_2d_schedules(tmp_path):
+    """torch-mlir imports an ONNX Conv over one spatial dim as linalg.conv_1d_ncw_fcw
+    (no kiln schedule: plain loops, 56x slower than eager); kiln-conv-1d-to-2d makes it
+    2-D. Whisper's stem (two 3-tap 1-D convolutions, GELU) and a depthwise 1-D one."""
+    model = torch.nn.Sequential(
+        torch.nn.Conv1d(80, 96, 3, padding=1),
+        torch.nn.GELU(),
+        torch.nn.Conv1d(96, 96, 3, stride=2, padding=1),
+        torch.nn.Conv1d(96, 96, 7, padding=3, groups=96),
+    ).eval()
+    x = torch.randn(1, 80, 64)
+    path = tmp_path / "conv1d.onnx"
+    _export(model, (x,), path)
+    compiled = kiln.compile(path, threads=1, dump_dir=tmp_path)
+    with torch.no_grad():
+        reference = model(x)
+    torch.testing.assert_close(compiled(x), reference, rtol=1e-5, atol=1e-5)
+    (graph,) = tmp_path.glob("*.01-graph.mlir")
+    assert "conv_1d" not in graph.read_text()
+    assert "linalg.conv_2d_nhwc_hwcf" in graph.read_text()
+
+
 def _model_with_unsupported_ops() -> onnx.ModelProto:
     """Relu and Mod between two CumProd (no conversion in torch-mlir) and a MaxPool whose
     storage_order=1 torch-mlir's conversion rejects; the last CumProd has no name."""
