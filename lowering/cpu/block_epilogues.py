@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from kiln.passes.common import (
     affine_map,
-    body_op_names,
     collapse_to,
     collect_ops,
     defining_op,
@@ -38,27 +37,16 @@ from kiln.passes.common import (
     indexing_maps,
     iterator_types,
     map_dims,
-    pad_high,
     split_dim,
     static_shape,
 )
 from kiln.passes.contraction_analysis import BLOCKED_ATTR
+from kiln.passes.padded_slices import leading_slice, leading_slice_source, may_trap, padded_operand
 from kiln.passes.registry import KilnPass, register
 
-from kiln.ir import arith, ir, linalg, tensor
+from kiln.ir import arith, ir, linalg
 
 EPILOGUE_ATTR = "kiln.epilogue"
-# Ops that may trap on the padded rows' values (zeros): such epilogues stay unblocked.
-TRAPPING = frozenset(
-    (
-        "arith.divsi",
-        "arith.divui",
-        "arith.remsi",
-        "arith.remui",
-        "arith.floordivsi",
-        "arith.ceildivsi",
-    )
-)
 
 
 @register
@@ -94,7 +82,7 @@ def _blocked_layout(op: ir.Operation):
         collapse, padded = _blocked_source(value)
         if collapse is None:
             continue
-        if padded != static_shape(value) and TRAPPING.intersection(body_op_names(op)):
+        if padded != static_shape(value) and may_trap(op):
             continue
         groups = [
             [ir.IntegerAttr(i).value for i in ir.ArrayAttr(g)]
@@ -107,9 +95,7 @@ def _blocked_layout(op: ir.Operation):
 def _blocked_source(value: ir.Value):
     """(the ``collapse_shape`` of a blocked op ``value`` reads, its collapsed shape), or
     (None, None): ``value`` is that collapse or a leading slice of it."""
-    op = defining_op(value)
-    if op is not None and op.name == "tensor.extract_slice" and _leading_slice(op):
-        op = defining_op(op.operands[0])
+    op = defining_op(leading_slice_source(value) or value)
     if op is None or op.name != "tensor.collapse_shape":
         return None, None
     source = defining_op(op.operands[0])
@@ -118,22 +104,6 @@ def _blocked_source(value: ir.Value):
     ):
         return None, None
     return op, static_shape(op.results[0])
-
-
-def _leading_slice(op: ir.Operation) -> bool:
-    """True for a static, unit-stride slice at offset zero of the same rank."""
-    static = ir.DenseI64ArrayAttr
-    offsets = list(static(op.attributes["static_offsets"]))
-    strides = list(static(op.attributes["static_strides"]))
-    source, result = static_shape(op.operands[0]), static_shape(op.results[0])
-    return (
-        len(op.operands) == 1
-        and source is not None
-        and result is not None
-        and len(source) == len(result)
-        and all(o == 0 for o in offsets)
-        and all(s == 1 for s in strides)
-    )
 
 
 def _expand(
@@ -150,11 +120,11 @@ def _expand(
     sizes = static_shape(op.results[0])
     with ir.InsertionPoint(op), op.location:
         operands, new_maps = [], []
-        for position, (value, amap) in enumerate(zip(op.operands, maps, strict=True)):
+        for value, amap in zip(op.operands, maps, strict=True):
             dims = map_dims(amap)
             if dims is None:
                 raise ValueError("kiln-block-epilogues: non-permutation map")  # guarded by caller
-            expanded = _padded_operand(value, dims, padded, position == index)
+            expanded = padded_operand(value, [padded[d] for d in dims])
             # Split operand dims from the last, so positions stay valid.
             for pos in reversed(range(len(dims))):
                 group = new_dims[dims[pos]]
@@ -174,28 +144,9 @@ def _expand(
         _remap_indices(generic.operation, groups, blocked_shape)
         generic.operation.attributes[EPILOGUE_ATTR] = ir.UnitAttr.get()
         result = collapse_to(generic.result, groups)
-        if padded != sizes:
-            result = tensor.extract_slice(
-                op.results[0].type, result, [], [], [], [0] * len(sizes), sizes, [1] * len(sizes)
-            )
+        result = leading_slice(result, sizes)
     op.results[0].replace_all_uses_with(result)
     op.erase()
-
-
-def _padded_operand(value: ir.Value, dims: list[int], padded: list[int], blocked: bool):
-    """``value`` extended to the padded loop sizes of the loops ``dims`` it reads: the
-    blocked operand is its slice's source; a ``tensor.empty`` is made at the new size;
-    anything else is padded with zeros."""
-    shape = static_shape(value)
-    want = [padded[d] for d in dims]
-    if shape == want:
-        return value
-    if blocked:
-        return defining_op(value).operands[0]
-    op = defining_op(value)
-    if op is not None and op.name == "tensor.empty":
-        return tensor.empty(want, ir.ShapedType(value.type).element_type)
-    return pad_high(value, want)
 
 
 def _remap_indices(op: ir.Operation, groups: list[list[int]], blocked_shape: list[int]) -> None:

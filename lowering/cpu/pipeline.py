@@ -41,6 +41,7 @@ from kiln.lowering.cpu.merge_identical_functions import MergeIdenticalFunctions
 from kiln.lowering.cpu.outline_loop_nests import OutlineLoopNests
 from kiln.lowering.cpu.pack_contractions import PackContractions
 from kiln.lowering.cpu.pack_conv_filters import PackConvFilters
+from kiln.lowering.cpu.pad_conv_rows import PadConvRows
 from kiln.lowering.cpu.result_shapes import ResultShapes
 from kiln.lowering.cpu.static_buffers import StaticBuffers
 from kiln.lowering.cpu.tile_and_fuse import TileAndFuse
@@ -211,6 +212,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     CompactBroadcastConstants().spec(),
                     FuseElementwise().spec(),
                     fold,
+                    # Output rows no pixel block divides are padded (after fusion: one
+                    # epilogue op to run over the padded rows, not a chain).
+                    PadConvRows().spec(),
                     PackContractions(vector_width=lanes, precision=target.precision).spec(
                         all_options=True
                     ),

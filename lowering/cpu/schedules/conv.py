@@ -41,6 +41,9 @@ SMALL_CHANNELS = 16
 # then run while it is in cache, instead of each sweeping the whole output.
 BAND_BYTES = 128 << 10
 BAND_FILTER_BYTES = 256 << 10
+# Pixels per register block, in order of preference, when they divide the output row
+# (``kiln-pad-conv-rows`` pads rows that none divides).
+PIXEL_BLOCKS = (4, 7, 6, 8, 5, 3, 2)
 # k_pack of kiln-int8-convs' convolutions (u8 x s8 channel quads, ``vpdpbusd``).
 INT8_QUADS = 4
 
@@ -148,7 +151,7 @@ def _pixel_block(ow: int, nr: int, vector_width: int) -> int:
     """Pixels per register block: mr x vectors accumulators, a filter row and a broadcast fit."""
     registers = 32 if vector_width >= 16 else 16
     vectors = -(-nr // vector_width)  # registers per block row
-    for candidate in (4, 7, 6, 8, 5, 3, 2):
+    for candidate in PIXEL_BLOCKS:
         if ow % candidate == 0 and candidate * vectors + vectors + 1 <= registers:
             return candidate
     return 1
