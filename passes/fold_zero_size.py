@@ -11,7 +11,8 @@ divide by and tile loop ranges), and crashed on a matmul with M, N or K of
   zero-element operand iterates zero times, so each of its results is its
   ``outs`` operand unchanged (a sum over an empty dimension is its zero
   fill, a matmul with K = 0 is its zero accumulator);
-- ``tensor.insert_slice`` of a zero-element slice is its destination.
+- ``tensor.insert_slice`` of a zero-element slice is its destination;
+- a ``kiln.fusion_group`` whose results all have no elements is erased.
 
     %r = linalg.matmul ins(%a, %b : tensor<8x0xf32>, tensor<0x16xf32>) outs(%acc : ...)  ->  %r = %acc
 
@@ -50,6 +51,7 @@ class FoldZeroSize(KilnPass):
     flatten_boundaries: bool = False
 
     def run(self, module: ir.Operation) -> None:
+        _erase_empty_groups(module)
         for op in collect_ops(module):
             for region in op.regions:
                 for block in region.blocks:
@@ -79,6 +81,17 @@ def _has_zero_dim(ty: ir.Type) -> bool:
         return False
     shaped = ir.RankedTensorType(ty)
     return any(not shaped.is_dynamic_dim(i) and shaped.shape[i] == 0 for i in range(shaped.rank))
+
+
+def _erase_empty_groups(module: ir.Operation) -> None:
+    """A ``kiln.fusion_group`` whose results all have no elements computes nothing: its
+    results become empty tensors and the group goes (left in place, its body would be
+    folded away and the canonicalizer, which cannot erase the group, leave it empty)."""
+    for group in collect_ops(module, ("kiln.fusion_group",)):
+        if group.results and all(has_no_elements(r.type) for r in group.results):
+            for result in group.results:
+                _replace_by_empty(result, ir.InsertionPoint(group), group.location)
+            group.erase()
 
 
 def _replace_by_empty(value: ir.Value, ip: ir.InsertionPoint, loc: ir.Location) -> None:

@@ -135,3 +135,33 @@ func.func @reduce_kept(%a: tensor<3x4xf32>, %c: tensor<3xf32>) -> tensor<3xf32> 
     }
   return %r : tensor<3xf32>
 }
+
+// -----
+
+// A fusion group whose only result has no elements is erased (the canonicalizer would
+// fold its body away and leave it empty, which its verifier rejects); a group with
+// elements is kept.
+// CHECK-LABEL: func.func @empty_group
+// CHECK-NOT: kiln.fusion_group
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<0xf32>
+// CHECK: return %[[E]]
+func.func @empty_group(%a: tensor<0xf32>) -> tensor<0xf32> {
+  %r = "kiln.fusion_group"() ({
+    %0 = arith.addf %a, %a : tensor<0xf32>
+    "kiln.yield"(%0) : (tensor<0xf32>) -> ()
+  }) {anchor = "arith.addf", kind = "elementwise"} : () -> tensor<0xf32>
+  return %r : tensor<0xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @group_with_elements
+// CHECK: kiln.fusion_group
+// CHECK: arith.addf
+func.func @group_with_elements(%a: tensor<4xf32>) -> tensor<4xf32> {
+  %r = "kiln.fusion_group"() ({
+    %0 = arith.addf %a, %a : tensor<4xf32>
+    "kiln.yield"(%0) : (tensor<4xf32>) -> ()
+  }) {anchor = "arith.addf", kind = "elementwise"} : () -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
