@@ -36,6 +36,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-forward-slice-copies": "kiln.passes.forward_slice_copies",
     "kiln-fuse-elementwise": "kiln.passes.fuse_elementwise",
     "kiln-guard-integer-division": "kiln.passes.guard_integer_division",
+    "kiln-match-scatter-sizes": "kiln.passes.match_scatter_sizes",
     "kiln-readonly-arguments": "kiln.passes.readonly_arguments",
     "kiln-select-to-minmax": "kiln.passes.select_to_minmax",
     "kiln-split-long-reductions": "kiln.passes.split_long_reductions",

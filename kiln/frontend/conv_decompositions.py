@@ -19,6 +19,11 @@ def convolution(x, weight, bias, stride, padding, dilation, transposed, output_p
     transposed ones (see ``_grouped_transposed``, which also turns 3-D transposed
     ones into forward ones)."""
     spatial = weight.dim() - 2
+    # aten.convolution takes one value for every spatial dim as a 1-element list
+    # (conv3d(stride=(1,)), padding="valid"); the rewrites below index each dim.
+    stride, padding, dilation, output_padding = (
+        _per_dim(values, spatial) for values in (stride, padding, dilation, output_padding)
+    )
     if spatial == 1:
         return _as_2d(
             x, weight, bias, stride, padding, dilation, transposed, output_padding, groups
@@ -31,6 +36,12 @@ def convolution(x, weight, bias, stride, padding, dilation, transposed, output_p
             x, weight, bias, stride, padding, dilation, output_padding, groups
         )
     return NotImplemented
+
+
+def _per_dim(values, spatial: int) -> list:
+    """``values`` with one entry per spatial dim: a single entry stands for all of them."""
+    values = list(values)
+    return values * spatial if len(values) == 1 else values
 
 
 def _as_2d(x, weight, bias, stride, padding, dilation, transposed, output_padding, groups):

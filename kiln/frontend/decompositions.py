@@ -8,6 +8,7 @@ import torch
 
 from kiln.frontend.conv_decompositions import convolution
 from kiln.frontend.moe_decompositions import moe_decompositions
+from kiln.frontend.pool_decompositions import POOL_DECOMPOSITIONS
 from kiln.frontend.recurrent_decompositions import RECURRENT_DECOMPOSITIONS
 
 
@@ -269,6 +270,7 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.clamp_max.default: _promoting(torch.ops.aten.clamp_max.default),
     torch.ops.aten.sort.stable: _stable_sort,
     **RECURRENT_DECOMPOSITIONS,
+    **POOL_DECOMPOSITIONS,
 }
 
 

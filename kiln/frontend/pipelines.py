@@ -17,6 +17,7 @@ from __future__ import annotations
 from kiln.errors import PipelineError
 from kiln.frontend.fold_zero_size_torch import FoldZeroSizeTorch
 from kiln.ir import ir
+from kiln.passes.match_scatter_sizes import MatchScatterSizes
 from kiln.pipeline import Pipeline, Stage
 
 TORCH_BACKEND = (
@@ -29,6 +30,9 @@ LINALG_BACKEND = (
     # torch-mlir's conversions crash on tensors with a zero-size dimension.
     FoldZeroSizeTorch().spec(),
     "torch-backend-to-linalg-on-tensors-backend-pipeline",
+    # A scatter whose updates torch-mlir cast to a dynamic count: the targets'
+    # canonicalization would fold the cast into an invalid scatter.
+    MatchScatterSizes().spec(),
 )
 
 TORCH_FRONTEND = Pipeline(

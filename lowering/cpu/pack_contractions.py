@@ -27,8 +27,9 @@ accumulated in i32. C stays i32.
 
 Pre: linalg-on-tensors, static shapes; contractions are linalg.matmul,
 linalg.batch_matmul or multiply-accumulate generics over f32 (or i8 x i8 -> i32).
-Post: every such contraction is a ``kiln.blocked`` generic; its result is
-reshaped back, so users see the original type.
+Post: every such contraction is a ``kiln.blocked`` generic, except a u8 x s8 one whose B
+is no constant (left a generic); its result is reshaped back, so users see the original
+type.
 """
 
 from __future__ import annotations
@@ -100,6 +101,10 @@ class PackContractions(KilnPass):
             m, n, _ = info.sizes
             k_pack = K_PACK if self.precision == "bf16" else 1
             if is_int8_contraction(op):
+                if constant_array(op.operands[1]) is None:
+                    # vpdpbusd panels are packed from quantized weights at compile time;
+                    # a runtime B (torch._int_mm of two activations) keeps the generic path.
+                    continue
                 if self.vector_width != 16:
                     raise PassFailure(
                         [(op.location, "int8 contractions need vector-width=16 (AVX512-VNNI)")]

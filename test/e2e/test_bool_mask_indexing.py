@@ -51,6 +51,13 @@ class AddScalar(nn.Module):
         return x
 
 
+class SetPointsByIndexAndMask(nn.Module):
+    """x[idx, mask] = v: row idx[i] at the i-th True column (a count of 1 broadcasts)."""
+
+    def forward(self, x, idx, mask, v):
+        return torch.ops.aten.index_put(x, (idx, mask), v)
+
+
 class Select(nn.Module):
     def forward(self, y, mask):
         return y[mask]
@@ -65,6 +72,10 @@ def _mask_4x5(count: int) -> torch.Tensor:
     mask = torch.zeros(20, dtype=torch.bool)
     mask[torch.randperm(20, generator=torch.Generator().manual_seed(count))[:count]] = True
     return mask.reshape(4, 5)
+
+
+def _columns(count: int) -> torch.Tensor:
+    return torch.tensor([True, False, True, True, False]) if count == 3 else torch.arange(5) == 1
 
 
 def _rows(count: int) -> torch.Tensor:
@@ -86,6 +97,13 @@ CASES = {
         AddScalar,
         lambda n: (torch.randn(4, 5), _mask_4x5(n), torch.tensor(1.5)),
         (7, 0, 20),
+    ),
+    # torch-mlir's scatter of 3 values at a dynamic count of index rows: invalid after
+    # canonicalization until kiln-match-scatter-sizes.
+    "set_points_by_index_and_mask": (
+        SetPointsByIndexAndMask,
+        lambda n: (torch.randn(5, 5), torch.tensor([0, 2, 4]), _columns(n), torch.randn(3)),
+        (3, 1),
     ),
     "select": (Select, lambda n: (torch.randn(4, 5), _mask_4x5(n)), (7, 0, 20, 1)),
     "select_sum": (SelectSum, lambda n: (torch.randn(4, 3, 5), _rows(n)), (2, 0, 4)),

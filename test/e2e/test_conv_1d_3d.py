@@ -65,6 +65,33 @@ def _r3d_block():
     )
 
 
+class Conv3dOp(nn.Module):
+    """``aten.conv3d`` called with its own arguments: a 1-element stride/padding/dilation
+    stands for every spatial dim, as does ``padding="valid"`` (one 0)."""
+
+    def __init__(self, **params):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(8, 2, 3, 3, 3))
+        self.bias = nn.Parameter(torch.randn(8))
+        self.params = params
+
+    def forward(self, x):
+        return torch.ops.aten.conv3d(x, self.weight, self.bias, **self.params)
+
+
+class ConvTranspose3dOp(nn.Module):
+    """``aten.conv_transpose3d`` with 1-element stride, padding and output padding."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(4, 6, 3, 3, 3))
+
+    def forward(self, x):
+        return torch.ops.aten.conv_transpose3d(
+            x, self.weight, None, stride=(2,), padding=(1,), output_padding=(1,)
+        )
+
+
 CASES = {
     "whisper_front_end": (WhisperFrontEnd, (1, 80, 256)),
     "conformer_conv_module": (Conformer, (2, 64, 100)),
@@ -86,6 +113,12 @@ CASES = {
         lambda: nn.ConvTranspose3d(8, 4, 3, stride=2, padding=1, output_padding=1),
         (1, 8, 4, 6, 6),
     ),
+    "conv3d_one_element_params": (
+        lambda: Conv3dOp(stride=(2,), padding=(1,), dilation=(1,)),
+        (2, 2, 6, 7, 6),
+    ),
+    "conv3d_padding_valid": (lambda: Conv3dOp(padding="valid"), (2, 2, 6, 6, 6)),
+    "conv_transpose3d_one_element_params": (ConvTranspose3dOp, (1, 4, 3, 4, 5)),
 }
 
 

@@ -7,7 +7,7 @@ import functools
 import torch
 import torch.nn as nn
 
-from .registry import F32_SUM, fn, registrar
+from .registry import EXACT, F32_SUM, fn, registrar
 
 XFAIL: dict[str, str] = {}
 
@@ -126,6 +126,22 @@ case(
     operands((4, 8), (8, 4), (4, 4)),
     tol=F32_SUM,
 )
+
+
+def int8_operands(lhs_dtype, m, k, n):
+    """u8 or s8 A (the full byte range: a sign-extended u8 would differ) and s8 B."""
+    low = 0 if lhs_dtype == torch.uint8 else -128
+    return lambda t: (
+        t.randint(m, k, low=low, high=low + 256, dtype=lhs_dtype),
+        t.randint(k, n, low=-128, high=128, dtype=torch.int8),
+    )
+
+
+# torch._int_mm of two activations: a u8 x s8 one has the int8 contraction's form but no
+# constant B to pack (it failed in kiln-pack-contractions).
+case("int_mm_s8", fn(torch._int_mm), int8_operands(torch.int8, 3, 4, 3), tol=EXACT)
+case("int_mm_u8_s8", fn(torch._int_mm), int8_operands(torch.uint8, 3, 4, 3), tol=EXACT)
+case("int_mm_u8_s8_large", fn(torch._int_mm), int8_operands(torch.uint8, 32, 40, 48), tol=EXACT)
 
 
 class ConstantRhs(nn.Module):

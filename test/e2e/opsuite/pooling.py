@@ -66,3 +66,28 @@ case("max_pool2d_then_relu", fn(lambda x: F.relu(F.max_pool2d(x, 2))), IMAGE, to
 case("lp_pool2d", lambda: nn.LPPool2d(2, 2), IMAGE, tol=F32_SUM)
 case("max_pool3d", lambda: nn.MaxPool3d(2), image(1, 2, 4, 4, 4), tol=EXACT)
 case("avg_pool3d", lambda: nn.AvgPool3d(2), image(1, 2, 4, 4, 4), tol=F32_SUM)
+
+# Unbatched inputs ((C, L), (C, H, W), (C, D, H, W)): PyTorch pools them as a batch of
+# one; torch-mlir's lowerings assumed the batch dim (an invalid linalg.pooling_nchw_sum,
+# an unlowered max_pool2d).
+UNBATCHED = {
+    "max_pool1d_unbatched": (lambda: nn.MaxPool1d(3, stride=2), image(3, 11), EXACT),
+    "avg_pool1d_unbatched": (lambda: nn.AvgPool1d(3), image(3, 11), F32_SUM),
+    "max_pool2d_unbatched": (lambda: nn.MaxPool2d(3, 2, padding=1), image(3, 9, 10), EXACT),
+    "avg_pool2d_unbatched": (lambda: nn.AvgPool2d([6, 8], stride=2), image(4, 20, 20), F32_SUM),
+    "avg_pool2d_unbatched_exclude_pad": (
+        lambda: nn.AvgPool2d(3, 2, 1, count_include_pad=False),
+        image(3, 9, 10),
+        F32_SUM,
+    ),
+    "adaptive_avg_pool2d_unbatched": (lambda: nn.AdaptiveAvgPool2d(3), image(3, 9, 10), F32_SUM),
+    "max_pool2d_unbatched_indices": (
+        lambda: nn.MaxPool2d(2, return_indices=True),
+        image(3, 8, 8),
+        EXACT,
+    ),
+    "max_pool3d_unbatched": (lambda: nn.MaxPool3d(2), image(2, 4, 4, 4), EXACT),
+    "avg_pool3d_unbatched": (lambda: nn.AvgPool3d(2), image(2, 4, 4, 4), F32_SUM),
+}
+for name, (make, inputs, tol) in UNBATCHED.items():
+    case(name, make, inputs, tol=tol)

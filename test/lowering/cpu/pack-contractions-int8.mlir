@@ -41,3 +41,27 @@ func.func @int8(%a: tensor<4x6xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
   } -> tensor<4x16xi32>
   return %r : tensor<4x16xi32>
 }
+
+// -----
+
+// A u8 x s8 contraction whose B is computed at run time (torch._int_mm of two
+// activations): the vpdpbusd panels are packed from constants only, so it is left alone
+// (and runs as a generic) rather than failing.
+// CHECK-LABEL: func.func @int8_runtime_rhs
+// CHECK-NOT: kiln.blocked
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<4x6xi8>, tensor<6x16xi8>) outs(%{{.*}} : tensor<4x16xi32>)
+// CHECK-NOT: kiln.blocked
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @int8_runtime_rhs(%a: tensor<4x6xi8>, %b: tensor<6x16xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<4x6xi8>, tensor<6x16xi8>) outs(%c : tensor<4x16xi32>) {
+  ^bb0(%x: i8, %y: i8, %acc: i32):
+    %0 = arith.extui %x : i8 to i32
+    %1 = arith.extsi %y : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  } -> tensor<4x16xi32>
+  return %r : tensor<4x16xi32>
+}
