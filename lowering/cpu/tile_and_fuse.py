@@ -375,6 +375,40 @@ def _plan_standalone(
     tile = None
     if VECTOR_TILE_ATTR in op.attributes:
         tile = tuple(ir.DenseI64ArrayAttr(op.attributes[VECTOR_TILE_ATTR]))
+    elif vectorizable and "reduction" not in kinds and len(op.results) == 1:
+        tile = _transpose_tile(op, loops, vector_width)
     return GenericPlan(
         tag, tuple(loops), tuple(kinds), vectorizable, fold, tile, results=len(op.results)
     )
+
+
+def _transpose_tile(op: ir.Operation, loops, vector_width: int) -> tuple[int, ...] | None:
+    """A 2-D vector tile for an op that reads an input across its rows: the loop an
+    input's last dimension follows (not the last loop) and the last loop, up to
+    ``vector_width`` each (the widest of vector_width, 8, 4 dividing each). One tile row
+    per loaded vector, transposed in registers: read one element per lane down a column
+    instead, a 1024 x 1024 transpose ran at 2.5 GB/s."""
+    if op.name == "linalg.transpose":
+        perm = list(ir.DenseI64ArrayAttr(op.attributes["permutation"]))
+        inner_maps = [perm.index(len(perm) - 1)] if perm else []
+    elif op.name != "linalg.generic":
+        return None  # fill, copy, broadcast: read at the identity
+    else:
+        inner_maps = []
+        for amap in indexing_maps(op)[:-1]:
+            dims = broadcast_dims(amap)
+            if dims:
+                inner_maps.append(dims[-1])
+    last = len(loops) - 1
+    crossing = [d for d in inner_maps if d is not None and d != last]
+    if not crossing or last < 1:
+        return None
+    across = crossing[0]
+    widths = [w for w in (vector_width, 8, 4) if w <= vector_width]
+    rows = next((w for w in widths if loops[across] % w == 0), None)
+    lanes = next((w for w in widths if loops[last] % w == 0), None)
+    if rows is None or lanes is None:
+        return None
+    tile = [1] * len(loops)
+    tile[across], tile[last] = rows, lanes
+    return tuple(tile)

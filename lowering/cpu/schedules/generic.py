@@ -95,7 +95,11 @@ def schedule_generic(
         last = split[-1]  # the per-thread extent of the last loop
     width = vector_length(last, max_vector)
     sizes = [1] * (len(plan.loop_sizes) - 1) + [width]
-    if plan.vector_tile is not None:
+    extents = [t or e for t, e in zip(split or [0] * len(sizes), plan.loop_sizes, strict=True)]
+    if plan.vector_tile is not None and not any(
+        e % t for e, t in zip(extents, plan.vector_tile, strict=True)
+    ):
+        # (A tile that does not divide a thread's share would be partial: no vector form.)
         sizes, width = list(plan.vector_tile), last
     if all(s == e for s, e in zip(sizes, plan.loop_sizes, strict=True)) and split is None:
         sched.annotate(op, VECTORIZE_ATTR)
