@@ -691,3 +691,37 @@ def test_tm_tensor_ops_compile_and_match():
     x = torch.randn(4, 4)
     compiled = kiln.compile(SortAndScan(), x, threads=1)
     torch.testing.assert_close(compiled(x), SortAndScan()(x), rtol=1e-5, atol=1e-6)
+
+
+class CountDependentBranch(nn.Module):
+    """SSDLite's NMS in small: an ``if`` on the size of a mask-selected tensor."""
+
+    def forward(self, x):
+        kept = x[x > 0]
+        if kept.numel() > 10:
+            return kept * 2
+        return kept + 1
+
+
+def test_data_dependent_branch_error_is_not_buried_under_the_partial_graph(capfd):
+    # torch.export printed its partial graph to stderr before raising (460 kB for SSDLite);
+    # kiln's error alone names the construct and the line.
+    with pytest.raises(kiln.UnsupportedOpsError) as info:
+        kiln.compile(CountDependentBranch(), torch.randn(64), threads=1)
+    line = _line_of(CountDependentBranch, "if kept.numel() > 10:")
+    assert f"{__file__}:{line}:" in str(info.value)
+    assert "computed from tensor data" in str(info.value)
+    printed = capfd.readouterr().err
+    assert "def forward" not in printed, printed[:500]
+
+
+def test_what_a_successful_trace_prints_still_reaches_stderr(capfd):
+    class Noisy(nn.Module):
+        def forward(self, x):
+            import sys
+
+            print("traced once", file=sys.stderr)
+            return x + 1
+
+    kiln.compile(Noisy(), torch.randn(4), threads=1)
+    assert "traced once" in capfd.readouterr().err
