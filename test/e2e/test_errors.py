@@ -725,3 +725,53 @@ def test_what_a_successful_trace_prints_still_reaches_stderr(capfd):
 
     kiln.compile(Noisy(), torch.randn(4), threads=1)
     assert "traced once" in capfd.readouterr().err
+
+
+_FAKE_LIBRARY = """import torch
+
+
+class Block(torch.nn.Module):
+    def forward(self, x):
+        a = torch.nextafter(x, x + 1)
+        b = torch.erfinv(x)
+        return a.sum() + b
+"""
+
+
+class CallsALibrary(nn.Module):
+    """A model from an installed library (a Hugging Face model), called from the user's code."""
+
+    def __init__(self, block: nn.Module):
+        super().__init__()
+        self.block = block
+
+    def forward(self, x):
+        return self.block(x) * 2
+
+
+def test_unsupported_op_in_a_model_library_names_the_librarys_line(tmp_path, monkeypatch):
+    # The user's line of a library model is their call of it: FNet's complex FFT was
+    # reported at the user's wrapper only. The library's line and code come with it.
+    library = tmp_path / "site-packages" / "fakelib.py"
+    library.parent.mkdir()
+    library.write_text(_FAKE_LIBRARY)
+    monkeypatch.syspath_prepend(str(library.parent))
+    fakelib = __import__("fakelib")
+    with pytest.raises(kiln.UnsupportedOpsError) as info:
+        kiln.compile(CallsALibrary(fakelib.Block()), torch.rand(4, 4) * 0.5, threads=1)
+    by_op = {u.op.split(".")[1]: u for u in info.value.ops}
+    assert set(by_op) == {"nextafter", "erfinv"}, info.value.ops  # unknown + not lowered
+    user_line = _line_of(CallsALibrary, "self.block(x)")
+    lines = _FAKE_LIBRARY.splitlines()
+    for op, code in (("nextafter", "torch.nextafter(x, x + 1)"), ("erfinv", "torch.erfinv(x)")):
+        line = next(i + 1 for i, text in enumerate(lines) if code in text)
+        assert by_op[op].location == f"{__file__}:{user_line}:0", by_op[op]
+        assert by_op[op].inside == f"{library}:{line}: `{lines[line - 1].strip()}`", by_op[op]
+        assert f"at {__file__}:{user_line}:0 (in {library}:{line}: `" in str(info.value)
+
+
+def test_unsupported_op_in_the_users_own_code_names_no_library():
+    with pytest.raises(kiln.UnsupportedOpsError) as info:
+        kiln.compile(MixedUnsupported(), torch.rand(4, 4) * 0.5, threads=1)
+    assert all(u.inside == "" for u in info.value.ops), info.value.ops
+    assert " (in " not in str(info.value)
