@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import linecache
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -37,6 +39,35 @@ def source_locations(loc: ir.Location | str) -> list[SourceLocation]:
 
 
 LIBRARY_MARKERS = ("/site-packages/", "/torch/")
+# Frames of the tracer and of kiln: never the model library's line a user wants to read.
+_TRACER_MARKERS = ("/torch/", "/torch_mlir/", "<frozen ", "<string>", "<eval_with_key>")
+_KILN_DIR = str(Path(__file__).resolve().parent)
+
+
+def library_site(frames: list[SourceLocation]) -> str:
+    """``file:line: `code``` of the innermost frame of a model library (an installed
+    package other than torch: transformers, timm, torchvision) inside the user's innermost
+    frame; "" when there is none (the op is in the user's own code).
+
+    ``frames`` are innermost first. The user's line of a Hugging Face model is their call
+    of it; the op kiln refuses is in the library's modeling file.
+    """
+    user = next((i for i, f in enumerate(frames) if not _is_installed(f.file)), None)
+    if user is None:
+        return ""
+    for frame in frames[:user]:
+        if not _is_tracer(frame.file):
+            code = linecache.getline(frame.file, frame.line).strip()
+            return f"{frame.file}:{frame.line}" + (f": `{code}`" if code else "")
+    return ""
+
+
+def _is_installed(file: str) -> bool:
+    return file.startswith(_KILN_DIR) or any(marker in file for marker in LIBRARY_MARKERS)
+
+
+def _is_tracer(file: str) -> bool:
+    return file.startswith(_KILN_DIR) or any(marker in file for marker in _TRACER_MARKERS)
 
 
 def user_location(loc: ir.Location | str, library_markers=LIBRARY_MARKERS) -> str:
@@ -145,6 +176,7 @@ class UnsupportedOp:
     op: str
     location: str
     reason: str
+    inside: str = ""  # the model library's line the user's line calls (``library_site``)
 
 
 class UnsupportedOpsError(KilnError):
@@ -153,8 +185,12 @@ class UnsupportedOpsError(KilnError):
     def __init__(self, ops: list[UnsupportedOp]):
         self.ops = ops
         lines = [f"kiln cannot compile {len(ops)} op(s) of this model:"]
-        lines += [f"  {u.op} at {u.location}: {u.reason}" for u in ops]
+        lines += [f"  {u.op} at {_where(u)}: {u.reason}" for u in ops]
         super().__init__("\n".join(lines))
+
+
+def _where(op: UnsupportedOp) -> str:
+    return f"{op.location} (in {op.inside})" if op.inside else op.location
 
 
 class PipelineError(KilnError):

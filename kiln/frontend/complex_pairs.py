@@ -29,7 +29,7 @@ from kiln.errors import UnsupportedOp, UnsupportedOpsError
 from kiln.frontend.complex_emitter import PART_DTYPES, Emitter, Refused, is_complex
 from kiln.frontend.complex_ops import COMPLEX_OPS
 from kiln.frontend.complex_spectral import SPECTRAL_OPS
-from kiln.frontend.source import node_location, op_name
+from kiln.frontend.source import unsupported_node
 
 HANDLERS = {**COMPLEX_OPS, **SPECTRAL_OPS}
 
@@ -82,12 +82,12 @@ def _rewrite(emitter: Emitter, node) -> UnsupportedOp | None:
     """Replaces ``node`` by its real-pair rewrite; the refusal when it has none."""
     handler = HANDLERS.get(node.target)
     if handler is None:
-        return UnsupportedOp(op_name(node), node_location(node), NO_REWRITE)
+        return unsupported_node(node, NO_REWRITE)
     emitter.anchor = node
     try:
         new = _conformed(emitter, node, handler(emitter, node))
     except Refused as refusal:
-        return UnsupportedOp(op_name(node), node_location(node), str(refusal))
+        return unsupported_node(node, str(refusal))
     node.replace_all_uses_with(new)
     emitter.graph.erase_node(node)
     if is_complex(node.meta.get("val")):

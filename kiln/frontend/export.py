@@ -18,11 +18,19 @@ tensors: 40-60% of the import of a large model). When that single trace
 fails, the two-step path runs and reports its errors as before; it first
 rewrites the ``prims`` view ops, which no functionalizing trace accepts, as
 aten views (``kiln/frontend/prims_views.py``).
+
+A failing torch.export prints the graph it traced so far to stderr (for
+SSDLite's data-dependent NMS: 460 kB, once per trace tried) before it raises.
+kiln's error names the construct and the line; every trace runs under
+``_no_partial_graph``, which keeps the rest of what the trace printed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
+import sys
 import types
 from collections.abc import Callable
 
@@ -132,7 +140,7 @@ def _export_decomposed(model, example_inputs: tuple, dynamic_shapes, decompositi
     to_aten: Callable = _trace._export_to_aten_ir
     _trace._export_to_aten_ir = functools.partial(to_aten, decomp_table=table)
     try:
-        with _override_composite_implicit_decomp(cia):
+        with _override_composite_implicit_decomp(cia), _no_partial_graph():
             program = _trace._export(
                 model,
                 tuple(example_inputs),
@@ -156,9 +164,43 @@ def _lift_fresh_copy_as_clone(graph: torch.fx.Graph) -> None:
 
 
 def _export(model, example_inputs: tuple, dynamic_shapes, strict: bool):
-    return torch.export.export(
-        model, tuple(example_inputs), dynamic_shapes=dynamic_shapes, strict=strict
-    )
+    with _no_partial_graph():
+        return torch.export.export(
+            model, tuple(example_inputs), dynamic_shapes=dynamic_shapes, strict=strict
+        )
+
+
+@contextlib.contextmanager
+def _no_partial_graph():
+    """Runs a trace with stderr held back, then writes what it printed to stderr, less the
+    partial graph a failing torch.export prints (its exception's ``partial_fx_graph``,
+    printed by each of the nested wrappers the exception passes: twice non-strict).
+
+    Post-condition: warnings and prints of the trace still reach stderr, in order.
+    """
+    held = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(held):
+            yield
+    except BaseException as err:
+        text = held.getvalue()
+        for graph in _partial_graphs(err):
+            text = text.replace(f"{graph}\n", "")
+        sys.stderr.write(text)
+        raise
+    sys.stderr.write(held.getvalue())
+
+
+def _partial_graphs(err: BaseException) -> list[str]:
+    """The ``partial_fx_graph`` texts along ``err``'s chain of causes (strict export
+    raises a ``UserError`` caused by the error that may carry one)."""
+    graphs, seen = [], set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if getattr(err, "partial_fx_graph", None):
+            graphs.append(err.partial_fx_graph)
+        err = err.__cause__ or err.__context__
+    return graphs
 
 
 def export_error(err: Exception, strict_err: Exception | None = None) -> UnsupportedOpsError:

@@ -39,7 +39,7 @@ from torch.export.graph_signature import (
 from kiln.errors import UnsupportedOp, UnsupportedOpsError
 from kiln.frontend.boundary import Output, TorchBoundary
 from kiln.frontend.complex_pairs import lower_complex
-from kiln.frontend.source import UNKNOWN, forward_location, node_location
+from kiln.frontend.source import UNKNOWN, forward_location, unsupported_node
 
 # The dtype of the 0-d tensor that carries a Python number out of the compiled code.
 _NUMBER_DTYPES = {
@@ -184,7 +184,7 @@ def _parameter_write(target: str, value) -> UnsupportedOp:
         "forward updates this parameter in place; kiln compiles inference with fixed"
         " weights (run the model once eagerly first if it only rewrites them on its first call)"
     )
-    return UnsupportedOp(f"in-place write to parameter '{target}'", node_location(value), reason)
+    return unsupported_node(value, reason, op=f"in-place write to parameter '{target}'")
 
 
 # PyTorch's factory kernels with out= (arange, linspace, logspace) resize their out

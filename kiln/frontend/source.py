@@ -12,7 +12,7 @@ import re
 import traceback
 from pathlib import Path
 
-from kiln.errors import SourceLocation
+from kiln.errors import SourceLocation, UnsupportedOp, library_site
 
 _KILN_DIR = str(Path(__file__).resolve().parent.parent)
 _LIBRARY_MARKERS = (
@@ -52,6 +52,21 @@ def node_location(node) -> str:
     stack = node.meta.get("stack_trace") or ""
     frames = [(file, int(line)) for file, line in _STACK_FRAME_RE.findall(stack)]
     return innermost_user_frame(frames)
+
+
+def node_library_site(node) -> str:
+    """The model library's line (``kiln.errors.library_site``) that produced an FX node."""
+    stack = node.meta.get("stack_trace") or ""
+    frames = [SourceLocation(f, int(line), 0) for f, line in _STACK_FRAME_RE.findall(stack)]
+    return library_site(frames[::-1])
+
+
+def unsupported_node(node, reason: str, op: str | None = None) -> UnsupportedOp:
+    """An ``UnsupportedOp`` for an FX node: its op (or ``op``), the user's line and the
+    model library's line inside it."""
+    return UnsupportedOp(
+        op or op_name(node), node_location(node), reason, inside=node_library_site(node)
+    )
 
 
 def traceback_location(tb) -> str:

@@ -34,7 +34,7 @@ from kiln.frontend.fold_zero_size_torch import fold_zero_size_values
 from kiln.frontend.pipelines import TORCH_FRONTEND, mlir_error_of, run_frontend
 from kiln.frontend.program import prepare_program
 from kiln.frontend.recurrent_decompositions import unroll_recurrent
-from kiln.frontend.unsupported import diagnosed_ops, frontend_error
+from kiln.frontend.unsupported import diagnosed_ops, frontend_error, location_library_site
 from kiln.ir import MLIRError, PassManager, ir
 from kiln.pipeline import pipeline_text
 
@@ -358,6 +358,7 @@ def _unknown_operators(module: ir.Module) -> list[UnsupportedOp]:
                     name.removeprefix("torch."),
                     user_location(op.location),
                     "not known to torch-mlir",
+                    inside=location_library_site(op.location),
                 )
             )
         return ir.WalkResult.ADVANCE
@@ -383,14 +384,15 @@ def _unconverted_ops(snapshot: ir.Operation) -> list[UnsupportedOp]:
     except MLIRError as err:
         module.erase()
         return diagnosed_ops(err, snapshot)
-    found = leftover_torch_ops(module, user_location)
+    found = leftover_torch_ops(module, user_location, location_library_site)
     module.erase()
     return found
 
 
-def leftover_torch_ops(module: ir.Operation, locate) -> list[UnsupportedOp]:
+def leftover_torch_ops(module: ir.Operation, locate, inside=None) -> list[UnsupportedOp]:
     """The torch ops a partial linalg conversion left in ``module``, each located by
-    ``locate(op.location)`` (the user's source line, or an ONNX node name)."""
+    ``locate(op.location)`` (the user's source line, or an ONNX node name) and, with
+    ``inside``, by ``inside(op.location)`` (the model library's line)."""
     found = []
     skip = ("torch.constant.", "torch.prim.ListConstruct", "torch_c.", "torch.vtensor.literal")
 
@@ -401,7 +403,10 @@ def leftover_torch_ops(module: ir.Operation, locate) -> list[UnsupportedOp]:
         ):
             found.append(
                 UnsupportedOp(
-                    name.removeprefix("torch."), locate(op.location), "no lowering to linalg"
+                    name.removeprefix("torch."),
+                    locate(op.location),
+                    "no lowering to linalg",
+                    inside=inside(op.location) if inside else "",
                 )
             )
         return ir.WalkResult.ADVANCE

@@ -12,9 +12,15 @@ import re
 
 import torch
 
-from kiln.errors import UnsupportedOp, UnsupportedOpsError, user_location
+from kiln.errors import (
+    UnsupportedOp,
+    UnsupportedOpsError,
+    library_site,
+    source_locations,
+    user_location,
+)
 from kiln.frontend.export import first_line
-from kiln.frontend.source import UNKNOWN, node_location, op_name
+from kiln.frontend.source import UNKNOWN, unsupported_node
 from kiln.ir import MLIRError, ir
 
 
@@ -24,7 +30,7 @@ def frontend_error(err: Exception, what: str) -> UnsupportedOpsError:
     reason = f"{what}: {type(err).__name__}: {first_line(err)}"
     if node is None:
         return UnsupportedOpsError([UnsupportedOp("(program)", UNKNOWN, reason)])
-    return UnsupportedOpsError([UnsupportedOp(op_name(node), node_location(node), reason)])
+    return UnsupportedOpsError([unsupported_node(node, reason)])
 
 
 def failing_node(tb):
@@ -51,7 +57,12 @@ def diagnosed_ops(err: MLIRError, raw: ir.Operation) -> list[UnsupportedOp]:
     where = user_location(diag.location)
     named = re.search(r"operation '(?:torch\.)?([a-z_.0-9]+)'", diag.message)
     name = named.group(1) if named else " or ".join(torch_ops_at(raw, where)) or "(unknown)"
-    return [UnsupportedOp(name, where, diag.message)]
+    return [UnsupportedOp(name, where, diag.message, inside=location_library_site(diag.location))]
+
+
+def location_library_site(loc) -> str:
+    """The model library's line (``kiln.errors.library_site``) of an MLIR location."""
+    return library_site(source_locations(loc))
 
 
 def torch_ops_at(module: ir.Operation, where: str) -> list[str]:

@@ -691,3 +691,87 @@ def test_tm_tensor_ops_compile_and_match():
     x = torch.randn(4, 4)
     compiled = kiln.compile(SortAndScan(), x, threads=1)
     torch.testing.assert_close(compiled(x), SortAndScan()(x), rtol=1e-5, atol=1e-6)
+
+
+class CountDependentBranch(nn.Module):
+    """SSDLite's NMS in small: an ``if`` on the size of a mask-selected tensor."""
+
+    def forward(self, x):
+        kept = x[x > 0]
+        if kept.numel() > 10:
+            return kept * 2
+        return kept + 1
+
+
+def test_data_dependent_branch_error_is_not_buried_under_the_partial_graph(capfd):
+    # torch.export printed its partial graph to stderr before raising (460 kB for SSDLite);
+    # kiln's error alone names the construct and the line.
+    with pytest.raises(kiln.UnsupportedOpsError) as info:
+        kiln.compile(CountDependentBranch(), torch.randn(64), threads=1)
+    line = _line_of(CountDependentBranch, "if kept.numel() > 10:")
+    assert f"{__file__}:{line}:" in str(info.value)
+    assert "computed from tensor data" in str(info.value)
+    printed = capfd.readouterr().err
+    assert "def forward" not in printed, printed[:500]
+
+
+def test_what_a_successful_trace_prints_still_reaches_stderr(capfd):
+    class Noisy(nn.Module):
+        def forward(self, x):
+            import sys
+
+            print("traced once", file=sys.stderr)
+            return x + 1
+
+    kiln.compile(Noisy(), torch.randn(4), threads=1)
+    assert "traced once" in capfd.readouterr().err
+
+
+_FAKE_LIBRARY = """import torch
+
+
+class Block(torch.nn.Module):
+    def forward(self, x):
+        a = torch.nextafter(x, x + 1)
+        b = torch.erfinv(x)
+        return a.sum() + b
+"""
+
+
+class CallsALibrary(nn.Module):
+    """A model from an installed library (a Hugging Face model), called from the user's code."""
+
+    def __init__(self, block: nn.Module):
+        super().__init__()
+        self.block = block
+
+    def forward(self, x):
+        return self.block(x) * 2
+
+
+def test_unsupported_op_in_a_model_library_names_the_librarys_line(tmp_path, monkeypatch):
+    # The user's line of a library model is their call of it: FNet's complex FFT was
+    # reported at the user's wrapper only. The library's line and code come with it.
+    library = tmp_path / "site-packages" / "fakelib.py"
+    library.parent.mkdir()
+    library.write_text(_FAKE_LIBRARY)
+    monkeypatch.syspath_prepend(str(library.parent))
+    fakelib = __import__("fakelib")
+    with pytest.raises(kiln.UnsupportedOpsError) as info:
+        kiln.compile(CallsALibrary(fakelib.Block()), torch.rand(4, 4) * 0.5, threads=1)
+    by_op = {u.op.split(".")[1]: u for u in info.value.ops}
+    assert set(by_op) == {"nextafter", "erfinv"}, info.value.ops  # unknown + not lowered
+    user_line = _line_of(CallsALibrary, "self.block(x)")
+    lines = _FAKE_LIBRARY.splitlines()
+    for op, code in (("nextafter", "torch.nextafter(x, x + 1)"), ("erfinv", "torch.erfinv(x)")):
+        line = next(i + 1 for i, text in enumerate(lines) if code in text)
+        assert by_op[op].location == f"{__file__}:{user_line}:0", by_op[op]
+        assert by_op[op].inside == f"{library}:{line}: `{lines[line - 1].strip()}`", by_op[op]
+        assert f"at {__file__}:{user_line}:0 (in {library}:{line}: `" in str(info.value)
+
+
+def test_unsupported_op_in_the_users_own_code_names_no_library():
+    with pytest.raises(kiln.UnsupportedOpsError) as info:
+        kiln.compile(MixedUnsupported(), torch.rand(4, 4) * 0.5, threads=1)
+    assert all(u.inside == "" for u in info.value.ops), info.value.ops
+    assert " (in " not in str(info.value)
