@@ -43,6 +43,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-unshare-destinations": "kiln.passes.unshare_destinations",
     # frontend
     "kiln-fold-zero-size-torch": "kiln.frontend.fold_zero_size_torch",
+    "kiln-bitcast-views": "kiln.frontend.bitcast_views",
     # lowering/cpu
     "kiln-approximate-math": "kiln.lowering.cpu.approximate_math",
     "kiln-assertions-to-errors": "kiln.lowering.cpu.assertions_to_errors",

@@ -15,6 +15,7 @@ torch-mlir fails for a reason that is not an unsupported op.
 from __future__ import annotations
 
 from kiln.errors import PipelineError
+from kiln.frontend.bitcast_views import BitcastViews
 from kiln.frontend.fold_zero_size_torch import FoldZeroSizeTorch
 from kiln.ir import ir
 from kiln.passes.match_scatter_sizes import MatchScatterSizes
@@ -29,6 +30,8 @@ ONNX_TORCH_BACKEND = ("torch-onnx-to-torch-backend-pipeline",)
 LINALG_BACKEND = (
     # torch-mlir's conversions crash on tensors with a zero-size dimension.
     FoldZeroSizeTorch().spec(),
+    # torch-mlir has no lowering of Tensor.view(dtype) (signbit, copysign use it).
+    BitcastViews().spec(),
     "torch-backend-to-linalg-on-tensors-backend-pipeline",
     # A scatter whose updates torch-mlir cast to a dynamic count: the targets'
     # canonicalization would fold the cast into an invalid scatter.
