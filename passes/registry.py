@@ -44,6 +44,7 @@ PASS_MODULES: dict[str, str] = {
     # frontend
     "kiln-fold-zero-size-torch": "kiln.frontend.fold_zero_size_torch",
     "kiln-bitcast-views": "kiln.frontend.bitcast_views",
+    "kiln-while-like-loops": "kiln.frontend.while_like_loops",
     # lowering/cpu
     "kiln-approximate-math": "kiln.lowering.cpu.approximate_math",
     "kiln-assertions-to-errors": "kiln.lowering.cpu.assertions_to_errors",
