@@ -35,8 +35,10 @@ def _torch_to_linalg() -> tuple[str, ...]:
     """torch-mlir's linalg pipeline, its passes spelled out as the wheel defines them,
     with ``kiln-while-like-loops`` right before its SCF conversion (no canonicalization
     may run between the two: it would fold the loop's condition back to a constant)."""
+    from torch_mlir.dialects import torch as torch_dialect  # registers torch-mlir's passes
+
     with ir.Context() as ctx:
-        ctx.allow_unregistered_dialects = True
+        torch_dialect.register_dialect(ctx)
         pm = PassManager.parse(
             "builtin.module(torch-backend-to-linalg-on-tensors-backend-pipeline)"
         )
