@@ -41,8 +41,11 @@ PASS_MODULES: dict[str, str] = {
     "kiln-select-to-minmax": "kiln.passes.select_to_minmax",
     "kiln-split-long-reductions": "kiln.passes.split_long_reductions",
     "kiln-unshare-destinations": "kiln.passes.unshare_destinations",
+    "kiln-while-carried-buffers": "kiln.passes.while_carried_buffers",
     # frontend
     "kiln-fold-zero-size-torch": "kiln.frontend.fold_zero_size_torch",
+    "kiln-bitcast-views": "kiln.frontend.bitcast_views",
+    "kiln-while-like-loops": "kiln.frontend.while_like_loops",
     # lowering/cpu
     "kiln-approximate-math": "kiln.lowering.cpu.approximate_math",
     "kiln-assertions-to-errors": "kiln.lowering.cpu.assertions_to_errors",

@@ -9,6 +9,7 @@ import torch
 from kiln.frontend.conv_decompositions import convolution
 from kiln.frontend.moe_decompositions import moe_decompositions
 from kiln.frontend.pool_decompositions import POOL_DECOMPOSITIONS
+from kiln.frontend.pow_decompositions import POW_DECOMPOSITIONS
 from kiln.frontend.recurrent_decompositions import RECURRENT_DECOMPOSITIONS
 
 
@@ -271,6 +272,7 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.sort.stable: _stable_sort,
     **RECURRENT_DECOMPOSITIONS,
     **POOL_DECOMPOSITIONS,
+    **POW_DECOMPOSITIONS,
 }
 
 

@@ -15,10 +15,12 @@ torch-mlir fails for a reason that is not an unsupported op.
 from __future__ import annotations
 
 from kiln.errors import PipelineError
+from kiln.frontend.bitcast_views import BitcastViews
 from kiln.frontend.fold_zero_size_torch import FoldZeroSizeTorch
-from kiln.ir import ir
+from kiln.frontend.while_like_loops import WhileLikeLoops
+from kiln.ir import PassManager, ir
 from kiln.passes.match_scatter_sizes import MatchScatterSizes
-from kiln.pipeline import Pipeline, Stage
+from kiln.pipeline import Pipeline, Stage, split_pipeline
 
 TORCH_BACKEND = (
     "func.func(torch-match-quantized-custom-ops)",
@@ -26,10 +28,33 @@ TORCH_BACKEND = (
 )
 ONNX_TO_TORCH = ("func.func(convert-torch-onnx-to-torch)",)
 ONNX_TORCH_BACKEND = ("torch-onnx-to-torch-backend-pipeline",)
+TORCH_TO_SCF = "func.func(convert-torch-to-scf)"
+
+
+def _torch_to_linalg() -> tuple[str, ...]:
+    """torch-mlir's linalg pipeline, its passes spelled out as the wheel defines them,
+    with ``kiln-while-like-loops`` right before its SCF conversion (no canonicalization
+    may run between the two: it would fold the loop's condition back to a constant)."""
+    from torch_mlir.dialects import torch as torch_dialect  # registers torch-mlir's passes
+
+    with ir.Context() as ctx:
+        torch_dialect.register_dialect(ctx)
+        pm = PassManager.parse(
+            "builtin.module(torch-backend-to-linalg-on-tensors-backend-pipeline)"
+        )
+        specs = split_pipeline(str(pm))
+    if TORCH_TO_SCF not in specs:
+        raise RuntimeError(f"torch-mlir's linalg pipeline has no {TORCH_TO_SCF}: {specs}")
+    at = specs.index(TORCH_TO_SCF)
+    return (*specs[:at], WhileLikeLoops().spec(), *specs[at:])
+
+
 LINALG_BACKEND = (
     # torch-mlir's conversions crash on tensors with a zero-size dimension.
     FoldZeroSizeTorch().spec(),
-    "torch-backend-to-linalg-on-tensors-backend-pipeline",
+    # torch-mlir has no lowering of Tensor.view(dtype) (signbit, copysign use it).
+    BitcastViews().spec(),
+    *_torch_to_linalg(),
     # A scatter whose updates torch-mlir cast to a dynamic count: the targets'
     # canonicalization would fold the cast into an invalid scatter.
     MatchScatterSizes().spec(),

@@ -63,6 +63,7 @@ from kiln.passes.readonly_arguments import ReadonlyArguments
 from kiln.passes.select_to_minmax import SelectToMinMax
 from kiln.passes.split_long_reductions import SplitLongReductions
 from kiln.passes.unshare_destinations import UnshareDestinations
+from kiln.passes.while_carried_buffers import WhileCarriedBuffers
 
 from kiln.pipeline import Pipeline, Stage
 
@@ -265,6 +266,8 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     "empty-tensor-to-alloc-tensor",
                     # The caller owns the inputs: an in-place update copies them first.
                     ReadonlyArguments().spec(),
+                    # A while loop (torch.while_loop) carries each tensor in one buffer.
+                    WhileCarriedBuffers().spec(),
                     "one-shot-bufferize{bufferize-function-boundaries "
                     "function-boundary-type-conversion=identity-layout-map}",
                     "canonicalize",

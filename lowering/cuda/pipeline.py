@@ -50,6 +50,7 @@ from kiln.passes.fuse_elementwise import FuseElementwise
 from kiln.passes.guard_integer_division import GuardIntegerDivision
 from kiln.passes.readonly_arguments import ReadonlyArguments
 from kiln.passes.unshare_destinations import UnshareDestinations
+from kiln.passes.while_carried_buffers import WhileCarriedBuffers
 
 from kiln.ir import ir
 from kiln.pipeline import Pipeline, Stage
@@ -147,6 +148,8 @@ def cuda_pipeline(target: CudaTarget | None = None) -> Pipeline:
                     "empty-tensor-to-alloc-tensor",
                     # The caller owns the inputs: an in-place update copies them first.
                     ReadonlyArguments().spec(),
+                    # A while loop (torch.while_loop) carries each tensor in one buffer.
+                    WhileCarriedBuffers().spec(),
                     "one-shot-bufferize{bufferize-function-boundaries "
                     "function-boundary-type-conversion=identity-layout-map}",
                     # Twice: the first round exposes the self-copies the second removes.
