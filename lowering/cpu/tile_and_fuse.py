@@ -397,7 +397,9 @@ def _transpose_tile(op: ir.Operation, loops, vector_width: int) -> tuple[int, ..
         inner_maps = []
         for amap in indexing_maps(op)[:-1]:
             dims = broadcast_dims(amap)
-            if dims:
+            # Transposed: the input has the last loop, but not as its last dim (an input
+            # without it, like a row's max in a softmax, is broadcast along the row).
+            if dims and len(loops) - 1 in dims[:-1]:
                 inner_maps.append(dims[-1])
     last = len(loops) - 1
     crossing = [d for d in inner_maps if d is not None and d != last]
