@@ -86,10 +86,6 @@ def analyze_contraction(op: ir.Operation) -> Contraction | None:
         return None
     if not c <= (a | b) or (a | b) - c != set(ks):
         return None
-    # The block's n is B's innermost candidate (contiguous panel rows); its m
-    # is A's innermost candidate. Every other output loop is a batch loop.
-    m, n = m_candidates[-1], n_candidates[-1]
-    batch = [d for d in dims[2] if d not in (m, n)]
     kinds = iterator_types(op) if op.name == "linalg.generic" else None
     if kinds is not None and (
         kinds[ks[0]] != "reduction" or any(kinds[d] != "parallel" for d in c)
@@ -99,6 +95,12 @@ def analyze_contraction(op: ir.Operation) -> Contraction | None:
     for operand_dims, shape in zip(dims, shapes, strict=True):
         for d, size in zip(operand_dims, shape, strict=True):
             loop_sizes[d] = size
+    # The block's n is B's innermost candidate (contiguous panel rows); its m
+    # is A's innermost candidate. Every other output loop is a batch loop. A unit
+    # loop is no candidate while a longer one is: Funnel's relative attention
+    # (A: heads x 128 x 1 x 1 x 64) ran 1-row blocks over 128 batched rows.
+    m, n = _innermost_long(m_candidates, loop_sizes), _innermost_long(n_candidates, loop_sizes)
+    batch = [d for d in dims[2] if d not in (m, n)]
     return Contraction(
         n_loops,
         tuple(batch),
@@ -110,6 +112,12 @@ def analyze_contraction(op: ir.Operation) -> Contraction | None:
         tuple(dims[2]),
         tuple(loop_sizes),
     )
+
+
+def _innermost_long(candidates: list[int], loop_sizes: list[int]) -> int:
+    """The innermost of ``candidates`` longer than 1, or the innermost if none is."""
+    long = [d for d in candidates if loop_sizes[d] > 1]
+    return (long or candidates)[-1]
 
 
 def is_contraction_like(op: ir.Operation) -> bool:
