@@ -221,6 +221,14 @@ def collapse_to(value: ir.Value, groups: Sequence[Sequence[int]]) -> ir.Value:
     return tensor.collapse_shape(tensor_type(new_shape, element_type(value)), value, reassociation)
 
 
+def window_attr(op: ir.Operation, name: str, rank: int) -> list[int]:
+    """A named convolution's ``strides`` or ``dilations`` (``name``): one int per spatial
+    dim, ``rank`` of them; an absent attribute is its default, all ones."""
+    if name not in op.attributes:
+        return [1] * rank
+    return [int(v) for v in ir.DenseIntElementsAttr(op.attributes[name])]
+
+
 def _i64(v: int) -> ir.IntegerAttr:
     return ir.IntegerAttr.get(ir.IntegerType.get_signless(64), v)
 

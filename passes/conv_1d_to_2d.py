@@ -25,7 +25,13 @@ as they are: correct, unscheduled).
 
 from __future__ import annotations
 
-from kiln.passes.common import collect_ops, static_shape
+from kiln.passes.common import (
+    collect_ops,
+    single_result,
+    split_dim,
+    static_shape,
+    window_attr,
+)
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import ir, linalg, tensor
@@ -55,42 +61,21 @@ def _rewrite(op: ir.Operation) -> None:
     build, (at_input, at_filter, at_output) = REWRITES[op.name]
     x, w, init = op.operands
     with ir.InsertionPoint(op), op.location:
+        out = _unit_dim(init, at_output)
         conv = build(
             _unit_dim(x, at_input),
             _unit_dim(w, at_filter),
-            outs=[_unit_dim(init, at_output)],
-            strides=[1, *_values(op, "strides")],
-            dilations=[1, *_values(op, "dilations")],
+            outs=[out],
+            strides=[1, *window_attr(op, "strides", 1)],
+            dilations=[1, *window_attr(op, "dilations", 1)],
         )
-        result = tensor.collapse_shape(op.results[0].type, conv, _groups(3, at_output))
+        # Collapsed back by the reshape that made the unit dim, reversed.
+        reassociation = out.owner.attributes["reassociation"]
+        result = tensor.collapse_shape(op.results[0].type, single_result(conv), reassociation)
     op.results[0].replace_all_uses_with(result)
     op.erase()
 
 
-def _values(op: ir.Operation, name: str) -> list[int]:
-    if name not in op.attributes:
-        return [1]
-    return [int(v) for v in ir.DenseIntElementsAttr(op.attributes[name])]
-
-
 def _unit_dim(value: ir.Value, at: int) -> ir.Value:
-    """``value`` with a dimension of size 1 inserted at ``at`` (a free reshape)."""
-    shape = static_shape(value)
-    new_shape = shape[:at] + [1] + shape[at:]
-    element = ir.ShapedType(value.type).element_type
-    result_type = ir.RankedTensorType.get(new_shape, element)
-    return tensor.expand_shape(result_type, value, _groups(len(shape), at), [], new_shape)
-
-
-def _groups(rank: int, at: int) -> ir.ArrayAttr:
-    """Reassociation of ``rank`` dims onto ``rank + 1``: the unit dim ``at`` joins its
-    neighbour (the next dim, or the previous one when it is last)."""
-    groups, out = [], 0
-    for d in range(rank):
-        width = 2 if d == min(at, rank - 1) else 1
-        groups.append(list(range(out, out + width)))
-        out += width
-    i64 = ir.IntegerType.get_signless(64)
-    return ir.ArrayAttr.get(
-        [ir.ArrayAttr.get([ir.IntegerAttr.get(i64, i) for i in g]) for g in groups]
-    )
+    """``value`` with a dimension of size 1 inserted before dim ``at`` (a free reshape)."""
+    return split_dim(value, at, [1, static_shape(value)[at]])

@@ -47,7 +47,6 @@ from kiln.passes.common import (
     dense_constant,
     split_dim,
     static_shape,
-    tensor_type,
 )
 from kiln.passes.contraction_analysis import (
     BLOCKED_ATTR,
@@ -58,6 +57,7 @@ from kiln.passes.contraction_analysis import (
     choose_blocking,
     is_int8_contraction,
 )
+from kiln.passes.padded_slices import leading_slice
 from kiln.passes.registry import KilnPass, PassFailure, register
 
 from kiln.ir import arith, ir, linalg, tensor
@@ -198,9 +198,9 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking, k_pack: int) -> ir
         groups.append(list(range(pos, pos + width)))
         pos += width
     result = collapse_to(generic.result, groups)
-    if blk.n_padded != N or blk.m_padded != rows:
-        result = _slice_to(result, {c_pos_m: rows, c_pos_n: N}, acc_type)
-    return result
+    shape = static_shape(result)
+    shape[c_pos_m], shape[c_pos_n] = rows, N
+    return leading_slice(result, shape)
 
 
 def _pack_rhs(b: ir.Value, c: Contraction, blk: Blocking, panel_loops: list[int]):
@@ -252,19 +252,3 @@ def _panels(bkn: np.ndarray, n_blocks: int, nr: int) -> np.ndarray:
     if N % nr:
         by_k[..., full, : N % nr] = bkn[..., full * nr :]
     return panels
-
-
-def _slice_to(value: ir.Value, sizes: dict[int, int], elt: ir.Type) -> ir.Value:
-    """The leading ``sizes[d]`` elements of each dimension ``d`` of ``value``."""
-    shape = static_shape(value)
-    new_shape = [sizes.get(d, size) for d, size in enumerate(shape)]
-    return tensor.extract_slice(
-        tensor_type(new_shape, elt),
-        value,
-        [],
-        [],
-        [],
-        [0] * len(shape),
-        new_shape,
-        [1] * len(shape),
-    )

@@ -33,6 +33,7 @@ from kiln.passes.common import (
     pad_high,
     static_shape,
     users,
+    window_attr,
 )
 from kiln.passes.padded_slices import leading_slice, may_trap, padded_operand
 from kiln.passes.registry import KilnPass, register
@@ -70,7 +71,8 @@ def _pad(conv: ir.Operation, width: int) -> None:
     x, w, init = conv.operands
     batch, height, in_width, channels = static_shape(x)
     kernel_width = static_shape(w)[1]
-    stride, dilation = _attr(conv, "strides")[1], _attr(conv, "dilations")[1]
+    strides, dilations = window_attr(conv, "strides", 2), window_attr(conv, "dilations", 2)
+    stride, dilation = strides[1], dilations[1]
     needed = (width - 1) * stride + (kernel_width - 1) * dilation + 1
     out_shape = static_shape(init)
     padded_shape = [*out_shape[:2], width, out_shape[3]]
@@ -80,8 +82,8 @@ def _pad(conv: ir.Operation, width: int) -> None:
             x,
             w,
             outs=[_init(init, padded_shape)],
-            strides=_attr(conv, "strides"),
-            dilations=_attr(conv, "dilations"),
+            strides=strides,
+            dilations=dilations,
         )
         result = leading_slice(padded, out_shape)
     old_init = defining_op(init)
@@ -123,12 +125,6 @@ def _widened_input(x: ir.Value, shape: list[int]) -> ir.Value:
         insert.attributes["static_sizes"],
         insert.attributes["static_strides"],
     )
-
-
-def _attr(conv: ir.Operation, name: str) -> list[int]:
-    if name not in conv.attributes:
-        return [1, 1]
-    return [int(v) for v in ir.DenseIntElementsAttr(conv.attributes[name])]
 
 
 def _init(init: ir.Value, shape: list[int]) -> ir.Value:
