@@ -41,6 +41,7 @@ from kiln.lowering.cpu.merge_identical_functions import MergeIdenticalFunctions
 from kiln.lowering.cpu.outline_loop_nests import OutlineLoopNests
 from kiln.lowering.cpu.pack_contractions import PackContractions
 from kiln.lowering.cpu.pack_conv_filters import PackConvFilters
+from kiln.lowering.cpu.pad_conv_channels import PadConvChannels
 from kiln.lowering.cpu.pad_conv_rows import PadConvRows
 from kiln.lowering.cpu.result_shapes import ResultShapes
 from kiln.lowering.cpu.static_buffers import StaticBuffers
@@ -216,6 +217,8 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     # Output rows no pixel block divides are padded (after fusion: one
                     # epilogue op to run over the padded rows, not a chain).
                     PadConvRows().spec(),
+                    # Channel counts that are no multiple of the vector width likewise.
+                    PadConvChannels(vector_width=lanes).spec(all_options=True),
                     PackContractions(vector_width=lanes, precision=target.precision).spec(
                         all_options=True
                     ),

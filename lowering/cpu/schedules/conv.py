@@ -85,7 +85,7 @@ def conv_blocking(ow: int, f: int, c: int, vector_width: int, k_pack: int = 1) -
         if mr == 1 and nr == 2 * vector_width:
             nr, mr = vector_width, _pixel_block(ow, vector_width, vector_width)
     steps = c // k_pack
-    ku = _reduction_step(steps, nr, vector_width)
+    ku = reduction_step(steps, nr, vector_width)
     kc = ku
     for chunk in range(ku, min(steps, 128) + 1, ku):
         if steps % chunk == 0:
@@ -97,7 +97,7 @@ def conv_blocking(ow: int, f: int, c: int, vector_width: int, k_pack: int = 1) -
 MAX_ODD_ROW_STEP = 32
 
 
-def _reduction_step(c: int, nr: int, vector_width: int) -> int:
+def reduction_step(c: int, nr: int, vector_width: int) -> int:
     """Input channels per innermost op (``ku``).
 
     Each innermost op rebuilds its loop-carried accumulator. For a block row
