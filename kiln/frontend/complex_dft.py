@@ -73,16 +73,19 @@ def dft(e: Emitter, x, n: int, k: int, sign: int, scale: float) -> torch.fx.Node
 
 def _dense(e: Emitter, x, n: int, k: int, sign: int, scale: float):
     """One matmul: pair rows flattened to ``[..., 2n]`` times ``[2n, 2k]`` (reals: ``[n, 2k]``)."""
+    lead = list(e.val(x).shape[: e.rank(x) - 1])
     if e.is_pair(x):
         assert k == n, "a c2c matrix keeps every frequency"
-        x = e.op(aten.view.default, _contiguous(e, x), [*e.val(x).shape[:-2], 2 * n])
         matrix, key = c2c_matrix(n, sign, scale), ("c2c", n, sign, scale)
     else:
         matrix, key = r2c_matrix(n, k, sign, scale), ("r2c", n, k, sign, scale)
+    # Rows flattened: aten.matmul of a 3-D tensor and a matrix imports as a batch
+    # matmul with the matrix broadcast (copied) to every batch.
+    x = e.op(aten.view.default, _contiguous(e, x), [-1, matrix.shape[0]])
     dtype = e.val(x).dtype
     constant = e.constant(torch.from_numpy(matrix).to(dtype), key=(*key, dtype))
-    out = e.op(aten.matmul.default, x, constant)
-    return _pair_op(e, aten.view.default, out, [*e.val(out).shape[:-1], k, 2])
+    out = e.op(aten.mm.default, x, constant)
+    return _pair_op(e, aten.view.default, out, [*lead, k, 2])
 
 
 def _four_step(e: Emitter, x, n: int, factors: tuple[int, int], sign: int, scale: float):
