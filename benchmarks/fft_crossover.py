@@ -1,9 +1,9 @@
 """Dense DFT matmul vs the four-step form, paired in one process (complex_dft's thresholds).
 
-    .venv/bin/python -m benchmarks.fft_crossover [--rows 128] [--n 32 64 ...] [--kind c2c|r2c]
+    .venv/bin/python -m benchmarks.fft_crossover [--rows 128] [--n 32 64 ...] [--kind c2c|r2c|real]
 
-For each length, compiles ``fft`` (c2c: a complex input) or ``rfft`` (r2c: a real
-input) of ``[rows, n]`` twice, once forced dense and once forced factorized, then
+For each length, compiles ``fft`` (c2c: a complex input; real: a real input) or
+``rfft`` (r2c: a real input) of ``[rows, n]`` twice, once forced dense and once forced factorized, then
 times the two alternately (median of many calls each, interleaved so that load
 on the machine hits both alike) and prints dense ms, four-step ms and their ratio.
 """
@@ -29,14 +29,17 @@ def _rfft(x):
 
 
 def _compiled(fn, x, factor_from: int):
-    saved = complex_dft.FACTOR_C2C_FROM, complex_dft.FACTOR_R2C_FROM
-    complex_dft.FACTOR_C2C_FROM = complex_dft.FACTOR_R2C_FROM = factor_from
+    names = ("FACTOR_C2C_FROM", "FACTOR_REAL_FROM", "FACTOR_R2C_FROM")
+    saved = [getattr(complex_dft, name) for name in names]
+    for name in names:
+        setattr(complex_dft, name, factor_from)
     try:
         start = time.perf_counter()
         compiled = kiln.compile(fn, x, threads=1)
         return compiled, time.perf_counter() - start
     finally:
-        complex_dft.FACTOR_C2C_FROM, complex_dft.FACTOR_R2C_FROM = saved
+        for name, value in zip(names, saved, strict=True):
+            setattr(complex_dft, name, value)
 
 
 def paired(a, b, x, calls: int = 60) -> tuple[float, float]:
@@ -55,7 +58,7 @@ def paired(a, b, x, calls: int = 60) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=128)
-    parser.add_argument("--kind", choices=("c2c", "r2c"), default="c2c")
+    parser.add_argument("--kind", choices=("c2c", "r2c", "real"), default="c2c")
     parser.add_argument("--n", type=int, nargs="+", default=[32, 48, 64, 96, 128, 256, 768])
     args = parser.parse_args()
     for n in args.n:
@@ -64,7 +67,7 @@ def main() -> None:
             fn = _fft
         else:
             x = torch.randn(args.rows, n)
-            fn = _rfft
+            fn = _rfft if args.kind == "r2c" else _fft
         dense, dense_s = _compiled(fn, x, 1 << 40)
         fast, fast_s = _compiled(fn, x, 0)
         err = (fast(x) - fn(x)).abs().max().item() / fn(x).abs().max().item()

@@ -41,11 +41,15 @@ from kiln.frontend.dft_matrices import c2c_matrix, r2c_matrix, twiddles
 
 aten = torch.ops.aten
 
-# Lengths below these keep the dense matrix (measured crossovers, see the docstring):
-# a transform of pairs (c2c), and the first k = n//2 + 1 frequencies of a real input
-# (rfft, stft), whose dense [n, 2k] matrix is a quarter of the c2c one.
-FACTOR_C2C_FROM = 64
-FACTOR_R2C_FROM = 128
+# Lengths below these keep the dense matrix: the crossovers measured on a loaded 2-core
+# Zen 3 (benchmarks/fft_crossover.py, 128 rows, 1 thread; dense/four-step time ratio at
+# the two lengths each threshold sits between). A transform of pairs (c2c: 0.95x at 64,
+# 1.27x at 96); all n frequencies of a real input, whose dense [n, 2n] matrix is half
+# a c2c one (0.80x at 96, 1.09x at 128); the first n//2 + 1 frequencies of a real input
+# (rfft, stft), whose dense [n, 2k] matrix is a quarter of it (0.98x at 256, 1.23x at 400).
+FACTOR_C2C_FROM = 96
+FACTOR_REAL_FROM = 128
+FACTOR_R2C_FROM = 320
 
 
 def split(n: int) -> tuple[int, int] | None:
@@ -60,15 +64,19 @@ def split(n: int) -> tuple[int, int] | None:
 def dft(e: Emitter, x, n: int, k: int, sign: int, scale: float) -> torch.fx.Node:
     """The first ``k`` frequencies of the DFT of ``x`` (a pair or a real tensor) along its
     last axis, of length ``n``: a pair node. ``scale`` multiplies the result (the norm)."""
-    pair = e.is_pair(x)
-    start = FACTOR_C2C_FROM if pair or k == n else FACTOR_R2C_FROM
-    factors = split(n) if n >= start else None
+    factors = split(n) if n >= _factor_from(e.is_pair(x), n, k) else None
     if factors is None:
         return _dense(e, x, n, k, sign, scale)
     out = _four_step(e, x, n, factors, sign, scale)
     if k < n:
         out = _pair_op(e, aten.slice.Tensor, out, e.rank(out) - 1, 0, k, 1)
     return out
+
+
+def _factor_from(pair: bool, n: int, k: int) -> int:
+    if pair:
+        return FACTOR_C2C_FROM
+    return FACTOR_REAL_FROM if k == n else FACTOR_R2C_FROM
 
 
 def _dense(e: Emitter, x, n: int, k: int, sign: int, scale: float):
