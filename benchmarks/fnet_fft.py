@@ -29,6 +29,12 @@ def _fft(x):
 
 
 def _workloads():
+    # transformers imports torchvision, whose C++ extension does not load on this torch:
+    # the real-model tier's shim imports it without the extension first.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "test" / "e2e"))
+    from models.torchvision_cpu import import_torchvision
+
+    import_torchvision()
     from transformers import FNetConfig, FNetModel
 
     torch.manual_seed(0)
