@@ -9,8 +9,9 @@ elementwise ops on the way, so producers and consumers meet.
 
 Pre: linalg-on-tensors.
 Post: no elementwise ``linalg.generic`` has a single-use elementwise generic
-producer; contractions (named or generic) are untouched: they are guarded by
-``kiln.fusion_barrier`` ops during the fusion, removed afterwards.
+producer; contractions (named or generic) are untouched, reshapes of their
+results included: they are guarded by ``kiln.fusion_barrier`` ops during the
+fusion, removed afterwards.
 """
 
 from __future__ import annotations
@@ -70,10 +71,13 @@ class FuseElementwise(KilnPass):
 
 
 def _guard_contractions(module: ir.Operation) -> list[ir.Operation]:
-    """Puts a ``kiln.fusion_barrier`` on every input of every contraction.
+    """Puts a ``kiln.fusion_barrier`` on every input and result of every contraction.
 
     MLIR's elementwise fusion also fuses into named ops such as linalg.matmul
-    (turning them generic), so named contractions are guarded too.
+    (turning them generic), so named contractions are guarded too. Results are
+    guarded because its reshape propagation folds a consumer ``expand_shape`` into
+    the contraction: a [M, 2k] matmul viewed as [M, k, 2] (complex pairs) became a
+    contraction over N = (k, 2), whose packing padded the inner 2 to a vector (8x work).
     """
     barriers = []
     for op in collect_ops(module, (*NAMED_CONTRACTIONS, *GUARDED_NAMED, "linalg.generic")):
@@ -86,4 +90,16 @@ def _guard_contractions(module: ir.Operation) -> list[ir.Operation]:
                 barrier = FusionBarrierOp(value, value.type)
             op.operands[index] = barrier.results[0]
             barriers.append(barrier.operation)
+        barriers.extend(_guard_results(op))
+    return barriers
+
+
+def _guard_results(op: ir.Operation) -> list[ir.Operation]:
+    """A barrier between each result of ``op`` and its uses."""
+    barriers = []
+    for result in op.results:
+        with ir.InsertionPoint.after(op), op.location:
+            barrier = FusionBarrierOp(result, result.type)
+        result.replace_all_uses_except(barrier.results[0], barrier.operation)
+        barriers.append(barrier.operation)
     return barriers

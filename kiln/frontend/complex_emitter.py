@@ -96,6 +96,13 @@ class Emitter:
                 node.meta[key] = self.anchor.meta[key]
         return node
 
+    def op_like(self, like, target, *args, **kwargs) -> torch.fx.Node:
+        """``op(target, ...)``, a pair when ``like`` is one (a view, copy or slice of it)."""
+        node = self.op(target, *args, **kwargs)
+        if self.is_pair(like):
+            self.pairs.add(node)
+        return node
+
     def re(self, pair) -> torch.fx.Node:
         """The real parts of a pair."""
         return self.op(aten.select.int, pair, self.val(pair).dim() - 1, 0)
@@ -109,6 +116,14 @@ class Emitter:
         pair = self.op(aten.stack.default, [re, im], self.rank(re))
         self.pairs.add(pair)
         return pair
+
+    def product(self, x, y) -> torch.fx.Node:
+        """The complex product of two pairs."""
+        xr, xi, yr, yi = self.re(x), self.im(x), self.re(y), self.im(y)
+        mul, sub, add = aten.mul.Tensor, aten.sub.Tensor, aten.add.Tensor
+        re = self.op(sub, self.op(mul, xr, yr), self.op(mul, xi, yi))
+        im = self.op(add, self.op(mul, xr, yi), self.op(mul, xi, yr))
+        return self.pair(re, im)
 
     def as_pair(self, value) -> torch.fx.Node:
         """``value`` (pair, real tensor or Python number) as a pair of the anchor's dtype."""

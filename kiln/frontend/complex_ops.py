@@ -56,15 +56,6 @@ def _scaled(e: Emitter, pair, factor, target):
     return e.op(target, pair, factor)
 
 
-def _product(e: Emitter, x, y):
-    """The complex product of two pairs."""
-    xr, xi, yr, yi = e.re(x), e.im(x), e.re(y), e.im(y)
-    mul, sub, add = aten.mul.Tensor, aten.sub.Tensor, aten.add.Tensor
-    re = e.op(sub, e.op(mul, xr, yr), e.op(mul, xi, yi))
-    im = e.op(add, e.op(mul, xr, yi), e.op(mul, xi, yr))
-    return e.pair(re, im)
-
-
 def _real_operand(e: Emitter, value) -> bool:
     return not e.is_pair(value) and not isinstance(value, complex)
 
@@ -75,7 +66,7 @@ def _mul(e: Emitter, node):
         return _scaled(e, x, y, aten.mul.Tensor)
     if _real_operand(e, x):
         return _scaled(e, y, x, aten.mul.Tensor)
-    return _product(e, e.as_pair(x), e.as_pair(y))
+    return e.product(e.as_pair(x), e.as_pair(y))
 
 
 def _div(e: Emitter, node):
@@ -87,7 +78,7 @@ def _div(e: Emitter, node):
         return _scaled(e, e.as_pair(x), y, aten.div.Tensor)
     y = e.as_pair(y)
     conj = e.pair(e.re(y), e.op(aten.neg.default, e.im(y)))
-    return _scaled(e, _product(e, e.as_pair(x), conj), _squared_abs(e, y), aten.div.Tensor)
+    return _scaled(e, e.product(e.as_pair(x), conj), _squared_abs(e, y), aten.div.Tensor)
 
 
 def _squared_abs(e: Emitter, x):
@@ -123,7 +114,7 @@ def _pow(e: Emitter, node):
     if not _is_real_number(p):
         raise Refused("a power with a complex or tensor exponent")
     if p == 2:
-        return _product(e, x, x)
+        return e.product(x, x)
     magnitude = e.op(aten.pow.Tensor_Scalar, absolute(e, x), p)
     angle = e.op(aten.mul.Tensor, e.op(aten.atan2.default, e.im(x), e.re(x)), p)
     re = e.op(aten.mul.Tensor, magnitude, e.op(aten.cos.default, angle))

@@ -1,77 +1,33 @@
 """FFTs and the STFT on complex pairs, as matmuls with DFT matrices made at compile time.
 
-A transform of length ``n`` along one dimension is one matmul: the dimension
-is moved last, each (real, imaginary) pair of it is flattened into the row
-(``[..., 2n]``), and multiplied by a ``[2n, 2k]`` matrix of 2x2 blocks
-``[[cos, s*sin], [-s*sin, cos]]`` (``s`` the transform's sign) whose columns
-come out as the result's pairs. Real inputs (``rfft``) use ``[n, 2k]``,
-real outputs (``irfft``) ``[2m, n]`` with Hermitian weights. ``fftn`` is one
-such transform per dimension; the STFT gathers its frames with constant
-indices, applies the window, and transforms each frame the same way.
+Each 1-D transform moves its dimension last and runs a DFT along it
+(``complex_dft.py``): one matmul with a dense DFT matrix for short or prime
+lengths, Cooley-Tukey's four-step form (two smaller matmuls and a twiddle
+product) for long composite ones. Complex inputs use ``[2n, 2n]`` pair
+matrices, real inputs (``rfft``, ``stft``, ``fft`` of a real tensor) ``[n, 2k]``
+ones; ``irfft`` (real outputs) is one dense ``[2m, n]`` matmul with Hermitian
+weights. ``fftn`` is one such transform per dimension; the STFT gathers its
+frames with constant indices, applies the window, and transforms each frame.
 
-Cost and accuracy: O(n²) multiply-adds per transformed vector, where an FFT
-takes O(n log n): about 4n² flops, 0.5 MFLOP for n = 512, fast enough at the
-lengths models transform (FNet's sequence and hidden sizes, STFT frames of
-400-1024) and run through kiln's tuned matmul. The matrices are computed in
-float64 from the exact integer phase ``j*k mod n`` and rounded once to the
-part dtype; the error of a result is that of a length-n dot product, about
-``eps * sqrt(n) * max|x|`` (~1e-6 relative for float32 at n = 1024).
+Accuracy: every matrix and twiddle is computed in float64 from an exact
+integer phase and rounded once to the part dtype (``dft_matrices.py``); the
+error bounds are in ``complex_dft.py`` (about ``eps * sqrt(n) * ||x||_2`` dense,
+less factorized: ~1e-6 relative for float32 at n = 1024).
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 
+from kiln.frontend.complex_dft import dft
 from kiln.frontend.complex_emitter import Emitter, Refused
+from kiln.frontend.dft_matrices import c2c_matrix, c2r_matrix, r2c_matrix
+
+__all__ = ["SPECTRAL_OPS", "c2c_matrix", "c2r_matrix", "r2c_matrix", "transform"]
 
 aten = torch.ops.aten
-
-
-def _phases(rows: int, cols: int, n: int):
-    """cos and sin of 2*pi*j*k/n for j < rows, k < cols, from the exact phase j*k mod n."""
-    j, k = np.arange(rows)[:, None], np.arange(cols)[None, :]
-    theta = 2.0 * np.pi * ((j * k) % n) / n
-    return np.cos(theta), np.sin(theta)
-
-
-def c2c_matrix(n: int, sign: int, scale: float) -> np.ndarray:
-    """[2n, 2n]: pairs in, pairs out, W = cos + i*sign*sin."""
-    cos, sin = _phases(n, n, n)
-    m = np.empty((2 * n, 2 * n))
-    m[0::2, 0::2], m[1::2, 1::2] = cos, cos
-    m[0::2, 1::2], m[1::2, 0::2] = sign * sin, -sign * sin
-    return m * scale
-
-
-def r2c_matrix(n: int, k: int, sign: int, scale: float) -> np.ndarray:
-    """[n, 2k]: reals in, the first ``k`` frequencies' pairs out."""
-    cos, sin = _phases(n, k, n)
-    m = np.empty((n, 2 * k))
-    m[:, 0::2], m[:, 1::2] = cos, sign * sin
-    return m * scale
-
-
-def c2r_matrix(n: int, scale: float) -> np.ndarray:
-    """[2m, n], m = n//2 + 1: a half spectrum's pairs in, the n reals of its inverse out.
-
-    Frequencies 1..ceil(n/2)-1 stand for their conjugate mirror too (weight 2); the
-    imaginary parts of frequency 0 and n/2 are ignored, as eager's irfft does.
-    """
-    m = n // 2 + 1
-    cos, sin = _phases(m, n, n)
-    weights = np.full((m, 1), 2.0)
-    weights[0] = 1.0
-    if n % 2 == 0:
-        weights[-1] = 1.0
-    out = np.empty((2 * m, n))
-    out[0::2], out[1::2] = weights * cos, -weights * sin
-    out[1] = 0.0
-    if n % 2 == 0:
-        out[2 * m - 1] = 0.0
-    return out * scale
 
 
 def _scale(norm: str | None, n: int, inverse: bool) -> float:
@@ -90,32 +46,34 @@ def _resized(e: Emitter, x, dim: int, length: int):
     if size == length:
         return x
     if size > length:
-        return e.op(aten.slice.Tensor, x, dim, 0, length, 1)
+        return e.op_like(x, aten.slice.Tensor, x, dim, 0, length, 1)
     after = e.val(x).dim() - 1 - dim
-    return e.op(aten.constant_pad_nd.default, x, [0, 0] * after + [0, length - size], 0.0)
+    pad = [0, 0] * after + [0, length - size]
+    return e.op_like(x, aten.constant_pad_nd.default, x, pad, 0.0)
 
 
-def transform(e: Emitter, x, dim: int, rows: int, matrix: np.ndarray, key: tuple):
-    """``x`` (pair or real) along complex dim ``dim``, resized to ``rows`` elements, times
-    ``matrix``; the result is a pair when the matrix has pair columns (``key[0]`` != c2r)."""
-    pair_in, pair_out = e.is_pair(x), key[0] != "c2r"
+def transform(e: Emitter, x, dim: int, rows: int, along_last) -> torch.fx.Node:
+    """``x`` (pair or real) resized to ``rows`` elements along complex dim ``dim``, which is
+    moved last for ``along_last(x)`` (a DFT, from the node of ``x`` to the result's node)
+    and moved back in the result."""
     last = e.rank(x) - 1
     x = _resized(e, x, dim, rows)
     if dim != last:
-        x = e.op(aten.transpose.int, x, dim, last)
-    if pair_in:
-        x = e.op(aten.clone.default, x, memory_format=torch.contiguous_format)
-        x = e.op(aten.view.default, x, [*e.val(x).shape[:-2], 2 * rows])
-    constant = e.constant(torch.from_numpy(matrix).to(e.val(x).dtype), key=(*key, e.val(x).dtype))
-    out = e.op(aten.matmul.default, x, constant)
-    if pair_out:
-        out = e.op(aten.view.default, out, [*e.val(out).shape[:-1], matrix.shape[1] // 2, 2])
-        e.pairs.add(out)
+        x = e.op_like(x, aten.transpose.int, x, dim, last)
+    out = along_last(x)
     if dim != last:
-        out = e.op(aten.transpose.int, out, dim, last)
-        if pair_out:
-            e.pairs.add(out)
+        out = e.op_like(out, aten.transpose.int, out, dim, last)
     return out
+
+
+def _c2r(e: Emitter, x, n: int, scale: float):
+    """A half spectrum's pairs along the last axis to the ``n`` reals of its inverse."""
+    rows = e.val(x).shape[-2]
+    x = e.op(aten.clone.default, x, memory_format=torch.contiguous_format)
+    x = e.op(aten.view.default, x, [*e.val(x).shape[:-2], 2 * rows])
+    dtype = e.val(x).dtype
+    matrix = torch.from_numpy(c2r_matrix(n, scale)).to(dtype)
+    return e.op(aten.matmul.default, x, e.constant(matrix, key=("c2r", n, scale, dtype)))
 
 
 def _static(e: Emitter, x, dim: int) -> int:
@@ -129,10 +87,7 @@ def fft_1d(e: Emitter, x, dim: int, n: int | None, norm, inverse: bool):
     """fft / ifft of a pair or a real tensor along complex dim ``dim``."""
     n = n or _static(e, x, dim)
     sign, scale = (1 if inverse else -1), _scale(norm, n, inverse)
-    if e.is_pair(x):
-        return transform(e, x, dim, n, c2c_matrix(n, sign, scale), ("c2c", n, sign, scale))
-    matrix = r2c_matrix(n, n, sign, scale)
-    return transform(e, x, dim, n, matrix, ("r2c", n, n, sign, scale))
+    return transform(e, x, dim, n, lambda x: dft(e, x, n, n, sign, scale))
 
 
 def _fft(e: Emitter, node):
@@ -150,7 +105,7 @@ def _rfft(e: Emitter, node):
     dim = a["dim"] % e.rank(x)
     n = a["n"] or _static(e, x, dim)
     k, scale = n // 2 + 1, _scale(a["norm"], n, inverse=False)
-    return transform(e, x, dim, n, r2c_matrix(n, k, -1, scale), ("r2c", n, k, -1, scale))
+    return transform(e, x, dim, n, lambda x: dft(e, x, n, k, -1, scale))
 
 
 def _irfft(e: Emitter, node):
@@ -159,7 +114,7 @@ def _irfft(e: Emitter, node):
     dim = a["dim"] % e.rank(x)
     n = a["n"] or 2 * (_static(e, x, dim) - 1)
     scale = _scale(a["norm"], n, inverse=True)
-    return transform(e, x, dim, n // 2 + 1, c2r_matrix(n, scale), ("c2r", n, scale))
+    return transform(e, x, dim, n // 2 + 1, lambda x: _c2r(e, x, n, scale))
 
 
 def _fftn(e: Emitter, node):
@@ -196,9 +151,7 @@ def _stft(e: Emitter, node):
     onesided = True if a["onesided"] is None else a["onesided"]
     k, scale = (n_fft // 2 + 1 if onesided else n_fft), (n_fft**-0.5 if a["normalized"] else 1.0)
     rank = e.rank(x)
-    out = transform(
-        e, x, rank - 1, n_fft, r2c_matrix(n_fft, k, -1, scale), ("r2c", n_fft, k, -1, scale)
-    )
+    out = transform(e, x, rank - 1, n_fft, lambda x: dft(e, x, n_fft, k, -1, scale))
     return e.op(aten.transpose.int, out, rank - 2, rank - 1)
 
 

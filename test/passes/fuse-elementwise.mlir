@@ -78,6 +78,33 @@ func.func @producer_of_matmul(%x: tensor<8x16xf32>, %w: tensor<16x8xf32>) -> ten
 
 // -----
 
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// A reshape of a matmul's result is not folded into it (upstream's propagation
+// would make N = (8, 2) and packing would pad the 2): the matmul stays 2-D, the
+// expand_shape moves below the relu's fusion only.
+// CHECK-LABEL: func.func @expanded_matmul_result
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x16xf32>, tensor<16x16xf32>) outs(%{{.*}} : tensor<4x16xf32>)
+// CHECK: tensor.expand_shape %[[MM]] {{\[}}[0], [1, 2]] output_shape [4, 8, 2]
+// CHECK-NOT: kiln.fusion_barrier
+func.func @expanded_matmul_result(%x: tensor<4x16xf32>, %w: tensor<16x16xf32>) -> tensor<4x8x2xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ce = tensor.empty() : tensor<4x16xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%ce : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<4x16xf32>, tensor<16x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %v = tensor.expand_shape %m [[0], [1, 2]] output_shape [4, 8, 2] : tensor<4x16xf32> into tensor<4x8x2xf32>
+  %e = tensor.empty() : tensor<4x8x2xf32>
+  %r = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%v : tensor<4x8x2xf32>) outs(%e : tensor<4x8x2xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %y = arith.maximumf %p, %zero : f32
+    linalg.yield %y : f32
+  } -> tensor<4x8x2xf32>
+  return %r : tensor<4x8x2xf32>
+}
+
+// -----
+
 #id = affine_map<(d0, d1) -> (d0, d1)>
 
 // Nor into a contraction written as a generic (upstream fusion alone would

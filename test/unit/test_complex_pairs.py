@@ -71,7 +71,7 @@ def test_no_complex_value_is_left():
     assert signature.inputs["z"] == (torch.complex128, (4,))  # the user's dtype and shape
     assert program.state_dict["freqs"].shape == (4, 2)  # the buffer stored as its pair
     assert model.freqs.dtype == torch.complex64  # the module's own buffer untouched
-    matmuls = [n for n in program.graph.nodes if n.target == torch.ops.aten.matmul.default]
+    matmuls = [n for n in program.graph.nodes if n.target == torch.ops.aten.mm.default]
     assert len(matmuls) == 1  # the DFT: one matmul with a lifted constant matrix
     assert program.constants[matmuls[0].args[1].name].shape == (8, 8)
     pairs, fft = program.graph.output_node().args[0]
