@@ -17,7 +17,7 @@ fusion, removed afterwards.
 from __future__ import annotations
 
 from kiln.dialects import FusionBarrierOp
-from kiln.passes.common import collect_ops
+from kiln.passes.common import collect_ops, static_shape, users
 from kiln.passes.contraction_analysis import NAMED_CONTRACTIONS, is_contraction_like
 from kiln.passes.generalize import generalize_all
 from kiln.passes.registry import KilnPass, register
@@ -94,12 +94,29 @@ def _guard_contractions(module: ir.Operation) -> list[ir.Operation]:
     return barriers
 
 
+RESHAPES = ("tensor.expand_shape", "tensor.collapse_shape")
+
+
 def _guard_results(op: ir.Operation) -> list[ir.Operation]:
-    """A barrier between each result of ``op`` and its uses."""
+    """A barrier between each result of ``op`` whose innermost dimension a reshape
+    changes and its uses. Only there: reshapes of the outer dimensions (a 1x1
+    convolution's [HW, F] matmul viewed as [1, H, W, F]) must still propagate, or the
+    epilogue stays apart from its contraction (ResNet-50 3.9x slower)."""
     barriers = []
     for result in op.results:
+        if not any(_splits_innermost(user, result) for user in users(result)):
+            continue
         with ir.InsertionPoint.after(op), op.location:
             barrier = FusionBarrierOp(result, result.type)
         result.replace_all_uses_except(barrier.results[0], barrier.operation)
         barriers.append(barrier.operation)
     return barriers
+
+
+def _splits_innermost(user: ir.Operation, value: ir.Value) -> bool:
+    """True if ``user`` is a reshape of ``value`` whose innermost dimension differs from
+    ``value``'s (the vector dimension of a blocked contraction)."""
+    if user.name not in RESHAPES:
+        return False
+    before, after = static_shape(value), static_shape(user.results[0])
+    return before is None or after is None or before[-1:] != after[-1:]
