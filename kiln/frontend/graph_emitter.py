@@ -30,6 +30,8 @@ def _signature(value):
     if isinstance(value, (list, tuple)):
         items = tuple(_signature(v) for v in value)
         return None if None in items else items
+    if isinstance(value, dict):
+        return _signature(tuple(sorted(value.items())))
     return value
 
 
@@ -44,26 +46,39 @@ class GraphEmitter:
         self.fake_mode = vals[0].fake_mode if vals else None
         self._values: dict = {}
 
-    def call(self, op, *args) -> Node:
-        """A node computing ``op(*args)`` (args: nodes, lists of nodes, Python values)."""
-        vals = pytree.tree_map_only(Node, lambda n: n.meta["val"], args)
+    def nested(self, graph: Graph, anchor: Node) -> GraphEmitter:
+        """An emitter into another graph (a loop's body) that shares this one's source
+        line, fake mode and computed values."""
+        inner = GraphEmitter.__new__(GraphEmitter)
+        inner.graph, inner.anchor = graph, anchor
+        inner.source, inner.fake_mode, inner._values = self.source, self.fake_mode, self._values
+        return inner
+
+    def call(self, op, *args, **kwargs) -> Node:
+        """A node computing ``op(*args, **kwargs)`` (args: nodes, lists of nodes, Python
+        values)."""
+        vals = pytree.tree_map_only(Node, lambda n: n.meta["val"], (args, kwargs))
         key = _signature(vals)
         value = self._values.get((op, key)) if key is not None else None
         if value is None:
-            value = self._fake(op, vals)
+            value = self._fake(op, *vals)
             if key is not None:
                 self._values[(op, key)] = value
+        return self.node(op, args, kwargs, value)
+
+    def node(self, op, args: tuple, kwargs: dict, value) -> Node:
+        """A node computing ``op`` whose fake value the caller knows (``value``)."""
         with self.graph.inserting_before(self.anchor):
-            node = self.graph.call_function(op, args)
+            node = self.graph.call_function(op, args, kwargs)
         node.meta.update(self.source)
         node.meta["val"] = value
         return node
 
-    def _fake(self, op, vals):
+    def _fake(self, op, args, kwargs):
         if self.fake_mode is None:
-            return op(*vals)
+            return op(*args, **kwargs)
         with self.fake_mode:
-            return op(*vals)
+            return op(*args, **kwargs)
 
     @staticmethod
     def shape(node: Node) -> tuple:

@@ -1,4 +1,4 @@
-"""Recurrent layers (``nn.LSTM``, ``nn.GRU``) unrolled after the trace, not during it.
+"""Recurrent layers (``nn.LSTM``, ``nn.GRU``) expanded after the trace, not during it.
 
 torch.export unrolls a recurrent layer over its time steps while it traces,
 at about 1 ms per op per step (functionalization, fake tensors and the FX
@@ -7,13 +7,18 @@ sequencer2d_s (36 bidirectional LSTMs over 16-32 steps) spent 97 s of a
 116 s import there. Instead the table below keeps ``aten.lstm.input`` and
 ``aten.gru.input`` as single nodes through the trace (a
 CompositeImplicitAutograd op whose decomposition returns ``NotImplemented``
-is preserved), and ``unroll_recurrent`` writes each step's ~16 aten ops
-straight into the FX graph (``kiln/frontend/graph_emitter.py``), each
-output shape computed once per distinct op signature: linear in the steps
-at microseconds a node.
+is preserved), and ``expand_recurrent`` writes them into the FX graph
+(``kiln/frontend/graph_emitter.py``), each direction of each layer as one
+matmul projecting the inputs of all steps, then the steps:
 
-Variants the unroller does not handle (dynamic shapes, packed sequences,
-which are another overload) keep PyTorch's decomposition.
+- over more than ``UNROLLED_STEPS`` steps, one step body inside a
+  ``torch.while_loop`` (``recurrent_loops.py``): every later stage sees one
+  step, so compile time does not grow with the sequence length;
+- over fewer, the steps unrolled (~16 aten ops each), which saves the loop's
+  per-step overhead where the copies cost little to compile.
+
+Variants neither handles (dynamic shapes, packed sequences, which are
+another overload) keep PyTorch's decomposition.
 """
 
 from __future__ import annotations
@@ -22,17 +27,21 @@ import torch
 from torch._decomp import get_decompositions
 
 from kiln.frontend.graph_emitter import GraphEmitter
+from kiln.frontend.recurrent_loops import direction_loop
 
 aten = torch.ops.aten
 _TORCH = get_decompositions([aten.lstm.input, aten.gru.input])
+
+# Up to this many steps a direction is unrolled, beyond it is one loop (measured: ...).
+UNROLLED_STEPS = 0
 
 
 def _static(value) -> bool:
     return all(isinstance(d, int) for d in value.shape)
 
 
-def unrollable(x, hx, params, has_biases, num_layers, bidirectional) -> bool:
-    """True when ``unroll_recurrent`` handles this call: static shapes, (T, B, I) or
+def expandable(x, hx, params, has_biases, num_layers, bidirectional) -> bool:
+    """True when ``expand_recurrent`` handles this call: static shapes, (T, B, I) or
     unbatched (T, I) input, and the weights PyTorch's layers pass (with or without
     biases, with or without an LSTM projection). ``hx``: (h0, c0) or a GRU's h0."""
     directions = 2 if bidirectional else 1
@@ -45,8 +54,8 @@ def unrollable(x, hx, params, has_biases, num_layers, bidirectional) -> bool:
 
 def _keep(op):
     def decomposition(x, hx, params, has_biases, num_layers, dropout, train, bidi, batch_first):
-        if unrollable(x, hx, params, has_biases, num_layers, bidi):
-            return NotImplemented  # kept as one node: unroll_recurrent expands it
+        if expandable(x, hx, params, has_biases, num_layers, bidi):
+            return NotImplemented  # kept as one node: expand_recurrent expands it
         return _TORCH[op](x, hx, params, has_biases, num_layers, dropout, train, bidi, batch_first)
 
     return decomposition
@@ -65,52 +74,64 @@ def _weights(params, has_biases: bool, per: int, index: int) -> dict:
     return named
 
 
-def _steps(e: GraphEmitter, x, w, reverse: bool, fold_hh_bias: bool):
-    """Each step's input projection (B, G), in the order the direction reads them: one
-    matmul for all steps, with b_ih (and b_hh where it may be added early) folded in."""
+def _projected(e: GraphEmitter, x, w, fold_hh_bias: bool):
+    """Every step's input projection (T, B, G): one matmul for all steps (the bulk of
+    the layer's work), with b_ih (and b_hh where it may be added early) folded in."""
     steps, batch, features = e.shape(x)
     flat = e.reshape(x, [steps * batch, features])
     projected = e.reshape(e.mm(flat, e.t(w["w_ih"])), [steps, batch, -1])
     if "b_ih" in w:
         bias = e.add(w["b_ih"], w["b_hh"]) if fold_hh_bias else w["b_ih"]
         projected = e.add(projected, bias)
-    order = range(steps - 1, -1, -1) if reverse else range(steps)
-    return [e.select(projected, 0, t) for t in order]
+    return projected
 
 
-def _lstm_direction(e: GraphEmitter, x, h, c, w, reverse: bool):
-    w_hh_t = e.t(w["w_hh"])
-    w_hr_t = e.t(w["w_hr"]) if "w_hr" in w else None
-    size = e.shape(w["w_hh"])[0] // 4
+def _lstm_cell(e: GraphEmitter, step, states: list, w: dict) -> list:
+    """(h, c) after one step; ``w``: w_hh_t (H', 4H) and an optional w_hr_t (H, H')."""
+    h, c = states
+    size = e.shape(w["w_hh_t"])[1] // 4
+    gates = e.add(e.mm(h, w["w_hh_t"]), step)
+    i, f, g, o = (e.slice(gates, 1, k * size, (k + 1) * size) for k in range(4))
+    c = e.add(e.mul(e.sigmoid(f), c), e.mul(e.sigmoid(i), e.tanh(g)))
+    h = e.mul(e.sigmoid(o), e.tanh(c))
+    if w.get("w_hr_t") is not None:
+        h = e.mm(h, w["w_hr_t"])
+    return [h, c]
+
+
+def _gru_cell(e: GraphEmitter, step, states: list, w: dict) -> list:
+    """[h] after one step; ``w``: w_hh_t (H, 3H) and an optional b_hh (3H)."""
+    (h,) = states
+    size = e.shape(w["w_hh_t"])[1] // 3
+    # b_hh stays apart: the new gate scales (h W_hh^T + b_hh) by r.
+    hidden = e.mm(h, w["w_hh_t"])
+    if w.get("b_hh") is not None:
+        hidden = e.add(hidden, w["b_hh"])
+    i_r, i_z, i_n = (e.slice(step, 1, k * size, (k + 1) * size) for k in range(3))
+    h_r, h_z, h_n = (e.slice(hidden, 1, k * size, (k + 1) * size) for k in range(3))
+    r = e.sigmoid(e.add(i_r, h_r))
+    z = e.sigmoid(e.add(i_z, h_z))
+    n = e.tanh(e.add(i_n, e.mul(r, h_n)))
+    return [e.add(n, e.mul(z, e.sub(h, n)))]
+
+
+def _direction(e: GraphEmitter, x, states: list, w: dict, is_lstm: bool, reverse: bool):
+    """One direction of one layer: its output sequence (T, B, H) and final states."""
+    projected = _projected(e, x, w, fold_hh_bias=is_lstm)
+    cell = _lstm_cell if is_lstm else _gru_cell
+    read = {"w_hh_t": e.t(w["w_hh"])}
+    if is_lstm:
+        read["w_hr_t"] = e.t(w["w_hr"]) if "w_hr" in w else None
+    else:
+        read["b_hh"] = w.get("b_hh")
+    steps = e.shape(x)[0]
+    if steps > UNROLLED_STEPS:
+        return direction_loop(e, projected, states, read, cell, reverse)
     outputs = []
-    for step in _steps(e, x, w, reverse, fold_hh_bias=True):
-        gates = e.add(e.mm(h, w_hh_t), step)
-        i, f, g, o = (e.slice(gates, 1, k * size, (k + 1) * size) for k in range(4))
-        c = e.add(e.mul(e.sigmoid(f), c), e.mul(e.sigmoid(i), e.tanh(g)))
-        h = e.mul(e.sigmoid(o), e.tanh(c))
-        if w_hr_t is not None:
-            h = e.mm(h, w_hr_t)
-        outputs.append(h)
-    return (outputs[::-1] if reverse else outputs), h, c
-
-
-def _gru_direction(e: GraphEmitter, x, h, w, reverse: bool):
-    w_hh_t = e.t(w["w_hh"])
-    size = e.shape(w["w_hh"])[0] // 3
-    outputs = []
-    for step in _steps(e, x, w, reverse, fold_hh_bias=False):
-        # b_hh stays apart: the new gate scales (h W_hh^T + b_hh) by r.
-        hidden = e.mm(h, w_hh_t)
-        if "b_hh" in w:
-            hidden = e.add(hidden, w["b_hh"])
-        i_r, i_z, i_n = (e.slice(step, 1, k * size, (k + 1) * size) for k in range(3))
-        h_r, h_z, h_n = (e.slice(hidden, 1, k * size, (k + 1) * size) for k in range(3))
-        r = e.sigmoid(e.add(i_r, h_r))
-        z = e.sigmoid(e.add(i_z, h_z))
-        n = e.tanh(e.add(i_n, e.mul(r, h_n)))
-        h = e.add(n, e.mul(z, e.sub(h, n)))
-        outputs.append(h)
-    return (outputs[::-1] if reverse else outputs), h
+    for t in range(steps - 1, -1, -1) if reverse else range(steps):
+        states = cell(e, e.select(projected, 0, t), states, read)
+        outputs.append(states[0])
+    return e.stack(outputs[::-1] if reverse else outputs, 0), states
 
 
 def emit_recurrent(e: GraphEmitter, op, args) -> tuple:
@@ -134,11 +155,8 @@ def emit_recurrent(e: GraphEmitter, op, args) -> tuple:
             index = layer * directions + d
             w = _weights(params, has_biases, per, index)
             state = [e.select(h, 0, index) for h in hx]
-            if is_lstm:
-                steps, *last = _lstm_direction(e, x, *state, w, reverse=d == 1)
-            else:
-                steps, *last = _gru_direction(e, x, *state, w, reverse=d == 1)
-            outs.append(e.stack(steps, 0))
+            sequence, last = _direction(e, x, state, w, is_lstm, reverse=d == 1)
+            outs.append(sequence)
             for final, value in zip(finals, last, strict=True):
                 final.append(value)
         x = e.cat(outs, 2) if directions == 2 else outs[0]
@@ -149,13 +167,16 @@ def emit_recurrent(e: GraphEmitter, op, args) -> tuple:
     return (x, *(e.stack(f, 0) for f in finals))
 
 
-def unroll_recurrent(program) -> None:
+def expand_recurrent(program) -> None:
     """Expands every ``aten.lstm.input`` / ``aten.gru.input`` node of ``program`` in place.
 
     Pre: ``program`` is a decomposed ``ExportedProgram`` whose recurrent nodes
-    passed ``unrollable`` (the table above kept them).
+    passed ``expandable`` (the table above kept them).
     Post: no such node is left; its ``getitem`` users read the emitted results;
-    every emitted node carries the recurrent node's source line and a fake value.
+    every emitted node (loop bodies included) carries the recurrent node's
+    source line and a fake value; a direction over more than ``UNROLLED_STEPS``
+    steps is one ``higher_order.while_loop`` node whose subgraphs are
+    submodules of ``program.graph_module``.
     """
     graph = program.graph
     for node in list(graph.nodes):

@@ -33,7 +33,7 @@ from kiln.frontend.export import as_module, decomposed_program
 from kiln.frontend.fold_zero_size_torch import fold_zero_size_values
 from kiln.frontend.pipelines import TORCH_FRONTEND, mlir_error_of, run_frontend
 from kiln.frontend.program import prepare_program
-from kiln.frontend.recurrent_decompositions import unroll_recurrent
+from kiln.frontend.recurrent_decompositions import expand_recurrent
 from kiln.frontend.unsupported import diagnosed_ops, frontend_error, location_library_site
 from kiln.ir import MLIRError, PassManager, ir
 from kiln.pipeline import pipeline_text
@@ -151,7 +151,7 @@ def import_torch_program(
             dynamic_shapes,
             on_error=lambda err: frontend_error(err, "a decomposition failed"),
         )
-        unroll_recurrent(program)
+        expand_recurrent(program)
         boundary = prepare_program(program, model)
         raw = _import(program, func_name)
     _record_dtypes(raw, program)
