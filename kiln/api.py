@@ -94,7 +94,7 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
         log = CompileLog(quiet=quiet)
         dumps = str(dump_dir) if dump_dir else None
         module, name, _, boundary = import_model(
-            model, example_inputs, func_name, dynamic_shapes, dumps
+            model, example_inputs, func_name, dynamic_shapes, dumps, host_loops=entry.host_loops
         )
         log.name = name
         log.mark("import")
@@ -270,11 +270,17 @@ def load_model(
 
 
 def import_model(
-    model, example_inputs: tuple, func_name: str | None, dynamic_shapes=None, dump_dir=None
+    model,
+    example_inputs: tuple,
+    func_name: str | None,
+    dynamic_shapes=None,
+    dump_dir=None,
+    host_loops: bool = True,
 ):
     """``load_model``'s results, and the ``TorchBoundary`` of a PyTorch model (else None).
 
     ``dump_dir`` receives the frontend's stages (``<name>-<hash>.frontend.NN-<stage>.mlir``).
+    ``host_loops``: the target runs loops around its kernels (``TargetEntry.host_loops``).
     """
     name = model_name(model)
     if is_onnx_path(model):
@@ -303,7 +309,13 @@ def import_model(
     from kiln.frontend.torch_import import import_torch_program
 
     module, boundary = import_torch_program(
-        model, example_inputs, func_name or "forward", dynamic_shapes, dump_dir=dump_dir, name=name
+        model,
+        example_inputs,
+        func_name or "forward",
+        dynamic_shapes,
+        dump_dir=dump_dir,
+        name=name,
+        recurrent_loops=host_loops,
     )
     return module, name, None, boundary
 

@@ -37,6 +37,9 @@ class TargetEntry:
     options_class: str
     pipeline_function: str
     summary: str
+    # Whether the compiled code may loop on the host around its kernels (scf.while):
+    # the frontend then emits recurrent layers as one loop body, else it unrolls them.
+    host_loops: bool = True
 
     def options_type(self) -> type:
         """The target's frozen options dataclass (imports the target's module)."""
@@ -83,6 +86,7 @@ TARGETS: dict[str, TargetEntry] = {
         "CudaTarget",
         "cuda_pipeline",
         "NVIDIA GPUs: NVVM -> LLVM IR -> PTX -> cubin, launched through the CUDA driver",
+        host_loops=False,  # its launch plan replays kernels: no host control flow
     ),
 }
 

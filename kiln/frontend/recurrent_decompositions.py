@@ -16,7 +16,9 @@ matmul projecting the inputs of all steps, then the steps:
   step, so compile time does not grow with the sequence length;
 - a single step unrolled (~16 aten ops): the loop was never measurably
   slower than the unrolled steps, so a step needs no loop only when it is
-  the only one.
+  the only one;
+- every step unrolled for targets that cannot loop on the host around their
+  kernels (``TargetEntry.host_loops``: cuda, whose launch plan replays kernels).
 
 Variants neither handles (dynamic shapes, packed sequences, which are
 another overload) keep PyTorch's decomposition.
@@ -120,7 +122,7 @@ def _gru_cell(e: GraphEmitter, step, states: list, w: dict) -> list:
     return [e.add(n, e.mul(z, e.sub(h, n)))]
 
 
-def _direction(e: GraphEmitter, x, states: list, w: dict, is_lstm: bool, reverse: bool):
+def _direction(e: GraphEmitter, x, states: list, w: dict, is_lstm: bool, reverse: bool, loops):
     """One direction of one layer: its output sequence (T, B, H) and final states."""
     projected = _projected(e, x, w, fold_hh_bias=is_lstm)
     cell = _lstm_cell if is_lstm else _gru_cell
@@ -130,7 +132,7 @@ def _direction(e: GraphEmitter, x, states: list, w: dict, is_lstm: bool, reverse
     else:
         read["b_hh"] = w.get("b_hh")
     steps = e.shape(x)[0]
-    if steps > UNROLLED_STEPS:
+    if loops and steps > UNROLLED_STEPS:
         return direction_loop(e, projected, states, read, cell, reverse)
     outputs = []
     for t in range(steps - 1, -1, -1) if reverse else range(steps):
@@ -139,9 +141,10 @@ def _direction(e: GraphEmitter, x, states: list, w: dict, is_lstm: bool, reverse
     return e.stack(outputs[::-1] if reverse else outputs, 0), states
 
 
-def emit_recurrent(e: GraphEmitter, op, args) -> tuple:
+def emit_recurrent(e: GraphEmitter, op, args, loops: bool = True) -> tuple:
     """The results of ``aten.lstm.input`` / ``aten.gru.input`` on FX nodes ``args``, as
-    emitted nodes: (output, h_n, c_n) for an LSTM, (output, h_n) for a GRU."""
+    emitted nodes: (output, h_n, c_n) for an LSTM, (output, h_n) for a GRU. ``loops``:
+    long sequences as a loop (else every step unrolled)."""
     x, hx, params, has_biases, num_layers, _dropout, _train, bidirectional, batch_first = args
     is_lstm = op == aten.lstm.input
     hx = list(hx) if is_lstm else [hx]  # LSTM: (h0, c0); GRU: h0
@@ -160,7 +163,7 @@ def emit_recurrent(e: GraphEmitter, op, args) -> tuple:
             index = layer * directions + d
             w = _weights(params, has_biases, per, index)
             state = [e.select(h, 0, index) for h in hx]
-            sequence, last = _direction(e, x, state, w, is_lstm, reverse=d == 1)
+            sequence, last = _direction(e, x, state, w, is_lstm, d == 1, loops)
             outs.append(sequence)
             for final, value in zip(finals, last, strict=True):
                 final.append(value)
@@ -172,7 +175,7 @@ def emit_recurrent(e: GraphEmitter, op, args) -> tuple:
     return (x, *(e.stack(f, 0) for f in finals))
 
 
-def expand_recurrent(program) -> None:
+def expand_recurrent(program, loops: bool = True) -> None:
     """Expands every ``aten.lstm.input`` / ``aten.gru.input`` node of ``program`` in place.
 
     Pre: ``program`` is a decomposed ``ExportedProgram`` whose recurrent nodes
@@ -181,14 +184,15 @@ def expand_recurrent(program) -> None:
     every emitted node (loop bodies included) carries the recurrent node's
     source line and a fake value; a direction over more than ``UNROLLED_STEPS``
     steps is one ``higher_order.while_loop`` node whose subgraphs are
-    submodules of ``program.graph_module``.
+    submodules of ``program.graph_module`` (with ``loops`` False, for targets
+    that cannot loop around their kernels, every step is unrolled).
     """
     graph = program.graph
     for node in list(graph.nodes):
         if node.op != "call_function" or node.target not in RECURRENT_DECOMPOSITIONS:
             continue
         emitter = GraphEmitter(graph, node)
-        results = emit_recurrent(emitter, node.target, node.args)
+        results = emit_recurrent(emitter, node.target, node.args, loops)
         for user in list(node.users):
             user.replace_all_uses_with(results[user.args[1]])
             graph.erase_node(user)

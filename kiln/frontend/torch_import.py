@@ -132,11 +132,15 @@ def import_torch_program(
     dynamic_shapes=None,
     dump_dir: str | None = None,
     name: str = "module",
+    recurrent_loops: bool = True,
 ) -> tuple[ir.Module, TorchBoundary]:
     """The model as linalg-on-tensors IR, and how to call the compiled code like the model.
 
     torch-mlir's conversions run as the stages of ``TORCH_FRONTEND``
     (dumped to ``dump_dir`` as ``<name>-<hash>.frontend.NN-<stage>.mlir``).
+
+    ``recurrent_loops``: LSTM/GRU layers as loops (else unrolled: for targets that
+    cannot loop around their kernels).
 
     Raises ``UnsupportedOpsError`` naming the op or construct (and the
     user's line) that torch.export, torch-mlir's importer or its lowering
@@ -151,7 +155,7 @@ def import_torch_program(
             dynamic_shapes,
             on_error=lambda err: frontend_error(err, "a decomposition failed"),
         )
-        expand_recurrent(program)
+        expand_recurrent(program, loops=recurrent_loops)
         boundary = prepare_program(program, model)
         raw = _import(program, func_name)
     _record_dtypes(raw, program)

@@ -9,12 +9,16 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn as nn
+from kiln.lowering.cuda.gpu_launch_plan import Launch
+from kiln.lowering.cuda.pipeline import CudaTarget, compile_cuda
 
 import kiln
+from kiln.api import import_model
 from kiln.frontend.decompositions import decomposition_table
 from kiln.frontend.export import decomposed_program
 from kiln.frontend.recurrent_decompositions import UNROLLED_STEPS, expand_recurrent
 from kiln.frontend.torch_import import import_torch_program
+from kiln.targets import target_entry
 
 LONG = 200  # steps: a loop, whatever UNROLLED_STEPS is
 
@@ -133,3 +137,14 @@ def test_long_sequences_compile_to_one_loop_per_direction():
         assert ir.count("math.tanh") == 2 * 2
     assert short.count("linalg.") == long.count("linalg.")
     assert len(short.splitlines()) == len(long.splitlines())
+
+
+def test_targets_without_host_loops_unroll():
+    """cuda's launch plan cannot loop on the host between kernels: its recurrent layers
+    unroll, and compile down to kernel launches (no GPU needed to compile)."""
+    model, x = nn.GRU(8, 16, bidirectional=True).eval(), torch.randn(6, 2, 8)
+    host_loops = target_entry("cuda").host_loops
+    module, *_ = import_model(model, (x,), None, host_loops=host_loops)
+    assert "scf.while" not in str(module)
+    (plan,) = compile_cuda(module, CudaTarget(chip="sm_80")).plans.values()
+    assert any(isinstance(step, Launch) for step in plan.steps)
