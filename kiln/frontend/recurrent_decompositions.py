@@ -122,7 +122,9 @@ def _gru_cell(e: GraphEmitter, step, states: list, w: dict) -> list:
     return [e.add(n, e.mul(z, e.sub(h, n)))]
 
 
-def _direction(e: GraphEmitter, x, states: list, w: dict, is_lstm: bool, reverse: bool, loops):
+def _direction(
+    e: GraphEmitter, x, states: list, w: dict, is_lstm: bool, reverse: bool, loops: bool
+):
     """One direction of one layer: its output sequence (T, B, H) and final states."""
     projected = _projected(e, x, w, fold_hh_bias=is_lstm)
     cell = _lstm_cell if is_lstm else _gru_cell
