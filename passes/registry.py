@@ -39,6 +39,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-match-scatter-sizes": "kiln.passes.match_scatter_sizes",
     "kiln-readonly-arguments": "kiln.passes.readonly_arguments",
     "kiln-select-to-minmax": "kiln.passes.select_to_minmax",
+    "kiln-sink-transposes": "kiln.passes.sink_transposes",
     "kiln-split-long-reductions": "kiln.passes.split_long_reductions",
     "kiln-unshare-destinations": "kiln.passes.unshare_destinations",
     "kiln-while-carried-buffers": "kiln.passes.while_carried_buffers",

@@ -62,6 +62,7 @@ from kiln.passes.fuse_elementwise import FuseElementwise
 from kiln.passes.guard_integer_division import GuardIntegerDivision
 from kiln.passes.readonly_arguments import ReadonlyArguments
 from kiln.passes.select_to_minmax import SelectToMinMax
+from kiln.passes.sink_transposes import SinkTransposes
 from kiln.passes.split_long_reductions import SplitLongReductions
 from kiln.passes.unshare_destinations import UnshareDestinations
 from kiln.passes.while_carried_buffers import WhileCarriedBuffers
@@ -201,6 +202,11 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     # (NHWC transposes of filters, fused chains over constants).
                     fold,
                     ConvToNHWC().spec(),
+                    # The NHWC <-> NCHW transposes around each convolution move down through
+                    # the ops between convolutions (squeeze-excitation means and scales,
+                    # channel slices, concats, activations) until they cancel: those ops run
+                    # NHWC too. Before elementwise fusion, which turns transposes into generics.
+                    SinkTransposes().spec(),
                     fold,
                     # On NHWC convolutions with folded HWCF filters; before elementwise
                     # fusion, which fuses the epilogue into the output transform, and
