@@ -206,6 +206,10 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     # the ops between convolutions (squeeze-excitation means and scales,
                     # channel slices, concats, activations) until they cancel: those ops run
                     # NHWC too. Before elementwise fusion, which turns transposes into generics.
+                    # canonicalize first: it cancels the expand/collapse pair torch-mlir leaves
+                    # after a grouped convolution (RegNet's), and folds the transposes of the
+                    # convolutions' bias broadcasts, which would otherwise stop the sinking.
+                    "canonicalize",
                     SinkTransposes().spec(),
                     fold,
                     # On NHWC convolutions with folded HWCF filters; before elementwise
