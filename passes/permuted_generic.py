@@ -73,39 +73,45 @@ def sink_generic(op: ir.Operation) -> bool:
     if perm is None:
         return False
     n_inputs = len(op.operands) - len(op.results)
-    all_dims = [broadcast_dims(m) for m in indexing_maps(op)]
     inv = inverse(perm)
     with ir.InsertionPoint(op), op.location:
-        operands, maps, permuted = [], [], []
-        for index, (value, dims) in enumerate(zip(op.operands, all_dims, strict=True)):
-            moved = [perm[d] if d >= 0 else -1 for d in dims]
-            is_init = index >= n_inputs
-            source = _in_source_layout(value, perm, is_init)
-            if source is not None:
-                moved = [moved[inv[k]] for k in range(len(perm))]
-            operands.append(value if source is None else source)
-            maps.append(_map(len(perm), moved))
-            if is_init:
-                permuted.append(source is not None)
+        operands, maps, moved = _interchanged_operands(op, perm)
         new = op.clone(ip=ir.InsertionPoint(op))
         for index, value in enumerate(operands):
             new.operands[index] = value
         new.attributes["indexing_maps"] = ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in maps])
         kinds = iterator_types(op)
         new.attributes["iterator_types"] = ir.ArrayAttr.get(
-            [
-                ir.Attribute.parse(f"#linalg.iterator_type<{kinds[inv[j]]}>")
-                for j in range(len(perm))
-            ]
+            [ir.Attribute.parse(f"#linalg.iterator_type<{kinds[i]}>") for i in inv]
         )
         results = []
-        for result, init, moved in zip(new.results, operands[n_inputs:], permuted, strict=True):
+        for result, init, permuted in zip(
+            new.results, operands[n_inputs:], moved[n_inputs:], strict=True
+        ):
             result.set_type(init.type)
-            results.append(transpose(result, perm) if moved else result)
+            results.append(transpose(result, perm) if permuted else result)
     for old, value in zip(op.results, results, strict=True):
         old.replace_all_uses_with(value)
     op.erase()
     return True
+
+
+def _interchanged_operands(op: ir.Operation, perm: list[int]):
+    """Per operand of ``op``: the value to use, its map over the interchanged loops (old
+    loop i is new loop P[i]), and whether it moved to the source layout (its map's
+    results then reordered by P's inverse)."""
+    n_inputs = len(op.operands) - len(op.results)
+    inv = inverse(perm)
+    operands, maps, moved = [], [], []
+    for index, (value, amap) in enumerate(zip(op.operands, indexing_maps(op), strict=True)):
+        dims = [perm[d] if d >= 0 else -1 for d in broadcast_dims(amap)]
+        source = _in_source_layout(value, perm, is_init=index >= n_inputs)
+        if source is not None:
+            dims = [dims[i] for i in inv]
+        operands.append(value if source is None else source)
+        maps.append(_map(len(perm), dims))
+        moved.append(source is not None)
+    return operands, maps, moved
 
 
 def _anchor_permutation(op: ir.Operation) -> list[int] | None:
