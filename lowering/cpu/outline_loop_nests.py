@@ -9,8 +9,9 @@ own, each nest is optimized on its own; one call per nest costs nothing
 next to the nest's work.
 
 A nest's operands defined outside it are handled so that the new function
-sees as much as the original did: constants and view ops (subview,
-expand/collapse_shape, cast) are cloned into the new function; anything else
+sees as much as the original did: constants, view ops (subview,
+expand/collapse_shape, cast) and pure ops computing vectors (a splat of a
+constant, which a bare pointer cannot carry) are cloned into the new function; anything else
 (module globals, the entry point's arguments, values computed at run time)
 becomes an argument. A global is passed once per nest, whatever number of
 ``memref.get_global`` ops name it, and its argument is marked ``noalias``
@@ -59,6 +60,23 @@ CLONED_OPS = (
     "memref.collapse_shape",
     "memref.cast",
     "memref.reinterpret_cast",
+)
+# Ops without memory effects whose vector results are cloned too: a vector cannot be
+# an argument of a bare-pointer function, and the canonicalizer hoists splats of
+# constants (a broadcast zero, a truncated bf16 scale) out of the loops into the
+# entry's body, which used to keep the whole nest in the entry function.
+PURE_DIALECTS = ("arith.", "math.")
+PURE_VECTOR_OPS = (
+    "vector.broadcast",
+    "vector.splat",
+    "vector.shape_cast",
+    "vector.transpose",
+    "vector.extract",
+    "vector.insert",
+    "vector.extract_strided_slice",
+    "vector.insert_strided_slice",
+    "vector.from_elements",
+    "vector.step",
 )
 PREFIX = "__kiln_nest_"
 # Loops whose body may hold several nests side by side (a thread's share of a block).
@@ -171,9 +189,8 @@ def _outline(
         if value in inside or value in seen:
             return
         seen.add(value)
-        producer = defining_op(value)
-        if producer is not None and producer.name in CLONED_OPS:
-            for operand in producer.operands:
+        if _is_cloned(value):
+            for operand in defining_op(value).operands:
                 need(operand)
         outside.append(value)
 
@@ -282,8 +299,15 @@ def _values_defined_in(ops: list[ir.Operation]) -> set:
 
 
 def _is_cloned(value: ir.Value) -> bool:
+    """Whether ``value``'s producer is repeated in the nest function instead of passed:
+    a view or a constant (``CLONED_OPS``), or a pure op computing a vector."""
     producer = defining_op(value)
-    return producer is not None and producer.name in CLONED_OPS
+    if producer is None:
+        return False
+    if producer.name in CLONED_OPS:
+        return True
+    pure = producer.name.startswith(PURE_DIALECTS) or producer.name in PURE_VECTOR_OPS
+    return pure and isinstance(value.type, ir.VectorType) and not producer.regions
 
 
 def _passable(ty: ir.Type, bare_pointers: bool) -> bool:

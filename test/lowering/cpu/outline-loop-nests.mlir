@@ -153,3 +153,32 @@ func.func @blocks(%out: memref<4x8xf32>) {
   }
   return
 }
+
+// -----
+
+// A vector computed in the entry's body (a splat the canonicalizer hoisted out of
+// the loops) cannot be an argument: it is computed again in the nest function,
+// its scalar operand passed, so the nest is outlined (MaxViT kept 97 nests in
+// its entry function, which LLVM then compiled as one huge function).
+// CHECK-LABEL: func.func @vector_value
+// CHECK: %[[E:.*]] = arith.extf
+// CHECK-NEXT: vector.broadcast
+// CHECK-NEXT: call @__kiln_nest_0(%[[E]], %{{.*}}) : (f32, memref<64xf32>) -> ()
+// CHECK-NEXT: return
+// CHECK: func.func private @__kiln_nest_0(%[[A:.*]]: f32, %[[X:.*]]: memref<64xf32>)
+// CHECK: %[[V:.*]] = vector.broadcast %[[A]] : f32 to vector<8xf32>
+// CHECK: scf.for
+// CHECK: vector.transfer_write %[[V]], %[[X]]
+func.func @vector_value(%x: memref<64xf32>, %s: memref<1xf32>) {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %a = memref.load %s[%c0] : memref<1xf32>
+  %t = arith.truncf %a : f32 to bf16
+  %e = arith.extf %t : bf16 to f32
+  %v = vector.broadcast %e : f32 to vector<8xf32>
+  scf.for %i = %c0 to %c64 step %c8 {
+    vector.transfer_write %v, %x[%i] {in_bounds = [true]} : vector<8xf32>, memref<64xf32>
+  }
+  return
+}
