@@ -300,14 +300,18 @@ def _values_defined_in(ops: list[ir.Operation]) -> set:
 
 def _is_cloned(value: ir.Value) -> bool:
     """Whether ``value``'s producer is repeated in the nest function instead of passed:
-    a view or a constant (``CLONED_OPS``), or a pure op computing a vector."""
+    a view or a constant (``CLONED_OPS``), or a pure op computing a vector or
+    computing from cloned values only."""
     producer = defining_op(value)
     if producer is None:
         return False
     if producer.name in CLONED_OPS:
         return True
     pure = producer.name.startswith(PURE_DIALECTS) or producer.name in PURE_VECTOR_OPS
-    return pure and isinstance(value.type, ir.VectorType) and not producer.regions
+    if not pure or producer.regions:
+        return False
+    # A scalar computed from constants only is recomputed too: LLVM then folds it.
+    return isinstance(value.type, ir.VectorType) or all(map(_is_cloned, producer.operands))
 
 
 def _passable(ty: ir.Type, bare_pointers: bool) -> bool:

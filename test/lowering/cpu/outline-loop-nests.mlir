@@ -160,15 +160,22 @@ func.func @blocks(%out: memref<4x8xf32>) {
 // the loops) cannot be an argument: it is computed again in the nest function,
 // its scalar operand passed, so the nest is outlined (MaxViT kept 97 nests in
 // its entry function, which LLVM then compiled as one huge function).
+// A scalar computed from constants only is recomputed as well (LLVM folds it).
 // CHECK-LABEL: func.func @vector_value
 // CHECK: %[[E:.*]] = arith.extf
 // CHECK-NEXT: vector.broadcast
 // CHECK-NEXT: call @__kiln_nest_0(%[[E]], %{{.*}}) : (f32, memref<64xf32>) -> ()
+// CHECK: call @__kiln_nest_1(%{{.*}}) : (memref<64xf32>) -> ()
 // CHECK-NEXT: return
 // CHECK: func.func private @__kiln_nest_0(%[[A:.*]]: f32, %[[X:.*]]: memref<64xf32>)
 // CHECK: %[[V:.*]] = vector.broadcast %[[A]] : f32 to vector<8xf32>
 // CHECK: scf.for
 // CHECK: vector.transfer_write %[[V]], %[[X]]
+// CHECK: func.func private @__kiln_nest_1(%[[Y:.*]]: memref<64xf32>)
+// CHECK: %[[C:.*]] = arith.constant 1.5
+// CHECK: %[[T:.*]] = arith.truncf %[[C]] : f32 to bf16
+// CHECK: %[[H:.*]] = arith.extf %[[T]] : bf16 to f32
+// CHECK: vector.broadcast %[[H]] : f32 to vector<8xf32>
 func.func @vector_value(%x: memref<64xf32>, %s: memref<1xf32>) {
   %c0 = arith.constant 0 : index
   %c8 = arith.constant 8 : index
@@ -179,6 +186,13 @@ func.func @vector_value(%x: memref<64xf32>, %s: memref<1xf32>) {
   %v = vector.broadcast %e : f32 to vector<8xf32>
   scf.for %i = %c0 to %c64 step %c8 {
     vector.transfer_write %v, %x[%i] {in_bounds = [true]} : vector<8xf32>, memref<64xf32>
+  }
+  %k = arith.constant 1.5 : f32
+  %kt = arith.truncf %k : f32 to bf16
+  %ke = arith.extf %kt : bf16 to f32
+  %kv = vector.broadcast %ke : f32 to vector<8xf32>
+  scf.for %i = %c0 to %c64 step %c8 {
+    vector.transfer_write %kv, %x[%i] {in_bounds = [true]} : vector<8xf32>, memref<64xf32>
   }
   return
 }
