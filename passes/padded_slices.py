@@ -143,6 +143,22 @@ def padded_init(init: ir.Value, shape: list[int]) -> ir.Value:
     return padded_operand(init, shape)
 
 
+def replace_with_padded(op: ir.Operation, padded: ir.Value) -> None:
+    """Replaces the kernel ``op`` (destination last) by ``padded``, its padded rebuild:
+    ``op``'s users read a leading slice of it, ``op``'s old destination goes with ``op``
+    when nothing else uses it, and the elementwise consumers run over the padded shape
+    (``pad_consumers``)."""
+    init = op.operands[-1]
+    with ir.InsertionPoint(op), op.location:
+        result = leading_slice(padded, static_shape(op.results[0]))
+    old_init = defining_op(init)
+    op.results[0].replace_all_uses_with(result)
+    op.erase()
+    if old_init is not None and not users(init):
+        old_init.erase()
+    pad_consumers(result)
+
+
 def pad_consumers(sliced: ir.Value) -> None:
     """Runs each elementwise consumer of the slice ``sliced`` over the padded shape, and
     so on down the chain."""

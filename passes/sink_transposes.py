@@ -100,15 +100,22 @@ def _static_slice(op: ir.Operation, perm: list[int]):
     return [[part[inv[k]] for k in range(len(perm))] for part in parts]
 
 
-def _sink_extract(op: ir.Operation) -> ir.Value | None:
-    """extract_slice(transpose(x, P)) -> transpose(extract_slice'(x), P)."""
-    found = transposed_source(op.operands[0])
+def _transposed_slice(op: ir.Operation, index: int):
+    """(x, P, the slice's offsets/sizes/strides in x's layout) when operand ``index`` of the
+    slice ``op`` (an extract's source, an insert's destination) is ``transpose(x, P)``."""
+    found = transposed_source(op.operands[index])
     if found is None:
         return None
-    source, perm = found
-    parts = _static_slice(op, perm)
-    if parts is None:
+    parts = _static_slice(op, found[1])
+    return None if parts is None else (*found, parts)
+
+
+def _sink_extract(op: ir.Operation) -> ir.Value | None:
+    """extract_slice(transpose(x, P)) -> transpose(extract_slice'(x), P)."""
+    found = _transposed_slice(op, 0)
+    if found is None:
         return None
+    source, perm, parts = found
     result_type = tensor_type(parts[1], ir.ShapedType(source.type).element_type)
     sliced = tensor.extract_slice(result_type, source, [], [], [], *parts)
     return transpose(sliced, perm)
@@ -116,13 +123,10 @@ def _sink_extract(op: ir.Operation) -> ir.Value | None:
 
 def _sink_insert(op: ir.Operation) -> ir.Value | None:
     """insert_slice(s, transpose(d, P)) -> transpose(insert_slice'(s', d), P)."""
-    found = transposed_source(op.operands[1])
+    found = _transposed_slice(op, 1)
     if found is None:
         return None
-    dest, perm = found
-    parts = _static_slice(op, perm)
-    if parts is None:
-        return None
+    dest, perm, parts = found
     source = to_source_layout(op.operands[0], perm)
     inserted = tensor.insert_slice(source, dest, [], [], [], *parts)
     return transpose(inserted, perm)

@@ -45,15 +45,13 @@ from kiln.lowering.cpu.schedules.conv import reduction_step
 from kiln.passes.common import (
     collect_ops,
     constant_array,
-    defining_op,
     dense_constant,
     element_type,
     pad_high,
     static_shape,
-    users,
     window_attr,
 )
-from kiln.passes.padded_slices import leading_slice, pad_consumers, padded_init, widened_input
+from kiln.passes.padded_slices import padded_init, replace_with_padded, widened_input
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import ir, linalg
@@ -130,13 +128,7 @@ def _pad(conv: ir.Operation, inputs: int, outputs: int) -> None:
             outs=[padded_init(init, [*out_shape[:3], outputs])],
             **attrs,
         )
-        result = leading_slice(padded, out_shape)
-    old_init = defining_op(init)
-    conv.results[0].replace_all_uses_with(result)
-    conv.erase()
-    if old_init is not None and not users(init):
-        old_init.erase()
-    pad_consumers(result)
+    replace_with_padded(conv, padded)
 
 
 def _padded_filter(w: ir.Value, shape: list[int]) -> ir.Value:

@@ -24,8 +24,8 @@ width that some pixel block divides (or 1); results are unchanged.
 from __future__ import annotations
 
 from kiln.lowering.cpu.schedules.conv import PIXEL_BLOCKS
-from kiln.passes.common import collect_ops, defining_op, static_shape, users, window_attr
-from kiln.passes.padded_slices import leading_slice, pad_consumers, padded_init, widened_input
+from kiln.passes.common import collect_ops, static_shape, window_attr
+from kiln.passes.padded_slices import padded_init, replace_with_padded, widened_input
 from kiln.passes.registry import KilnPass, register
 
 from kiln.ir import ir, linalg
@@ -75,10 +75,4 @@ def _pad(conv: ir.Operation, width: int) -> None:
             strides=strides,
             dilations=dilations,
         )
-        result = leading_slice(padded, out_shape)
-    old_init = defining_op(init)
-    conv.results[0].replace_all_uses_with(result)
-    conv.erase()
-    if old_init is not None and not users(init):
-        old_init.erase()
-    pad_consumers(result)
+    replace_with_padded(conv, padded)
