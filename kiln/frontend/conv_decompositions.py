@@ -134,3 +134,14 @@ def _spread(x, stride: list[int]):
     for d in range(spatial):
         spread = spread.narrow(2 + d, 0, (sizes[d] - 1) * stride[d] + 1)
     return spread
+
+
+def conv_tbc(x, weight, bias, pad=0):
+    """``aten.conv_tbc``: a 1-D convolution over time-batch-channel data.
+
+    x is (T, B, C), weight (K, C, F), bias (F,); the result is (T', B, F) with
+    T' = T + 2 pad - K + 1. torch-mlir's own lowering returns it as (T', F, B) in a
+    (T', B, F) type, which its verifier rejects.
+    """
+    out = torch.nn.functional.conv1d(x.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)

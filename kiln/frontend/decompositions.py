@@ -6,10 +6,11 @@ import math
 
 import torch
 
-from kiln.frontend.conv_decompositions import convolution
+from kiln.frontend.conv_decompositions import conv_tbc, convolution
 from kiln.frontend.moe_decompositions import moe_decompositions
 from kiln.frontend.pool_decompositions import POOL_DECOMPOSITIONS
 from kiln.frontend.pow_decompositions import POW_DECOMPOSITIONS
+from kiln.frontend.random_decompositions import RANDOM_DECOMPOSITIONS
 from kiln.frontend.recurrent_decompositions import RECURRENT_DECOMPOSITIONS
 
 
@@ -260,6 +261,7 @@ KILN_DECOMPOSITIONS = {
     torch.ops.aten.index.Tensor: _index_by_mask,
     torch.ops.aten.index_put.default: _index_put_by_mask,
     torch.ops.aten.convolution.default: convolution,
+    torch.ops.aten.conv_tbc.default: conv_tbc,
     torch.ops.aten.constant_pad_nd.default: _constant_pad_nd,
     torch.ops.aten.topk.default: _topk,
     torch.ops.aten.mm.default: _widened(torch.ops.aten.mm.default),
@@ -273,6 +275,7 @@ KILN_DECOMPOSITIONS = {
     **RECURRENT_DECOMPOSITIONS,
     **POOL_DECOMPOSITIONS,
     **POW_DECOMPOSITIONS,
+    **RANDOM_DECOMPOSITIONS,
 }
 
 

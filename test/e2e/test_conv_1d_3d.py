@@ -92,7 +92,20 @@ class ConvTranspose3dOp(nn.Module):
         )
 
 
+class ConvTbc(nn.Module):
+    """``torch.conv_tbc``: a 1-D convolution over (time, batch, channel) data (fairseq)."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(3, 12, 20))  # (taps, in, out)
+        self.bias = nn.Parameter(torch.randn(20))
+
+    def forward(self, x):
+        return torch.conv_tbc(x, self.weight, self.bias, 1)
+
+
 CASES = {
+    "conv_tbc_time_batch_channel": (ConvTbc, (30, 2, 12)),
     "whisper_front_end": (WhisperFrontEnd, (1, 80, 256)),
     "conformer_conv_module": (Conformer, (2, 64, 100)),
     "conv1d_grouped_dilated": (
