@@ -159,6 +159,16 @@ class Schedule:
 
         return self._build(build)
 
+    def peel(self, loop):
+        """``loop.peel``: the last, partial iteration of ``loop`` as a loop of its own;
+        returns (main loop, remainder loop). Both keep the body's attributes."""
+
+        def build():
+            res = transform_loop.LoopPeelOp(self._any(), self._any(), loop)
+            return res.results[0], res.results[1]
+
+        return self._build(build)
+
     def fuse_into(self, producer, containing):
         """``fuse_into_containing_op``: returns (fused op, new containing op)."""
 

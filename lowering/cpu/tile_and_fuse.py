@@ -148,6 +148,7 @@ class TileAndFuse(KilnPass):
                     threads,
                     max_vector=_max_vector(plan, self.vector_width),
                     min_iterations=self.min_parallel_iterations,
+                    peel=True,
                 )
         sched.apply(module)
 
