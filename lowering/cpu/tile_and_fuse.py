@@ -178,7 +178,7 @@ def _plan_group(group: ir.Operation, index: int, vector_width: int):
     anchor_index = next(
         (j for j, op in enumerate(members) if _is_anchor(op, kind, anchor_name)), None
     )
-    if anchor_index is None:
+    if anchor_index is None or _has_zero_extent(members[anchor_index]):
         return None
     tags = []
     for j, op in enumerate(members):
@@ -217,6 +217,15 @@ def _plan_group(group: ir.Operation, index: int, vector_width: int):
         fill_tag=fill_tag,
         scalar_tags=scalar,
         k_pack=blocked_k_pack(anchor),
+    )
+
+
+def _has_zero_extent(op: ir.Operation) -> bool:
+    """An operand with a zero-size dimension: the op does no work, and the group
+    schedules' tilings divide by its extents (a 0-image grouped convolution crashed
+    the transform interpreter). Scheduled alone, it stays a loop nest of no trips."""
+    return any(
+        0 in (static_shape(v) or ()) for v in op.operands if isinstance(v.type, ir.ShapedType)
     )
 
 
