@@ -6,14 +6,19 @@ channels, an output at least ``min-size`` high and wide) becomes, for output
 tiles of m x m pixels (alpha = m + 2):
 
     %u = arith.constant                 // [alpha^2, C, F]: G g G^T, numpy float64 -> f32
-    %v = linalg.generic (input transform: BT d B per tile and channel, one result per
-         tile position e, channels innermost; reads alpha^2 strided views of the input)
+    %v = input transform BT d B, separable: two linalg.generics of alpha strided views
+         in and alpha results out (rows, then columns), channels innermost
     %mm = linalg.batch_matmul ins(collapse(%v) : [alpha^2, T, C], %u : [alpha^2, C, F])
-    %z = linalg.generic (output transform: AT M A per tile from one read of its
-         alpha^2 products, AT's zeros skipped; one result per (i, j) of
-         Z[m, m, N, TH, TW, F], each tile position's slice contiguous)
+    %z = output transform AT M A, separable likewise (alpha in, m out, AT's zeros
+         skipped), into Z[m, m, N, TH, TW, F], each output row's slice contiguous
     %y = linalg.generic (init + Z over [N, TH, m, TW, m, F], collapsed to [N, OH, OW, F];
          Z read transposed)
+
+(``winograd_transforms.py`` builds the transforms. For F(4,3) the separable form's
+IR has 2 x 12 operands and 12 sums for the input transform and 2 x 10 operands and
+8 sums for the output transform, where one 2-D generic each had 72 operands and 72
+sums, and 52 operands and 40 sums: every later pass (tiling, bufferization, LLVM)
+paid for those; measurements in the README's Winograd section.)
 
 The batch matmul is an ordinary contraction: ``kiln-pack-contractions`` packs its
 constant right-hand side at compile time. The last op is an elementwise generic
