@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from kiln.lowering.cpu.tile_and_fuse import THREAD_BLOCKS_ATTR
 from kiln.lowering.cpu.winograd_matrices import Winograd
@@ -10,6 +12,7 @@ from kiln.lowering.cpu.winograd_transforms import (
     output_transform,
     transposed_positions,
 )
+from kiln.lowering.cpu.winograd_transforms_2d import input_transform_2d, output_transform_2d
 from kiln.passes.common import (
     affine_map,
     collapse_to,
@@ -26,8 +29,13 @@ from kiln.passes.common import (
 from kiln.ir import arith, bufferization, ir, linalg, scf, tensor
 
 
-def build_winograd(op: ir.Operation, hwcf: np.ndarray, w: Winograd, blocks: int = 1) -> ir.Value:
+def build_winograd(
+    op: ir.Operation, hwcf: np.ndarray, w: Winograd, blocks: int = 1, separable: bool = True
+) -> ir.Value:
     """The value replacing ``op`` (a 3x3 stride-1 conv_2d_nhwc_hwcf), at the insertion point.
+
+    ``separable``: the transforms as row and column passes (``winograd_transforms.py``),
+    else as one 2-D generic each (``winograd_transforms_2d.py``).
 
     ``blocks`` > 1 (a divisor of the tile rows) computes the transforms and the
     batch matmul per block of tile rows inside one ``scf.forall``: each block's
@@ -40,27 +48,37 @@ def build_winograd(op: ir.Operation, hwcf: np.ndarray, w: Winograd, blocks: int 
     th, tw = -(-out_h // w.m), -(-out_w // w.m)
     tw = _blockable_width(n * th // blocks, tw)
     x = _extend(x, [n, th * w.m + 2, tw * w.m + 2, c])
-    # The input transform's positions run e = b * alpha + a (winograd_transforms.py).
-    u = transposed_positions(w.filter_transform(hwcf), w.alpha).astype(np.float32)
-    u = dense_constant(u, ir.F32Type.get())
+    u = w.filter_transform(hwcf)
+    if separable:
+        # Its input transform's positions run e = b * alpha + a (winograd_transforms.py).
+        u = transposed_positions(u, w.alpha)
+    u = dense_constant(u.astype(np.float32), ir.F32Type.get())
+    products = functools.partial(_tile_products, separable=separable)
     if blocks == 1:
-        z = _tile_products(x, u, w, [n, th, tw, c])
+        z = products(x, u, w, [n, th, tw, c])
     else:
-        z = _blocked_tile_products(x, u, w, [n, th, tw, c], blocks)
+        z = _blocked_tile_products(products, x, u, w, [n, th, tw, c], blocks)
     return _add_init(z, init, w, [n, th, tw, f])
 
 
-def _tile_products(x: ir.Value, u: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
+def _tile_products(
+    x: ir.Value, u: ir.Value, w: Winograd, tiles: list[int], separable: bool
+) -> ir.Value:
     """Z[i, j, n, th, tw, f] = (AT ((G g G^T) * (BT d B)) A)[i, j] for the tiles d of ``x``
-    (the transforms: ``winograd_transforms.py``)."""
+    (the transforms: ``winograd_transforms.py``, or ``winograd_transforms_2d.py``)."""
     n, th, tw, _ = tiles
+    if not separable:
+        v = input_transform_2d(x, w, tiles)
+        products = _batch_matmul(collapse_to(v, [[0], [1, 2, 3], [4]]), u)
+        m_tiles = split_dim(products, 1, [n, th, tw])
+        return output_transform_2d(m_tiles, w, [n, th, tw, static_shape(u)[2]])
     v = input_transform(x, w, tiles)
     products = _batch_matmul(collapse_to(v, [[0, 1], [2, 3, 4], [5]]), u)
     return output_transform(split_dim(split_dim(products, 1, [n, th, tw]), 0, [w.alpha] * 2), w)
 
 
 def _blocked_tile_products(
-    x: ir.Value, u: ir.Value, w: Winograd, tiles: list[int], blocks: int
+    products, x: ir.Value, u: ir.Value, w: Winograd, tiles: list[int], blocks: int
 ) -> ir.Value:
     """``_tile_products`` per block of ``th / blocks`` tile rows, in an ``scf.forall``."""
     n, th, tw, c = tiles
@@ -79,7 +97,7 @@ def _blocked_tile_products(
         xb = tensor.extract_slice(
             ty, x, [first_pixel], [], [], [0, dynamic, 0, 0], rows_shape, [1] * 4
         )
-        zb = _tile_products(xb, u, w, [n, rows, tw, c])
+        zb = products(xb, u, w, [n, rows, tw, c])
         with ir.InsertionPoint(forall.terminator().block):
             tensor.parallel_insert_slice(
                 zb,

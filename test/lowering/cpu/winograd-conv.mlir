@@ -2,58 +2,44 @@
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv{min-size=1})' | FileCheck %s --check-prefix=AUTO
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv)' | FileCheck %s --check-prefix=RULE
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv{tile=3})' 2>&1 | FileCheck %s --check-prefix=ERR
+// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv{separable-above=-1})' 2>&1 | FileCheck %s --check-prefix=ERR2
+// ERR2: kiln-winograd-conv: separable-above must be >= 0, got -1
 
 // F(2,3) on an 8 x 8 output: 4 x 4 tiles of 2 x 2 pixels, 16 tile positions.
-// The input transform BT d B runs as two separable passes, each one generic with
-// alpha = 4 strided views in and 4 results out (not 16 in and 16 out): along the
-// rows (views of every m = 2nd input row), then along the columns of that (views
-// of every 2nd column), the row index an iteration dimension. Positions come out
-// as e = b * 4 + a (column-major), and the filter, transformed at compile time
-// into a [16, C, F] constant, is ordered to match; a batch matmul over the
-// positions; the output transform AT M A likewise in two passes; then the
-// init (the bias) is added.
+// The input transform reads 16 strided views of the input (stride 2 = m) and
+// writes one [N, TH, TW, C] tensor per position; the filter is transformed at
+// compile time into a [16, C, F] constant; a batch matmul over the positions;
+// the output transform computes AT M A per tile and adds it to the init (the bias).
 // CHECK-LABEL: func.func @f23
 // CHECK-SAME: (%[[X:.*]]: tensor<1x10x10x32xf32>, %[[INIT:.*]]: tensor<1x8x8x32xf32>)
 // CHECK-NOT: linalg.conv_2d_nhwc_hwcf
 // CHECK: %[[U:.*]] = arith.constant dense<{{.*}}> : tensor<16x32x32xf32>
-// CHECK: tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 4, 10, 32] [1, 2, 1, 1]
-// CHECK: tensor.extract_slice %[[X]][0, 3, 0, 0] [1, 4, 10, 32] [1, 2, 1, 1]
-// CHECK-NOT: tensor.extract_slice %[[X]]
-// CHECK: %[[ROWS:.*]]:4 = linalg.generic
+// CHECK: tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 4, 4, 32] [1, 2, 2, 1]
+// CHECK: tensor.extract_slice %[[X]][0, 3, 3, 0] [1, 4, 4, 32] [1, 2, 2, 1]
+// CHECK: %[[V:.*]]:16 = linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel"]
-// CHECK: } -> (tensor<1x4x10x32xf32>, tensor<1x4x10x32xf32>, tensor<1x4x10x32xf32>, tensor<1x4x10x32xf32>)
-// CHECK: %[[T:.*]] = tensor.insert_slice %[[ROWS]]#3 into %{{.*}}[3, 0, 0, 0, 0] [1, 1, 4, 10, 32]
-// CHECK: tensor.extract_slice %[[T]][0, 0, 0, 0, 0] [4, 1, 4, 4, 32] [1, 1, 1, 2, 1]
-// CHECK: tensor.extract_slice %[[T]][0, 0, 0, 3, 0] [4, 1, 4, 4, 32] [1, 1, 1, 2, 1]
-// CHECK: %[[COLS:.*]]:4 = linalg.generic
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]
-// CHECK: } -> (tensor<4x1x4x4x32xf32>, tensor<4x1x4x4x32xf32>, tensor<4x1x4x4x32xf32>, tensor<4x1x4x4x32xf32>)
-// CHECK: %[[V:.*]] = tensor.insert_slice %[[COLS]]#3 into %{{.*}}[3, 0, 0, 0, 0, 0] [1, 4, 1, 4, 4, 32]
-// CHECK: %[[VC:.*]] = tensor.collapse_shape %[[V]] {{\[\[}}0, 1], [2, 3, 4], [5]] : tensor<4x4x1x4x4x32xf32> into tensor<16x16x32xf32>
+// CHECK: arith.subf
+// CHECK: linalg.yield
+// CHECK: %[[VC:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3], [4]] : tensor<16x1x4x4x32xf32> into tensor<16x16x32xf32>
 // CHECK: %[[MM:.*]] = linalg.batch_matmul ins(%[[VC]], %[[U]] : tensor<16x16x32xf32>, tensor<16x32x32xf32>)
-// The output transform: AT's nonzeros only (F(2,3): 4 adds and subtracts per pass,
-// no multiply), along the columns from the contiguous M[b], then along the rows
-// into Z[i, j, n, th, tw, f], one contiguous slice per i.
-// CHECK: %[[M6:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2], [3], [4], [5]] output_shape [4, 4, 1, 4, 4, 32]
-// CHECK: tensor.extract_slice %[[M6]][0, 0, 0, 0, 0, 0] [1, 4, 1, 4, 4, 32] [1, 1, 1, 1, 1, 1]
-// CHECK: %[[S:.*]]:2 = linalg.generic
+// The output transform reads each tile's 16 products once and writes its 4
+// outputs (AT M A by AT's nonzeros: 24 adds and subtracts, no multiply) into
+// Z[i, j, n, th, tw, f], one contiguous slice per (i, j).
+// CHECK: %[[Z:.*]] = tensor.empty() : tensor<4x1x4x4x32xf32>
+// CHECK: %[[T:.*]]:4 = linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel"]
 // CHECK-NOT: arith.mulf
-// CHECK-COUNT-4: arith.{{addf|subf}}
+// CHECK-COUNT-24: arith.{{addf|subf}}
 // CHECK-NOT: arith.
 // CHECK: linalg.yield
-// CHECK: %[[SF:.*]] = tensor.insert_slice %[[S]]#1 into %{{.*}}[1, 0, 0, 0, 0, 0] [1, 4, 1, 4, 4, 32]
-// CHECK: tensor.extract_slice %[[SF]][0, 3, 0, 0, 0, 0] [2, 1, 1, 4, 4, 32] [1, 1, 1, 1, 1, 1]
-// CHECK: %[[ZT:.*]]:2 = linalg.generic
-// CHECK-NOT: arith.mulf
-// CHECK-COUNT-4: arith.{{addf|subf}}
-// CHECK-NOT: arith.
-// CHECK: linalg.yield
-// CHECK: %[[Z:.*]] = tensor.insert_slice %[[ZT]]#1 into %{{.*}}[1, 0, 0, 0, 0, 0] [1, 2, 1, 4, 4, 32] [1, 1, 1, 1, 1, 1] : tensor<2x1x4x4x32xf32> into tensor<2x2x1x4x4x32xf32>
+// CHECK: %[[Z0:.*]] = tensor.insert_slice %[[T]]#0 into %[[Z]][0, 0, 0, 0, 0] [1, 1, 4, 4, 32] [1, 1, 1, 1, 1]
+// CHECK: %[[Z3:.*]] = tensor.insert_slice %[[T]]#3 into %{{.*}}[3, 0, 0, 0, 0] [1, 1, 4, 4, 32]
+// CHECK: %[[ZIJ:.*]] = tensor.expand_shape %[[Z3]] {{\[\[}}0, 1], [2], [3], [4], [5]] output_shape [2, 2, 1, 4, 4, 32]
 // The init (the bias) is added by an elementwise op the epilogue fuses into.
 // CHECK: %[[INIT6:.*]] = tensor.expand_shape %{{.*}} output_shape [1, 4, 2, 4, 2, 32]
 // CHECK: %[[Y:.*]] = linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]
-// CHECK-SAME: ins(%[[Z]] : tensor<2x2x1x4x4x32xf32>) outs(%[[INIT6]] : tensor<1x4x2x4x2x32xf32>)
+// CHECK-SAME: ins(%[[ZIJ]] : tensor<2x2x1x4x4x32xf32>) outs(%[[INIT6]] : tensor<1x4x2x4x2x32xf32>)
 // CHECK: arith.addf
 // CHECK-NEXT: linalg.yield
 // CHECK: %[[OUT:.*]] = tensor.collapse_shape %[[Y]] {{\[\[}}0], [1, 2], [3, 4], [5]] : tensor<1x4x2x4x2x32xf32> into tensor<1x8x8x32xf32>
@@ -81,7 +67,7 @@ func.func @f23(%x: tensor<1x10x10x32xf32>, %init: tensor<1x8x8x32xf32>) -> tenso
 // CHECK: %[[BUF:.*]] = bufferization.alloc_tensor() : tensor<1x8x10x32xf32>
 // CHECK: %[[ZERO:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[BUF]] : tensor<1x8x10x32xf32>)
 // CHECK: %[[XP:.*]] = tensor.insert_slice %{{.*}} into %[[ZERO]][0, 1, 1, 0] [1, 5, 5, 32] [1, 1, 1, 1]
-// CHECK: tensor.extract_slice %[[XP]][0, 0, 0, 0] [1, 3, 10, 32] [1, 2, 1, 1]
+// CHECK: tensor.extract_slice %[[XP]][0, 0, 0, 0] [1, 3, 4, 32] [1, 2, 2, 1]
 // CHECK: linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<16x12x32xf32>, tensor<16x32x32xf32>)
 // CHECK: tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 1, 3, 0]
 // CHECK: %[[Y:.*]] = tensor.collapse_shape %{{.*}} : tensor<1x3x2x4x2x32xf32> into tensor<1x6x8x32xf32>
@@ -150,12 +136,10 @@ func.func @unchanged(%x: tensor<1x10x10x32xf32>, %wr: tensor<3x3x32x32xf32>, %x3
 // RULE: %[[ROW:.*]] = arith.muli %[[B]], %{{.*}} : index
 // RULE: %[[PIXEL:.*]] = arith.muli %[[B]], %{{.*}} : index
 // RULE: %[[XB:.*]] = tensor.extract_slice %{{.*}}[0, %[[PIXEL]], 0, 0] [1, 10, 58, 64] [1, 1, 1, 1]
-// RULE: tensor.extract_slice %[[XB]][0, 0, 0, 0] [1, 2, 58, 64] [1, 4, 1, 1]
-// RULE: linalg.generic
+// RULE: tensor.extract_slice %[[XB]][0, 0, 0, 0] [1, 2, 14, 64] [1, 4, 4, 1]
 // RULE: linalg.generic
 // RULE: linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<36x28x64xf32>, tensor<36x64x64xf32>)
-// RULE: %{{.*}}:4 = linalg.generic
-// RULE: %{{.*}}:4 = linalg.generic
+// RULE: %[[T:.*]]:16 = linalg.generic
 // RULE: scf.forall.in_parallel
 // RULE-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[ZB]][0, 0, 0, %[[ROW]], 0, 0] [4, 4, 1, 2, 14, 64] [1, 1, 1, 1, 1, 1]
 // RULE: } {kiln.thread_blocks}
