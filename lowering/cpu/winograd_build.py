@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from kiln.lowering.cpu.tile_and_fuse import THREAD_BLOCKS_ATTR
 from kiln.lowering.cpu.winograd_matrices import Winograd
+from kiln.lowering.cpu.winograd_transforms import (
+    input_transform,
+    output_transform,
+    transposed_positions,
+)
+from kiln.lowering.cpu.winograd_transforms_2d import input_transform_2d, output_transform_2d
 from kiln.passes.common import (
     affine_map,
     collapse_to,
@@ -21,8 +29,13 @@ from kiln.passes.common import (
 from kiln.ir import arith, bufferization, ir, linalg, scf, tensor
 
 
-def build_winograd(op: ir.Operation, hwcf: np.ndarray, w: Winograd, blocks: int = 1) -> ir.Value:
+def build_winograd(
+    op: ir.Operation, hwcf: np.ndarray, w: Winograd, blocks: int = 1, separable: bool = True
+) -> ir.Value:
     """The value replacing ``op`` (a 3x3 stride-1 conv_2d_nhwc_hwcf), at the insertion point.
+
+    ``separable``: the transforms as row and column passes (``winograd_transforms.py``),
+    else as one 2-D generic each (``winograd_transforms_2d.py``).
 
     ``blocks`` > 1 (a divisor of the tile rows) computes the transforms and the
     batch matmul per block of tile rows inside one ``scf.forall``: each block's
@@ -35,25 +48,37 @@ def build_winograd(op: ir.Operation, hwcf: np.ndarray, w: Winograd, blocks: int 
     th, tw = -(-out_h // w.m), -(-out_w // w.m)
     tw = _blockable_width(n * th // blocks, tw)
     x = _extend(x, [n, th * w.m + 2, tw * w.m + 2, c])
-    u = dense_constant(w.filter_transform(hwcf).astype(np.float32), ir.F32Type.get())
+    u = w.filter_transform(hwcf)
+    if separable:
+        # Its input transform's positions run e = b * alpha + a (winograd_transforms.py).
+        u = transposed_positions(u, w.alpha)
+    u = dense_constant(u.astype(np.float32), ir.F32Type.get())
+    products = functools.partial(_tile_products, separable=separable)
     if blocks == 1:
-        z = _tile_products(x, u, w, [n, th, tw, c])
+        z = products(x, u, w, [n, th, tw, c])
     else:
-        z = _blocked_tile_products(x, u, w, [n, th, tw, c], blocks)
+        z = _blocked_tile_products(products, x, u, w, [n, th, tw, c], blocks)
     return _add_init(z, init, w, [n, th, tw, f])
 
 
-def _tile_products(x: ir.Value, u: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
-    """Z[i, j, n, th, tw, f] = (AT ((G g G^T) * (BT d B)) A)[i, j] for the tiles d of ``x``."""
+def _tile_products(
+    x: ir.Value, u: ir.Value, w: Winograd, tiles: list[int], separable: bool
+) -> ir.Value:
+    """Z[i, j, n, th, tw, f] = (AT ((G g G^T) * (BT d B)) A)[i, j] for the tiles d of ``x``
+    (the transforms: ``winograd_transforms.py``, or ``winograd_transforms_2d.py``)."""
     n, th, tw, _ = tiles
-    v = _input_transform(x, w, tiles)
-    products = _batch_matmul(collapse_to(v, [[0], [1, 2, 3], [4]]), u)
-    m_tiles = split_dim(products, 1, [n, th, tw])
-    return _tile_outputs(m_tiles, w, [n, th, tw, static_shape(u)[2]])
+    if not separable:
+        v = input_transform_2d(x, w, tiles)
+        products = _batch_matmul(collapse_to(v, [[0], [1, 2, 3], [4]]), u)
+        m_tiles = split_dim(products, 1, [n, th, tw])
+        return output_transform_2d(m_tiles, w, [n, th, tw, static_shape(u)[2]])
+    v = input_transform(x, w, tiles)
+    products = _batch_matmul(collapse_to(v, [[0, 1], [2, 3, 4], [5]]), u)
+    return output_transform(split_dim(split_dim(products, 1, [n, th, tw]), 0, [w.alpha] * 2), w)
 
 
 def _blocked_tile_products(
-    x: ir.Value, u: ir.Value, w: Winograd, tiles: list[int], blocks: int
+    products, x: ir.Value, u: ir.Value, w: Winograd, tiles: list[int], blocks: int
 ) -> ir.Value:
     """``_tile_products`` per block of ``th / blocks`` tile rows, in an ``scf.forall``."""
     n, th, tw, c = tiles
@@ -72,7 +97,7 @@ def _blocked_tile_products(
         xb = tensor.extract_slice(
             ty, x, [first_pixel], [], [], [0, dynamic, 0, 0], rows_shape, [1] * 4
         )
-        zb = _tile_products(xb, u, w, [n, rows, tw, c])
+        zb = products(xb, u, w, [n, rows, tw, c])
         with ir.InsertionPoint(forall.terminator().block):
             tensor.parallel_insert_slice(
                 zb,
@@ -100,39 +125,6 @@ def _blockable_width(rows: int, tw: int) -> int:
     return tw
 
 
-def _input_transform(x: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
-    """V[e, n, th, tw, c] = (BT d B)[a, b] (e = a*alpha + b), d the tile at (th*m, tw*m).
-
-    Each of the alpha^2 inputs is a strided view of ``x`` (element (r, s) of every
-    tile), so all maps are identities and the op vectorizes along channels.
-    """
-    alpha, f32 = w.alpha, ir.F32Type.get()
-    views = [_strided_view(x, r, s, w.m, tiles) for r in range(alpha) for s in range(alpha)]
-    full = tensor.empty([alpha * alpha, *tiles], f32)
-    outs = [_slice_at(full, e, tiles) for e in range(alpha * alpha)]
-    identity = ir.AffineMapAttr.get(affine_map(4, [0, 1, 2, 3]))
-    generic = linalg.GenericOp(
-        [o.type for o in outs],
-        views,
-        outs,
-        ir.ArrayAttr.get([identity] * (2 * alpha * alpha)),
-        _parallel(4),
-    )
-    block = generic.regions[0].blocks.append(*([f32] * (2 * alpha * alpha)))
-    with ir.InsertionPoint(block):
-        d = [[block.arguments[r * alpha + s] for s in range(alpha)] for r in range(alpha)]
-        t = [
-            [_combine(w.BT[a], [d[r][s] for r in range(alpha)]) for s in range(alpha)]
-            for a in range(alpha)
-        ]
-        v = [_combine(w.BT[b], t[a]) for a in range(alpha) for b in range(alpha)]
-        linalg.YieldOp(v)
-    result = full
-    for e, piece in enumerate(generic.results):
-        result = _insert_at(piece, result, e, tiles)
-    return result
-
-
 def _add_init(z: ir.Value, init: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
     """Y[n, th*m + i, tw*m + j, f] = init + Z[i, j, n, th, tw, f].
 
@@ -156,67 +148,6 @@ def _add_init(z: ir.Value, init: ir.Value, w: Winograd, tiles: list[int]) -> ir.
         linalg.YieldOp([arith.addf(block.arguments[1], block.arguments[0])])
     y = collapse_to(generic.results[0], [[0], [1, 2], [3, 4], [5]])
     return y if static_shape(y) == shape else _slice(y, shape)
-
-
-def _tile_outputs(mt: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
-    """Z[i, j, n, th, tw, f] = (AT M[:, :, n, th, tw, f] A)[i, j], one generic over (n, th, tw, f).
-
-    Its alpha^2 inputs are the slices M[e] of the batch matmul's result and its
-    m^2 results the slices Z[i, j] (contiguous: bufferization's copies of them into Z
-    are forwarded by ``kiln-forward-slice-copies``), so every map is an identity and the
-    op vectorizes along f, like the input transform. Separable sums: AT M (m x
-    alpha rows), then (AT M) A, each term of AT's nonzeros only.
-    """
-    n, th, tw, f = tiles
-    m, alpha, f32 = w.m, w.alpha, ir.F32Type.get()
-    pieces = [_slice_at(mt, e, tiles) for e in range(alpha * alpha)]
-    full = tensor.empty([m * m, n, th, tw, f], f32)
-    outs = [_slice_at(full, k, tiles) for k in range(m * m)]
-    identity = ir.AffineMapAttr.get(affine_map(4, [0, 1, 2, 3]))
-    generic = linalg.GenericOp(
-        [o.type for o in outs],
-        pieces,
-        outs,
-        ir.ArrayAttr.get([identity] * (len(pieces) + len(outs))),
-        _parallel(4),
-    )
-    block = generic.regions[0].blocks.append(*([f32] * (len(pieces) + len(outs))))
-    with ir.InsertionPoint(block):
-        mm = [[block.arguments[a * alpha + b] for b in range(alpha)] for a in range(alpha)]
-        t = [
-            [_combine(w.AT[i], [mm[a][b] for a in range(alpha)]) for b in range(alpha)]
-            for i in range(m)
-        ]
-        linalg.YieldOp([_combine(w.AT[j], t[i]) for i in range(m) for j in range(m)])
-    result = full
-    for k, piece in enumerate(generic.results):
-        result = _insert_at(piece, result, k, tiles)
-    return split_dim(result, 0, [m, m])
-
-
-def _combine(coeffs: np.ndarray, values: list[ir.Value]) -> ir.Value:
-    """sum_k coeffs[k] * values[k] with no op for a zero coefficient and none for +-1."""
-    f32 = ir.F32Type.get()
-    # Positive terms first: -a + b is emitted as b - a, not negf(a) + b.
-    terms = sorted(
-        ((c, v) for c, v in zip(coeffs, values, strict=True) if c != 0), key=lambda t: t[0] < 0
-    )
-    acc = None
-    for coeff, value in terms:
-        if acc is None:
-            if coeff == 1:
-                acc = value
-            elif coeff == -1:
-                acc = arith.negf(value)
-            else:
-                acc = arith.mulf(arith.constant(f32, float(coeff)), value)
-        elif coeff == 1:
-            acc = arith.addf(acc, value)
-        elif coeff == -1:
-            acc = arith.subf(acc, value)
-        else:
-            acc = arith.addf(acc, arith.mulf(arith.constant(f32, float(coeff)), value))
-    return acc
 
 
 def _batch_matmul(lhs: ir.Value, rhs: ir.Value) -> ir.Value:
@@ -252,28 +183,6 @@ def _zero_filled(insert: ir.Operation) -> bool:
     """True if the insert_slice's destination is a zero ``linalg.fill``."""
     fill = defining_op(insert.operands[1])
     return fill is not None and fill.name == "linalg.fill" and is_zero_constant(fill.operands[0])
-
-
-def _strided_view(x: ir.Value, r: int, s: int, m: int, tiles: list[int]) -> ir.Value:
-    """x[n, th*m + r, tw*m + s, c] as an [N, TH, TW, C] tensor."""
-    ty = tensor_type(tiles, ir.F32Type.get())
-    return tensor.extract_slice(ty, x, [], [], [], [0, r, s, 0], tiles, [1, m, m, 1])
-
-
-def _slice_at(full: ir.Value, e: int, shape: list[int]) -> ir.Value:
-    """full[e] (rank-reduced) of a [E, *shape] tensor."""
-    ty = tensor_type(shape, ir.F32Type.get())
-    rank = len(shape) + 1
-    return tensor.extract_slice(
-        ty, full, [], [], [], [e] + [0] * len(shape), [1, *shape], [1] * rank
-    )
-
-
-def _insert_at(piece: ir.Value, full: ir.Value, e: int, shape: list[int]) -> ir.Value:
-    rank = len(shape) + 1
-    return tensor.insert_slice(
-        piece, full, [], [], [], [e] + [0] * len(shape), [1, *shape], [1] * rank
-    )
 
 
 def _slice(value: ir.Value, shape: list[int]) -> ir.Value:

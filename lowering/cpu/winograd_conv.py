@@ -6,14 +6,26 @@ channels, an output at least ``min-size`` high and wide) becomes, for output
 tiles of m x m pixels (alpha = m + 2):
 
     %u = arith.constant                 // [alpha^2, C, F]: G g G^T, numpy float64 -> f32
-    %v = linalg.generic (input transform: BT d B per tile and channel, one result per
-         tile position e, channels innermost; reads alpha^2 strided views of the input)
+    %v = input transform BT d B, separable: two linalg.generics of alpha strided views
+         in and alpha results out (rows, then columns), channels innermost
     %mm = linalg.batch_matmul ins(collapse(%v) : [alpha^2, T, C], %u : [alpha^2, C, F])
-    %z = linalg.generic (output transform: AT M A per tile from one read of its
-         alpha^2 products, AT's zeros skipped; one result per (i, j) of
-         Z[m, m, N, TH, TW, F], each tile position's slice contiguous)
+    %z = output transform AT M A, separable likewise (alpha in, m out, AT's zeros
+         skipped), into Z[m, m, N, TH, TW, F], each output row's slice contiguous
     %y = linalg.generic (init + Z over [N, TH, m, TW, m, F], collapsed to [N, OH, OW, F];
          Z read transposed)
+
+(``winograd_transforms.py`` builds the transforms. For F(4,3) the separable form's
+IR has 2 x 12 operands and 12 sums for the input transform and 2 x 10 operands and
+8 sums for the output transform, where one 2-D generic each has 72 operands and 72
+sums, and 52 operands and 40 sums: every later pass (tiling, bufferization, LLVM)
+pays for those; measurements in the README's Winograd section.)
+
+The 2-D form (``winograd_transforms_2d.py``) runs faster: the separable passes write
+and read their intermediate rows, and ResNet-18 ran 5-6% slower with them at 1 and 2
+threads (saved libraries alternated in one process, under load), DenseNet-121 3-10%
+faster. So the form is chosen per module by what it costs to compile: above
+``separable-above`` rewritten convolutions (default 24: ResNet-18 has 10, ResNet-50 11,
+DenseNet-121 42) every one is separable, else every one is 2-D.
 
 The batch matmul is an ordinary contraction: ``kiln-pack-contractions`` packs its
 constant right-hand side at compile time. The last op is an elementwise generic
@@ -63,6 +75,9 @@ from kiln.passes.registry import KilnPass, register
 from kiln.ir import ir
 
 CONV = "linalg.conv_2d_nhwc_hwcf"
+# The form's rule (module docstring): ResNet-18 (10 rewritten convolutions), -50 (11)
+# and Inception-v3 (10) keep the 2-D form, DenseNet-121 (42) gets the separable one.
+SEPARABLE_ABOVE = 24
 
 
 @register
@@ -76,6 +91,9 @@ class WinogradConv(KilnPass):
     min_size: int = 14
     # Blocks of tile rows the transforms and the batch matmul run in (0: per layer).
     row_blocks: int = 0
+    # Above this many rewritten convolutions in the module, the transforms are
+    # separable (a quarter of the IR: compile time) rather than 2-D (run time).
+    separable_above: int = SEPARABLE_ABOVE
 
     def validate(self) -> None:
         if self.tile not in (0, 2, 4):
@@ -90,15 +108,23 @@ class WinogradConv(KilnPass):
                 )
         if self.row_blocks < 0:
             raise ValueError(f"kiln-winograd-conv: row-blocks must be >= 0, got {self.row_blocks}")
+        if self.separable_above < 0:
+            raise ValueError(
+                f"kiln-winograd-conv: separable-above must be >= 0, got {self.separable_above}"
+            )
 
     def run(self, module: ir.Operation) -> None:
+        eligible = []
         for op in collect_ops(module, [CONV]):
             filt = _eligible_filter(op, self.min_channels)
             if filt is None:
                 continue
-            n, out_h, out_w, f = static_shape(op.operands[2])
-            if min(out_h, out_w) < self.min_size:
+            if min(static_shape(op.operands[2])[1:3]) < self.min_size:
                 continue
+            eligible.append((op, filt))
+        separable = len(eligible) > self.separable_above
+        for op, filt in eligible:
+            n, out_h, out_w, f = static_shape(op.operands[2])
             m = self.tile or choose_tile(out_h, out_w)
             th, tw = -(-out_h // m), -(-out_w // m)
             if self.row_blocks:
@@ -106,7 +132,7 @@ class WinogradConv(KilnPass):
             else:
                 blocks = choose_row_blocks(n, th, tw, filt.shape[2], f, m + 2)
             with ir.InsertionPoint(op), op.location:
-                result = build_winograd(op, filt, TRANSFORMS[m], blocks)
+                result = build_winograd(op, filt, TRANSFORMS[m], blocks, separable)
             op.results[0].replace_all_uses_with(result)
             op.erase()
 

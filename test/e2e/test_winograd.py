@@ -30,12 +30,18 @@ EPS = 2.0**-24
 TOLERANCE = {2: 2e-5, 4: 2e-4, 0: 2e-4}
 
 
-def winograd_pipeline(threads: int, tile: int, row_blocks: int = 0, min_size: int = 1):
+def winograd_pipeline(
+    threads: int, tile: int, row_blocks: int = 0, min_size: int = 1, separable: bool = False
+):
     """The CPU pipeline with Winograd on, its tile forced (0: per layer), its blocks of
     tile rows forced (0: per layer), on outputs of at least ``min_size`` (1: all)."""
     target = dataclasses.replace(host_target(threads), winograd=True)
     pipeline = cpu_pipeline(target)
-    spec = WinogradConv(tile=tile, row_blocks=row_blocks, min_size=min_size).spec(all_options=True)
+    # separable: the separable transforms even for one convolution (else the 2-D form).
+    form = {"separable_above": 0} if separable else {}
+    spec = WinogradConv(tile=tile, row_blocks=row_blocks, min_size=min_size, **form).spec(
+        all_options=True
+    )
     stages = tuple(
         dataclasses.replace(
             stage,
@@ -60,15 +66,16 @@ class ConvBlock(nn.Module):
         return torch.relu(self.c2(y) + y)
 
 
+@pytest.mark.parametrize("separable", [False, True], ids=["2d", "separable"])
 @pytest.mark.parametrize(
     "size,padding,tile",
     [(14, 1, 2), (14, 1, 4), (13, 1, 2), (11, 0, 4), (7, 1, 0), (9, 0, 2)],
 )
-def test_block_matches_eager(size, padding, tile, tmp_path):
+def test_block_matches_eager(size, padding, tile, separable, tmp_path):
     torch.manual_seed(size + padding)
     model = ConvBlock(32, padding).eval()
     x = torch.randn(1, 32, size, size)
-    pipeline = winograd_pipeline(1, tile)
+    pipeline = winograd_pipeline(1, tile, separable=separable)
     compiled = kiln.compile(model, x, threads=1, pipeline=pipeline, quiet=True, dump_dir=tmp_path)
     tol = TOLERANCE[tile]
     torch.testing.assert_close(compiled(x), model(x), rtol=tol, atol=tol)
@@ -76,17 +83,18 @@ def test_block_matches_eager(size, padding, tile, tmp_path):
     assert "linalg.conv_2d_nhwc_hwcf" not in graph  # both convolutions went Winograd
 
 
+@pytest.mark.parametrize("separable", [False, True], ids=["2d", "separable"])
 @pytest.mark.parametrize(
     "size,tile,row_blocks,threads",
     [(16, 4, 2, 1), (16, 4, 4, 2), (14, 2, 7, 2), (13, 4, 2, 2), (28, 0, 7, 2)],
 )
-def test_blocked_matches_eager(size, tile, row_blocks, threads, tmp_path):
+def test_blocked_matches_eager(size, tile, row_blocks, threads, separable, tmp_path):
     """Transforms and batch matmul per block of tile rows (an scf.forall the threads
     share out), with the bias, ReLU and residual epilogue after it."""
     torch.manual_seed(size + tile)
     model = ConvBlock(32, 1).eval()
     x = torch.randn(1, 32, size, size)
-    pipeline = winograd_pipeline(threads, tile, row_blocks)
+    pipeline = winograd_pipeline(threads, tile, row_blocks, separable=separable)
     compiled = kiln.compile(
         model, x, threads=threads, pipeline=pipeline, quiet=True, dump_dir=tmp_path
     )

@@ -2,6 +2,8 @@
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv{min-size=1})' | FileCheck %s --check-prefix=AUTO
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv)' | FileCheck %s --check-prefix=RULE
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv{tile=3})' 2>&1 | FileCheck %s --check-prefix=ERR
+// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-winograd-conv{separable-above=-1})' 2>&1 | FileCheck %s --check-prefix=ERR2
+// ERR2: kiln-winograd-conv: separable-above must be >= 0, got -1
 
 // F(2,3) on an 8 x 8 output: 4 x 4 tiles of 2 x 2 pixels, 16 tile positions.
 // The input transform reads 16 strided views of the input (stride 2 = m) and
