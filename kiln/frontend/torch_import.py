@@ -34,6 +34,7 @@ from kiln.frontend.fold_zero_size_torch import fold_zero_size_values
 from kiln.frontend.pipelines import TORCH_FRONTEND, mlir_error_of, run_frontend
 from kiln.frontend.program import prepare_program
 from kiln.frontend.recurrent_decompositions import expand_recurrent
+from kiln.frontend.stack_traces import lazy_line_stack_traces
 from kiln.frontend.unsupported import diagnosed_ops, frontend_error, location_library_site
 from kiln.ir import MLIRError, PassManager, ir
 from kiln.pipeline import pipeline_text
@@ -146,7 +147,7 @@ def import_torch_program(
     user's line) that torch.export, torch-mlir's importer or its lowering
     cannot handle.
     """
-    with _EXPORT_LOCK, _in_eval_mode(model) as inference:
+    with _EXPORT_LOCK, _in_eval_mode(model) as inference, lazy_line_stack_traces():
         model = as_module(inference)  # a plain function of tensors
         program = decomposed_program(
             model,
