@@ -78,10 +78,21 @@ def separable_pass(ins: list[ir.Value], coeffs: np.ndarray) -> ir.Value:
     ``ins`` share one shape; the result [len(coeffs), *shape] is built from one
     contiguous slice per row k (its results inserted there).
     """
+    return sums_into_slices(ins, len(coeffs), lambda args: [combine(row, args) for row in coeffs])
+
+
+def sums_into_slices(ins: list[ir.Value], count: int, sums) -> ir.Value:
+    """R[k, ...] = sums(ins[...])[k]: one multi-result generic over the shape ``ins``
+    share, every map an identity (it vectorizes along the innermost dim, channels),
+    writing its ``count`` results into contiguous slices R[k] of one tensor.
+
+    ``sums`` builds the body: it takes the block's input arguments and returns the
+    ``count`` values to yield.
+    """
     shape = static_shape(ins[0])
     f32 = ir.F32Type.get()
-    full = tensor.empty([len(coeffs), *shape], f32)
-    outs = [_slice_at(full, k, shape) for k in range(len(coeffs))]
+    full = tensor.empty([count, *shape], f32)
+    outs = [slice_at(full, k, shape) for k in range(count)]
     identity = ir.AffineMapAttr.get(affine_map(len(shape), list(range(len(shape)))))
     parallel = ir.Attribute.parse("#linalg.iterator_type<parallel>")
     generic = linalg.GenericOp(
@@ -93,11 +104,10 @@ def separable_pass(ins: list[ir.Value], coeffs: np.ndarray) -> ir.Value:
     )
     block = generic.regions[0].blocks.append(*([f32] * (len(ins) + len(outs))))
     with ir.InsertionPoint(block):
-        args = list(block.arguments)[: len(ins)]
-        linalg.YieldOp([combine(row, args) for row in coeffs])
+        linalg.YieldOp(sums(list(block.arguments)[: len(ins)]))
     result = full
     for k, piece in enumerate(generic.results):
-        result = _insert_at(piece, result, k, shape)
+        result = insert_at(piece, result, k, shape)
     return result
 
 
@@ -134,7 +144,7 @@ def _view(
     return tensor.extract_slice(ty, source, [], [], [], offsets, sizes, strides)
 
 
-def _slice_at(full: ir.Value, k: int, shape: list[int]) -> ir.Value:
+def slice_at(full: ir.Value, k: int, shape: list[int]) -> ir.Value:
     """full[k] (rank-reduced) of a [K, *shape] tensor."""
     ty = tensor_type(shape, ir.F32Type.get())
     rank = len(shape) + 1
@@ -143,7 +153,8 @@ def _slice_at(full: ir.Value, k: int, shape: list[int]) -> ir.Value:
     )
 
 
-def _insert_at(piece: ir.Value, full: ir.Value, k: int, shape: list[int]) -> ir.Value:
+def insert_at(piece: ir.Value, full: ir.Value, k: int, shape: list[int]) -> ir.Value:
+    """``full`` with ``piece`` as full[k] (of a [K, *shape] tensor)."""
     rank = len(shape) + 1
     return tensor.insert_slice(
         piece, full, [], [], [], [k] + [0] * len(shape), [1, *shape], [1] * rank
