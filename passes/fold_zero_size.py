@@ -75,7 +75,7 @@ def has_no_elements(ty: ir.Type) -> bool:
     return shaped.has_static_shape and 0 in shaped.shape
 
 
-def _has_zero_dim(ty: ir.Type) -> bool:
+def has_zero_dim(ty: ir.Type) -> bool:
     """True for a ranked tensor type with a static zero-size dimension (others may be dynamic)."""
     if not isinstance(ty, ir.RankedTensorType):
         return False
@@ -123,7 +123,7 @@ def _fold(op: ir.Operation) -> None:
         for result, init in zip(op.results, inits, strict=True):
             if result.type == init.type:
                 result.replace_all_uses_with(init)
-    elif op.name == "tensor.insert_slice" and _has_zero_dim(op.operands[0].type):
+    elif op.name == "tensor.insert_slice" and has_zero_dim(op.operands[0].type):
         op.results[0].replace_all_uses_with(op.operands[1])
 
 
@@ -145,7 +145,7 @@ def _iterates_zero_times(op: ir.Operation) -> bool:
             return False  # e.g. linalg.pack: padding and tile sizes follow its dest
     elif len(op.operands) <= len(op.results):
         return False
-    return any(_has_zero_dim(operand.type) for operand in op.operands)
+    return any(has_zero_dim(operand.type) for operand in op.operands)
 
 
 def _flatten_boundary(entry: ir.Operation) -> None:

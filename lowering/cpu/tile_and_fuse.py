@@ -55,6 +55,7 @@ from kiln.passes.common import (
     static_shape,
 )
 from kiln.passes.contraction_analysis import BLOCKED_ATTR, blocked_k_pack
+from kiln.passes.fold_zero_size import has_zero_dim
 from kiln.passes.registry import KilnPass, register
 from kiln.passes.transform_script import Schedule
 
@@ -224,9 +225,7 @@ def _has_zero_extent(op: ir.Operation) -> bool:
     """An operand with a zero-size dimension: the op does no work, and the group
     schedules' tilings divide by its extents (a 0-image grouped convolution crashed
     the transform interpreter). Scheduled alone, it stays a loop nest of no trips."""
-    return any(
-        0 in (static_shape(v) or ()) for v in op.operands if isinstance(v.type, ir.ShapedType)
-    )
+    return any(has_zero_dim(v.type) for v in op.operands)
 
 
 def _is_anchor(op: ir.Operation, kind: str, anchor_name: str) -> bool:

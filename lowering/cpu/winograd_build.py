@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 from kiln.lowering.cpu.tile_and_fuse import THREAD_BLOCKS_ATTR
 from kiln.lowering.cpu.winograd_matrices import Winograd
@@ -53,11 +51,10 @@ def build_winograd(
         # Its input transform's positions run e = b * alpha + a (winograd_transforms.py).
         u = transposed_positions(u, w.alpha)
     u = dense_constant(u.astype(np.float32), ir.F32Type.get())
-    products = functools.partial(_tile_products, separable=separable)
     if blocks == 1:
-        z = products(x, u, w, [n, th, tw, c])
+        z = _tile_products(x, u, w, [n, th, tw, c], separable)
     else:
-        z = _blocked_tile_products(products, x, u, w, [n, th, tw, c], blocks)
+        z = _blocked_tile_products(x, u, w, [n, th, tw, c], blocks, separable)
     return _add_init(z, init, w, [n, th, tw, f])
 
 
@@ -78,7 +75,7 @@ def _tile_products(
 
 
 def _blocked_tile_products(
-    products, x: ir.Value, u: ir.Value, w: Winograd, tiles: list[int], blocks: int
+    x: ir.Value, u: ir.Value, w: Winograd, tiles: list[int], blocks: int, separable: bool
 ) -> ir.Value:
     """``_tile_products`` per block of ``th / blocks`` tile rows, in an ``scf.forall``."""
     n, th, tw, c = tiles
@@ -97,7 +94,7 @@ def _blocked_tile_products(
         xb = tensor.extract_slice(
             ty, x, [first_pixel], [], [], [0, dynamic, 0, 0], rows_shape, [1] * 4
         )
-        zb = products(xb, u, w, [n, rows, tw, c])
+        zb = _tile_products(xb, u, w, [n, rows, tw, c], separable)
         with ir.InsertionPoint(forall.terminator().block):
             tensor.parallel_insert_slice(
                 zb,

@@ -41,11 +41,11 @@ def input_transform(x: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
     m, alpha = w.m, w.alpha
     width = static_shape(x)[2]
     row_shape = [n, th, width, c]
-    rows = [_view(x, [0, r, 0, 0], row_shape, [1, m, 1, 1], row_shape) for r in range(alpha)]
+    rows = [view(x, [0, r, 0, 0], row_shape, [1, m, 1, 1], row_shape) for r in range(alpha)]
     t = separable_pass(rows, w.BT)
     col_shape = [alpha, n, th, tw, c]
     strides = [1, 1, 1, m, 1]
-    cols = [_view(t, [0, 0, 0, s, 0], col_shape, strides, col_shape) for s in range(alpha)]
+    cols = [view(t, [0, 0, 0, s, 0], col_shape, strides, col_shape) for s in range(alpha)]
     return separable_pass(cols, w.BT)
 
 
@@ -59,10 +59,10 @@ def output_transform(mt: ir.Value, w: Winograd) -> ir.Value:
     rest = static_shape(mt)[2:]
     zeros, ones = [0] * len(rest), [1] * (len(rest) + 2)
     pieces = [
-        _view(mt, [b, 0, *zeros], [1, alpha, *rest], ones, [alpha, *rest]) for b in range(alpha)
+        view(mt, [b, 0, *zeros], [1, alpha, *rest], ones, [alpha, *rest]) for b in range(alpha)
     ]
     s = separable_pass(pieces, w.AT)
-    cols = [_view(s, [0, a, *zeros], [m, 1, *rest], ones, [m, *rest]) for a in range(alpha)]
+    cols = [view(s, [0, a, *zeros], [m, 1, *rest], ones, [m, *rest]) for a in range(alpha)]
     return separable_pass(cols, w.AT)
 
 
@@ -136,7 +136,7 @@ def combine(coeffs: np.ndarray, values: list[ir.Value]) -> ir.Value:
     return acc
 
 
-def _view(
+def view(
     source: ir.Value, offsets: list[int], sizes: list[int], strides: list[int], shape: list[int]
 ) -> ir.Value:
     """``tensor.extract_slice`` of ``source`` as a ``shape`` tensor (unit ``sizes`` dropped)."""

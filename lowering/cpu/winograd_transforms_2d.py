@@ -14,10 +14,10 @@ its intermediate rows): ``kiln-winograd-conv`` picks the form per module.
 from __future__ import annotations
 
 from kiln.lowering.cpu.winograd_matrices import Winograd
-from kiln.lowering.cpu.winograd_transforms import combine, slice_at, sums_into_slices
-from kiln.passes.common import split_dim, tensor_type
+from kiln.lowering.cpu.winograd_transforms import combine, slice_at, sums_into_slices, view
+from kiln.passes.common import split_dim
 
-from kiln.ir import ir, tensor
+from kiln.ir import ir
 
 
 def input_transform_2d(x: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
@@ -27,7 +27,11 @@ def input_transform_2d(x: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value:
     tile), so all maps are identities and the op vectorizes along channels.
     """
     alpha = w.alpha
-    views = [_strided_view(x, r, s, w.m, tiles) for r in range(alpha) for s in range(alpha)]
+    # Element (r, s) of every tile: x[n, th*m + r, tw*m + s, c] as an [N, TH, TW, C] tensor.
+    strides = [1, w.m, w.m, 1]
+    views = [
+        view(x, [0, r, s, 0], tiles, strides, tiles) for r in range(alpha) for s in range(alpha)
+    ]
 
     def sums(args):
         d = [[args[r * alpha + s] for s in range(alpha)] for r in range(alpha)]
@@ -61,9 +65,3 @@ def output_transform_2d(mt: ir.Value, w: Winograd, tiles: list[int]) -> ir.Value
         return [combine(w.AT[j], t[i]) for i in range(m) for j in range(m)]
 
     return split_dim(sums_into_slices(pieces, m * m, sums), 0, [m, m])
-
-
-def _strided_view(x: ir.Value, r: int, s: int, m: int, tiles: list[int]) -> ir.Value:
-    """x[n, th*m + r, tw*m + s, c] as an [N, TH, TW, C] tensor."""
-    ty = tensor_type(tiles, ir.F32Type.get())
-    return tensor.extract_slice(ty, x, [], [], [], [0, r, s, 0], tiles, [1, m, m, 1])

@@ -112,7 +112,7 @@ def schedule_generic(
     if all(s == e for s, e in zip(sizes, plan.loop_sizes, strict=True)) and split is None:
         sched.annotate(op, VECTORIZE_ATTR)
         return
-    if peel and PEEL_LANES and last % width and last > max_vector:
+    if peel and last % width and last > max_vector:
         # Full tiles unmasked, the remainder as a loop of its own (static, unmasked):
         # a tile masked on every iteration ran 1.3-1.8x slower (softmax and layer
         # norm over 197 or 1500 floats, attention over 197 tokens; paired, 1 thread).
