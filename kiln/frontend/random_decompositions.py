@@ -95,9 +95,7 @@ def _integers(shape, low: int, high: int, dtype: torch.dtype) -> torch.Tensor:
 
 
 def _randint(high, size, *, generator=None, dtype=None, **_):
-    if generator is not None:
-        return NotImplemented
-    return _integers(size, 0, high, dtype or torch.int64)
+    return _randint_low(0, high, size, generator=generator, dtype=dtype)
 
 
 def _randint_low(low, high, size, *, generator=None, dtype=None, **_):
@@ -107,7 +105,7 @@ def _randint_low(low, high, size, *, generator=None, dtype=None, **_):
 
 
 def _randint_like(x, high, *, dtype=None, **_):
-    return _integers(x.shape, 0, high, dtype or x.dtype)
+    return _randint_like_low(x, 0, high, dtype=dtype)
 
 
 def _randint_like_low(x, low, high, *, dtype=None, **_):
