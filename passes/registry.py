@@ -31,6 +31,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-conv-1d-to-2d": "kiln.passes.conv_1d_to_2d",
     "kiln-distinct-results": "kiln.passes.distinct_results",
     "kiln-expand-powi": "kiln.passes.expand_powi",
+    "kiln-float-to-int-via-i32": "kiln.passes.float_to_int_via_i32",
     "kiln-fold-constant-layout": "kiln.passes.fold_constant_layout",
     "kiln-fold-zero-size": "kiln.passes.fold_zero_size",
     "kiln-forward-slice-copies": "kiln.passes.forward_slice_copies",
@@ -43,6 +44,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-split-long-reductions": "kiln.passes.split_long_reductions",
     "kiln-unshare-destinations": "kiln.passes.unshare_destinations",
     "kiln-while-carried-buffers": "kiln.passes.while_carried_buffers",
+    "kiln-widen-accumulators": "kiln.passes.widen_accumulators",
     # frontend
     "kiln-fold-zero-size-torch": "kiln.frontend.fold_zero_size_torch",
     "kiln-bitcast-views": "kiln.frontend.bitcast_views",

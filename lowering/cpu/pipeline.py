@@ -55,6 +55,7 @@ from kiln.passes.compact_broadcast_constants import CompactBroadcastConstants
 from kiln.passes.conv_1d_to_2d import Conv1dTo2d
 from kiln.passes.distinct_results import DistinctResults
 from kiln.passes.expand_powi import ExpandPowi
+from kiln.passes.float_to_int_via_i32 import FloatToIntViaI32
 from kiln.passes.fold_constant_layout import FoldConstantLayout
 from kiln.passes.fold_zero_size import FoldZeroSize
 from kiln.passes.forward_slice_copies import ForwardSliceCopies
@@ -66,6 +67,7 @@ from kiln.passes.sink_transposes import SinkTransposes
 from kiln.passes.split_long_reductions import SplitLongReductions
 from kiln.passes.unshare_destinations import UnshareDestinations
 from kiln.passes.while_carried_buffers import WhileCarriedBuffers
+from kiln.passes.widen_accumulators import WidenAccumulators
 
 from kiln.pipeline import Pipeline, Stage
 
@@ -191,6 +193,11 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     "cse",
                     SelectToMinMax().spec(),
                     ExpandPowi().spec(),
+                    # bf16/f16 sums accumulate in f32, as PyTorch's do (before fusion: the
+                    # conversions merge into the producers and consumers).
+                    WidenAccumulators().spec(),
+                    # Float -> uint8/int8 through i32, as PyTorch converts (no poison).
+                    FloatToIntViaI32().spec(),
                     # 1-D convolutions (ONNX models') take the 2-D schedules, int8 included.
                     Conv1dTo2d().spec(),
                     # Before the first fold, which would evaluate the weights'

@@ -45,6 +45,7 @@ from kiln.lowering.cuda.gpu_wgmma import GpuWgmma
 from kiln.lowering.cuda.pad_to_generic import PadToGeneric
 from kiln.lowering.cuda.specialize_contractions import SpecializeContractions
 from kiln.passes.distinct_results import DistinctResults
+from kiln.passes.float_to_int_via_i32 import FloatToIntViaI32
 from kiln.passes.fold_zero_size import FoldZeroSize
 from kiln.passes.fuse_elementwise import FuseElementwise
 from kiln.passes.guard_integer_division import GuardIntegerDivision
@@ -102,6 +103,8 @@ def cuda_pipeline(target: CudaTarget | None = None) -> Pipeline:
                     FoldZeroSize().spec(),
                     # Integer division by 0 gives numpy's 0, as on the CPU (sizes: 1).
                     GuardIntegerDivision().spec(),
+                    # Float -> uint8/int8 through i32, as PyTorch converts (no poison).
+                    FloatToIntViaI32().spec(),
                     "canonicalize",
                     "cse",
                     PadToGeneric().spec(),

@@ -46,6 +46,21 @@ CASTS = {
     "bf16_to_f32": (lambda x: x.float(), lambda t: (t.randn(4, 6, dtype=torch.bfloat16),)),
     "f64_to_f32": (lambda x: x.float(), lambda t: (t.randn(4, 6, dtype=torch.float64),)),
     "f32_to_u8": (lambda x: x.to(torch.uint8), lambda t: (t.rand(4, 6, low=0.0, high=250.0),)),
+    # 8 and 16 bits through i32 (kiln-float-to-int-via-i32): the upper half of uint8 and
+    # of uint16's range on vectors of 8 and 16 lanes (AVX2 saturated them at 127).
+    "f32_to_u8_wide_rows": (
+        lambda x: x.to(torch.uint8),
+        lambda t: (t.rand(3, 37, low=0.0, high=255.0),),
+    ),
+    "f32_to_i8": (lambda x: x.to(torch.int8), lambda t: (t.rand(4, 16, low=-128.0, high=127.0),)),
+    "f32_to_i16": (
+        lambda x: x.to(torch.int16),
+        lambda t: (t.rand(4, 16, low=-30000.0, high=30000.0),),
+    ),
+    "bf16_to_u8": (
+        lambda x: x.to(torch.uint8),
+        lambda t: (t.rand(4, 16, low=0.0, high=255.0).bfloat16(),),
+    ),
     "type_as": (lambda x, y: x.type_as(y), lambda t: (t.randn(4, 6) * 9, t.randint(4, 6))),
     "round_trip_i64": (lambda x: x.long().float() * 0.5, signed),
     "compare_to_i64": (lambda x: (x > 0).long().sum(-1), signed),
