@@ -54,21 +54,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--kiln-precision", help="cpu: contractions' precision, f32 (default) or bf16 (AVX512-BF16)"
     )
-    p.add_argument(
-        "--kiln-no-avx512-bf16",
-        dest="kiln_avx512_bf16",
-        action="store_false",
-        default=None,
-        help="cpu: a target without AVX512-BF16 (default: the host's flag)",
-    )
-    p.add_argument(
-        "--kiln-no-avx512-vnni",
-        dest="kiln_avx512_vnni",
-        action="store_false",
-        default=None,
-        help="cpu: a target without AVX512-VNNI: quantized contractions stay f32 "
-        "(default: the host's flag)",
-    )
+    # Target features default to the host's; each can be forced either way (lit tests of
+    # AVX-512 code paths name them, so they check the same IR on every host).
+    for feature, without in (
+        ("avx512-bf16", "bf16 contractions cannot be compiled"),
+        ("avx512-vnni", "quantized contractions stay f32"),
+    ):
+        dest = "kiln_" + feature.replace("-", "_")
+        p.add_argument(
+            f"--kiln-{feature}",
+            dest=dest,
+            action="store_true",
+            default=None,
+            help=f"cpu: a target with {feature.upper()} (default: the host's flag)",
+        )
+        p.add_argument(
+            f"--kiln-no-{feature}",
+            dest=dest,
+            action="store_false",
+            default=None,
+            help=f"cpu: a target without {feature.upper()}: {without}",
+        )
     p.add_argument("--chip", help="cuda: GPU architecture, e.g. sm_80, sm_90a (default sm_90)")
     p.add_argument("--tf32", action="store_true", default=None, help="cuda: f32 matmuls as TF32")
     p.add_argument(
@@ -182,8 +188,8 @@ TARGET_FLAGS = {
     "kiln_threads": ("--kiln-threads", "threads"),
     "kiln_vector_width": ("--kiln-vector-width", "vector_width"),
     "kiln_precision": ("--kiln-precision", "precision"),
-    "kiln_avx512_bf16": ("--kiln-no-avx512-bf16", "avx512_bf16"),
-    "kiln_avx512_vnni": ("--kiln-no-avx512-vnni", "avx512_vnni"),
+    "kiln_avx512_bf16": ("--kiln-[no-]avx512-bf16", "avx512_bf16"),
+    "kiln_avx512_vnni": ("--kiln-[no-]avx512-vnni", "avx512_vnni"),
     "chip": ("--chip", "chip"),
     "tf32": ("--tf32", "tf32"),
     "tensor_cores": ("--no-tensor-cores", "tensor_cores"),

@@ -1,5 +1,5 @@
-// RUN: kiln-opt %S/Inputs/two-convs-nchw.mlir --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 --stop-after=vectorized | FileCheck %s
-// RUN: kiln-opt %S/Inputs/two-convs-nchw.mlir --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 | FileCheck %s --check-prefix=LLVM
+// RUN: kiln-opt %S/Inputs/two-convs-nchw.mlir --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 --kiln-avx512-bf16 --stop-after=vectorized | FileCheck %s
+// RUN: kiln-opt %S/Inputs/two-convs-nchw.mlir --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 --kiln-avx512-bf16 | FileCheck %s --check-prefix=LLVM
 // RUN: kiln-opt %S/Inputs/two-convs-nchw.mlir --kiln-pipeline=cpu --kiln-vector-width=16 --stop-after=vectorized | FileCheck %s --check-prefix=F32
 
 // Level `vectorized` for convolutions in bf16: the RGB input, padded with a zero

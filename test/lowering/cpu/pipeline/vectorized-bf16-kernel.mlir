@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 --stop-after=vectorized | FileCheck %s
-// RUN: kiln-opt %s --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 --stop-after=bufferized | FileCheck %s --check-prefix=BUF
+// RUN: kiln-opt %s --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 --kiln-avx512-bf16 --stop-after=vectorized | FileCheck %s
+// RUN: kiln-opt %s --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 --kiln-avx512-bf16 --stop-after=bufferized | FileCheck %s --check-prefix=BUF
 
 // The shape of the bf16 micro-kernel (a 4 x 32 register block, 8 pairs of k per step):
 // the accumulators are loop-carried vector<16xf32>s (one zmm each, read before the k loop

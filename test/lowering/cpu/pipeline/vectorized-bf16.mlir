@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 --stop-after=vectorized | FileCheck %s
-// RUN: kiln-opt %s --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 | FileCheck %s --check-prefix=LLVM
+// RUN: kiln-opt %s --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 --kiln-avx512-bf16 --stop-after=vectorized | FileCheck %s
+// RUN: kiln-opt %s --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 --kiln-avx512-bf16 | FileCheck %s --check-prefix=LLVM
 // RUN: kiln-opt %s --kiln-pipeline=cpu --kiln-vector-width=16 --stop-after=vectorized | FileCheck %s --check-prefix=F32
 // RUN: not kiln-opt %s --kiln-pipeline=cpu --kiln-vector-width=16 --kiln-precision=bf16 --kiln-no-avx512-bf16 2>&1 | FileCheck %s --check-prefix=ERR
 

@@ -48,7 +48,7 @@ func.func @relu(%x: tensor<64x256xf32>) -> tensor<64x256xf32> {
 // NVVM80: llvm.func @relu_kernel
 
 // WRONG-TARGET: kiln-opt: --kiln-threads is not an option of target 'cuda' (its options: --chip, --tf32, --no-tensor-cores)
-// WRONG-CPU: kiln-opt: --chip is not an option of target 'cpu' (its options: --kiln-threads, --kiln-vector-width, --kiln-precision, --kiln-no-avx512-bf16, --kiln-no-avx512-vnni)
+// WRONG-CPU: kiln-opt: --chip is not an option of target 'cpu' (its options: --kiln-threads, --kiln-vector-width, --kiln-precision, --kiln-[no-]avx512-bf16, --kiln-[no-]avx512-vnni)
 // BAD-CHIP: kiln-opt: CudaTarget: chip must look like 'sm_90', got 'sm80'
 // TOOL-STAGE: kiln-opt: --stop-after=ptx: stage 'ptx' of pipeline 'cuda' runs a tool after MLIR; kiln-opt writes MLIR (stages graph, tiled, bufferized, gpu, nvvm): use kiln-compile --emit=ptx
 
