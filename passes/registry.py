@@ -72,6 +72,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-pack-conv-filters": "kiln.lowering.cpu.pack_conv_filters",
     "kiln-profile-regions": "kiln.lowering.cpu.profile_regions",
     "kiln-result-shapes": "kiln.lowering.cpu.result_shapes",
+    "kiln-roll-copy-loops": "kiln.lowering.cpu.roll_copy_loops",
     "kiln-static-buffers": "kiln.lowering.cpu.static_buffers",
     "kiln-tile-and-fuse": "kiln.lowering.cpu.tile_and_fuse",
     "kiln-vectorize": "kiln.lowering.cpu.vectorize",

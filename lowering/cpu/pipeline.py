@@ -44,6 +44,7 @@ from kiln.lowering.cpu.pack_conv_filters import PackConvFilters
 from kiln.lowering.cpu.pad_conv_channels import PadConvChannels
 from kiln.lowering.cpu.pad_conv_rows import PadConvRows
 from kiln.lowering.cpu.result_shapes import ResultShapes
+from kiln.lowering.cpu.roll_copy_loops import RollCopyLoops
 from kiln.lowering.cpu.static_buffers import StaticBuffers
 from kiln.lowering.cpu.tile_and_fuse import TileAndFuse
 from kiln.lowering.cpu.vectorize import Vectorize
@@ -322,6 +323,8 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     "canonicalize",
                     # Runtime checks become error flags the runtime raises as KilnError.
                     AssertionsToErrors().spec(),
+                    # LLVM would unroll long copy nests into one huge block (llc time).
+                    RollCopyLoops().spec(),
                 ),
                 "loops and OpenMP regions",
             ),

@@ -1,0 +1,86 @@
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-roll-copy-loops)' | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-roll-copy-loops, convert-scf-to-cf, convert-vector-to-llvm, finalize-memref-to-llvm, convert-func-to-llvm, convert-arith-to-llvm, convert-cf-to-llvm, reconcile-unrealized-casts)' | FileCheck %s --check-prefix=LLVM
+// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-roll-copy-loops{max-moves=0})' 2>&1 | FileCheck %s --check-prefix=ERR
+
+// Swin's patch merging as the loops stage leaves it: 14 x 28 x 3 vector copies.
+// The two outer loops would unroll into 2 x 1176 loads and stores: they keep
+// their loop; the inner loop (3 copies, 6 moves) is left to LLVM.
+// CHECK: #[[$UNROLL:.*]] = #llvm.loop_unroll<disable = true>
+// CHECK: #[[$ROLLED:.*]] = #llvm.loop_annotation<unroll = #[[$UNROLL]]>
+// CHECK-LABEL: func.func @patch_merge
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: vector.transfer_read
+// CHECK: vector.transfer_write
+// CHECK-NEXT: {{^ *}}}{{$}}
+// CHECK-NEXT: } {loop_annotation = #[[$ROLLED]]}
+// CHECK-NEXT: } {loop_annotation = #[[$ROLLED]]}
+// The annotation reaches the loop's back edge, where LLVM IR translation makes it
+// !llvm.loop metadata (llvm.loop.unroll.disable).
+// LLVM-LABEL: llvm.func @patch_merge
+// LLVM-COUNT-2: llvm.br {{.*}} {loop_annotation = #{{.*}}}
+// LLVM-NOT: loop_annotation
+// LLVM: llvm.return
+func.func @patch_merge(%src: memref<28x2x28x2x96xf32>, %dst: memref<28x28x384xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c14 = arith.constant 14 : index
+  %c28 = arith.constant 28 : index
+  %c32 = arith.constant 32 : index
+  %c96 = arith.constant 96 : index
+  %pad = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %c14 step %c1 {
+    scf.for %j = %c0 to %c28 step %c1 {
+      scf.for %k = %c0 to %c96 step %c32 {
+        %v = vector.transfer_read %src[%i, %c1, %j, %c0, %k], %pad {in_bounds = [true]} : memref<28x2x28x2x96xf32>, vector<32xf32>
+        vector.transfer_write %v, %dst[%i, %j, %k] {in_bounds = [true]} : vector<32xf32>, memref<28x28x384xf32>
+      }
+    }
+  }
+  return
+}
+
+// -----
+
+// A short copy nest (2 x 4 x 2 = 16 copies, 32 moves) is left to LLVM; so is a loop
+// that computes (an add), and a copy loop whose trip count is not a constant.
+// CHECK-LABEL: func.func @left_alone
+// CHECK-NOT: loop_annotation
+// CHECK: return
+func.func @left_alone(%a: memref<2x4x64xf32>, %b: memref<2x4x64xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %c1000 = arith.constant 1000 : index
+  %pad = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %c2 step %c1 {
+    scf.for %j = %c0 to %c4 step %c1 {
+      scf.for %k = %c0 to %c64 step %c32 {
+        %v = vector.transfer_read %a[%i, %j, %k], %pad {in_bounds = [true]} : memref<2x4x64xf32>, vector<32xf32>
+        vector.transfer_write %v, %b[%i, %j, %k] {in_bounds = [true]} : vector<32xf32>, memref<2x4x64xf32>
+      }
+    }
+  }
+  scf.for %r = %c0 to %c1000 step %c1 {
+    scf.for %i = %c0 to %c2 step %c1 {
+      scf.for %j = %c0 to %c4 step %c1 {
+        %v = vector.transfer_read %a[%i, %j, %c0], %pad {in_bounds = [true]} : memref<2x4x64xf32>, vector<32xf32>
+        %w = arith.addf %v, %v : vector<32xf32>
+        vector.transfer_write %w, %b[%i, %j, %c0] {in_bounds = [true]} : vector<32xf32>, memref<2x4x64xf32>
+      }
+    }
+  }
+  scf.for %i = %c0 to %n step %c1 {
+    scf.for %j = %c0 to %c4 step %c1 {
+      %v = vector.transfer_read %a[%c0, %j, %c0], %pad {in_bounds = [true]} : memref<2x4x64xf32>, vector<32xf32>
+      vector.transfer_write %v, %b[%c0, %j, %c0] {in_bounds = [true]} : vector<32xf32>, memref<2x4x64xf32>
+    }
+  }
+  return
+}
+
+// ERR: max-moves must be >= 1, got 0
