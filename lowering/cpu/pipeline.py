@@ -324,7 +324,7 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     # Runtime checks become error flags the runtime raises as KilnError.
                     AssertionsToErrors().spec(),
                     # LLVM would unroll long copy nests into one huge block (llc time).
-                    RollCopyLoops().spec(),
+                    RollCopyLoops(register_bits=32 * lanes).spec(all_options=True),
                 ),
                 "loops and OpenMP regions",
             ),

@@ -8,7 +8,7 @@ length (that one function took 1.5 s of llc, 13% of its module's). A copy is
 bound by memory, not by loop overhead, so a rolled copy loop costs nothing at
 run time. This pass marks every ``scf.for`` that only moves data (vector and
 memref loads and stores, masks, address arithmetic, nested such loops) and would
-unroll into more than ``max-moves`` loads and stores with
+unroll into more than ``max-moves`` register loads and stores with
 ``llvm.loop.unroll.disable``. Its inner loops keep LLVM's choice: a short inner
 loop (3 vectors of a row) is still unrolled, and every loop that would unroll
 to ``max-moves`` or fewer is left exactly as before.
@@ -20,6 +20,8 @@ Post: the marked loops carry ``loop_annotation = #llvm.loop_annotation<unroll =
 """
 
 from __future__ import annotations
+
+import math
 
 from kiln.passes.common import collect_ops
 from kiln.passes.registry import KilnPass, register
@@ -39,9 +41,20 @@ MOVES = frozenset(
         "memref.store",
     }
 )
-# What a copy loop computes besides its loads and stores: addresses, masks and splats.
+# What a copy loop computes besides its loads and stores: addresses, masks, splats and
+# element type conversions (an f32 -> f64 copy is bound by memory like any other).
 ADDRESSING = frozenset(
     {
+        "arith.extf",
+        "arith.truncf",
+        "arith.extsi",
+        "arith.extui",
+        "arith.trunci",
+        "arith.sitofp",
+        "arith.uitofp",
+        "arith.fptosi",
+        "arith.fptoui",
+        "arith.bitcast",
         "arith.constant",
         "arith.addi",
         "arith.subi",
@@ -81,24 +94,30 @@ class RollCopyLoops(KilnPass):
     # A data-movement nest that would unroll into more loads and stores stays a loop.
     # LLVM unrolls short copies as before; 64 keeps every small copy's code unchanged.
     max_moves: int = 64
+    # A move of a wider vector counts once per register it fills (<56 x f32>: 7 on AVX2).
+    register_bits: int = 256
 
     def validate(self) -> None:
         if self.max_moves < 1:
             raise ValueError(f"kiln-roll-copy-loops: max-moves must be >= 1, got {self.max_moves}")
+        if self.register_bits < 8:
+            raise ValueError(
+                f"kiln-roll-copy-loops: register-bits must be >= 8, got {self.register_bits}"
+            )
 
     def run(self, module: ir.Operation) -> None:
         disable = ir.Attribute.parse("#llvm.loop_annotation<unroll = <disable = true>>")
         for loop in collect_ops(module, ["scf.for"]):
             if ANNOTATION in loop.attributes:
                 continue
-            moves = unrolled_moves(loop)
+            moves = unrolled_moves(loop, self.register_bits)
             if moves is not None and moves > self.max_moves:
                 loop.attributes[ANNOTATION] = disable
 
 
-def unrolled_moves(loop: ir.Operation) -> int | None:
-    """Loads and stores of ``loop`` fully unrolled (nested loops too), or None when the loop
-    does more than move data or a trip count in it is not a constant."""
+def unrolled_moves(loop: ir.Operation, register_bits: int) -> int | None:
+    """Register loads and stores of ``loop`` fully unrolled (nested loops too), or None when
+    the loop does more than move data or a trip count in it is not a constant."""
     trips = trip_count(loop)
     if trips is None:
         return None
@@ -106,15 +125,26 @@ def unrolled_moves(loop: ir.Operation) -> int | None:
     for op in loop.regions[0].blocks[0].operations:
         name = op.operation.name
         if name in MOVES:
-            per_trip += 1
+            per_trip += registers(op.operation, register_bits)
         elif name == "scf.for":
-            inner = unrolled_moves(op.operation)
+            inner = unrolled_moves(op.operation, register_bits)
             if inner is None:
                 return None
             per_trip += inner
         elif name not in ADDRESSING:
             return None
     return trips * per_trip
+
+
+def registers(move: ir.Operation, register_bits: int) -> int:
+    """Registers the value a load or store moves fills (1 for a scalar)."""
+    value = move.results[0] if len(move.results) else move.operands[0]
+    if not isinstance(value.type, ir.VectorType):
+        return 1
+    vector = ir.VectorType(value.type)
+    width = getattr(vector.element_type, "width", 64)  # index: 64 bits
+    bits = width * math.prod(vector.shape)
+    return max(1, -(-bits // register_bits))
 
 
 def trip_count(loop: ir.Operation) -> int | None:

@@ -3,8 +3,8 @@
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-roll-copy-loops{max-moves=0})' 2>&1 | FileCheck %s --check-prefix=ERR
 
 // Swin's patch merging as the loops stage leaves it: 14 x 28 x 3 vector copies.
-// The two outer loops would unroll into 2 x 1176 loads and stores: they keep
-// their loop; the inner loop (3 copies, 6 moves) is left to LLVM.
+// The two outer loops would unroll into 1176 copies of 4 AVX2 registers: they
+// keep their loop; the inner loop (3 copies, 24 register moves) is left to LLVM.
 // CHECK: #[[$UNROLL:.*]] = #llvm.loop_unroll<disable = true>
 // CHECK: #[[$ROLLED:.*]] = #llvm.loop_annotation<unroll = #[[$UNROLL]]>
 // CHECK-LABEL: func.func @patch_merge
@@ -43,8 +43,9 @@ func.func @patch_merge(%src: memref<28x2x28x2x96xf32>, %dst: memref<28x28x384xf3
 
 // -----
 
-// A short copy nest (2 x 4 x 2 = 16 copies, 32 moves) is left to LLVM; so is a loop
-// that computes (an add), and a copy loop whose trip count is not a constant.
+// A short copy nest (2 x 4 x 2 = 16 copies of one register, 32 moves) is left to
+// LLVM; so is a loop that computes (an add), and a copy loop whose trip count is
+// not a constant.
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT: loop_annotation
 // CHECK: return
@@ -53,15 +54,15 @@ func.func @left_alone(%a: memref<2x4x64xf32>, %b: memref<2x4x64xf32>, %n: index)
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
   %c4 = arith.constant 4 : index
-  %c32 = arith.constant 32 : index
-  %c64 = arith.constant 64 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
   %c1000 = arith.constant 1000 : index
   %pad = arith.constant 0.0 : f32
   scf.for %i = %c0 to %c2 step %c1 {
     scf.for %j = %c0 to %c4 step %c1 {
-      scf.for %k = %c0 to %c64 step %c32 {
-        %v = vector.transfer_read %a[%i, %j, %k], %pad {in_bounds = [true]} : memref<2x4x64xf32>, vector<32xf32>
-        vector.transfer_write %v, %b[%i, %j, %k] {in_bounds = [true]} : vector<32xf32>, memref<2x4x64xf32>
+      scf.for %k = %c0 to %c16 step %c8 {
+        %v = vector.transfer_read %a[%i, %j, %k], %pad {in_bounds = [true]} : memref<2x4x64xf32>, vector<8xf32>
+        vector.transfer_write %v, %b[%i, %j, %k] {in_bounds = [true]} : vector<8xf32>, memref<2x4x64xf32>
       }
     }
   }
@@ -78,6 +79,43 @@ func.func @left_alone(%a: memref<2x4x64xf32>, %b: memref<2x4x64xf32>, %n: index)
     scf.for %j = %c0 to %c4 step %c1 {
       %v = vector.transfer_read %a[%c0, %j, %c0], %pad {in_bounds = [true]} : memref<2x4x64xf32>, vector<32xf32>
       vector.transfer_write %v, %b[%c0, %j, %c0] {in_bounds = [true]} : vector<32xf32>, memref<2x4x64xf32>
+    }
+  }
+  return
+}
+
+// -----
+
+// Moves count the registers they fill: 8 copies of <56 x f32> are 8 x 2 x 7 = 112
+// AVX2 register moves, so even the inner loop stays rolled. A conversion (f32 ->
+// f64) only moves data too.
+// CHECK-LABEL: func.func @wide_and_converting
+// CHECK: vector.transfer_write {{.*}} vector<56xf32>
+// CHECK-NEXT: } {loop_annotation = #[[$ROLLED]]}
+// CHECK-NEXT: } {loop_annotation = #[[$ROLLED]]}
+// CHECK: arith.extf
+// CHECK: vector.transfer_write {{.*}} vector<16xf64>
+// CHECK-NEXT: }
+// CHECK-NEXT: } {loop_annotation = #[[$ROLLED]]}
+func.func @wide_and_converting(%a: memref<4x8x56xf32>, %b: memref<4x8x56xf32>, %c: memref<12x64x16xf64>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c12 = arith.constant 12 : index
+  %c64 = arith.constant 64 : index
+  %pad = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %c4 step %c1 {
+    scf.for %j = %c0 to %c8 step %c1 {
+      %v = vector.transfer_read %a[%i, %j, %c0], %pad {in_bounds = [true]} : memref<4x8x56xf32>, vector<56xf32>
+      vector.transfer_write %v, %b[%i, %j, %c0] {in_bounds = [true]} : vector<56xf32>, memref<4x8x56xf32>
+    }
+  }
+  scf.for %i = %c0 to %c12 step %c1 {
+    scf.for %j = %c0 to %c4 step %c1 {
+      %v = vector.transfer_read %a[%j, %c0, %c0], %pad {in_bounds = [true]} : memref<4x8x56xf32>, vector<16xf32>
+      %w = arith.extf %v : vector<16xf32> to vector<16xf64>
+      vector.transfer_write %w, %c[%i, %j, %c0] {in_bounds = [true]} : vector<16xf64>, memref<12x64x16xf64>
     }
   }
   return
