@@ -115,13 +115,13 @@ class RollCopyLoops(KilnPass):
                 loop.attributes[ANNOTATION] = disable
 
 
-def unrolled_moves(loop: ir.Operation, register_bits: int) -> int | None:
+def unrolled_moves(loop: ir.Operation, register_bits: int) -> float | None:
     """Register loads and stores of ``loop`` fully unrolled (nested loops too), or None when
     the loop does more than move data or a trip count in it is not a constant."""
     trips = trip_count(loop)
     if trips is None:
         return None
-    per_trip = 0
+    per_trip = 0.0
     for op in loop.regions[0].blocks[0].operations:
         name = op.operation.name
         if name in MOVES:
@@ -136,13 +136,15 @@ def unrolled_moves(loop: ir.Operation, register_bits: int) -> int | None:
     return trips * per_trip
 
 
-def registers(move: ir.Operation, register_bits: int) -> int:
-    """Registers the value a load or store moves fills (1 for a scalar)."""
+def registers(move: ir.Operation, register_bits: int) -> float:
+    """Registers a load or store fills: a vector fills whole ones (<3 x f32> one, <56 x f32>
+    seven on AVX2); a scalar a fraction of one, since LLVM vectorizes a loop of scalar copies
+    (64 f32 copies are 8 AVX2 moves) before it decides to unroll."""
     value = move.results[0] if len(move.results) else move.operands[0]
     if not isinstance(value.type, ir.VectorType):
-        return 1
+        return getattr(value.type, "width", 64) / register_bits  # index: 64 bits
     vector = ir.VectorType(value.type)
-    width = getattr(vector.element_type, "width", 64)  # index: 64 bits
+    width = getattr(vector.element_type, "width", 64)
     bits = width * math.prod(vector.shape)
     return max(1, -(-bits // register_bits))
 

@@ -121,4 +121,31 @@ func.func @wide_and_converting(%a: memref<4x8x56xf32>, %b: memref<4x8x56xf32>, %
   return
 }
 
+// -----
+
+// Scalar copies count as the fraction of a register they fill: LLVM vectorizes the
+// innermost loop (64 f32 loads and stores are 16 AVX2 moves) and may unroll it as
+// before; the loops around it (14 x 16 = 224 moves and more) stay rolled.
+// CHECK-LABEL: func.func @scalar_copies
+// CHECK: memref.store
+// CHECK-NEXT: {{^ *}}}{{$}}
+// CHECK-NEXT: } {loop_annotation = #[[$ROLLED]]}
+// CHECK-NEXT: } {loop_annotation = #[[$ROLLED]]}
+func.func @scalar_copies(%a: memref<2x14x64xf32>, %b: memref<2x16x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c14 = arith.constant 14 : index
+  %c64 = arith.constant 64 : index
+  scf.for %i = %c0 to %c2 step %c1 {
+    scf.for %j = %c0 to %c14 step %c1 {
+      scf.for %k = %c0 to %c64 step %c1 {
+        %v = memref.load %a[%i, %j, %k] : memref<2x14x64xf32>
+        memref.store %v, %b[%i, %j, %k] : memref<2x16x64xf32>
+      }
+    }
+  }
+  return
+}
+
 // ERR: max-moves must be >= 1, got 0
