@@ -81,9 +81,10 @@ class RootAccesses:
     def forwarded(self, root: ir.Operation, copy, temp, slice_: ir.Operation, box) -> None:
         """Records that ``temp``'s users now access ``root`` through ``slice_`` (``box``)
         and that ``copy`` is gone."""
-        kept = [a for a in self.of(root) if a.owner != copy]
-        kept.extend(_accesses(slice_.results[0], box, root.block))
-        self._by_root[root] = kept
+        # The slice's accesses include ``copy`` itself (its source is the slice now):
+        # filtered after extending, or the erased copy stays listed.
+        found = self.of(root) + _accesses(slice_.results[0], box, root.block)
+        self._by_root[root] = [a for a in found if a.owner != copy]
         self._by_root.pop(temp, None)
 
 

@@ -132,3 +132,30 @@ func.func @forwarded_write_blocks_later_copy() -> memref<2x8xf32> {
   memref.copy %t2, %s2 : memref<8xf32> to memref<8xf32, strided<[1], offset: 8>>
   return %full : memref<2x8xf32>
 }
+
+// -----
+
+// Two temporaries copied in turn into the same slice (s3d's 3-D convolutions): the
+// first copy is erased once forwarded and must leave the root's accesses with it (it
+// stayed listed, through the forwarded slice, and the second copy's check read the
+// erased op: a segfault). Both are forwarded, in order: the second write still wins.
+// CHECK-LABEL: func.func @same_slice_twice
+// CHECK: %[[FULL:.*]] = memref.alloc() : memref<2x8xf32>
+// CHECK: %[[A:.*]] = memref.subview %[[FULL]][1, 0] [1, 8] [1, 1]
+// CHECK: vector.transfer_write %[[V:.*]], %[[A]]
+// CHECK: vector.transfer_write %[[W:.*]], %{{.*}} : vector<8xf32>, memref<8xf32, strided<[1], offset: 8>>
+// CHECK-NOT: memref.copy
+// CHECK: return %[[FULL]]
+func.func @same_slice_twice(%v: vector<8xf32>, %w: vector<8xf32>) -> memref<2x8xf32> {
+  %c0 = arith.constant 0 : index
+  %full = memref.alloc() : memref<2x8xf32>
+  %t1 = memref.alloc() : memref<8xf32>
+  vector.transfer_write %v, %t1[%c0] {in_bounds = [true]} : vector<8xf32>, memref<8xf32>
+  %s1 = memref.subview %full[1, 0] [1, 8] [1, 1] : memref<2x8xf32> to memref<8xf32, strided<[1], offset: 8>>
+  memref.copy %t1, %s1 : memref<8xf32> to memref<8xf32, strided<[1], offset: 8>>
+  %t2 = memref.alloc() : memref<8xf32>
+  vector.transfer_write %w, %t2[%c0] {in_bounds = [true]} : vector<8xf32>, memref<8xf32>
+  %s2 = memref.subview %full[1, 0] [1, 8] [1, 1] : memref<2x8xf32> to memref<8xf32, strided<[1], offset: 8>>
+  memref.copy %t2, %s2 : memref<8xf32> to memref<8xf32, strided<[1], offset: 8>>
+  return %full : memref<2x8xf32>
+}
