@@ -28,6 +28,7 @@ from kiln.errors import (
     user_location,
 )
 from kiln.frontend.boundary import TorchBoundary
+from kiln.frontend.constant_views import fold_constant_views
 from kiln.frontend.decompositions import decomposition_table
 from kiln.frontend.export import as_module, decomposed_program
 from kiln.frontend.fold_zero_size_torch import fold_zero_size_values
@@ -157,6 +158,7 @@ def import_torch_program(
             on_error=lambda err: frontend_error(err, "a decomposition failed"),
         )
         expand_recurrent(program, loops=recurrent_loops)
+        fold_constant_views(program)  # before torch-mlir, which folds them element by element
         boundary = prepare_program(program, model)
         raw = _import(program, func_name)
     _record_dtypes(raw, program)
