@@ -11,8 +11,9 @@ it) and the op's source line (kiln's errors and locations name it).
 from __future__ import annotations
 
 import torch
-from torch.export.graph_signature import InputKind, InputSpec, TensorArgument
 from torch.fx.operator_schemas import normalize_function
+
+from kiln.frontend.lift import lift_constant
 
 aten = torch.ops.aten
 
@@ -145,14 +146,9 @@ class Emitter:
         key = key or (id(tensor),)
         if key in self._constants:
             return self._constants[key]
-        first = next(iter(self.graph.nodes))
-        with self.graph.inserting_before(first):
-            node = self.graph.placeholder(f"_kiln_complex_constant_{len(self._constants)}")
-        name = node.name  # the graph's own unique name
-        tensor = tensor.contiguous()
-        node.meta["val"] = self.fake_mode.from_tensor(tensor, static_shapes=True)
-        self.program.constants[name] = tensor
-        spec = InputSpec(InputKind.CONSTANT_TENSOR, TensorArgument(name), target=name)
-        self.program.graph_signature.input_specs.insert(0, spec)
+        node = lift_constant(self.program, tensor, f"_kiln_complex_constant_{len(self._constants)}")
+        node.meta["val"] = self.fake_mode.from_tensor(
+            self.program.constants[node.name], static_shapes=True
+        )
         self._constants[key] = node
         return node

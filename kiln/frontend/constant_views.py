@@ -18,7 +18,9 @@ unchanged; the weight itself stays where other ops read it.
 from __future__ import annotations
 
 import torch
-from torch.export.graph_signature import InputKind, InputSpec, OutputKind, TensorArgument
+from torch.export.graph_signature import InputKind, InputSpec, OutputKind
+
+from kiln.frontend.lift import lift_constant
 
 _VIEWS = {
     torch.ops.aten.view.default,
@@ -52,23 +54,15 @@ def fold_constant_views(program) -> int:
             continue
         if any(isinstance(size, torch.fx.Node) for size in node.args[1]):
             continue  # a symbolic shape
-        tensor = values[source.name].reshape(node.args[1]).contiguous()
-        name = f"_kiln_view_{folded}_{source.name}"
-        with graph.inserting_before(next(iter(graph.nodes))):
-            placeholder = graph.placeholder(name)
+        tensor = values[source.name].reshape(node.args[1])
+        placeholder = lift_constant(program, tensor, f"_kiln_view_{source.name}")
         placeholder.meta = dict(node.meta)
-        program.constants[name] = tensor
-        index = _insert_index(sig.input_specs)
-        sig.input_specs.insert(
-            index, InputSpec(InputKind.CONSTANT_TENSOR, TensorArgument(name), target=name)
-        )
-        values[name] = tensor
+        values[placeholder.name] = program.constants[placeholder.name]
         node.replace_all_uses_with(placeholder)
         graph.erase_node(node)
         folded += 1
     if folded:
         _drop_unused_state(graph, sig)
-        _reorder_placeholders(graph, sig)
         graph.lint()
     return folded
 
@@ -98,24 +92,3 @@ def _state(program, spec: InputSpec) -> torch.Tensor | None:
 
 def _placeholders(graph) -> list:
     return [node for node in graph.nodes if node.op == "placeholder"]
-
-
-def _insert_index(specs: list[InputSpec]) -> int:
-    """After the last lifted-state input (state comes before user inputs)."""
-    last = -1
-    for i, spec in enumerate(specs):
-        if spec.kind in _STATE:
-            last = i
-    return last + 1
-
-
-def _reorder_placeholders(graph, sig) -> None:
-    """Placeholders in the order of ``sig.input_specs`` (torch.export's invariant)."""
-    by_name = {node.name: node for node in _placeholders(graph)}
-    names = [getattr(spec.arg, "name", None) for spec in sig.input_specs]
-    ordered = [by_name[name] for name in names if name in by_name]
-    anchor = next(iter(graph.nodes))
-    for node in ordered:
-        if node is not anchor:
-            anchor.append(node)
-        anchor = node
