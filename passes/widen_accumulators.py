@@ -30,6 +30,7 @@ from kiln.passes.common import (
     build_generic,
     collect_ops,
     defining_op,
+    element_type,
     iterator_types,
     single_result,
 )
@@ -64,8 +65,7 @@ def _is_narrow(ty: ir.Type) -> bool:
 
 
 def _narrow_element(value: ir.Value) -> bool:
-    ty = value.type
-    return isinstance(ty, ir.ShapedType) and _is_narrow(ir.ShapedType(ty).element_type)
+    return isinstance(value.type, ir.ShapedType) and _is_narrow(element_type(value))
 
 
 @register
@@ -86,7 +86,7 @@ class WidenAccumulators(KilnPass):
 
 
 def _wanted(op: ir.Operation) -> bool:
-    outs = _outs(op)
+    _, outs = _ins_outs(op)
     if not any(_narrow_element(v) for v in outs):
         return False
     if any(not isinstance(v.type, ir.RankedTensorType) for v in op.operands):
@@ -97,16 +97,17 @@ def _wanted(op: ir.Operation) -> bool:
     return any(inner.operation.name in ROUNDING for inner in body.operations)
 
 
-def _outs(op: ir.Operation) -> list[ir.Value]:
-    """The destination operands (the last ones, one per result)."""
-    return list(op.operands)[len(op.operands) - len(op.results) :]
+def _ins_outs(op: ir.Operation) -> tuple[list[ir.Value], list[ir.Value]]:
+    """The inputs and the destination operands (the last ones, one per result)."""
+    operands = list(op.operands)
+    n_ins = len(operands) - len(op.results)
+    return operands[:n_ins], operands[n_ins:]
 
 
 def _widen(op: ir.Operation) -> list[ir.Value]:
     """Builds the f32 version of ``op`` before it; returns values replacing its results."""
     f32 = ir.F32Type.get()
-    n_ins = len(op.operands) - len(op.results)
-    ins, outs = list(op.operands)[:n_ins], _outs(op)
+    ins, outs = _ins_outs(op)
     if op.name == SCAN:
         # The scan's input and accumulator share one element type.
         ins = [_convert(v, f32) if _narrow_element(v) else v for v in ins]
@@ -122,10 +123,10 @@ def _widen(op: ir.Operation) -> list[ir.Value]:
     if op.name == SCAN:  # arguments (input, accumulator): both widened
         elements = [f32 if _is_narrow(a.type) else a.type for a in body.arguments]
     else:  # one argument per operand
-        elements = [ir.ShapedType(v.type).element_type for v in (*ins, *wide_outs)]
+        elements = [element_type(v) for v in (*ins, *wide_outs)]
     _widen_body(body, new.regions[0], elements)
     return [
-        _convert(wide, ir.ShapedType(old.type).element_type) if wide.type != old.type else wide
+        _convert(wide, element_type(old)) if wide.type != old.type else wide
         for wide, old in zip(new.results, op.results, strict=True)
     ]
 
