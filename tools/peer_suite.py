@@ -1,7 +1,7 @@
 """Runs torch-mlir's end-to-end op test suite (a peer project's tests) through kiln.
 
-    python -m tools.peer_suite --torch-mlir DIR [--sample N] [--seed S] [--filter RE]
-                               [--all] [--timeout S] [--jsonl FILE] [-j N]
+    python -m tools.peer_suite --torch-mlir DIR [--set linalg-passes|linalg-fails|all]
+        [--sample N] [--seed S] [--filter RE] [--timeout S] [--jsonl FILE] [-j N]
 
 DIR is a torch-mlir source tree (``projects/pt1/python/torch_mlir_e2e_test`` and
 ``projects/pt1/e2e_testing/xfail_sets.py`` are read from it; the PyPI wheel does not ship
@@ -11,8 +11,12 @@ suite's own reporting (its tolerances, its type checks).
 
 By default only the tests torch-mlir's own linalg backend passes are run (the suite minus
 its FX-importer xfail and crash sets): those are the ones a user can expect a linalg
-compiler to pass. ``--all`` runs the rest as well. Tests run in a worker process that is
-restarted after a crash or a timeout, so one segfault costs one test, not the run.
+compiler to pass. ``--set linalg-fails`` runs the others, ``--set all`` both. Tests run in
+a worker process that is restarted after a crash or a timeout, so one segfault costs one
+test, not the run.
+
+A torch-mlir tree for DIR: ``git clone https://github.com/llvm/torch-mlir`` (only the two
+folders above are read; any recent commit works with torch 2.13).
 
 Prints one line per failure (name, phase, first line of the reason), then the pass rate.
 """
@@ -217,7 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--filter", help="only tests whose name matches this regex")
     parser.add_argument(
-        "--all", action="store_true", help="also the tests torch-mlir's linalg backend fails"
+        "--set",
+        choices=("linalg-passes", "linalg-fails", "all"),
+        default="linalg-passes",
+        help="the tests torch-mlir's linalg backend passes (default), those it fails, or all",
     )
     parser.add_argument("--timeout", type=float, default=180, help="seconds per test")
     parser.add_argument("--jsonl", type=Path, help="write every result here")
@@ -230,14 +237,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     tests, not_expected = _registry(root)
-    names = sorted(n for n in tests if args.all or n not in not_expected)
+    wanted = {
+        "linalg-passes": lambda n: n not in not_expected,
+        "linalg-fails": lambda n: n in not_expected,
+        "all": lambda n: True,
+    }[args.set]
+    names = sorted(n for n in tests if wanted(n))
     if args.filter:
         names = [n for n in names if re.search(args.filter, n)]
     if args.sample and args.sample < len(names):
         names = sorted(random.Random(args.seed).sample(names, args.sample))
     print(
-        f"peer_suite: {len(names)} tests of {len(tests)} "
-        f"({'all' if args.all else 'those torch-mlir linalg passes'})",
+        f"peer_suite: {len(names)} tests of {len(tests)} (set: {args.set})",
         flush=True,
     )
     out = args.jsonl.open("w") if args.jsonl else None
