@@ -143,6 +143,19 @@ def host_target(threads: int | None = None, precision: str = "f32"):
     )
 
 
+def features_host_lacks(target) -> list[str]:
+    """The CPU features code built for ``target`` (a ``CpuTarget``) executes that this host
+    lacks: AVX512-BF16 dot products where contractions run in bf16, AVX512-VNNI where int8
+    contractions are on. Wider vectors than the host's are not listed: LLVM splits them."""
+    flags = host_features()
+    missing = []
+    if target.precision == "bf16" and "avx512_bf16" not in flags:
+        missing.append("avx512_bf16 (precision 'bf16': vdpbf16ps)")
+    if target.avx512_vnni and "avx512_vnni" not in flags:
+        missing.append("avx512_vnni (int8 contractions: vpdpbusd)")
+    return missing
+
+
 def host_vector_width() -> int:
     """The host's f32 lanes: AVX-512 -> 16, AVX2 -> 8, otherwise 4 (imports no MLIR)."""
     flags = host_features()

@@ -175,6 +175,8 @@ def compile_cpu(
     """
     from kiln.api import model_name
 
+    if pipeline is not None:
+        _check_runs_here(pipeline)
     libraries = not profile and dynamic_shapes is None and _toolchain_or_warn()
     specs = tuple(pipeline.specs()) if pipeline is not None else None
     outside_passes = outside_pass_source(specs)
@@ -346,6 +348,24 @@ class _CpuCompile:
             name=name,
             source_name=self.source,
             on_stage=self.log.on_stage,
+        )
+
+
+def _check_runs_here(pipeline) -> None:
+    """OptionError for a custom pipeline built for CPU features this host lacks: kiln.compile
+    runs what it builds here (llc would otherwise fail on the instructions, or the library
+    would stop on an illegal instruction)."""
+    from kiln.errors import OptionError
+    from kiln.targets import features_host_lacks
+
+    target = pipeline.options.get("target")
+    missing = features_host_lacks(target) if target is not None else []
+    if missing:
+        raise OptionError(
+            f"kiln.compile: pipeline '{pipeline.name}' was built for a CPU with "
+            f"{' and '.join(missing)}, which this CPU lacks: build it from "
+            "kiln.targets.host_target(), or write a library for that CPU with "
+            "kiln-compile (it runs where the features are)"
         )
 
 

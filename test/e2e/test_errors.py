@@ -379,6 +379,35 @@ def test_bad_option_values_are_kiln_errors_naming_the_option(option, named):
     assert isinstance(info.value, ValueError)  # what callers caught before
 
 
+@pytest.mark.parametrize(
+    "target, feature",
+    [
+        (CpuTarget("host", 16, 1, avx512_bf16=True, precision="bf16"), "avx512_bf16"),
+        (CpuTarget("host", 16, 1, avx512_vnni=True), "avx512_vnni"),
+    ],
+    ids=["bf16", "vnni"],
+)
+def test_custom_pipeline_for_features_the_host_lacks_is_an_option_error(
+    target, feature, monkeypatch
+):
+    # Regression: such a pipeline ran to llc, which crashed on the instructions ("Do not know
+    # how to split the result of this operator"), reported as a LibraryError.
+    import kiln.targets
+
+    monkeypatch.setattr(kiln.targets, "host_features", lambda: frozenset({"avx2", "fma"}))
+    with pytest.raises(kiln.OptionError) as info:
+        kiln.compile(Double(), torch.randn(3, 4), pipeline=cpu_pipeline(target))
+    assert f"pipeline 'cpu' was built for a CPU with {feature}" in str(info.value)
+    assert "host_target()" in str(info.value)
+
+
+def test_custom_pipeline_wider_than_the_host_runs():
+    """16-lane code on an 8-lane host is legal (LLVM splits the vectors): compiled, not refused."""
+    x = torch.randn(3, 40)
+    compiled = kiln.compile(Double(), x, pipeline=cpu_pipeline(CpuTarget("host", 16, 1)))
+    torch.testing.assert_close(compiled(x), Double()(x), rtol=0, atol=0)
+
+
 def test_dump_dir_that_is_a_file_is_a_kiln_error_naming_it(tmp_path):
     blocker = tmp_path / "dumps"
     blocker.write_text("not a folder")
