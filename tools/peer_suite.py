@@ -141,6 +141,23 @@ def _summary_line(reason: str) -> str:
     return lines[-1][:240] if lines else "(no reason)"
 
 
+def _failure(name: str | None, phase: str, reason: str) -> dict:
+    return {"name": name, "status": "fail", "phase": phase, "reason": reason}
+
+
+def _record(results: dict[str, dict], record: dict, out) -> None:
+    """Keeps ``record``, writes it to ``out`` and prints it when it is a failure."""
+    results[record["name"]] = record
+    if out:
+        out.write(json.dumps(record) + "\n")
+        out.flush()
+    if record["status"] != "pass":
+        print(
+            f"FAIL {record['name']} [{record['phase']}]: {_summary_line(record['reason'])}",
+            flush=True,
+        )
+
+
 def _run(root: Path, names: list[str], timeout: float, out) -> dict[str, dict]:
     results: dict[str, dict] = {}
     pending = list(names)
@@ -163,29 +180,21 @@ def _run(root: Path, names: list[str], timeout: float, out) -> dict[str, dict]:
             text=True,
             cwd=Path(__file__).resolve().parent.parent,
         )
-        current = None
+        current, finished = None, len(results)
         selector = selectors.DefaultSelector()
         selector.register(proc.stdout, selectors.EVENT_READ)
         while True:
-            if not selector.select(timeout=timeout):
+            # Between tests the worker may be loading the suite (seconds): the per-test
+            # limit runs from each test's start.
+            if not selector.select(timeout=timeout if current else max(timeout, 300)):
                 proc.kill()
-                results[current] = {
-                    "name": current,
-                    "status": "fail",
-                    "phase": "timeout",
-                    "reason": f"no result in {timeout:.0f} s",
-                }
+                proc.wait()
+                lost = _failure(current, "timeout", f"no result in {timeout:.0f} s")
                 break
             line = proc.stdout.readline()
             if not line:
                 proc.wait()
-                if current is not None and current not in results:
-                    results[current] = {
-                        "name": current,
-                        "status": "fail",
-                        "phase": "crash",
-                        "reason": f"worker died (exit {proc.returncode})",
-                    }
+                lost = _failure(current, "crash", f"worker died (exit {proc.returncode})")
                 break
             try:
                 record = json.loads(line)
@@ -194,21 +203,14 @@ def _run(root: Path, names: list[str], timeout: float, out) -> dict[str, dict]:
             if record["status"] == "started":
                 current = record["name"]
                 continue
-            results[record["name"]] = record
+            _record(results, record, out)
             current = None
-            if out:
-                out.write(json.dumps(record) + "\n")
-                out.flush()
-            if record["status"] != "pass":
-                print(
-                    f"FAIL {record['name']} [{record['phase']}]: {_summary_line(record['reason'])}",
-                    flush=True,
-                )
-        if current is not None and out:
-            out.write(json.dumps(results[current]) + "\n")
         if current is not None:
-            record = results[current]
-            print(f"FAIL {current} [{record['phase']}]: {record['reason']}", flush=True)
+            _record(results, lost, out)
+        elif len(results) == finished:  # the worker died before its first test: give up
+            for name in pending:
+                if name not in results:
+                    _record(results, {**lost, "name": name}, out)
         os.unlink(f.name)
         pending = [n for n in pending if n not in results]
     return results
