@@ -9,8 +9,8 @@ against float64 references):
   = +inf, exp(x < -87.3) = 0, NaN in gives NaN out;
 - tanh: Eigen's [13/6] rational function on x clamped to +-7.905, absolute
   error <= 4e-7 (tanh(x) = x for |x| < 4e-4); NaN propagates;
-- erf: Abramowitz & Stegun 7.1.26 with the polynomial exp above, absolute
-  error <= 6e-7; NaN propagates.
+- erf: x P(x^2) / Q(x^2) on x clamped to +-4 (Eigen's and XLA's f32 rational
+  approximation), absolute error <= 5e-7; NaN propagates.
 
 Pre: ``math.exp``/``math.tanh``/``math.erf`` on f32 scalars or vectors.
 Post: those ops are replaced by arith ops (and bitcasts); ops on other
@@ -157,23 +157,40 @@ def _tanh(op, rewriter) -> bool:
     return False
 
 
-ERF_A = [1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592]
+# erf(x) = x P(x^2) / Q(x^2) on x clamped to +-4 (erf(4) = 1 - 1.5e-8): the rational
+# approximation of Eigen's and XLA's f32 erf. 15 multiply-adds and one division, a third of
+# the Abramowitz & Stegun form it replaced (a division, an exp and its range checks). Paired
+# at 1 thread on an AVX2 host: Linear(192, 768) + GELU on 197 rows 1.029 -> 0.917 ms,
+# deit_tiny 0.966x, BERT-base 0.950x of the A&S version.
+ERF_P = [
+    -2.72614225801306e-10,
+    2.77068142495902e-08,
+    -2.10102402082508e-06,
+    -5.69250639462346e-05,
+    -7.34990630326855e-04,
+    -2.95459980854025e-03,
+    -1.60960333262415e-02,
+]
+ERF_Q = [
+    -1.45660718464996e-05,
+    -2.13374055278905e-04,
+    -1.68282697438203e-03,
+    -7.37332916720468e-03,
+    -1.42647390514189e-02,
+]
 
 
 def _erf(op, rewriter) -> bool:
-    """math.erf %x : f32 -> sign(x) * (1 - t P(t) exp(-x^2)), t = 1 / (1 + 0.3275911 |x|)."""
+    """math.erf %x : f32 -> x * P(x^2) / Q(x^2) on the input clamped to +-4, the result
+    clamped to +-1 (NaN propagates through the clamps' maximumf/minimumf)."""
     if not _is_f32(op.results[0].type):
         return True
     with rewriter.ip, op.location:
         b = _Builder(op.results[0].type)
-        x = op.operands[0]
-        ax = math_d.absf(x)
-        t = arith.divf(b.const(1.0), arith.addf(b.const(1.0), arith.mulf(b.const(0.3275911), ax)))
-        tail = arith.mulf(
-            arith.mulf(t, b.poly(t, ERF_A)), polynomial_exp(b, arith.negf(arith.mulf(ax, ax)))
-        )
-        magnitude = arith.subf(b.const(1.0), tail)
-        value = math_d.copysign(magnitude, x)
+        xc = b.clamp(op.operands[0], -4.0, 4.0)
+        x2 = arith.mulf(xc, xc)
+        value = arith.divf(arith.mulf(xc, b.poly(x2, ERF_P)), b.poly(x2, ERF_Q))
+        value = b.clamp(value, -1.0, 1.0)  # the rational reaches 1 + 4e-7 near |x| = 3.5
     rewriter.replace_op(op, [value])
     return False
 

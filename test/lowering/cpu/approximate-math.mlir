@@ -28,10 +28,19 @@ func.func @scalar_tanh(%x: f32) -> f32 {
 
 // -----
 
-// erf keeps the sign of its input through copysign.
+// erf is odd by construction: x * P(x^2) / Q(x^2) on x clamped to +-4, one division and no
+// exp; the result clamped to +-1.
 // CHECK-LABEL: func.func @vector_erf
 // CHECK-NOT: math.erf
-// CHECK: math.copysign {{.*}} : vector<4xf32>
+// CHECK: %[[LO:.*]] = arith.maximumf %{{.*}}, %{{.*}} : vector<4xf32>
+// CHECK: %[[XC:.*]] = arith.minimumf %[[LO]], %{{.*}} : vector<4xf32>
+// CHECK: %[[X2:.*]] = arith.mulf %[[XC]], %[[XC]] : vector<4xf32>
+// CHECK-NOT: math.floor
+// CHECK: arith.divf
+// CHECK-NOT: math.copysign
+// CHECK: arith.maximumf
+// CHECK: arith.minimumf
+// CHECK: return
 func.func @vector_erf(%x: vector<4xf32>) -> vector<4xf32> {
   %0 = math.erf %x : vector<4xf32>
   return %0 : vector<4xf32>

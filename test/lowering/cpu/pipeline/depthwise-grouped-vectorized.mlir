@@ -45,7 +45,7 @@
 // CHECK: scf.for {{.*}} -> (vector<7x8xf32>)
 // CHECK: vector.transfer_read {{.*}} : tensor<1x13x8xf32>, vector<13x8xf32>
 // CHECK-COUNT-7: vector.fma {{.*}} : vector<7x8xf32>
-// CHECK: math.absf {{.*}} : vector<7x8xf32>
+// CHECK: arith.divf {{.*}} : vector<7x8xf32>
 // CHECK: scf.forall.in_parallel
 // CHECK-NOT: linalg.
 // CHECK: return
