@@ -24,6 +24,8 @@ Prints one line per failure (name, phase, first line of the reason), then the pa
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import random
@@ -33,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import types
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 
@@ -73,9 +76,6 @@ def _registry(root: Path):
     from models.torchvision_cpu import import_torchvision
 
     import_torchvision()
-    import contextlib
-    import io
-
     from torch_mlir_e2e_test.registry import GLOBAL_TEST_REGISTRY
     from torch_mlir_e2e_test.test_suite import register_all_tests
 
@@ -253,13 +253,13 @@ def main(argv: list[str] | None = None) -> int:
         f"peer_suite: {len(names)} tests of {len(tests)} (set: {args.set})",
         flush=True,
     )
-    out = args.jsonl.open("w") if args.jsonl else None
-    from concurrent.futures import ThreadPoolExecutor
-
     shards = [names[i :: args.jobs] for i in range(args.jobs)]
-    with ThreadPoolExecutor(args.jobs) as pool:
+    with (
+        args.jsonl.open("w") if args.jsonl else contextlib.nullcontext() as out,
+        ThreadPoolExecutor(args.jobs) as pool,
+    ):
         parts = pool.map(lambda shard: _run(root, shard, args.timeout, out), shards)
-    results = {name: record for part in parts for name, record in part.items()}
+        results = {name: record for part in parts for name, record in part.items()}
     passed = sum(r["status"] == "pass" for r in results.values())
     print(f"peer_suite: {passed}/{len(names)} passed ({100 * passed / max(len(names), 1):.1f}%)")
     return 0 if passed == len(names) else 1

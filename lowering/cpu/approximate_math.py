@@ -128,6 +128,13 @@ def _exp(op, rewriter) -> bool:
     return False
 
 
+def _odd_rational(b: _Builder, x: ir.Value, bound: float, p: list[float], q: list[float]):
+    """x P(x^2) / Q(x^2) with x clamped to [-bound, bound]: tanh's and erf's form."""
+    xc = b.clamp(x, -bound, bound)
+    x2 = arith.mulf(xc, xc)
+    return arith.divf(arith.mulf(xc, b.poly(x2, p)), b.poly(x2, q))
+
+
 TANH_P = [
     -2.76076847742355e-16,
     2.00018790482477e-13,
@@ -147,9 +154,7 @@ def _tanh(op, rewriter) -> bool:
     with rewriter.ip, op.location:
         b = _Builder(op.results[0].type)
         x = op.operands[0]
-        xc = b.clamp(x, -7.90531110763549805, 7.90531110763549805)
-        x2 = arith.mulf(xc, xc)
-        value = arith.divf(arith.mulf(xc, b.poly(x2, TANH_P)), b.poly(x2, TANH_Q))
+        value = _odd_rational(b, x, 7.90531110763549805, TANH_P, TANH_Q)
         tiny = arith.cmpf(arith.CmpFPredicate.OLT, math_d.absf(x), b.const(0.0004))
         value = arith.select(tiny, x, value)
         value = b.select("UNO", x, x, x, value)
@@ -187,9 +192,7 @@ def _erf(op, rewriter) -> bool:
         return True
     with rewriter.ip, op.location:
         b = _Builder(op.results[0].type)
-        xc = b.clamp(op.operands[0], -4.0, 4.0)
-        x2 = arith.mulf(xc, xc)
-        value = arith.divf(arith.mulf(xc, b.poly(x2, ERF_P)), b.poly(x2, ERF_Q))
+        value = _odd_rational(b, op.operands[0], 4.0, ERF_P, ERF_Q)
         value = b.clamp(value, -1.0, 1.0)  # the rational reaches 1 + 4e-7 near |x| = 3.5
     rewriter.replace_op(op, [value])
     return False
