@@ -35,6 +35,8 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     report: str | os.PathLike | None = None,
     quiet: bool | None = None,
     precision: str = "f32",
+    example_kwargs: dict | None = None,
+    **unknown,
 ) -> object:
     """Compiles ``model`` for ``target`` and returns a callable (see below).
 
@@ -54,6 +56,9 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     ``dynamic_shapes`` (torch.export's format, e.g. ``{"x": {0: Dim("batch")}}``)
     compiles once for every size of the dimensions it names; such code runs
     scalar loops for now (the fast paths need static shapes).
+    ``example_kwargs`` are example inputs passed by name (``{"attention_mask": mask}``);
+    the compiled model takes its inputs positionally or by name, as the model does
+    (``kiln.frontend.keyword_inputs``).
     A PyTorch model is called like the module (``kiln.frontend.boundary``):
     non-tensor inputs (Python numbers, ``None``) are fixed at compile time and
     checked at each call (pass a 0-d tensor for a number that changes);
@@ -75,10 +80,63 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     writes the library and its C header (``docs/deploy.md``). Dynamic shapes
     and ``profile=True`` run in the JIT (a ``CompiledModel``, not cached).
     """
+    if unknown:
+        raise TypeError(
+            f"kiln.compile: no option {', '.join(sorted(unknown))}; the model's inputs by name "
+            f"go in example_kwargs={{...}} (e.g. example_kwargs={{{next(iter(unknown))!r}: ...}})"
+        )
     entry = target_entry(target)
     model = _unwrap_exported(model)
     _check_arguments(threads, opt_level, dump_dir)
     _check_precision(precision, target, pipeline)
+    options = {
+        "target": target,
+        "threads": threads,
+        "func_name": func_name,
+        "dump_dir": dump_dir,
+        "opt_level": opt_level,
+        "pipeline": pipeline,
+        "profile": profile,
+        "cuda_options": cuda_options,
+        "report": report,
+        "quiet": quiet,
+        "precision": precision,
+    }
+    if isinstance(model, str | os.PathLike):  # MLIR or ONNX: positional inputs, no torch import
+        if example_kwargs:
+            raise OptionError(
+                "kiln.compile: example_kwargs= needs a PyTorch model or function; "
+                f"{model_name(model)!r} takes positional inputs only"
+            )
+        return _compile_positional(model, example_inputs, entry, dynamic_shapes, **options)
+    from kiln.frontend.keyword_inputs import called_by_name, prepare
+
+    model, example_inputs, dynamic_shapes, signature, names = prepare(
+        model, example_inputs, example_kwargs, dynamic_shapes
+    )
+    compiled = _compile_positional(model, example_inputs, entry, dynamic_shapes, **options)
+    return called_by_name(compiled, model, signature, names)
+
+
+def _compile_positional(
+    model,
+    example_inputs: tuple,
+    entry,
+    dynamic_shapes,
+    *,
+    target,
+    threads,
+    func_name,
+    dump_dir,
+    opt_level,
+    pipeline,
+    profile,
+    cuda_options,
+    report,
+    quiet,
+    precision,
+):
+    """``compile`` of a model taking its inputs positionally (``keyword_inputs.prepare``)."""
     if target == "cuda":
         if threads is not None:
             raise ValueError(
@@ -257,6 +315,9 @@ def model_name(model) -> str:
         return Path(model).stem
     if isinstance(model, str):
         return "module"
+    wrapped = getattr(model, "kiln_wrapped_model", None)  # kiln's own wrappers
+    if wrapped is not None:
+        return model_name(wrapped)
     if isinstance(model, types.FunctionType) and model.__name__.isidentifier():
         return model.__name__.lower()  # a plain function of tensors
     return type(model).__name__.lower()
