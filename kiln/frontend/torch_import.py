@@ -32,6 +32,7 @@ from kiln.frontend.constant_views import fold_constant_views
 from kiln.frontend.decompositions import decomposition_table
 from kiln.frontend.export import as_module, decomposed_program
 from kiln.frontend.fold_zero_size_torch import fold_zero_size_values
+from kiln.frontend.library_pytrees import register_library_pytrees
 from kiln.frontend.pipelines import TORCH_FRONTEND, mlir_error_of, run_frontend
 from kiln.frontend.program import prepare_program
 from kiln.frontend.recurrent_decompositions import expand_recurrent
@@ -150,6 +151,7 @@ def import_torch_program(
     """
     with _EXPORT_LOCK, _in_eval_mode(model) as inference, lazy_line_stack_traces():
         model = as_module(inference)  # a plain function of tensors
+        register_library_pytrees(model)  # Hugging Face's caches in the outputs
         program = decomposed_program(
             model,
             example_inputs,
