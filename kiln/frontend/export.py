@@ -14,8 +14,10 @@ traceback runs through the user's own source.
 kiln's decompositions applied during the trace (``pre_dispatch=False``, the
 table handed to AOTAutograd), where ``export`` + ``run_decompositions``
 traces the whole model twice (the second pass re-runs every op over fake
-tensors: 40-60% of the import of a large model). When that single trace
-fails, the two-step path runs and reports its errors as before; it first
+tensors: 40-60% of the import of a large model). Models with Python bool or
+int inputs, which that trace does not pass through as given
+(``_has_python_integers``), and models the single trace fails on take the
+two-step path, which runs and reports its errors as before; it first
 rewrites the ``prims`` view ops, which no functionalizing trace accepts, as
 aten views (``kiln/frontend/prims_views.py``).
 
@@ -115,10 +117,11 @@ def decomposed_program(
     decomposition failing), the two traces run: ``on_error(err)`` turns a
     decomposition's failure into the error raised.
     """
-    try:
-        return _export_decomposed(model, example_inputs, dynamic_shapes, decompositions)
-    except Exception:  # noqa: BLE001 - the two-step path below reports the failure
-        pass
+    if not _has_python_integers(example_inputs):
+        try:
+            return _export_decomposed(model, example_inputs, dynamic_shapes, decompositions)
+        except Exception:  # noqa: BLE001 - the two-step path below reports the failure
+            pass
     program = export_program(model, example_inputs, dynamic_shapes)
     functional_views(program)  # prims views stop functionalization: aten views instead
     try:
@@ -127,6 +130,20 @@ def decomposed_program(
         if on_error is None:
             raise
         raise on_error(err) from err
+
+
+def _has_python_integers(example_inputs: tuple) -> bool:
+    """Whether an input (at any depth) is a Python bool or int.
+
+    The single trace (``pre_dispatch=False``) hands ``forward`` such inputs as
+    ints and SymInts, where ``torch.export.export`` passes the caller's
+    values: ``True`` arrived as ``1``, so ``flag is True`` was false and the
+    model traced another branch (Hugging Face's ``output_hidden_states=True``
+    read as "hidden state 1 only": the others came back ``None``), a silent
+    wrong answer. Such models take the two-step path.
+    """
+    leaves = torch.utils._pytree.tree_leaves(tuple(example_inputs))
+    return any(type(leaf) in (bool, int) for leaf in leaves)
 
 
 def _export_decomposed(model, example_inputs: tuple, dynamic_shapes, decompositions: dict):

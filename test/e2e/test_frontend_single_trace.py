@@ -132,3 +132,25 @@ def test_two_step_path_when_one_trace_fails(monkeypatch):
     assert calls == [True]
     assert "aten.gelu.default" not in _ops(program)
     assert "aten.erf.default" in _ops(program)
+
+
+class PythonFlags(nn.Module):
+    """Branches on the identity and type of Python inputs, as Hugging Face's flags do
+    (``output_hidden_states is True``, ``return_dict is False``)."""
+
+    def forward(self, x, flag, count, options):
+        y = x * 2 if flag is True else x - 1
+        if type(count) is int:
+            y = y + count
+        if options["negate"] is False:
+            y = y * 10
+        return y
+
+
+def test_python_bool_and_int_inputs_reach_forward_as_given():
+    # The single trace passed True as 1 and 3 as a SymInt: every branch above went the
+    # other way, silently. Such models take the two-step path.
+    x = torch.randn(5)
+    inputs = (x, True, 3, {"negate": False})
+    compiled = kiln.compile(PythonFlags(), *inputs, threads=1)
+    torch.testing.assert_close(compiled(*inputs), PythonFlags()(*inputs), rtol=0, atol=0)

@@ -206,3 +206,29 @@ def test_a_hugging_face_encoder_called_with_its_tokenizers_keywords():
         torch.testing.assert_close(
             getattr(got, name), getattr(expected, name), rtol=1e-4, atol=1e-5
         )
+
+
+def test_hugging_face_flags_passed_by_name_return_every_hidden_state():
+    # output_hidden_states=True arrived in forward as 1 ("hidden state 1 only"): the
+    # embedding output and the last layer's came back None (kiln/frontend/export.py).
+    import_torchvision()
+    import transformers
+    from transformers.models.bert.modeling_bert import BertModel
+
+    config = transformers.BertConfig(
+        num_hidden_layers=2,
+        hidden_size=64,
+        num_attention_heads=2,
+        intermediate_size=128,
+        vocab_size=500,
+    )
+    torch.manual_seed(0)
+    model = BertModel(config).eval()
+    inputs = {"input_ids": torch.randint(0, 500, (1, 9)), "output_hidden_states": True}
+    compiled = kiln.compile(model, example_kwargs=inputs, threads=1)
+    with torch.no_grad():
+        expected = model(**inputs).hidden_states
+    got = compiled(**inputs).hidden_states
+    assert len(got) == len(expected) == 3
+    for tensor, expected_tensor in zip(got, expected, strict=True):
+        torch.testing.assert_close(tensor, expected_tensor, rtol=1e-4, atol=1e-5)
