@@ -74,6 +74,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-result-shapes": "kiln.lowering.cpu.result_shapes",
     "kiln-roll-copy-loops": "kiln.lowering.cpu.roll_copy_loops",
     "kiln-static-buffers": "kiln.lowering.cpu.static_buffers",
+    "kiln-buffer-deallocation": "kiln.lowering.cpu.buffer_deallocation",
     "kiln-tile-and-fuse": "kiln.lowering.cpu.tile_and_fuse",
     "kiln-vectorize": "kiln.lowering.cpu.vectorize",
     "kiln-vectorize-copies": "kiln.lowering.cpu.vectorize_copies",

@@ -28,6 +28,7 @@ from kiln.lowering.cpu.assertions_to_errors import AssertionsToErrors
 from kiln.lowering.cpu.bf16_conv_blocks import Bf16ConvBlocks
 from kiln.lowering.cpu.bf16_convs import Bf16Convs
 from kiln.lowering.cpu.block_epilogues import BlockEpilogues
+from kiln.lowering.cpu.buffer_deallocation import BufferDeallocation
 from kiln.lowering.cpu.conv_to_nhwc import ConvToNHWC
 from kiln.lowering.cpu.copy_to_linalg import CopyToLinalg
 from kiln.lowering.cpu.decompose_grouped_convs import DecomposeGroupedConvs
@@ -299,7 +300,9 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     "func.func(buffer-hoisting)",
                     # Static temporaries as module globals: no malloc per call.
                     StaticBuffers().spec(),
-                    "buffer-deallocation-pipeline",
+                    # Local temporaries freed at the end of their block; else upstream's
+                    # buffer-deallocation-pipeline.
+                    BufferDeallocation().spec(),
                     # A returned view of an input or a global is cloned (the caller frees
                     # results): clones become allocs and copies (linalg.copy just below).
                     "convert-bufferization-to-memref",
