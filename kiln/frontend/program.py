@@ -24,6 +24,7 @@ and returns the ``TorchBoundary`` that says so.
 from __future__ import annotations
 
 import torch
+import torch.utils._pytree as pytree
 from torch.export.graph_signature import (
     ConstantArgument,
     InputKind,
@@ -40,6 +41,11 @@ from kiln.errors import UnsupportedOp, UnsupportedOpsError
 from kiln.frontend.boundary import Output, TorchBoundary
 from kiln.frontend.complex_pairs import lower_complex
 from kiln.frontend.source import UNKNOWN, forward_location, unsupported_node
+
+_EAGER_CONTAINERS = {
+    torch.fx.immutable_collections.immutable_dict: dict,
+    torch.fx.immutable_collections.immutable_list: list,
+}
 
 # The dtype of the 0-d tensor that carries a Python number out of the compiled code.
 _NUMBER_DTYPES = {
@@ -76,7 +82,7 @@ def prepare_program(program, model) -> TorchBoundary:
     sig.output_specs[:] = builder.specs
     return TorchBoundary(
         in_spec=program.call_spec.in_spec,
-        out_spec=program.call_spec.out_spec,
+        out_spec=eager_containers(program.call_spec.out_spec),
         arguments=tuple(arguments),
         fixed=tuple(fixed),
         outputs=tuple(builder.outputs),
@@ -86,6 +92,20 @@ def prepare_program(program, model) -> TorchBoundary:
             index for index, node in enumerate(builder.results) if node in complex_values.pairs
         ),
     )
+
+
+def eager_containers(spec: pytree.TreeSpec) -> pytree.TreeSpec:
+    """``spec`` with torch.fx's ``immutable_dict`` / ``immutable_list`` nodes as the ``dict``
+    and ``list`` the model returns eagerly.
+
+    A ``torch.fx.GraphModule`` (``create_feature_extractor``'s, a symbolic trace's)
+    returns a plain dict; its exported program's output spec records the graph's
+    immutable containers, which refuse assignment (``features["c3"] = ...``).
+    """
+    if spec.is_leaf():
+        return spec
+    kind = _EAGER_CONTAINERS.get(spec.type, spec.type)
+    return pytree.TreeSpec(kind, spec.context, [eager_containers(c) for c in spec.children()])
 
 
 def _inputs(program, buffers: dict[str, torch.Tensor], location: str):

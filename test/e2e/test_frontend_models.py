@@ -484,3 +484,24 @@ def test_lowering_failure_names_the_pytorch_op(monkeypatch):
     (op,) = info.value.ops
     assert op.op == "aten.adaptive_max_pool2d" and "tensor.cast" in op.reason
     _assert_located(op, UnevenAdaptiveMax, "F.adaptive_max_pool2d(")
+
+
+class Features(nn.Module):
+    def forward(self, x):
+        return {"stem": x + 1, "levels": [x * 2, x.relu()]}
+
+
+def test_an_fx_graph_module_returns_the_plain_containers_eager_returns():
+    # A GraphModule (torchvision's create_feature_extractor, a symbolic trace) records its
+    # outputs in torch.fx's immutable_dict/immutable_list; eager returns a dict and a list,
+    # and users assign into them.
+    traced = torch.fx.symbolic_trace(Features())
+    x = torch.randn(2, 3)
+    compiled = kiln.compile(traced, x, threads=1)
+    got, expected = compiled(x), traced(x)
+    assert type(got) is dict and type(got["levels"]) is list
+    assert type(expected) is dict and type(expected["levels"]) is list
+    torch.testing.assert_close(got["stem"], expected["stem"], rtol=0, atol=0)
+    for level, expected_level in zip(got["levels"], expected["levels"], strict=True):
+        torch.testing.assert_close(level, expected_level, rtol=0, atol=0)
+    got["stem"] = None  # mutable, as eager's
