@@ -41,7 +41,8 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
     """Compiles ``model`` for ``target`` and returns a callable (see below).
 
     ``model`` is a ``torch.nn.Module`` (an ``ExportedProgram`` or its ``.module()``
-    too), a function of tensors (traced with ``example_inputs``), a path to an
+    too, or a TorchScript module: ``torch.jit.script``/``trace``/``load``), a function
+    of tensors (traced with ``example_inputs``), a path to an
     ``.mlir`` file, or MLIR text, at the linalg-on-tensors level.
     ``threads`` defaults to the CPUs available (or ``KILN_NUM_THREADS``).
     ``dump_dir`` receives the IR after every stage. ``pipeline`` replaces
@@ -110,6 +111,10 @@ def compile(  # noqa: A001 - the natural name, like torch.compile
             )
         return _compile_positional(model, example_inputs, entry, dynamic_shapes, **options)
     from kiln.frontend.keyword_inputs import called_by_name, prepare
+    from kiln.frontend.torchscript import from_torchscript, is_torchscript
+
+    if is_torchscript(model):  # torch.jit.script / trace / load: converted by PyTorch
+        model = from_torchscript(model, example_inputs, example_kwargs)
 
     model, example_inputs, dynamic_shapes, signature, names = prepare(
         model, example_inputs, example_kwargs, dynamic_shapes
