@@ -179,7 +179,8 @@ def test_the_library_keeps_the_models_name(keyword_compiled):
     assert keyword_compiled.info.prefix.startswith("maskedscale"), keyword_compiled.info.prefix
 
 
-def test_a_hugging_face_encoder_called_with_its_tokenizers_keywords():
+def _tiny_bert():
+    """A 2-layer BertModel with random weights (seeded), in eval mode."""
     import_torchvision()  # transformers imports torchvision: through the CPU shim first
     import transformers
     from transformers.models.bert.modeling_bert import BertModel
@@ -192,7 +193,11 @@ def test_a_hugging_face_encoder_called_with_its_tokenizers_keywords():
         vocab_size=500,
     )
     torch.manual_seed(0)
-    model = BertModel(config).eval()
+    return BertModel(config).eval()
+
+
+def test_a_hugging_face_encoder_called_with_its_tokenizers_keywords():
+    model = _tiny_bert()
     ids = torch.randint(0, 500, (2, 12))
     mask = torch.ones(2, 12, dtype=torch.long)
     mask[1, 7:] = 0  # the second sequence is padded
@@ -211,19 +216,7 @@ def test_a_hugging_face_encoder_called_with_its_tokenizers_keywords():
 def test_hugging_face_flags_passed_by_name_return_every_hidden_state():
     # output_hidden_states=True arrived in forward as 1 ("hidden state 1 only"): the
     # embedding output and the last layer's came back None (kiln/frontend/export.py).
-    import_torchvision()
-    import transformers
-    from transformers.models.bert.modeling_bert import BertModel
-
-    config = transformers.BertConfig(
-        num_hidden_layers=2,
-        hidden_size=64,
-        num_attention_heads=2,
-        intermediate_size=128,
-        vocab_size=500,
-    )
-    torch.manual_seed(0)
-    model = BertModel(config).eval()
+    model = _tiny_bert()
     inputs = {"input_ids": torch.randint(0, 500, (1, 9)), "output_hidden_states": True}
     compiled = kiln.compile(model, example_kwargs=inputs, threads=1)
     with torch.no_grad():
