@@ -121,6 +121,8 @@ def _anchor_permutation(op: ir.Operation) -> list[int] | None:
     if "linalg.index" in body_op_names(op):
         return None
     maps = indexing_maps(op)
+    if not maps:  # no operands (a body of side effects: cf.assert): nothing to sink
+        return None
     all_dims = [broadcast_dims(m) for m in maps]
     if any(d is None for d in all_dims):
         return None
