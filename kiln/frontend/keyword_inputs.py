@@ -50,6 +50,7 @@ class KeywordInputs(torch.nn.Module):
         super().__init__()
         if isinstance(model, torch.nn.Module):
             self.inner = model  # its parameters and buffers are the program's
+            self._function = None
         else:
             self._function = _named_forward(model)  # a frame named forward keeps source lines
         self._signature = signature
@@ -57,7 +58,8 @@ class KeywordInputs(torch.nn.Module):
 
     @property
     def kiln_wrapped_model(self):
-        return getattr(self, "inner", None) or self._function
+        # Not ``inner or function``: an empty nn.Sequential is falsy.
+        return self.inner if self._function is None else self._function
 
     def forward(self, *values):
         bound = inspect.BoundArguments(
@@ -142,10 +144,7 @@ def prepare(model, example_inputs: tuple, example_kwargs: dict | None, dynamic_s
     ``signature`` is None where the model has none (calls are then positional only).
     """
     example_kwargs = dict(example_kwargs or {})
-    is_torch = isinstance(model, torch.nn.Module) or (
-        callable(model) and not isinstance(model, str)
-    )
-    signature = forward_signature(model) if is_torch else None
+    signature = forward_signature(model) if callable(model) else None
     if signature is None:
         if example_kwargs:
             raise OptionError(

@@ -129,8 +129,7 @@ def _nested_in(user: ir.Operation, owner: ir.Operation, alloc: ir.Operation) -> 
 
 
 def _is_terminator(op: ir.Operation) -> bool:
-    block = op.block
-    return block is not None and block.operations[len(block.operations) - 1] == op
+    return op.block is not None and _terminator_of(op) == op
 
 
 def _terminator_of(op: ir.Operation) -> ir.Operation:
