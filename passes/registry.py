@@ -67,6 +67,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-int8-convs": "kiln.lowering.cpu.int8_convs",
     "kiln-lower-int8-dots": "kiln.lowering.cpu.lower_int8_dots",
     "kiln-pack-contractions": "kiln.lowering.cpu.pack_contractions",
+    "kiln-expand-full-inserts": "kiln.lowering.cpu.expand_full_inserts",
     "kiln-pad-conv-channels": "kiln.lowering.cpu.pad_conv_channels",
     "kiln-pad-conv-rows": "kiln.lowering.cpu.pad_conv_rows",
     "kiln-pack-conv-filters": "kiln.lowering.cpu.pack_conv_filters",

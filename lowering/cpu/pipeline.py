@@ -30,6 +30,7 @@ from kiln.lowering.cpu.bf16_convs import Bf16Convs
 from kiln.lowering.cpu.block_epilogues import BlockEpilogues
 from kiln.lowering.cpu.buffer_deallocation import BufferDeallocation
 from kiln.lowering.cpu.conv_to_nhwc import ConvToNHWC
+from kiln.lowering.cpu.expand_full_inserts import ExpandFullInserts
 from kiln.lowering.cpu.copy_to_linalg import CopyToLinalg
 from kiln.lowering.cpu.decompose_grouped_convs import DecomposeGroupedConvs
 from kiln.lowering.cpu.form_fusion_groups import FormFusionGroups
@@ -272,7 +273,14 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
             ),
             Stage(
                 "vectorized",
-                (Vectorize().spec(), ApproximateMath().spec(), "canonicalize", "cse"),
+                (
+                    Vectorize().spec(),
+                    ApproximateMath().spec(),
+                    # The unit dims the vectorizer dropped come back as reshapes, not copies.
+                    ExpandFullInserts().spec(),
+                    "canonicalize",
+                    "cse",
+                ),
                 "vector code, FMAs, polynomial exp/tanh/erf",
             ),
             Stage(

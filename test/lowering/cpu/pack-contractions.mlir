@@ -154,4 +154,44 @@ func.func @matmul_large_runtime_rhs(%a: tensor<64x256xf32>, %b: tensor<256x256xf
   return %r : tensor<64x256xf32>
 }
 
+// -----
+
+// K = 13 (prime: no unrolled k step divides it) is padded with zeros to 16, in A
+// and in B both; the k loop of the block runs over 16.
+// CHECK-LABEL: func.func @matmul_prime_k_padded
+// CHECK-SAME: (%[[A:.*]]: tensor<8x13xf32>, %[[B:.*]]: tensor<13x16xf32>, %[[C:.*]]: tensor<8x16xf32>)
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG: %[[AP:.*]] = tensor.pad %[[A]] low[0, 0] high[0, 3]
+// CHECK-DAG: tensor.yield %[[ZERO]]
+// CHECK-DAG: %[[BP:.*]] = tensor.pad %[[B]] low[0, 0] high[3, 0]
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<2x4x16xf32>, tensor<16x1x16xf32>)
+// CHECK-SAME: kiln.blocked = array<i64: 4, 16>
+func.func @matmul_prime_k_padded(%a: tensor<8x13xf32>, %b: tensor<13x16xf32>, %c: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<8x13xf32>, tensor<13x16xf32>) outs(%c : tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %r : tensor<8x16xf32>
+}
+
+// -----
+
+// A constant B with a prime K is packed with K zero rows added: panels [1, 16, 8].
+// CHECK-LABEL: func.func @matmul_prime_k_constant_rhs
+// CHECK-DAG: %[[PANELS:.*]] = arith.constant dense<{{.*}}> : tensor<1x16x8xf32>
+// CHECK-DAG: tensor.pad %{{.*}} low[0, 0] high[0, 5]
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %[[PANELS]] : tensor<1x8x16xf32>, tensor<1x16x8xf32>)
+// A K of 7 is its own unrolled step: nothing padded.
+// CHECK-LABEL: func.func @matmul_small_prime_k
+// CHECK-NOT: tensor.pad
+// CHECK: kiln.blocked
+func.func @matmul_prime_k_constant_rhs(%a: tensor<8x11xf32>, %c: tensor<8x8xf32>) -> tensor<8x8xf32> {
+  %b = arith.constant dense<1.0> : tensor<11x8xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<8x11xf32>, tensor<11x8xf32>) outs(%c : tensor<8x8xf32>) -> tensor<8x8xf32>
+  return %r : tensor<8x8xf32>
+}
+func.func @matmul_small_prime_k(%a: tensor<8x7xf32>, %b: tensor<7x16xf32>, %c: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<8x7xf32>, tensor<7x16xf32>) outs(%c : tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %r : tensor<8x16xf32>
+}
+
 // ERR: error: kiln-pack-contractions: vector-width must be 4, 8 or 16, got 3
