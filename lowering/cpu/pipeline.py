@@ -30,9 +30,9 @@ from kiln.lowering.cpu.bf16_convs import Bf16Convs
 from kiln.lowering.cpu.block_epilogues import BlockEpilogues
 from kiln.lowering.cpu.buffer_deallocation import BufferDeallocation
 from kiln.lowering.cpu.conv_to_nhwc import ConvToNHWC
-from kiln.lowering.cpu.expand_full_inserts import ExpandFullInserts
 from kiln.lowering.cpu.copy_to_linalg import CopyToLinalg
 from kiln.lowering.cpu.decompose_grouped_convs import DecomposeGroupedConvs
+from kiln.lowering.cpu.expand_full_inserts import ExpandFullInserts
 from kiln.lowering.cpu.form_fusion_groups import FormFusionGroups
 from kiln.lowering.cpu.hoist_vector_transfers import HoistVectorTransfers
 from kiln.lowering.cpu.int8_contractions import Int8Contractions

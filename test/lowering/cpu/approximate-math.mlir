@@ -2,9 +2,12 @@
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-approximate-math{functions=exp,log})' 2>&1 | FileCheck %s --check-prefix=ERR
 
 // exp on a vector becomes arithmetic: floor for the range reduction, a bitcast
-// for 2^n, selects for inf/zero/NaN; no math.exp (and no libm call) is left.
+// for 2^n, selects for inf/zero/NaN; no math.exp (and no libm call) is left. The
+// multiply-adds may fuse into FMAs (fastmath contract), nothing else is relaxed.
 // CHECK-LABEL: func.func @vector_exp
 // CHECK-NOT: math.exp
+// CHECK: %[[M:.*]] = arith.mulf {{.*}} fastmath<contract> : vector<8xf32>
+// CHECK: arith.addf %[[M]], {{.*}} fastmath<contract> : vector<8xf32>
 // CHECK: math.floor {{.*}} : vector<8xf32>
 // CHECK: arith.bitcast {{.*}} : vector<8xi32> to vector<8xf32>
 // CHECK: arith.cmpf uno
