@@ -42,6 +42,7 @@ PASS_MODULES: dict[str, str] = {
     "kiln-select-to-minmax": "kiln.passes.select_to_minmax",
     "kiln-sink-transposes": "kiln.passes.sink_transposes",
     "kiln-split-long-reductions": "kiln.passes.split_long_reductions",
+    "kiln-tighten-window-operands": "kiln.passes.tighten_window_operands",
     "kiln-unshare-destinations": "kiln.passes.unshare_destinations",
     "kiln-while-carried-buffers": "kiln.passes.while_carried_buffers",
     "kiln-widen-accumulators": "kiln.passes.widen_accumulators",

@@ -68,6 +68,7 @@ from kiln.passes.readonly_arguments import ReadonlyArguments
 from kiln.passes.select_to_minmax import SelectToMinMax
 from kiln.passes.sink_transposes import SinkTransposes
 from kiln.passes.split_long_reductions import SplitLongReductions
+from kiln.passes.tighten_window_operands import TightenWindowOperands
 from kiln.passes.unshare_destinations import UnshareDestinations
 from kiln.passes.while_carried_buffers import WhileCarriedBuffers
 from kiln.passes.widen_accumulators import WidenAccumulators
@@ -191,6 +192,8 @@ def cpu_pipeline(target: CpuTarget, dynamic: bool = False) -> Pipeline:
                     FoldZeroSize(flatten_boundaries=True).spec(all_options=True),
                     # Dynamic sizes may be 0: size arithmetic must not trap dividing by them.
                     GuardIntegerDivision().spec(),
+                    # Inputs larger than their windows read would break unit-dim folding.
+                    TightenWindowOperands().spec(),
                     *result_shapes,
                     "canonicalize",
                     "cse",

@@ -50,6 +50,7 @@ from kiln.passes.fold_zero_size import FoldZeroSize
 from kiln.passes.fuse_elementwise import FuseElementwise
 from kiln.passes.guard_integer_division import GuardIntegerDivision
 from kiln.passes.readonly_arguments import ReadonlyArguments
+from kiln.passes.tighten_window_operands import TightenWindowOperands
 from kiln.passes.unshare_destinations import UnshareDestinations
 from kiln.passes.while_carried_buffers import WhileCarriedBuffers
 
@@ -108,6 +109,8 @@ def cuda_pipeline(target: CudaTarget | None = None) -> Pipeline:
                     "canonicalize",
                     "cse",
                     PadToGeneric().spec(),
+                    # Inputs larger than their windows read would break unit-dim folding.
+                    TightenWindowOperands().spec(),
                     # Contractions written as generics (nn.Linear on 3-D inputs, attention)
                     # become matmul / batch_matmul, which the GPU schedules know ...
                     *named_contractions,
