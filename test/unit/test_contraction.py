@@ -233,6 +233,13 @@ func.func @f(%a: tensor<12x128x1x64xf32>, %b: tensor<12x64x256xf32>, %c: tensor<
         (1, 1000, 16, Blocking(1, 16, 1008, 1)),  # ResNet head
         (18, 24, 8, Blocking(6, 8, 24, 18)),  # 18 is no multiple of 4 or 8
         (30, 32, 8, Blocking(6, 16, 32, 30)),
+        # N no multiple of two vectors, padded that far when it costs <= 7% more work
+        (197, 197, 8, Blocking(4, 16, 208, 200)),  # attention's q k^T: 208 vs 200
+        (197, 1000, 8, Blocking(4, 16, 1008, 200)),
+        (1, 1000, 8, Blocking(1, 8, 1000, 1)),  # one row: least padding
+        (64, 104, 8, Blocking(8, 8, 104, 64)),  # 112 vs 104: 7.7% more, one vector
+        (64, 20, 8, Blocking(8, 8, 24, 64)),  # 32 vs 24
+        (64, 197, 16, Blocking(8, 16, 208, 64)),  # 224 vs 208: 7.7% more
     ],
 )
 def test_choose_blocking(m, n, width, blocking):
