@@ -25,7 +25,11 @@ Post: no ``vector.contract`` result is used in any ``gpu.module`` (the
 conversion leaves the dead contractions and their reads to the canonicalizer
 that follows in the pipeline); f32 ``nvgpu.mma.sync`` carry ``tf32Enabled``;
 bf16 kernels' ``mma.sync`` multiply bf16. A bf16 tile read other than by
-vector transfers is an error at the reading op.
+vector transfers is an error at the reading op. A contraction that is no single
+``16 x 8 x k`` warp tile (k a multiple of 4 for f32, of 8 for 16-bit types: the
+shapes ``mma.sync`` has), which ``kiln-gpu-distribute`` never leaves but
+hand-written IR may hold, is an error at the contraction (the conversion built an
+invalid ``mma.sync`` from a 3 x 8 one: an internal error, found by the fuzzer).
 """
 
 from __future__ import annotations
@@ -50,6 +54,9 @@ class GpuMmaSync(KilnPass):
             contracts = collect_ops(gpu_module, ["vector.contract"])
             if not contracts:
                 continue
+            unfit = [(c.location, _unfit_reason(c)) for c in contracts if _unfit_reason(c)]
+            if unfit:
+                raise PassFailure(unfit)
             bf16 = any(str(element_type(c.operands[0])) == "bf16" for c in contracts)
             if bf16:
                 _pun_bf16_as_f16(gpu_module)
@@ -60,6 +67,28 @@ class GpuMmaSync(KilnPass):
         for op in collect_ops(module, ["nvgpu.mma.sync"]):
             if str(ir.VectorType(op.operands[0].type).element_type) == "f32":
                 op.attributes[TF32_ATTR] = ir.UnitAttr.get()
+
+
+# mma.sync's warp tile: M x N, and the k step per element width (bits).
+TILE_M, TILE_N = 16, 8
+K_MULTIPLE = {32: 4, 16: 8}
+
+
+def _unfit_reason(contract: ir.Operation) -> str | None:
+    """Why ``contract`` is no single mma.sync warp tile, or None if it is one."""
+    lhs = ir.VectorType(contract.operands[0].type)
+    acc = ir.ShapedType(contract.operands[2].type)
+    m, n = list(acc.shape) if acc.rank == 2 else (0, 0)
+    k = lhs.rank == 2 and m and (lhs.shape[0] * lhs.shape[1]) // m
+    element = lhs.element_type
+    step = K_MULTIPLE.get(element.width if hasattr(element, "width") else 0, 1)
+    if (m, n) == (TILE_M, TILE_N) and k and k % step == 0:
+        return None  # (other element types than f32 and 16-bit: the conversion's own checks)
+    return (
+        f"{GpuMmaSync.name}: a tensor-core contraction must be one {TILE_M} x {TILE_N} x k "
+        f"warp tile (k a multiple of {step}), got {element} operands "
+        f"{'x'.join(map(str, lhs.shape))} into {'x'.join(map(str, acc.shape))}"
+    )
 
 
 def _with_f16(ty: ir.Type) -> ir.Type:

@@ -153,3 +153,27 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// A contraction that is no 16 x 8 x k warp tile (hand-written: kiln-gpu-distribute never
+// leaves one) is an error at the contraction; the conversion built an invalid mma.sync
+// from it (an internal error, found by the fuzzer).
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+module attributes {gpu.container_module} {
+  gpu.module @three_rows {
+    gpu.func @k(%a: memref<3x8xf32>, %b: memref<8x8xf32>, %c: memref<3x8xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %f0 = arith.constant 0.0 : f32
+      %va = vector.transfer_read %a[%c0, %c0], %f0 {in_bounds = [true, true]} : memref<3x8xf32>, vector<3x8xf32>
+      %vb = vector.transfer_read %b[%c0, %c0], %f0 {in_bounds = [true, true]} : memref<8x8xf32>, vector<8x8xf32>
+      %vc = vector.transfer_read %c[%c0, %c0], %f0 {in_bounds = [true, true]} : memref<3x8xf32>, vector<3x8xf32>
+      // ERR: gpu-mma-sync.mlir:[[# @LINE + 1]]:12: error: kiln-gpu-mma-sync: a tensor-core contraction must be one 16 x 8 x k warp tile (k a multiple of 4), got f32 operands 3x8 into 3x8
+      %r = vector.contract {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %va, %vb, %vc : vector<3x8xf32>, vector<8x8xf32> into vector<3x8xf32>
+      vector.transfer_write %r, %c[%c0, %c0] {in_bounds = [true, true]} : vector<3x8xf32>, memref<3x8xf32>
+      gpu.return
+    }
+  }
+}
