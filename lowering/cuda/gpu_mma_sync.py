@@ -25,8 +25,8 @@ Post: no ``vector.contract`` result is used in any ``gpu.module`` (the
 conversion leaves the dead contractions and their reads to the canonicalizer
 that follows in the pipeline); f32 ``nvgpu.mma.sync`` carry ``tf32Enabled``;
 bf16 kernels' ``mma.sync`` multiply bf16. A bf16 tile read other than by
-vector transfers is an error at the reading op. A contraction that is no single
-``16 x 8 x k`` warp tile (k a multiple of 4 for f32, of 8 for 16-bit types: the
+vector transfers is an error at the reading op. A 2-D contraction (the kind the
+conversion takes) that is no single ``16 x 8 x k`` warp tile (k a multiple of 4 for f32, of 8 for 16-bit types: the
 shapes ``mma.sync`` has), which ``kiln-gpu-distribute`` never leaves but
 hand-written IR may hold, is an error at the contraction (the conversion built an
 invalid ``mma.sync`` from a 3 x 8 one: an internal error, found by the fuzzer).
@@ -76,19 +76,28 @@ K_MULTIPLE = {32: 4, 16: 8}
 
 def _unfit_reason(contract: ir.Operation) -> str | None:
     """Why ``contract`` is no single mma.sync warp tile, or None if it is one."""
-    lhs = ir.VectorType(contract.operands[0].type)
-    acc = ir.ShapedType(contract.operands[2].type)
-    m, n = list(acc.shape) if acc.rank == 2 else (0, 0)
-    k = lhs.rank == 2 and m and (lhs.shape[0] * lhs.shape[1]) // m
-    element = lhs.element_type
+    lhs, acc = (_vector_shape(contract.operands[i].type) for i in (0, 2))
+    if len(lhs) != 2 or len(acc) != 2:
+        return None  # no matmul (a dot product into a scalar): the conversion leaves it
+    m, n = acc
+    k = m and (lhs[0] * lhs[1]) // m
+    element = ir.ShapedType(contract.operands[0].type).element_type
     step = K_MULTIPLE.get(element.width if hasattr(element, "width") else 0, 1)
     if (m, n) == (TILE_M, TILE_N) and k and k % step == 0:
         return None  # (other element types than f32 and 16-bit: the conversion's own checks)
     return (
         f"{GpuMmaSync.name}: a tensor-core contraction must be one {TILE_M} x {TILE_N} x k "
         f"warp tile (k a multiple of {step}), got {element} operands "
-        f"{'x'.join(map(str, lhs.shape))} into {'x'.join(map(str, acc.shape))}"
+        f"{'x'.join(map(str, lhs))} into {'x'.join(map(str, acc))}"
     )
+
+
+def _vector_shape(ty: ir.Type) -> list[int]:
+    """The shape of a vector type; [] for a scalar (a contraction's accumulator may be one)."""
+    try:
+        return list(ir.VectorType(ty).shape)
+    except ValueError:
+        return []
 
 
 def _with_f16(ty: ir.Type) -> ir.Type:

@@ -177,3 +177,27 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// A contraction into a scalar (a dot product) is no matmul: the conversion leaves it, and
+// so does the check (it raised a Python ValueError on the scalar accumulator at first).
+// CHECK-LABEL: gpu.module @dot
+// CHECK: vector.contract {{.*}} : vector<8xf32>, vector<8xf32> into f32
+// CHECK-NOT: nvgpu.mma.sync
+#d = affine_map<(d0) -> (d0)>
+#s = affine_map<(d0) -> ()>
+module attributes {gpu.container_module} {
+  gpu.module @dot {
+    gpu.func @k(%a: memref<8xf32>, %b: memref<8xf32>, %c: memref<f32>) kernel {
+      %c0 = arith.constant 0 : index
+      %f0 = arith.constant 0.0 : f32
+      %va = vector.transfer_read %a[%c0], %f0 {in_bounds = [true]} : memref<8xf32>, vector<8xf32>
+      %vb = vector.transfer_read %b[%c0], %f0 {in_bounds = [true]} : memref<8xf32>, vector<8xf32>
+      %vc = memref.load %c[] : memref<f32>
+      %r = vector.contract {indexing_maps = [#d, #d, #s], iterator_types = ["reduction"], kind = #vector.kind<add>} %va, %vb, %vc : vector<8xf32>, vector<8xf32> into f32
+      memref.store %r, %c[] : memref<f32>
+      gpu.return
+    }
+  }
+}
