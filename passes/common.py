@@ -203,11 +203,14 @@ def split_dim(value: ir.Value, dim: int, factors: Sequence[int]) -> ir.Value:
         width = len(factors) if d == dim else 1
         groups.append(list(range(out, out + width)))
         out += width
-    reassociation = ir.ArrayAttr.get(
-        [ir.ArrayAttr.get([_i64(i) for i in group]) for group in groups]
-    )
+    return expand_to(value, groups, new_shape)
+
+
+def expand_to(value: ir.Value, groups: Sequence[Sequence[int]], shape: Sequence[int]) -> ir.Value:
+    """``tensor.expand_shape`` of ``value`` to static ``shape``, dimension ``i`` of ``value``
+    becoming the dimensions ``groups[i]``."""
     return tensor.expand_shape(
-        tensor_type(new_shape, element_type(value)), value, reassociation, [], new_shape
+        tensor_type(shape, element_type(value)), value, _reassociation(groups), [], list(shape)
     )
 
 
@@ -215,10 +218,13 @@ def collapse_to(value: ir.Value, groups: Sequence[Sequence[int]]) -> ir.Value:
     """``tensor.collapse_shape`` merging the dimension ``groups`` of ``value``."""
     shape = static_shape(value)
     new_shape = [int(np.prod([shape[d] for d in group])) for group in groups]
-    reassociation = ir.ArrayAttr.get(
-        [ir.ArrayAttr.get([_i64(i) for i in group]) for group in groups]
+    return tensor.collapse_shape(
+        tensor_type(new_shape, element_type(value)), value, _reassociation(groups)
     )
-    return tensor.collapse_shape(tensor_type(new_shape, element_type(value)), value, reassociation)
+
+
+def _reassociation(groups: Sequence[Sequence[int]]) -> ir.ArrayAttr:
+    return ir.ArrayAttr.get([ir.ArrayAttr.get([_i64(i) for i in group]) for group in groups])
 
 
 def window_attr(op: ir.Operation, name: str, rank: int) -> list[int]:
@@ -242,13 +248,22 @@ def map_dims(amap: ir.AffineMap) -> list[int] | None:
     """The dim positions of a projected-permutation map's results, else None."""
     dims = []
     for expr in amap.results:
-        if not isinstance(expr, ir.AffineDimExpr):
-            try:
-                expr = ir.AffineDimExpr(expr)
-            except (ValueError, TypeError):
-                return None
-        dims.append(expr.position)
+        dim = as_affine(expr, ir.AffineDimExpr)
+        if dim is None:
+            return None
+        dims.append(dim.position)
     return dims
+
+
+def as_affine(expr: ir.AffineExpr, kind: type):
+    """``expr`` as an affine expression of ``kind`` (``ir.AffineDimExpr``,
+    ``ir.AffineAddExpr``, ...), or None if it is another kind."""
+    if isinstance(expr, kind):
+        return expr
+    try:
+        return kind(expr)
+    except (ValueError, TypeError):
+        return None
 
 
 def broadcast_dims(amap: ir.AffineMap) -> list[int] | None:

@@ -19,7 +19,7 @@ largest index its loops reach plus one; other ops are untouched.
 
 from __future__ import annotations
 
-from kiln.passes.common import collect_ops, indexing_maps, static_shape
+from kiln.passes.common import as_affine, collect_ops, indexing_maps, static_shape
 from kiln.passes.padded_slices import leading_slice
 from kiln.passes.registry import KilnPass, register
 
@@ -50,7 +50,7 @@ def _tighten(op: ir.Operation) -> None:
         shape = shapes[index]
         tight = list(shape)
         for pos, expr in enumerate(maps[index].results):
-            if _as(expr, ir.AffineDimExpr) is not None:
+            if as_affine(expr, ir.AffineDimExpr) is not None:
                 continue
             bounds = _bounds(expr, extents)
             if bounds is None or bounds[0] < 0 or bounds[1] >= shape[pos]:
@@ -68,7 +68,7 @@ def _loop_extents(maps: list[ir.AffineMap], shapes: list[list[int]]) -> list[int
     extents: list[int | None] = [None] * maps[0].n_dims
     for amap, shape in zip(maps, shapes, strict=True):
         for pos, expr in enumerate(amap.results):
-            if (dim_expr := _as(expr, ir.AffineDimExpr)) is not None:
+            if (dim_expr := as_affine(expr, ir.AffineDimExpr)) is not None:
                 dim = dim_expr.position
                 if extents[dim] is None:
                     extents[dim] = shape[pos]
@@ -80,30 +80,20 @@ def _loop_extents(maps: list[ir.AffineMap], shapes: list[list[int]]) -> list[int
 def _bounds(expr: ir.AffineExpr, extents: list[int]) -> tuple[int, int] | None:
     """(min, max) of ``expr`` over the loop box, for sums and constant multiples of loops
     and constants; None for anything else (mod, division, symbols) or an empty loop."""
-    if (dim := _as(expr, ir.AffineDimExpr)) is not None:
+    if (dim := as_affine(expr, ir.AffineDimExpr)) is not None:
         extent = extents[dim.position]
         return (0, extent - 1) if extent > 0 else None
-    if (constant := _as(expr, ir.AffineConstantExpr)) is not None:
+    if (constant := as_affine(expr, ir.AffineConstantExpr)) is not None:
         return constant.value, constant.value
-    if (add := _as(expr, ir.AffineAddExpr)) is not None:
+    if (add := as_affine(expr, ir.AffineAddExpr)) is not None:
         lhs, rhs = _bounds(add.lhs, extents), _bounds(add.rhs, extents)
         if lhs is None or rhs is None:
             return None
         return lhs[0] + rhs[0], lhs[1] + rhs[1]
-    if (mul := _as(expr, ir.AffineMulExpr)) is not None:
+    if (mul := as_affine(expr, ir.AffineMulExpr)) is not None:
         lhs, rhs = _bounds(mul.lhs, extents), _bounds(mul.rhs, extents)
         if lhs is None or rhs is None:
             return None
         products = [a * b for a in lhs for b in rhs]
         return min(products), max(products)
     return None
-
-
-def _as(expr: ir.AffineExpr, kind: type):
-    """``expr`` as an affine expression of ``kind``, or None if it is another kind."""
-    if isinstance(expr, kind):
-        return expr
-    try:
-        return kind(expr)
-    except (ValueError, TypeError):
-        return None

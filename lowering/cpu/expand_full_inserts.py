@@ -19,10 +19,10 @@ itself when the types match).
 
 from __future__ import annotations
 
-from kiln.passes.common import collect_ops, defining_op, static_shape
+from kiln.passes.common import collect_ops, defining_op, expand_to, static_shape
 from kiln.passes.registry import KilnPass, register
 
-from kiln.ir import ir, tensor
+from kiln.ir import ir
 
 
 @register
@@ -33,22 +33,18 @@ class ExpandFullInserts(KilnPass):
 
     def run(self, module: ir.Operation) -> None:
         for op in collect_ops(module, ["tensor.insert_slice"]):
+            empty = defining_op(op.operands[1])
+            if empty is None or empty.name != "tensor.empty":
+                continue
             groups = _unit_dim_groups(op)
             if groups is None:
                 continue
-            source, empty = op.operands[0], defining_op(op.operands[1])
-            if source.type == op.results[0].type:
-                op.results[0].replace_all_uses_with(source)
+            source, result = op.operands[0], op.results[0]
+            if source.type == result.type:
+                result.replace_all_uses_with(source)
             else:
                 with ir.InsertionPoint(op), op.location:
-                    shape = static_shape(op.results[0])
-                    reassociation = ir.ArrayAttr.get(
-                        [ir.ArrayAttr.get([_i64(d) for d in group]) for group in groups]
-                    )
-                    expanded = tensor.expand_shape(
-                        op.results[0].type, source, reassociation, [], shape
-                    )
-                op.results[0].replace_all_uses_with(expanded)
+                    result.replace_all_uses_with(expand_to(source, groups, static_shape(result)))
             op.erase()
             if not list(empty.results[0].uses):
                 empty.erase()
@@ -56,15 +52,11 @@ class ExpandFullInserts(KilnPass):
 
 def _unit_dim_groups(op: ir.Operation) -> list[list[int]] | None:
     """The reassociation putting the source of ``op`` back into its destination's
-    shape, if ``op`` writes the whole of a static ``tensor.empty`` destination and the
-    source differs from it by unit dims only; else None."""
-    dest = op.operands[1]
-    empty = defining_op(dest)
-    if empty is None or empty.name != "tensor.empty":
-        return None
+    shape, if ``op`` writes the whole of its static destination and the source differs
+    from it by unit dims only; else None."""
     if len(op.operands) != 2:  # dynamic offsets, sizes or strides
         return None
-    shape, source_shape = static_shape(dest), static_shape(op.operands[0])
+    shape, source_shape = static_shape(op.operands[1]), static_shape(op.operands[0])
     if shape is None or source_shape is None:
         return None
     offsets = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))
@@ -91,7 +83,3 @@ def _unit_dim_groups(op: ir.Operation) -> list[list[int]] | None:
     if pending and groups:
         groups[-1].extend(pending)
     return groups  # [] for a rank-0 source into all unit dims
-
-
-def _i64(v: int) -> ir.IntegerAttr:
-    return ir.IntegerAttr.get(ir.IntegerType.get_signless(64), v)

@@ -144,15 +144,12 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking, k_pack: int) -> ir
         # Zero rows of A give rows of C that are sliced off below.
         a_in = pad_dim(a_in, c.a_dims.index(c.m), blk.m_padded)
         init_in = pad_dim(init_in, c.c_dims.index(c.m), blk.m_padded)
-        sizes = list(c.loop_sizes)
-        sizes[c.m] = blk.m_padded
-        c = dataclasses.replace(c, loop_sizes=tuple(sizes))
+        c = _resized(c, c.m, blk.m_padded)
         M = blk.m_padded
-    if k_pack == 1 and padded_reduction(K) != K:
-        a_in = pad_dim(a_in, c.a_dims.index(c.k), padded_reduction(K))
-        sizes = list(c.loop_sizes)
-        sizes[c.k] = padded_reduction(K)
-        c = dataclasses.replace(c, loop_sizes=tuple(sizes))
+    k_padded = padded_reduction(K) if k_pack == 1 else K
+    if k_padded != K:
+        a_in = pad_dim(a_in, c.a_dims.index(c.k), k_padded)  # B is padded in _pack_rhs
+        c = _resized(c, c.k, k_padded)
 
     def remap(dims):
         return [nd for d in dims for nd in new_loops[d]]
@@ -215,6 +212,13 @@ def _rewrite(op: ir.Operation, c: Contraction, blk: Blocking, k_pack: int) -> ir
     shape = static_shape(result)
     shape[c_pos_m], shape[c_pos_n] = rows, N
     return leading_slice(result, shape)
+
+
+def _resized(c: Contraction, loop: int, size: int) -> Contraction:
+    """``c`` with loop ``loop`` of extent ``size`` (padded)."""
+    sizes = list(c.loop_sizes)
+    sizes[loop] = size
+    return dataclasses.replace(c, loop_sizes=tuple(sizes))
 
 
 def padded_reduction(k: int) -> int:

@@ -54,7 +54,7 @@ class GpuMmaSync(KilnPass):
             contracts = collect_ops(gpu_module, ["vector.contract"])
             if not contracts:
                 continue
-            unfit = [(c.location, _unfit_reason(c)) for c in contracts if _unfit_reason(c)]
+            unfit = [(c.location, why) for c in contracts if (why := _unfit_reason(c))]
             if unfit:
                 raise PassFailure(unfit)
             bf16 = any(str(element_type(c.operands[0])) == "bf16" for c in contracts)

@@ -41,7 +41,7 @@ from kiln.lowering.cuda.schedules.reduction import (
     schedule_reduction,
     schedule_warp_reduction,
 )
-from kiln.passes.common import collect_ops, is_zero_constant
+from kiln.passes.common import as_affine, collect_ops, is_zero_constant
 from kiln.passes.registry import KilnPass, PassFailure, register
 
 from kiln.ir import ir, linalg
@@ -249,10 +249,8 @@ def _dims(amap: ir.AffineMap) -> list[int | None]:
     """The loop position of each result of ``amap`` (None for a non-dim expression)."""
     dims = []
     for expr in amap.results:
-        try:
-            dims.append(ir.AffineDimExpr(expr).position)
-        except (ValueError, TypeError):
-            dims.append(None)
+        dim = as_affine(expr, ir.AffineDimExpr)
+        dims.append(None if dim is None else dim.position)
     return dims
 
 
